@@ -1,0 +1,63 @@
+/*
+ * check.c — CUnit failures that carry expected value, measured value and a hint.
+ * CUnit copies the condition string of a failure, so a formatted message survives.
+ */
+#include "cowlab/lab.h"
+
+#include <CUnit/CUnit.h>
+#include <stdarg.h>
+#include <string.h>
+
+static void check_record(const char *file, int line, const char *msg)
+{
+    CU_assertImplementation(CU_FALSE, (unsigned)line, msg, file, "", CU_FALSE);
+}
+
+void cl_fail_at(const char *file, int line, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    check_record(file, line, msg);
+}
+
+void cl_check_eq_at(int64_t expected, int64_t measured, const char *what, const char *hint,
+                    const char *file, int line)
+{
+    if (expected == measured) {
+        CU_assertImplementation(CU_TRUE, (unsigned)line, what, file, "", CU_FALSE);
+        return;
+    }
+    cl_fail_at(file, line, "%s: expected %lld, measured %lld%s%s", what, (long long)expected,
+               (long long)measured, hint && *hint ? " -- hint: " : "", hint ? hint : "");
+}
+
+size_t cl_check_rows_at(const struct cl_results *r, const char *experiment, int max_report,
+                        const char *file, int line)
+{
+    size_t bad = 0, checked = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct cl_row *row = &r->rows[i];
+        if (strcmp(row->experiment, experiment) != 0 || row->expected == CL_NO_EXPECT)
+            continue;
+        checked++;
+        if (row->expected == row->measured)
+            continue;
+        if ((int)bad++ < max_report) {
+            char what[160];
+            snprintf(what, sizeof what, "%s x=%lld %s %s %s (%s)", row->experiment,
+                     (long long)row->x, row->process, row->phase, row->metric, row->unit);
+            cl_check_eq_at(row->expected, row->measured, what, row->hint, file, line);
+        }
+    }
+    if ((int)bad > max_report)
+        cl_fail_at(file, line, "%s: %zu more rows differ (see the CSV of `cowlab run`)",
+                   experiment, bad - (size_t)max_report);
+    if (checked == 0)
+        cl_fail_at(file, line, "%s: no rows with an expected value were produced", experiment);
+    else
+        CU_assertImplementation(CU_TRUE, (unsigned)line, experiment, file, "", CU_FALSE);
+    return bad;
+}

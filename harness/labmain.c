@@ -1,0 +1,157 @@
+/*
+ * labmain.c — main() of every lab binary: the lab's tests and experiments linked with a
+ * student's (or the reference) files. The grader runs `test NAME` in a sandbox, once per
+ * test; people and CI run the other commands.
+ */
+#include "cowlab/lab.h"
+#include "cowlab/record.h"
+
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct cl_test *labmain_find(const char *name)
+{
+    for (int i = 0; i < cl_this_lab.ntests; i++)
+        if (strcmp(cl_this_lab.tests[i].name, name) == 0)
+            return &cl_this_lab.tests[i];
+    return NULL;
+}
+
+/* Run one test under CUnit. Returns the number of failures, or -1 if CUnit failed. */
+static int labmain_run_one(const struct cl_test *t)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return -1;
+    CU_pSuite suite = CU_add_suite(cl_this_lab.slug, NULL, NULL);
+    CU_pTest test = suite ? CU_add_test(suite, t->name, t->fn) : NULL;
+    if (!test || CU_run_test(suite, test) != CUE_SUCCESS) {
+        CU_cleanup_registry();
+        return -1;
+    }
+    return (int)CU_get_number_of_failures();
+}
+
+/* Send the failure records and the DONE line on the record fd; print them on stderr too. */
+static void labmain_report(int fd, const char *nonce, int failures)
+{
+    char line[1200], esc[1024];
+    for (CU_pFailureRecord f = CU_get_failure_list(); f; f = f->pNext) {
+        cl_record_escape(f->strCondition ? f->strCondition : "", esc, sizeof esc);
+        snprintf(line, sizeof line, "F %s:%u\t%s\n", f->strFileName ? f->strFileName : "?",
+                 f->uiLineNumber, esc);
+        fprintf(stderr, "  FAIL %s:%u: %s\n", f->strFileName ? f->strFileName : "?",
+                f->uiLineNumber, f->strCondition ? f->strCondition : "");
+        if (fd >= 0 && write(fd, line, strlen(line)) < 0)
+            break;
+    }
+    if (fd >= 0) {
+        snprintf(line, sizeof line, "DONE %s %d\n", nonce, failures);
+        if (write(fd, line, strlen(line)) < 0)
+            perror("record fd");
+    }
+}
+
+static int labmain_test(const char *name)
+{
+    const struct cl_test *t = labmain_find(name);
+    if (!t) {
+        fprintf(stderr, "%s: no test named '%s' (try: list)\n", cl_this_lab.slug, name);
+        return 2;
+    }
+    const char *fd_text = getenv(CL_RECORD_FD_ENV), *nonce_env = getenv(CL_NONCE_ENV);
+    char nonce[80] = "-";
+    if (nonce_env)
+        snprintf(nonce, sizeof nonce, "%s", nonce_env);
+    int fd = fd_text ? atoi(fd_text) : -1;
+    unsetenv(CL_NONCE_ENV); /* test code has no need of it */
+    unsetenv(CL_RECORD_FD_ENV);
+    int failures = labmain_run_one(t);
+    if (failures < 0) {
+        fprintf(stderr, "%s: CUnit could not run %s\n", cl_this_lab.slug, name);
+        return 2;
+    }
+    labmain_report(fd, nonce, failures);
+    CU_cleanup_registry();
+    return failures ? 1 : 0;
+}
+
+/* Every test in this process, one after another (for valgrind and sanitizers). */
+static int labmain_all(void)
+{
+    int passed = 0, failed = 0;
+    for (int i = 0; i < cl_this_lab.ntests; i++) {
+        const struct cl_test *t = &cl_this_lab.tests[i];
+        int f = labmain_run_one(t);
+        if (f != 0)
+            labmain_report(-1, "-", f);
+        printf("%-28s %s\n", t->name, f == 0 ? "ok" : "FAILED");
+        fflush(stdout);
+        CU_cleanup_registry();
+        if (f == 0)
+            passed++;
+        else
+            failed++;
+    }
+    printf("%s: %d passed, %d failed\n", cl_this_lab.slug, passed, failed);
+    return failed ? 1 : 0;
+}
+
+static int labmain_run(const char *csv_path)
+{
+    struct cl_results r;
+    cl_results_init(&r);
+    int rc = cl_this_lab.run_experiments(&r);
+    FILE *out = stdout;
+    if (csv_path && !(out = fopen(csv_path, "w"))) {
+        fprintf(stderr, "%s: %s: %s\n", cl_this_lab.slug, csv_path, strerror(errno));
+        cl_results_free(&r);
+        return 1;
+    }
+    if (cl_results_write_csv(&r, out) < 0)
+        rc = -1;
+    if (out != stdout && fclose(out) != 0)
+        rc = -1;
+    if (csv_path)
+        cl_results_print(&r, stdout, 40);
+    size_t bad = cl_results_mismatches(&r, NULL);
+    cl_results_free(&r);
+    return rc < 0 ? 1 : bad ? 3 : 0;
+}
+
+static void labmain_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: lab-%s COMMAND\n"
+            "  list        the graded tests: name, points, timeout (s), what it checks\n"
+            "  test NAME   run one test; failures on stderr (and on $%s for the grader)\n"
+            "  all         run every test in this process, then 'N passed, N failed'\n"
+            "  run [CSV]   run the experiments, write the results CSV (stdout if none);\n"
+            "              exit 3 if a measured value differs from the expected one\n",
+            cl_this_lab.slug, CL_RECORD_FD_ENV);
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : "help";
+    if (strcmp(cmd, "list") == 0 && argc == 2) {
+        for (int i = 0; i < cl_this_lab.ntests; i++) {
+            const struct cl_test *t = &cl_this_lab.tests[i];
+            printf("%s\t%d\t%d\t%s\n", t->name, t->points, t->timeout_s, t->about);
+        }
+        return 0;
+    }
+    if (strcmp(cmd, "test") == 0 && argc == 3)
+        return labmain_test(argv[2]);
+    if (strcmp(cmd, "all") == 0 && argc == 2)
+        return labmain_all();
+    if (strcmp(cmd, "run") == 0 && argc <= 3)
+        return labmain_run(argc == 3 ? argv[2] : NULL);
+    bool help = strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0;
+    labmain_usage(help ? stdout : stderr);
+    return help ? 0 : 2;
+}

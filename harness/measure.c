@@ -1,0 +1,223 @@
+/*
+ * measure.c — smaps / smaps_rollup parsing, per process and per region.
+ *
+ * Allocation-free: the stream is read through a fixed buffer on the stack, so a process can
+ * measure itself. See cowlab/mem.h for the contracts.
+ */
+#include "cowlab/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *const cl_mem_field_names[CL_NFIELDS] = {
+    [CL_SIZE] = "Size",
+    [CL_RSS] = "Rss",
+    [CL_PSS] = "Pss",
+    [CL_PSS_DIRTY] = "Pss_Dirty",
+    [CL_PSS_ANON] = "Pss_Anon",
+    [CL_PSS_FILE] = "Pss_File",
+    [CL_PSS_SHMEM] = "Pss_Shmem",
+    [CL_SHARED_CLEAN] = "Shared_Clean",
+    [CL_SHARED_DIRTY] = "Shared_Dirty",
+    [CL_PRIVATE_CLEAN] = "Private_Clean",
+    [CL_PRIVATE_DIRTY] = "Private_Dirty",
+    [CL_ANONYMOUS] = "Anonymous",
+    [CL_ANON_HUGE] = "AnonHugePages",
+    [CL_SWAP] = "Swap",
+    [CL_SWAP_PSS] = "SwapPss",
+};
+
+int cl_mem_field_index(const char *name)
+{
+    for (int i = 0; i < CL_NFIELDS; i++)
+        if (strcmp(name, cl_mem_field_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* A line reader over an fd with a fixed buffer. Lines longer than the buffer are cut
+ * (their tail is dropped): smaps lines are short, a path may be long but is never parsed. */
+struct mem_reader {
+    int fd;
+    size_t len, pos;
+    bool eof;
+    char buf[8192];
+};
+
+/* Return the next line (NUL-terminated, without '\n') or NULL at end of stream / on error
+ * (*err set to errno). */
+static char *mem_next_line(struct mem_reader *r, int *err)
+{
+    for (;;) {
+        char *start = r->buf + r->pos;
+        char *nl = memchr(start, '\n', r->len - r->pos);
+        if (nl) {
+            *nl = '\0';
+            r->pos = (size_t)(nl - r->buf) + 1;
+            return start;
+        }
+        if (r->eof) {
+            if (r->pos < r->len) { /* a last line with no newline */
+                r->buf[r->len] = '\0';
+                r->pos = r->len;
+                return start;
+            }
+            return NULL;
+        }
+        /* Keep the partial line, refill behind it. A line filling the whole buffer is cut. */
+        size_t keep = r->len - r->pos;
+        if (keep >= sizeof r->buf - 1)
+            keep = 0;
+        memmove(r->buf, start, keep);
+        r->len = keep;
+        r->pos = 0;
+        ssize_t n;
+        do
+            n = read(r->fd, r->buf + r->len, sizeof r->buf - 1 - r->len);
+        while (n < 0 && errno == EINTR);
+        if (n < 0) {
+            *err = errno;
+            return NULL;
+        }
+        if (n == 0)
+            r->eof = true;
+        r->len += (size_t)n;
+    }
+}
+
+/* A VMA header line: "start-end perms offset dev inode [path]". Returns 1 and the range if
+ * it is one, 0 if it is a field line, -1 if it looks like a header but is malformed. */
+static int mem_parse_header(const char *line, uintptr_t *lo, uintptr_t *hi)
+{
+    const char *colon = strchr(line, ':');
+    const char *space = strchr(line, ' ');
+    /* Field lines are "Name:   value kB" — a colon before the first space. The rollup's
+     * header line is "start-end ---p ... [rollup]": a dash inside the first word. */
+    if (colon && (!space || colon < space))
+        return 0;
+    char *end;
+    unsigned long long a = strtoull(line, &end, 16);
+    if (*end != '-')
+        return -1;
+    unsigned long long b = strtoull(end + 1, &end, 16);
+    if (*end != ' ' || b < a)
+        return -1;
+    *lo = (uintptr_t)a;
+    *hi = (uintptr_t)b;
+    return 1;
+}
+
+/* A field line "Name:   123 kB": adds the value to out if the name is known. */
+static void mem_add_field(char *line, struct cl_mem *out)
+{
+    char *colon = strchr(line, ':');
+    if (!colon)
+        return;
+    *colon = '\0';
+    int f = cl_mem_field_index(line);
+    if (f < 0)
+        return;
+    char *end;
+    unsigned long long v = strtoull(colon + 1, &end, 10);
+    if (end == colon + 1)
+        return;
+    out->kb[f] += v;
+    out->have |= 1u << f;
+}
+
+int cl_mem_parse_fd(int fd, uintptr_t lo, uintptr_t hi, struct cl_mem *out)
+{
+    struct mem_reader r = {.fd = fd};
+    bool filter = lo < hi, in_block = !filter;
+    int err = 0;
+    char *line;
+
+    memset(out, 0, sizeof *out);
+    while ((line = mem_next_line(&r, &err))) {
+        uintptr_t a, b;
+        int h = mem_parse_header(line, &a, &b);
+        if (h < 0) {
+            memset(out, 0, sizeof *out);
+            errno = EIO;
+            return -1;
+        }
+        if (h == 1) {
+            out->blocks++;
+            in_block = !filter || (a < hi && b > lo);
+            if (in_block)
+                out->vmas++;
+            continue;
+        }
+        if (in_block)
+            mem_add_field(line, out);
+    }
+    if (err) {
+        memset(out, 0, sizeof *out);
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
+/* Open /proc/<pid>/<name> (pid 0 = self). A vanished process reads as ESRCH. */
+static int mem_open_proc(pid_t pid, const char *name)
+{
+    char path[64];
+    if (pid == 0)
+        snprintf(path, sizeof path, "/proc/self/%s", name);
+    else
+        snprintf(path, sizeof path, "/proc/%ld/%s", (long)pid, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && pid != 0 && kill(pid, 0) < 0 && errno == ESRCH)
+        errno = ESRCH;
+    return fd;
+}
+
+/* Parse a whole /proc file; a process that dies while being read gives ESRCH, not zeros. */
+static int mem_parse_proc(pid_t pid, const char *name, uintptr_t lo, uintptr_t hi,
+                          struct cl_mem *out)
+{
+    int fd = mem_open_proc(pid, name);
+    if (fd < 0) {
+        int e = errno;
+        memset(out, 0, sizeof *out);
+        errno = e;
+        return -1;
+    }
+    int rc = cl_mem_parse_fd(fd, lo, hi, out);
+    int e = errno;
+    close(fd);
+    if (rc == 0 && out->blocks == 0) {
+        /* An empty smaps: the process is a zombie or has exited. */
+        errno = ESRCH;
+        return -1;
+    }
+    errno = e;
+    return rc;
+}
+
+int cl_mem_process(pid_t pid, struct cl_mem *out)
+{
+    int rc = mem_parse_proc(pid, "smaps_rollup", 0, 0, out);
+    if (rc < 0 && errno == ENOENT)
+        rc = mem_parse_proc(pid, "smaps", 0, 0, out);
+    if (rc == 0)
+        out->have &= ~(1u << CL_SIZE); /* the rollup has no meaningful Size */
+    return rc;
+}
+
+int cl_mem_region(pid_t pid, const void *addr, size_t len, struct cl_mem *out)
+{
+    if (len == 0) {
+        memset(out, 0, sizeof *out);
+        errno = EINVAL;
+        return -1;
+    }
+    uintptr_t lo = (uintptr_t)addr;
+    return mem_parse_proc(pid, "smaps", lo, lo + len, out);
+}

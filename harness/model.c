@@ -1,0 +1,244 @@
+/*
+ * model.c — exact expected smaps numbers, and the copy-on-write page simulation.
+ * Contracts in cowlab/model.h.
+ */
+#include "cowlab/model.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+enum { PSS_SHIFT = 12 }; /* as in fs/proc/task_mmu.c */
+
+static uint64_t model_pss_share(size_t page_size, unsigned m)
+{
+    uint64_t whole = (uint64_t)page_size << PSS_SHIFT;
+    return m >= 2 ? whole / m : whole;
+}
+
+static uint64_t model_pss_print_kb(uint64_t acc)
+{
+    return acc >> PSS_SHIFT >> 10;
+}
+
+uint64_t cl_model_pss_kb(const unsigned *mapcount, size_t npages, size_t page_size)
+{
+    uint64_t acc = 0;
+    for (size_t i = 0; i < npages; i++)
+        if (mapcount[i])
+            acc += model_pss_share(page_size, mapcount[i]);
+    return model_pss_print_kb(acc);
+}
+
+uint64_t cl_model_pss_uniform_kb(size_t npages, unsigned m, size_t page_size)
+{
+    if (m == 0)
+        return 0;
+    return model_pss_print_kb((uint64_t)npages * model_pss_share(page_size, m));
+}
+
+void cl_model_anon_region(const unsigned *mapcount, size_t npages, size_t page_size,
+                          struct cl_mem *out)
+{
+    uint64_t kb = page_size / 1024, resident = 0, shared = 0;
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < npages; i++) {
+        resident += mapcount[i] != 0;
+        shared += mapcount[i] >= 2;
+    }
+    out->kb[CL_SIZE] = npages * kb;
+    out->kb[CL_RSS] = resident * kb;
+    out->kb[CL_PSS] = cl_model_pss_kb(mapcount, npages, page_size);
+    out->kb[CL_SHARED_DIRTY] = shared * kb;
+    out->kb[CL_PRIVATE_DIRTY] = (resident - shared) * kb;
+    out->kb[CL_ANONYMOUS] = resident * kb;
+    static const enum cl_field modelled[] = {
+        CL_SIZE,         CL_RSS,           CL_PSS,      CL_SHARED_CLEAN, CL_SHARED_DIRTY,
+        CL_PRIVATE_CLEAN, CL_PRIVATE_DIRTY, CL_ANONYMOUS, CL_ANON_HUGE,    CL_SWAP,
+    };
+    for (size_t f = 0; f < sizeof modelled / sizeof modelled[0]; f++)
+        out->have |= 1u << modelled[f];
+    out->vmas = 1;
+}
+
+enum cl_page_state cl_page_state_of(const struct cl_page *pg, uint64_t zero_pfn)
+{
+    if (!pg->present)
+        return CL_PAGE_ABSENT;
+    if (pg->exclusive)
+        return CL_PAGE_PRIVATE;
+    if (zero_pfn && pg->pfn == zero_pfn)
+        return CL_PAGE_ZERO;
+    return CL_PAGE_SHARED;
+}
+
+enum cl_page_state cl_page_state_visible(enum cl_page_state s, bool pfns_known)
+{
+    return s == CL_PAGE_ZERO && !pfns_known ? CL_PAGE_SHARED : s;
+}
+
+uint64_t cl_zero_pfn(void)
+{
+    static uint64_t pfn = UINT64_MAX;
+    if (pfn != UINT64_MAX)
+        return pfn;
+    pfn = 0;
+    size_t ps = cl_page_size();
+    volatile unsigned char *p =
+        mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return 0;
+    (void)p[0]; /* a read fault maps the zero page */
+    struct cl_page pg;
+    if (cl_pages(0, (const void *)p, 1, &pg) == 0 && pg.present && !pg.exclusive)
+        pfn = pg.pfn;
+    munmap((void *)p, ps);
+    return pfn;
+}
+
+/* Frames are numbered from 1; frame 0 means "absent", COW_ZERO the shared zero page. map[p * npages + i] is the frame that
+ * process p maps at page i; refs[frame] is that frame's mapcount. */
+#define COW_ZERO UINT32_MAX
+struct cl_cow {
+    size_t npages;
+    unsigned nproc;
+    bool *alive;
+    uint32_t *map;
+    uint32_t *original;
+    uint32_t *refs;
+    uint32_t nframes, cap;
+};
+
+struct cl_cow *cl_cow_new(size_t npages, unsigned nproc)
+{
+    struct cl_cow *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->npages = npages;
+    c->nproc = nproc;
+    c->cap = (uint32_t)(npages * 2 + 1);
+    c->alive = calloc(nproc, sizeof *c->alive);
+    c->map = calloc(npages * nproc, sizeof *c->map);
+    c->original = calloc(npages, sizeof *c->original);
+    c->refs = calloc(c->cap, sizeof *c->refs);
+    if (!c->alive || !c->map || !c->original || !c->refs) {
+        cl_cow_free(c);
+        errno = ENOMEM;
+        return NULL;
+    }
+    c->alive[0] = true;
+    return c;
+}
+
+void cl_cow_free(struct cl_cow *c)
+{
+    if (!c)
+        return;
+    free(c->alive);
+    free(c->map);
+    free(c->original);
+    free(c->refs);
+    free(c);
+}
+
+/* A new frame with mapcount 1, or 0 if the frame table cannot grow. */
+static uint32_t cow_new_frame(struct cl_cow *c)
+{
+    if (c->nframes + 1 >= c->cap) {
+        uint32_t cap = c->cap * 2;
+        uint32_t *refs = realloc(c->refs, cap * sizeof *refs);
+        if (!refs)
+            return 0;
+        memset(refs + c->cap, 0, (cap - c->cap) * sizeof *refs);
+        c->refs = refs;
+        c->cap = cap;
+    }
+    uint32_t f = ++c->nframes;
+    c->refs[f] = 1;
+    return f;
+}
+
+int cl_cow_write(struct cl_cow *c, unsigned p, size_t i)
+{
+    uint32_t *slot = &c->map[p * c->npages + i];
+    if (*slot && *slot != COW_ZERO && c->refs[*slot] == 1)
+        return 0; /* mapped alone: the kernel writes in place */
+    uint32_t f = cow_new_frame(c);
+    if (!f) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (*slot && *slot != COW_ZERO)
+        c->refs[*slot]--;
+    *slot = f;
+    return 0;
+}
+
+void cl_cow_read(struct cl_cow *c, unsigned p, size_t i)
+{
+    uint32_t *slot = &c->map[p * c->npages + i];
+    if (!*slot)
+        *slot = COW_ZERO;
+}
+
+void cl_cow_fork(struct cl_cow *c, unsigned p, unsigned child)
+{
+    const uint32_t *from = &c->map[p * c->npages];
+    uint32_t *to = &c->map[child * c->npages];
+    for (size_t i = 0; i < c->npages; i++) {
+        to[i] = from[i];
+        if (to[i] && to[i] != COW_ZERO)
+            c->refs[to[i]]++;
+    }
+    c->alive[child] = true;
+}
+
+void cl_cow_exit(struct cl_cow *c, unsigned p)
+{
+    uint32_t *row = &c->map[p * c->npages];
+    for (size_t i = 0; i < c->npages; i++) {
+        if (row[i] && row[i] != COW_ZERO)
+            c->refs[row[i]]--;
+        row[i] = 0;
+    }
+    c->alive[p] = false;
+}
+
+unsigned cl_cow_mapcount(const struct cl_cow *c, unsigned p, size_t i)
+{
+    uint32_t f = c->map[p * c->npages + i];
+    return f && f != COW_ZERO ? c->refs[f] : 0;
+}
+
+enum cl_page_state cl_cow_state(const struct cl_cow *c, unsigned p, size_t i)
+{
+    if (c->map[p * c->npages + i] == COW_ZERO)
+        return CL_PAGE_ZERO;
+    unsigned m = cl_cow_mapcount(c, p, i);
+    return m == 0 ? CL_PAGE_ABSENT : m == 1 ? CL_PAGE_PRIVATE : CL_PAGE_SHARED;
+}
+
+void cl_cow_mark_original(struct cl_cow *c, unsigned p)
+{
+    memcpy(c->original, &c->map[p * c->npages], c->npages * sizeof *c->original);
+}
+
+bool cl_cow_has_original(const struct cl_cow *c, unsigned p, size_t i)
+{
+    uint32_t f = c->map[p * c->npages + i];
+    return f && f != COW_ZERO && f == c->original[i];
+}
+
+void cl_cow_region(const struct cl_cow *c, unsigned p, size_t page_size, struct cl_mem *out)
+{
+    unsigned *m = malloc((c->npages ? c->npages : 1) * sizeof *m);
+    if (!m) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    for (size_t i = 0; i < c->npages; i++)
+        m[i] = cl_cow_mapcount(c, p, i);
+    cl_model_anon_region(m, c->npages, page_size, out);
+    free(m);
+}

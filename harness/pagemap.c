@@ -1,0 +1,119 @@
+/*
+ * pagemap.c — one page at a time, from /proc/PID/pagemap and /proc/kpagecount;
+ * plus the machine facts every result records (page size, THP mode, kernel).
+ */
+#include "cowlab/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+size_t cl_page_size(void)
+{
+    static size_t size;
+    if (!size)
+        size = (size_t)sysconf(_SC_PAGESIZE);
+    return size;
+}
+
+size_t cl_page_kb(void)
+{
+    return cl_page_size() / 1024;
+}
+
+struct cl_page cl_page_decode(uint64_t e)
+{
+    struct cl_page p = {
+        .present = (e >> 63) & 1,
+        .swapped = (e >> 62) & 1,
+        .file_or_shared = (e >> 61) & 1,
+        .exclusive = (e >> 56) & 1,
+        .soft_dirty = (e >> 55) & 1,
+        .pfn = e & ((UINT64_C(1) << 55) - 1),
+    };
+    if (!p.present) /* for swapped pages bits 0-54 hold the swap entry, not a PFN */
+        p.pfn = 0;
+    return p;
+}
+
+int cl_pages(pid_t pid, const void *addr, size_t npages, struct cl_page *out)
+{
+    char path[64];
+    if (pid == 0)
+        snprintf(path, sizeof path, "/proc/self/pagemap");
+    else
+        snprintf(path, sizeof path, "/proc/%ld/pagemap", (long)pid);
+    memset(out, 0, npages * sizeof *out);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            errno = ESRCH;
+        return -1;
+    }
+    uint64_t chunk[512];
+    off_t off = (off_t)((uintptr_t)addr / cl_page_size() * sizeof(uint64_t));
+    size_t done = 0;
+    while (done < npages) {
+        size_t want = npages - done;
+        if (want > sizeof chunk / sizeof chunk[0])
+            want = sizeof chunk / sizeof chunk[0];
+        ssize_t n = pread(fd, chunk, want * sizeof(uint64_t), off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || n % (ssize_t)sizeof(uint64_t)) {
+            int e = n == 0 ? ESRCH : (n < 0 ? errno : EIO);
+            close(fd);
+            memset(out, 0, npages * sizeof *out);
+            errno = e;
+            return -1;
+        }
+        size_t got = (size_t)n / sizeof(uint64_t);
+        for (size_t i = 0; i < got; i++)
+            out[done + i] = cl_page_decode(chunk[i]);
+        done += got;
+        off += n;
+    }
+    close(fd);
+    return 0;
+}
+
+int64_t cl_kpagecount(uint64_t pfn)
+{
+    int fd = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    uint64_t count;
+    ssize_t n = pread(fd, &count, sizeof count, (off_t)(pfn * sizeof count));
+    close(fd);
+    return n == (ssize_t)sizeof count ? (int64_t)count : -1;
+}
+
+const char *cl_thp_mode(char *buf, size_t n)
+{
+    snprintf(buf, n, "unknown");
+    int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return buf;
+    char text[128];
+    ssize_t got = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (got <= 0)
+        return buf;
+    text[got] = '\0';
+    /* The active mode is the bracketed word: "always [madvise] never". */
+    char *open_br = strchr(text, '['), *close_br = open_br ? strchr(open_br, ']') : NULL;
+    if (open_br && close_br)
+        snprintf(buf, n, "%.*s", (int)(close_br - open_br - 1), open_br + 1);
+    return buf;
+}
+
+const char *cl_kernel_release(char *buf, size_t n)
+{
+    struct utsname u;
+    snprintf(buf, n, "%s", uname(&u) == 0 ? u.release : "unknown");
+    return buf;
+}

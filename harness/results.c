@@ -1,0 +1,152 @@
+/*
+ * results.c — the tidy table of expected vs measured rows, and its CSV form.
+ * Contracts in cowlab/results.h.
+ */
+#include "cowlab/results.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cl_results_init(struct cl_results *r)
+{
+    memset(r, 0, sizeof *r);
+    cl_thp_mode(r->thp, sizeof r->thp);
+    cl_kernel_release(r->kernel, sizeof r->kernel);
+}
+
+void cl_results_free(struct cl_results *r)
+{
+    free(r->rows);
+    r->rows = NULL;
+    r->n = r->cap = 0;
+}
+
+static void results_copy(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+int cl_results_add(struct cl_results *r, const char *experiment, int64_t x, const char *process,
+                   const char *phase, const char *metric, int64_t expected, int64_t measured,
+                   const char *unit, const char *hint)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 256;
+        struct cl_row *rows = realloc(r->rows, cap * sizeof *rows);
+        if (!rows)
+            return -1;
+        r->rows = rows;
+        r->cap = cap;
+    }
+    struct cl_row *row = &r->rows[r->n++];
+    results_copy(row->experiment, sizeof row->experiment, experiment);
+    results_copy(row->process, sizeof row->process, process);
+    results_copy(row->phase, sizeof row->phase, phase);
+    results_copy(row->metric, sizeof row->metric, metric);
+    results_copy(row->unit, sizeof row->unit, unit);
+    results_copy(row->hint, sizeof row->hint, hint);
+    row->x = x;
+    row->expected = expected;
+    row->measured = measured;
+    return 0;
+}
+
+int cl_results_add_mem(struct cl_results *r, const char *experiment, int64_t x,
+                       const char *process, const char *phase, const struct cl_mem *expected,
+                       const struct cl_mem *measured, const char *hint)
+{
+    for (int f = 0; f < CL_NFIELDS; f++) {
+        if (!(expected->have & (1u << f)))
+            continue;
+        int64_t m = (measured->have & (1u << f)) ? (int64_t)measured->kb[f] : -1;
+        if (cl_results_add(r, experiment, x, process, phase, cl_mem_field_names[f],
+                           (int64_t)expected->kb[f], m, "kB", hint) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+size_t cl_results_mismatches(const struct cl_results *r, const char *experiment)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct cl_row *row = &r->rows[i];
+        if (experiment && strcmp(row->experiment, experiment) != 0)
+            continue;
+        bad += row->expected != CL_NO_EXPECT && row->expected != row->measured;
+    }
+    return bad;
+}
+
+/* One CSV cell: quoted when it holds a comma, a quote or a line break. */
+static void results_cell(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+int cl_results_write_csv(const struct cl_results *r, FILE *out)
+{
+    fputs("experiment,process,phase,metric,x,expected,measured,unit,thp,kernel\n", out);
+    for (size_t i = 0; i < r->n; i++) {
+        const struct cl_row *row = &r->rows[i];
+        results_cell(out, row->experiment);
+        fputc(',', out);
+        results_cell(out, row->process);
+        fputc(',', out);
+        results_cell(out, row->phase);
+        fputc(',', out);
+        results_cell(out, row->metric);
+        fprintf(out, ",%lld,", (long long)row->x);
+        if (row->expected != CL_NO_EXPECT)
+            fprintf(out, "%lld", (long long)row->expected);
+        fprintf(out, ",%lld,", (long long)row->measured);
+        results_cell(out, row->unit);
+        fputc(',', out);
+        results_cell(out, r->thp);
+        fputc(',', out);
+        results_cell(out, r->kernel);
+        fputc('\n', out);
+    }
+    return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}
+
+void cl_results_print(const struct cl_results *r, FILE *out, int max_rows)
+{
+    int shown = 0;
+    size_t pages = 0, pages_bad = 0;
+    fprintf(out, "%-22s %-8s %-12s %-14s %6s %10s %10s %s\n", "experiment", "process", "phase",
+            "metric", "x", "expected", "measured", "");
+    for (size_t i = 0; i < r->n; i++) {
+        const struct cl_row *row = &r->rows[i];
+        bool bad = row->expected != CL_NO_EXPECT && row->expected != row->measured;
+        if (strcmp(row->metric, "page_state") == 0) {
+            pages++;
+            pages_bad += bad;
+            continue;
+        }
+        if (shown >= max_rows && !bad)
+            continue;
+        shown++;
+        char exp[24] = "-";
+        if (row->expected != CL_NO_EXPECT)
+            snprintf(exp, sizeof exp, "%lld", (long long)row->expected);
+        fprintf(out, "%-22s %-8s %-12s %-14s %6lld %10s %10lld %s%s\n", row->experiment,
+                row->process, row->phase, row->metric, (long long)row->x, exp,
+                (long long)row->measured, row->unit, bad ? "  <-- differs" : "");
+    }
+    if (pages)
+        fprintf(out, "page map: %zu page states compared, %zu differ\n", pages, pages_bad);
+    fprintf(out, "%zu rows, %zu differ (THP %s, kernel %s)\n", r->n, cl_results_mismatches(r, NULL),
+            r->thp, r->kernel);
+}

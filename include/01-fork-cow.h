@@ -1,0 +1,80 @@
+/*
+ * 01-fork-cow.h — Lab 01, fork and copy-on-write: what you implement.
+ *
+ * experiment.c  maps a private buffer, fills it, reads or writes chosen pages, and forks
+ *               children. The harness forks through your cow_spawn, holds every process at a
+ *               barrier and measures the buffer in each of them.
+ * predict.c     predicts, before anything runs, what the kernel will report. The tests
+ *               compare your predictions with the harness's model and with the measurement,
+ *               exactly: no tolerance.
+ *
+ * Sizes are in pages of cl_page_size() bytes (4096 on x86-64); memory figures in kB, as
+ * /proc prints them. Read handbook/01-fork-cow.md first.
+ */
+#ifndef LAB01_FORK_COW_H
+#define LAB01_FORK_COW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* ---- experiment.c ------------------------------------------------------------------- */
+
+/* Map a private anonymous read-write buffer of npages pages and ask the kernel not to back
+ * it with transparent huge pages (madvise MADV_NOHUGEPAGE), so that every copy-on-write
+ * fault copies exactly one base page. No page is touched. Returns the page-aligned buffer,
+ * or NULL with errno set (nothing left mapped). */
+void *cow_map(size_t npages);
+
+/* Unmap a buffer from cow_map. Returns 0, or -1 with errno set. */
+int cow_unmap(void *buf, size_t npages);
+
+/* Write to every page of buf (any non-zero byte in each page), so that every page is
+ * resident and dirty. */
+void cow_fill(void *buf, size_t npages);
+
+/* Read one byte of every page and return the sum of the bytes read. Writes nothing. */
+uint64_t cow_read(const void *buf, size_t npages);
+
+/* Write to pages 0, stride, 2*stride, ... below npages (one byte each, any non-zero value)
+ * and return how many pages were written. stride 0 writes nothing and returns 0. */
+size_t cow_write_every(void *buf, size_t npages, size_t stride);
+
+/* Fork k children. Child i (0-based) calls child(i, arg); should child return, the child
+ * process calls _exit(0) at once: a child never returns from cow_spawn. The parent stores
+ * the children's pids in pids[0..k) and returns 0 without waiting for them. If a fork fails,
+ * kill (SIGKILL) and reap the children already forked, and return -1 with errno set. */
+int cow_spawn(int k, void (*child)(int i, void *arg), void *arg, pid_t *pids);
+
+/* ---- predict.c ---------------------------------------------------------------------- */
+
+/* What the kernel reports for the buffer in one process (kB, as in /proc/PID/smaps). */
+struct cow_expect {
+    uint64_t rss_kb;
+    uint64_t pss_kb;
+    uint64_t shared_dirty_kb;
+    uint64_t private_dirty_kb;
+};
+
+/* Rss (kB) of an npages buffer that was mapped and only read, never written. */
+uint64_t cow_predict_untouched_rss_kb(size_t npages, size_t page_size);
+
+/* How many pages cow_write_every(buf, npages, stride) writes. */
+size_t cow_predict_pages_written(size_t npages, size_t stride);
+
+/* Pss (kB) that /proc/PID/smaps reports, in each of nprocs processes, for a fully written
+ * npages buffer that all of them share after fork(s) and none has written since. Exactly as
+ * the kernel computes it: see handbook/01-fork-cow.md, "How the kernel adds up PSS". */
+uint64_t cow_predict_shared_pss_kb(size_t npages, unsigned nprocs, size_t page_size);
+
+/* A fully written npages buffer, one fork, then ONE of the two processes (the writer) writes
+ * every stride-th page (as cow_write_every). Fill in what smaps shows in the writer and in
+ * the other process. */
+void cow_predict_one_writer(size_t npages, size_t stride, size_t page_size,
+                            struct cow_expect *writer, struct cow_expect *other);
+
+/* Minor page faults the writer takes inside cow_write_every(buf, npages, stride) on a
+ * buffer it shares (fully written) with its parent. */
+uint64_t cow_predict_minor_faults(size_t npages, size_t stride);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * cowlab/lab.h — what a lab provides to the generic lab binary (harness/labmain.c), and the
+ * CUnit helpers its tests use.
+ *
+ * A lab is tests/NN-slug/: tests.def (the one table of graded tests: registers them with
+ * CUnit here, scores them in the grader, and prints the handbook's points table), the test
+ * functions, and the lab's experiments. It is linked with the student's (or the reference)
+ * files into one binary, build/.../lab-NN, whose commands are listed by `lab-NN help`.
+ */
+#ifndef COWLAB_LAB_H
+#define COWLAB_LAB_H
+
+#include "cowlab/results.h"
+
+#include <stdint.h>
+
+struct cl_test {
+    const char *name;
+    void (*fn)(void);
+    int points;
+    int timeout_s;
+    const char *about;
+};
+
+struct cl_lab {
+    const char *slug;                   /* "01-fork-cow" */
+    const struct cl_test *tests;
+    int ntests;
+    /* Run every experiment of the lab with default sizes into r. 0, or -1 if an experiment
+     * could not run (the reason printed on stderr). */
+    int (*run_experiments)(struct cl_results *r);
+};
+
+extern const struct cl_lab cl_this_lab;
+
+/*
+ * Assertions that say what was expected, what was measured, and where to look.
+ * Each records one CUnit failure (never longjmps), so a test goes on and reports every
+ * difference. `what` names the quantity ("child Pss of the buffer"), hint says what a wrong
+ * value usually means.
+ */
+void cl_check_eq_at(int64_t expected, int64_t measured, const char *what, const char *hint,
+                    const char *file, int line);
+#define CL_CHECK_EQ(expected, measured, what, hint)                                            \
+    cl_check_eq_at((int64_t)(expected), (int64_t)(measured), (what), (hint), __FILE__, __LINE__)
+
+/* Record a failure with a formatted message. */
+void cl_fail_at(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define CL_FAIL(...) cl_fail_at(__FILE__, __LINE__, __VA_ARGS__)
+
+/* One failure per row of `experiment` whose expected and measured differ (the first
+ * `max_report` are spelled out, then a count). Returns the number of differing rows. */
+size_t cl_check_rows_at(const struct cl_results *r, const char *experiment, int max_report,
+                        const char *file, int line);
+#define CL_CHECK_ROWS(r, experiment) cl_check_rows_at((r), (experiment), 6, __FILE__, __LINE__)
+
+#endif

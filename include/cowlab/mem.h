@@ -1,0 +1,101 @@
+/*
+ * cowlab/mem.h — measuring memory the way the kernel reports it.
+ *
+ * Three views of one process, all read from /proc and nothing else:
+ *   - the whole process      (smaps_rollup, or the sum of smaps before Linux 4.14),
+ *   - one region             (the smaps blocks of the VMAs that cover an address range),
+ *   - one page at a time     (pagemap: present, exclusively mapped, swapped, PFN).
+ *
+ * Every function here is allocation-free, so a process may measure itself without
+ * disturbing what it measures, and every function returns -1 with errno set on error
+ * (ESRCH: the process has gone) and leaves its output zeroed.
+ */
+#ifndef COWLAB_MEM_H
+#define COWLAB_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* One field of an smaps block. The order is the order of the CSV and of cl_mem_field_names. */
+enum cl_field {
+    CL_SIZE,            /* "Size": virtual size of the VMAs (region view only) */
+    CL_RSS,
+    CL_PSS,
+    CL_PSS_DIRTY,       /* Linux 6.0+ */
+    CL_PSS_ANON,        /* Linux 5.3+ (rollup only) */
+    CL_PSS_FILE,
+    CL_PSS_SHMEM,
+    CL_SHARED_CLEAN,
+    CL_SHARED_DIRTY,
+    CL_PRIVATE_CLEAN,
+    CL_PRIVATE_DIRTY,
+    CL_ANONYMOUS,
+    CL_ANON_HUGE,       /* "AnonHugePages" */
+    CL_SWAP,
+    CL_SWAP_PSS,
+    CL_NFIELDS
+};
+
+/* Values in kB, as printed by the kernel. have has bit (1u << field) set for every field the
+ * kernel printed: a field missing on an older kernel stays 0 and its bit stays clear. */
+struct cl_mem {
+    uint64_t kb[CL_NFIELDS];
+    uint32_t have;
+    unsigned vmas;      /* how many smaps blocks were summed */
+    unsigned blocks;    /* how many blocks the stream had (0: the process has exited) */
+};
+
+/* The kernel's spelling of each field ("Rss", "Pss_Anon", ...). */
+extern const char *const cl_mem_field_names[CL_NFIELDS];
+
+/* Index of a field by its kernel name, or -1. */
+int cl_mem_field_index(const char *name);
+
+/*
+ * Parse one smaps-format stream (smaps, smaps_rollup, or a fixture file) from fd.
+ * If lo < hi, only blocks whose VMA overlaps [lo, hi) are summed; otherwise every block.
+ * Lines the parser does not know are ignored. Returns 0, or -1 with errno set (EIO for a
+ * malformed header line).
+ */
+int cl_mem_parse_fd(int fd, uintptr_t lo, uintptr_t hi, struct cl_mem *out);
+
+/* The whole process pid (0 = self): smaps_rollup, or the sum of smaps blocks when the
+ * kernel has no smaps_rollup (then Pss may be a few kB lower: truncation per mapping). */
+int cl_mem_process(pid_t pid, struct cl_mem *out);
+
+/* The VMAs of pid (0 = self) that overlap [addr, addr+len). out->kb[CL_SIZE] tells how much
+ * virtual memory those VMAs span: more than len means the region shares a VMA with a
+ * neighbour (the kernel merged them) and the numbers include that neighbour. */
+int cl_mem_region(pid_t pid, const void *addr, size_t len, struct cl_mem *out);
+
+/* One page as pagemap describes it. */
+struct cl_page {
+    bool present;       /* bit 63 */
+    bool swapped;       /* bit 62 */
+    bool file_or_shared;/* bit 61: file page or shared anonymous */
+    bool exclusive;     /* bit 56: mapped by this process only (Linux 4.2+) */
+    bool soft_dirty;    /* bit 55 */
+    uint64_t pfn;       /* bits 0-54; 0 without CAP_SYS_ADMIN */
+};
+
+/* Decode one 64-bit pagemap entry. */
+struct cl_page cl_page_decode(uint64_t entry);
+
+/* Fill out[0..npages) for the pages of pid (0 = self) starting at page-aligned addr. */
+int cl_pages(pid_t pid, const void *addr, size_t npages, struct cl_page *out);
+
+/* The mapcount of a physical page from /proc/kpagecount (root only): -1 on error. */
+int64_t cl_kpagecount(uint64_t pfn);
+
+/* The machine's page size in bytes, and in kB. */
+size_t cl_page_size(void);
+size_t cl_page_kb(void);
+
+/* Into buf (size n): the THP mode ("always", "madvise", "never", or "unknown") and the kernel
+ * release (uname -r). Return buf. */
+const char *cl_thp_mode(char *buf, size_t n);
+const char *cl_kernel_release(char *buf, size_t n);
+
+#endif

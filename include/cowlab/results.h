@@ -1,0 +1,60 @@
+/*
+ * cowlab/results.h — the one table every number goes through: one row per
+ * (experiment, process, phase, metric), with the model's expected value beside the measured
+ * one. Tests assert on these rows, the CSV is written from them, the plots read the CSV.
+ */
+#ifndef COWLAB_RESULTS_H
+#define COWLAB_RESULTS_H
+
+#include "cowlab/mem.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define CL_NO_EXPECT INT64_MIN /* a row that is reported, not modelled (CSV: empty cell) */
+
+struct cl_row {
+    char experiment[40];
+    char process[16];   /* "parent", "child1", ... */
+    char phase[24];     /* "after_fork", "after_write", ... */
+    char metric[24];    /* smaps field name, or "minflt", "page_state", ... */
+    int64_t x;          /* the swept variable (K, pages written, page index, ...) */
+    int64_t expected;   /* CL_NO_EXPECT if the row is only reported */
+    int64_t measured;
+    char unit[8];       /* "kB", "pages", "faults", "state", "us" */
+    char hint[200];     /* what to look at when expected != measured */
+};
+
+struct cl_results {
+    struct cl_row *rows;
+    size_t n, cap;
+    char thp[16];       /* THP mode the rows were measured under */
+    char kernel[64];    /* uname -r */
+};
+
+/* Start an empty table and record the machine (THP mode, kernel). */
+void cl_results_init(struct cl_results *r);
+void cl_results_free(struct cl_results *r);
+
+/* Append a row; strings are cut to their field's size. 0, or -1 (ENOMEM, table unchanged). */
+int cl_results_add(struct cl_results *r, const char *experiment, int64_t x, const char *process,
+                   const char *phase, const char *metric, int64_t expected, int64_t measured,
+                   const char *unit, const char *hint);
+
+/* Append one kB row per field that `expected` models (expected->have), measured beside it. */
+int cl_results_add_mem(struct cl_results *r, const char *experiment, int64_t x,
+                       const char *process, const char *phase, const struct cl_mem *expected,
+                       const struct cl_mem *measured, const char *hint);
+
+/* Rows of `experiment` (NULL: all) whose expected value is set and differs from measured. */
+size_t cl_results_mismatches(const struct cl_results *r, const char *experiment);
+
+/* Write the table as CSV (header: experiment,process,phase,metric,x,expected,measured,unit,
+ * thp,kernel). 0, or -1 with errno set. */
+int cl_results_write_csv(const struct cl_results *r, FILE *out);
+
+/* Print experiment summaries for people: one line per row with an expectation, marking
+ * mismatches; page_state rows are summarised per process. */
+void cl_results_print(const struct cl_results *r, FILE *out, int max_rows);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * cowlab/team.h — run K workers through phases and hold them at a barrier between phases,
+ * so that every process of an experiment can be measured while none of them runs.
+ *
+ *   owner:   start ──► await ──► (measure) ──► release ──► await ──► … ──► finish
+ *   worker:  phase 0 ──► barrier ───────────────────────► phase 1 ──► … ──► _exit(0)
+ *
+ * Workers are forked by a spawn function (the harness's own, or a student's, with the same
+ * contract), run fn(arg, worker, phase, report) for each phase, then wait at the barrier.
+ * A worker blocked at the barrier is quiescent: it touches no memory until released.
+ * Workers die with their owner (PR_SET_PDEATHSIG) and when the barrier pipes close.
+ */
+#ifndef COWLAB_TEAM_H
+#define COWLAB_TEAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum {
+    CL_TEAM_MAX = 64,     /* workers in one team */
+    CL_TEAM_REPORTS = 8,  /* int64 report slots per worker */
+};
+
+/* One phase of one worker. report points at the worker's CL_TEAM_REPORTS slots, which the
+ * owner reads (cl_team_report) while the worker waits at the barrier. Return 0 to go on;
+ * anything else makes the worker exit with status 64 + (rc & 63) at once. */
+typedef int (*cl_phase_fn)(void *arg, int worker, int phase, int64_t *report);
+
+/* Spawn contract (the student implements the same one in lab 01): fork k children; child i
+ * calls child(i, arg) and, should it return, _exit(0)s — a child never returns from spawn.
+ * The parent stores the pids in pids[0..k) and returns 0. On failure it kills and reaps the
+ * children it made and returns -1 with errno set. */
+typedef void (*cl_child_fn)(int i, void *arg);
+typedef int (*cl_spawn_fn)(int k, cl_child_fn child, void *arg, pid_t *pids);
+
+struct cl_team {
+    int k, nphases, released;
+    pid_t owner;
+    pid_t pids[CL_TEAM_MAX];
+    bool alive[CL_TEAM_MAX];
+    bool killed[CL_TEAM_MAX];  /* stopped on purpose by cl_team_kill: not a failure */
+    int status[CL_TEAM_MAX];   /* wait status of reaped workers */
+    int ready_rd, ready_wr;    /* workers write their index when they reach the barrier */
+    int go_rd[CL_TEAM_MAX], go_wr[CL_TEAM_MAX];
+    volatile int64_t *reports; /* shared page: CL_TEAM_MAX * CL_TEAM_REPORTS slots */
+    cl_phase_fn fn;
+    void *arg;
+};
+
+/* The harness's own spawn: fork k children with the contract above. */
+int cl_spawn(int k, cl_child_fn child, void *arg, pid_t *pids);
+
+/* Start k (1..CL_TEAM_MAX) workers, each running phases 0..nphases-1 of fn. spawn NULL means
+ * cl_spawn. Returns 0, or -1 with errno set and nothing left running. */
+int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *arg,
+                  cl_spawn_fn spawn);
+
+/* Wait until every live worker has finished its current phase and waits at the barrier.
+ * Returns 0; -1 with errno ETIMEDOUT after timeout_ms, or ECHILD if a worker died (its wait
+ * status is in t->status). */
+int cl_team_await(struct cl_team *t, int timeout_ms);
+
+/* Let every live worker run its next phase (after the last phase: exit). */
+int cl_team_release(struct cl_team *t);
+
+/* Kill worker i with SIGKILL and reap it: a sibling's exit. Returns 0 or -1. */
+int cl_team_kill(struct cl_team *t, int i);
+
+/* The report slots of worker i as it wrote them (valid while it waits at the barrier). */
+int64_t cl_team_report(const struct cl_team *t, int i, int slot);
+
+/* Release the last barrier and reap every worker within timeout_ms. Returns 0 if every
+ * worker exited with status 0; otherwise -1 (statuses in t->status) and nothing left
+ * running. Frees the team's resources in every case. */
+int cl_team_finish(struct cl_team *t, int timeout_ms);
+
+/* Kill and reap every worker and free the team's resources. Safe to call twice. */
+void cl_team_abort(struct cl_team *t);
+
+#endif

@@ -1,0 +1,461 @@
+/*
+ * experiments.c — lab 01's experiments (contracts in experiments.h).
+ *
+ * Shape of every experiment: the parent (this process) maps the buffer with the student's
+ * cow_map, prepares it, and starts a team of workers through the student's cow_spawn; the
+ * harness holds them at a barrier; a copy-on-write simulation (harness/model) replays the
+ * same writes page by page; then every process's region is measured and set beside the
+ * simulation's numbers. Nothing here reads /proc: cowlab/mem.h does.
+ */
+#include "experiments.h"
+
+#include "01-fork-cow.h"
+#include "cowlab/lab.h"
+#include "cowlab/model.h"
+#include "cowlab/team.h"
+
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+enum { FC_TIMEOUT_MS = 20000 };
+
+/* One experiment in flight. */
+struct fc_scene {
+    const char *name;
+    struct cl_results *r;
+    unsigned char *buf;
+    size_t npages;
+    struct cl_cow *sim;     /* slot 0 = parent, slot i+1 = worker i */
+    struct cl_team team;
+    bool team_up;
+    int k;
+    /* what the workers do in phase 0 */
+    void (*work)(struct fc_scene *s, int worker, int64_t *report);
+    size_t stride;
+};
+
+static const char *const fc_states[] = {"absent", "shared", "private", "zero"};
+
+const char *fc_state_name(int state)
+{
+    return state >= 0 && state < 4 ? fc_states[state] : "?";
+}
+
+/* Say why an experiment could not run: as a test failure when a CUnit test is running,
+ * always on stderr. */
+static int fc_cannot(struct fc_scene *s, const char *what)
+{
+    int e = errno;
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s: %s failed: %s", s->name, what, e ? strerror(e) : "?");
+    fprintf(stderr, "%s\n", msg);
+    if (CU_is_test_running())
+        CL_FAIL("%s", msg);
+    return -1;
+}
+
+static int fc_begin(struct fc_scene *s, const char *name, struct cl_results *r, size_t npages,
+                    int k)
+{
+    memset(s, 0, sizeof *s);
+    s->name = name;
+    s->r = r;
+    s->npages = npages;
+    s->k = k;
+    s->sim = cl_cow_new(npages, (unsigned)k + 1);
+    if (!s->sim)
+        return fc_cannot(s, "the model");
+    errno = 0;
+    s->buf = cow_map(npages);
+    if (!s->buf) {
+        cl_cow_free(s->sim);
+        s->sim = NULL;
+        return fc_cannot(s, "cow_map");
+    }
+    return 0;
+}
+
+static void fc_end(struct fc_scene *s)
+{
+    if (s->team_up)
+        cl_team_abort(&s->team);
+    if (s->buf)
+        cow_unmap(s->buf, s->npages);
+    cl_cow_free(s->sim);
+    s->buf = NULL;
+    s->sim = NULL;
+}
+
+static int fc_phase(void *arg, int worker, int phase, int64_t *report)
+{
+    struct fc_scene *s = arg;
+    if (phase == 0 && s->work)
+        s->work(s, worker, report);
+    return 0;
+}
+
+/* Fork the workers (through the student's cow_spawn), let them run phase 0, hold them. */
+static int fc_fork(struct fc_scene *s)
+{
+    for (int i = 0; i < s->k; i++)
+        cl_cow_fork(s->sim, 0, (unsigned)i + 1);
+    if (cl_team_start(&s->team, s->k, 1, fc_phase, s, cow_spawn) < 0)
+        return fc_cannot(s, "cow_spawn");
+    s->team_up = true;
+    if (cl_team_await(&s->team, FC_TIMEOUT_MS) < 0)
+        return fc_cannot(s, "waiting for the children at the barrier");
+    return 0;
+}
+
+static pid_t fc_pid(const struct fc_scene *s, unsigned p)
+{
+    return p == 0 ? 0 : s->team.pids[p - 1];
+}
+
+static void fc_proc_name(unsigned p, char *out, size_t n)
+{
+    if (p == 0)
+        snprintf(out, n, "parent");
+    else
+        snprintf(out, n, "child%u", p);
+}
+
+/* Measure process p's region and pages and add rows: the smaps fields the model knows, and
+ * three page counts from pagemap (private, shared-looking, differing from the model). With
+ * per_page, also one page_state row per page. */
+static int fc_measure(struct fc_scene *s, unsigned p, const char *phase, int64_t x,
+                      const char *hint, bool per_page)
+{
+    char proc[16];
+    fc_proc_name(p, proc, sizeof proc);
+    struct cl_mem want, got;
+    cl_cow_region(s->sim, p, cl_page_size(), &want);
+    if (cl_mem_region(fc_pid(s, p), s->buf, s->npages * cl_page_size(), &got) < 0)
+        return fc_cannot(s, "measuring the buffer (smaps)");
+    if (cl_results_add_mem(s->r, s->name, x, proc, phase, &want, &got, hint) < 0)
+        return fc_cannot(s, "recording");
+
+    struct cl_page *pages = calloc(s->npages, sizeof *pages);
+    if (!pages)
+        return fc_cannot(s, "allocating the page table copy");
+    if (cl_pages(fc_pid(s, p), s->buf, s->npages, pages) < 0) {
+        free(pages);
+        return fc_cannot(s, "measuring the buffer (pagemap)");
+    }
+    uint64_t zero = cl_zero_pfn();
+    int64_t priv = 0, shared = 0, wrong = 0, want_priv = 0, want_shared = 0;
+    for (size_t i = 0; i < s->npages; i++) {
+        enum cl_page_state m = cl_page_state_of(&pages[i], zero);
+        enum cl_page_state e = cl_page_state_visible(cl_cow_state(s->sim, p, i), zero != 0);
+        priv += m == CL_PAGE_PRIVATE;
+        shared += m == CL_PAGE_SHARED;
+        want_priv += e == CL_PAGE_PRIVATE;
+        want_shared += e == CL_PAGE_SHARED;
+        wrong += m != e;
+        if (per_page)
+            cl_results_add(s->r, s->name, (int64_t)i, proc, phase, "page_state", e, m, "state",
+                           "pagemap: 0 absent, 1 shared, 2 private (bit 56), 3 zero page");
+    }
+    free(pages);
+    cl_results_add(s->r, s->name, x, proc, phase, "pages_private", want_priv, priv, "pages",
+                   "pages with pagemap bit 56 (exclusively mapped)");
+    cl_results_add(s->r, s->name, x, proc, phase, "pages_shared", want_shared, shared, "pages",
+                   "present pages without bit 56");
+    cl_results_add(s->r, s->name, x, proc, phase, "pages_wrong", 0, wrong, "pages",
+                   "pages whose state differs from the model: right count, wrong pages?");
+    return 0;
+}
+
+static int fc_measure_all(struct fc_scene *s, const char *phase, int64_t x, const char *hint)
+{
+    for (unsigned p = 0; p <= (unsigned)s->k; p++)
+        if ((p == 0 || s->team.alive[p - 1]) && fc_measure(s, p, phase, x, hint, false) < 0)
+            return -1;
+    return 0;
+}
+
+static int fc_finish(struct fc_scene *s)
+{
+    s->team_up = false;
+    if (cl_team_finish(&s->team, FC_TIMEOUT_MS) < 0)
+        return fc_cannot(s, "a child exited badly or did not exit");
+    return 0;
+}
+
+/* ---- the experiments ----------------------------------------------------------------- */
+
+static void fc_work_read(struct fc_scene *s, int worker, int64_t *report)
+{
+    (void)worker;
+    report[0] = (int64_t)cow_read(s->buf, s->npages);
+}
+
+int fc_exp_zero_page(struct cl_results *r, size_t npages, int k)
+{
+    struct fc_scene s;
+    if (fc_begin(&s, "zero_page", r, npages, k) < 0)
+        return -1;
+    s.work = fc_work_read;
+    int rc = -1;
+    uint64_t sum = cow_read(s.buf, npages);
+    for (size_t i = 0; i < npages; i++)
+        cl_cow_read(s.sim, 0, i);
+    if (fc_fork(&s) < 0)
+        goto out;
+    cl_results_add(r, s.name, k, "parent", "after_read", "read_sum", 0, (int64_t)sum, "bytes",
+                   "a never-written page reads as zeros");
+    for (int i = 0; i < k; i++) {
+        char proc[16];
+        fc_proc_name((unsigned)i + 1, proc, sizeof proc);
+        cl_results_add(r, s.name, k, proc, "after_read", "read_sum", 0,
+                       cl_team_report(&s.team, i, 0), "bytes",
+                       "a never-written page reads as zeros");
+    }
+    if (fc_measure_all(&s, "after_read", k,
+                       "reading never-written memory maps the shared zero page: Rss stays 0. "
+                       "Did cow_read or cow_map write?") < 0)
+        goto out;
+    rc = fc_finish(&s);
+out:
+    fc_end(&s);
+    return rc;
+}
+
+int fc_exp_shared(struct cl_results *r, size_t npages, int k)
+{
+    struct fc_scene s;
+    if (fc_begin(&s, "shared", r, npages, k) < 0)
+        return -1;
+    int rc = -1;
+    cow_fill(s.buf, npages);
+    for (size_t i = 0; i < npages; i++)
+        cl_cow_write(s.sim, 0, i);
+    if (fc_fork(&s) < 0)
+        goto out;
+    if (fc_measure_all(&s, "after_fork", k,
+                       "after fork every written page is mapped by K+1 processes: "
+                       "Pss = sum of (page << 12) / (K+1), truncated once") < 0)
+        goto out;
+    rc = fc_finish(&s);
+out:
+    fc_end(&s);
+    return rc;
+}
+
+/* Count only the faults of the writes themselves. Two other faults would land in the window:
+ * the stack page holding `before` is still shared with the parent (writing it is a CoW
+ * fault, taken after the kernel read the counter), and the code cow_write_every runs (its
+ * own and libc's) is not mapped in the child yet: fork does not copy the page tables of file
+ * mappings. So write both structs first and run the same code once on a scratch page. */
+static void fc_work_write_counted(struct fc_scene *s, int worker, int64_t *report)
+{
+    (void)worker;
+    struct rusage before, after;
+    memset(&before, 0, sizeof before);
+    memset(&after, 0, sizeof after);
+    void *scratch = cow_map(1);
+    if (scratch) {
+        cow_write_every(scratch, 1, 1);
+        cow_unmap(scratch, 1);
+    }
+    getrusage(RUSAGE_SELF, &before);
+    size_t n = cow_write_every(s->buf, s->npages, s->stride);
+    getrusage(RUSAGE_SELF, &after);
+    report[0] = (int64_t)n;
+    report[1] = after.ru_minflt - before.ru_minflt;
+}
+
+/* The pages cow_write_every(stride) must write, replayed in the model by process p. */
+static int64_t fc_sim_write_every(struct fc_scene *s, unsigned p, size_t npages, size_t stride)
+{
+    int64_t n = 0;
+    for (size_t i = 0; stride && i < npages; i += stride, n++)
+        cl_cow_write(s->sim, p, i);
+    return n;
+}
+
+int fc_exp_child_writes(struct cl_results *r, size_t npages, size_t stride)
+{
+    struct fc_scene s;
+    if (fc_begin(&s, "child_writes", r, npages, 1) < 0)
+        return -1;
+    int rc = -1;
+    s.work = fc_work_write_counted;
+    s.stride = stride;
+    cow_fill(s.buf, npages);
+    for (size_t i = 0; i < npages; i++)
+        cl_cow_write(s.sim, 0, i);
+    if (fc_fork(&s) < 0)
+        goto out;
+    int64_t w = fc_sim_write_every(&s, 1, npages, stride);
+    cl_results_add(r, s.name, w, "child1", "after_write", "pages_written", w,
+                   cl_team_report(&s.team, 0, 0), "pages", "what cow_write_every returned");
+    cl_results_add(r, s.name, w, "child1", "after_write", "minflt", w,
+                   cl_team_report(&s.team, 0, 1), "faults",
+                   "one minor fault per page written: each first write to a shared page "
+                   "is one copy-on-write fault");
+    if (fc_measure_all(&s, "after_write", w,
+                       "the writer owns exactly the pages it wrote; the other process's "
+                       "originals are mapped once now, so they are private too") < 0)
+        goto out;
+    rc = fc_finish(&s);
+out:
+    fc_end(&s);
+    return rc;
+}
+
+int fc_exp_parent_writes(struct cl_results *r, size_t npages, size_t stride)
+{
+    struct fc_scene s;
+    if (fc_begin(&s, "parent_writes", r, npages, 1) < 0)
+        return -1;
+    int rc = -1;
+    cow_fill(s.buf, npages);
+    for (size_t i = 0; i < npages; i++)
+        cl_cow_write(s.sim, 0, i);
+    cl_cow_mark_original(s.sim, 0);
+    struct cl_page *before = calloc(npages, sizeof *before);
+    struct cl_page *now = calloc(npages, sizeof *now);
+    if (!before || !now || cl_pages(0, s.buf, npages, before) < 0) {
+        fc_cannot(&s, "reading the parent's pagemap");
+        goto out_free;
+    }
+    if (fc_fork(&s) < 0)
+        goto out_free;
+    size_t n = cow_write_every(s.buf, npages, stride);
+    int64_t w = fc_sim_write_every(&s, 0, npages, stride);
+    cl_results_add(r, s.name, w, "parent", "after_write", "pages_written", w, (int64_t)n, "pages",
+                   "what cow_write_every returned");
+    if (fc_measure_all(&s, "after_write", w,
+                       "the first writer gets the copy: the parent's written pages are new "
+                       "frames, the child keeps the originals, now mapped once") < 0)
+        goto out_free;
+    /* With PFNs visible (root), show who kept the original frames. */
+    if (before[0].pfn) {
+        for (unsigned p = 0; p <= 1; p++) {
+            if (cl_pages(fc_pid(&s, p), s.buf, npages, now) < 0) {
+                fc_cannot(&s, "reading pagemap");
+                goto out_free;
+            }
+            int64_t kept = 0, want = 0;
+            for (size_t i = 0; i < npages; i++) {
+                kept += now[i].pfn == before[i].pfn;
+                want += cl_cow_has_original(s.sim, p, i);
+            }
+            cl_results_add(r, s.name, w, p ? "child1" : "parent", "after_write",
+                           "pages_original", want, kept, "pages",
+                           "frames (PFNs) unchanged since before fork");
+        }
+    }
+    rc = fc_finish(&s);
+out_free:
+    free(before);
+    free(now);
+    fc_end(&s);
+    return rc;
+}
+
+int fc_exp_sibling_exit(struct cl_results *r, size_t npages, int k)
+{
+    struct fc_scene s;
+    if (fc_begin(&s, "sibling_exit", r, npages, k) < 0)
+        return -1;
+    int rc = -1;
+    cow_fill(s.buf, npages);
+    for (size_t i = 0; i < npages; i++)
+        cl_cow_write(s.sim, 0, i);
+    if (fc_fork(&s) < 0)
+        goto out;
+    if (fc_measure_all(&s, "all_alive", k, "K+1 processes share every page") < 0)
+        goto out;
+    if (cl_team_kill(&s.team, k - 1) < 0) {
+        fc_cannot(&s, "stopping the last child");
+        goto out;
+    }
+    cl_cow_exit(s.sim, (unsigned)k);
+    if (fc_measure_all(&s, "after_exit", k,
+                       "a sibling's exit leaves K processes mapping each page: each survivor's "
+                       "share of every page grows") < 0)
+        goto out;
+    rc = fc_finish(&s);
+out:
+    fc_end(&s);
+    return rc;
+}
+
+/* Page-map scene: the parent wrote the first 3/4; child1 writes every 4th page, child2 the
+ * second quarter, child3 only reads; then the parent writes every 16th page of its part. */
+static void fc_work_map(struct fc_scene *s, int worker, int64_t *report)
+{
+    size_t q = s->npages / 4;
+    if (worker == 0)
+        report[0] = (int64_t)cow_write_every(s->buf, s->npages, 4);
+    else if (worker == 1)
+        report[0] = (int64_t)cow_write_every(s->buf + q * cl_page_size(), q, 1);
+    else
+        report[0] = (int64_t)cow_read(s->buf, s->npages);
+}
+
+int fc_exp_page_map(struct cl_results *r, size_t npages)
+{
+    struct fc_scene s;
+    if (fc_begin(&s, "page_map", r, npages, 3) < 0)
+        return -1;
+    int rc = -1;
+    size_t q = npages / 4;
+    s.work = fc_work_map;
+    cow_fill(s.buf, 3 * q);
+    for (size_t i = 0; i < 3 * q; i++)
+        cl_cow_write(s.sim, 0, i);
+    if (fc_fork(&s) < 0)
+        goto out;
+    fc_sim_write_every(&s, 1, npages, 4);
+    for (size_t i = q; i < 2 * q; i++)
+        cl_cow_write(s.sim, 2, i);
+    for (size_t i = 0; i < npages; i++)
+        cl_cow_read(s.sim, 3, i);
+    cow_write_every(s.buf, 3 * q, 16);
+    fc_sim_write_every(&s, 0, 3 * q, 16);
+    for (unsigned p = 0; p <= 3; p++)
+        if (fc_measure(&s, p, "final", (int64_t)npages,
+                       "each writer owns what it wrote; the others share what is left", true) < 0)
+            goto out;
+    rc = fc_finish(&s);
+out:
+    fc_end(&s);
+    return rc;
+}
+
+static long fc_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000L + ts.tv_nsec / 1000L;
+}
+
+int fc_exp_fork_time(struct cl_results *r, size_t mib)
+{
+    struct fc_scene s;
+    size_t npages = mib * 1024 * 1024 / cl_page_size();
+    if (fc_begin(&s, "fork_time", r, npages, 1) < 0)
+        return -1;
+    int rc = -1;
+    cow_fill(s.buf, npages);
+    for (size_t i = 0; i < npages; i++)
+        cl_cow_write(s.sim, 0, i);
+    long t0 = fc_now_us();
+    if (fc_fork(&s) < 0)
+        goto out;
+    long t1 = fc_now_us();
+    cl_results_add(r, s.name, (int64_t)mib, "parent", "fork", "fork_us", CL_NO_EXPECT, t1 - t0,
+                   "us", "reported, not modelled: page tables are copied at fork");
+    rc = fc_finish(&s);
+out:
+    fc_end(&s);
+    return rc;
+}

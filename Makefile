@@ -24,7 +24,7 @@ CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c \
            harness/results.c harness/check.c harness/record.c
 CLI_SRC := harness/cli.c harness/labs.c harness/sandbox.c harness/grade.c harness/report.c \
-           harness/json.c
+           harness/escape.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/lib/libcowlab.a
@@ -47,7 +47,8 @@ deps:
 
 $(BUILD)/obj/%.o: %.c $(wildcard include/cowlab/*.h) | $(BUILD)/obj
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/harness/cli.o $(BUILD)/obj/harness/labs.o $(BUILD)/obj/harness/grade.o: ALL_CFLAGS += $(CLI_DEFS)
 
@@ -57,11 +58,13 @@ $(BUILD)/obj:
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
 $(COWLAB): $(CLI_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $^ -o $@
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) $^ -o $@
 
 # A lab binary straight from the Makefile (the CLI builds its own the same way).
 $(BUILD)/labs/%/lab: $(LIB) $(LABMAIN) FORCE

@@ -36,17 +36,28 @@ static int labmain_run_one(const struct cl_test *t)
     return (int)CU_get_number_of_failures();
 }
 
-/* Send the failure records and the DONE line on the record fd; print them on stderr too. */
+/* A source path as people read it: from "tests/" on, if it has that. */
+static const char *labmain_short_path(const char *file)
+{
+    const char *t = file ? strstr(file, "tests/") : NULL;
+    return t ? t : file ? file : "?";
+}
+
+/* Send the failure records and the DONE line on the record fd; without one, print the
+ * failures on stderr instead. */
 static void labmain_report(int fd, const char *nonce, int failures)
 {
     char line[1200], esc[1024];
     for (CU_pFailureRecord f = CU_get_failure_list(); f; f = f->pNext) {
+        const char *file = labmain_short_path(f->strFileName);
+        if (fd < 0) {
+            fprintf(stderr, "  FAIL %s:%u: %s\n", file, f->uiLineNumber,
+                    f->strCondition ? f->strCondition : "");
+            continue;
+        }
         cl_record_escape(f->strCondition ? f->strCondition : "", esc, sizeof esc);
-        snprintf(line, sizeof line, "F %s:%u\t%s\n", f->strFileName ? f->strFileName : "?",
-                 f->uiLineNumber, esc);
-        fprintf(stderr, "  FAIL %s:%u: %s\n", f->strFileName ? f->strFileName : "?",
-                f->uiLineNumber, f->strCondition ? f->strCondition : "");
-        if (fd >= 0 && write(fd, line, strlen(line)) < 0)
+        snprintf(line, sizeof line, "F %s:%u\t%s\n", file, f->uiLineNumber, esc);
+        if (write(fd, line, strlen(line)) < 0)
             break;
     }
     if (fd >= 0) {

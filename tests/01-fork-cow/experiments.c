@@ -47,15 +47,16 @@ const char *fc_state_name(int state)
 }
 
 /* Say why an experiment could not run: as a test failure when a CUnit test is running,
- * always on stderr. */
+ * on stderr otherwise. */
 static int fc_cannot(struct fc_scene *s, const char *what)
 {
     int e = errno;
     char msg[256];
     snprintf(msg, sizeof msg, "%s: %s failed: %s", s->name, what, e ? strerror(e) : "?");
-    fprintf(stderr, "%s\n", msg);
     if (CU_is_test_running())
         CL_FAIL("%s", msg);
+    else
+        fprintf(stderr, "%s\n", msg);
     return -1;
 }
 

@@ -1,0 +1,423 @@
+/*
+ * cli.c — build/bin/cowlab: every entry point of the kit. The Makefile's targets are thin
+ * calls into it. `cowlab help` and `cowlab COMMAND --help` say what each command does.
+ */
+#include "cowlab/grade.h"
+#include "cowlab/report.h"
+#include "cowlab/sandbox.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CL_BUILD_DIR
+#define CL_BUILD_DIR "build"
+#endif
+
+enum { CLI_RUN_TIMEOUT_MS = 600000, CLI_PLOT_TIMEOUT_MS = 120000 };
+
+static struct cl_lab_def cli_labs[CL_MAX_LABS];
+static int cli_nlabs;
+
+/* One command's options, all optional; which ones a command takes is in its usage. */
+struct cli_args {
+    const char *lab, *dir, *submission, *out, *csv, *test, *labs_dir;
+    bool markdown, help, sanitize, quiet;
+};
+
+static const char *const cli_usage_text[][2] = {
+    {"list", "cowlab list [LAB] [--markdown]\n"
+             "  the labs, or one lab's graded tests with their points (--markdown: the\n"
+             "  handbook's points table)\n"},
+    {"check", "cowlab check LAB [--dir DIR] [--test NAME]\n"
+              "  build LAB from DIR (default: labs/) and run its graded tests, each in its own\n"
+              "  sandboxed process; every failed check says expected, measured and a hint.\n"
+              "  Exit 0 if all pass, 1 otherwise\n"},
+    {"grade", "cowlab grade [--submission DIR] [--lab LAB] [--out DIR] [--sanitize]\n"
+              "  grade DIR (laid out like labs/: DIR/01-fork-cow/...; default labs/), every lab\n"
+              "  or one, and write OUT/results.json (Gradescope schema), OUT/junit.xml and\n"
+              "  OUT/grades.csv (default OUT: build/grade). A lab that does not build scores 0\n"},
+    {"run", "cowlab run LAB [--dir DIR] [--csv FILE]\n"
+            "  run LAB's experiments with the code in DIR (default: solutions/), print the\n"
+            "  expected vs measured table and write the results CSV (default:\n"
+            "  build/results/NN-slug.csv). Exit 3 if a measured value differs from the model\n"},
+    {"plot", "cowlab plot LAB [--dir DIR] [--out DIR2]\n"
+             "  run the experiments (as `run`) and draw every plots/NN-slug-*.gp with gnuplot\n"
+             "  into DIR2 (default: build/plots), PNG and SVG\n"},
+    {"demo", "cowlab demo [LAB]\n"
+             "  the reference solutions of LAB (default 01), end to end: run, table, plots\n"},
+};
+
+static void cli_usage(FILE *out, const char *cmd)
+{
+    for (size_t i = 0; i < sizeof cli_usage_text / sizeof cli_usage_text[0]; i++)
+        if (!cmd || strcmp(cmd, cli_usage_text[i][0]) == 0)
+            fputs(cli_usage_text[i][1], out);
+    if (!cmd)
+        fputs("options for every command: --labs-dir DIR (where the labs' tests.def live;\n"
+              "  default: the kit's tests/), --quiet. Environment: COWLAB_KIT, NO_COLOR.\n",
+              out);
+}
+
+static int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "cowlab: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+/* Parse the options after the command. Returns 0, or 2 after printing a one-line error. */
+static int cli_parse(int argc, char **argv, const char *cmd, struct cli_args *a)
+{
+    static const char *const valued[] = {"--dir", "--submission", "--lab", "--out", "--csv",
+                                         "--test", "--labs-dir"};
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i];
+        const char **slot = NULL;
+        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+            a->help = true;
+            continue;
+        }
+        if (strcmp(o, "--markdown") == 0 && strcmp(cmd, "list") == 0) {
+            a->markdown = true;
+            continue;
+        }
+        if (strcmp(o, "--sanitize") == 0 && strcmp(cmd, "grade") == 0) {
+            a->sanitize = true;
+            continue;
+        }
+        if (strcmp(o, "--quiet") == 0) {
+            a->quiet = true;
+            continue;
+        }
+        for (size_t v = 0; v < sizeof valued / sizeof valued[0]; v++)
+            if (strcmp(o, valued[v]) == 0) {
+                const char **slots[] = {&a->dir, &a->submission, &a->lab, &a->out,
+                                        &a->csv, &a->test,       &a->labs_dir};
+                slot = slots[v];
+            }
+        if (slot) {
+            if (i + 1 >= argc)
+                return cli_error("%s needs a value", o);
+            *slot = argv[++i];
+            continue;
+        }
+        if (o[0] == '-') {
+            fprintf(stderr, "cowlab %s: unknown option '%s'; usage:\n", cmd, o);
+            cli_usage(stderr, cmd);
+            return 2;
+        }
+        if (a->lab)
+            return cli_error("one lab at a time: '%s' and '%s'", a->lab, o);
+        a->lab = o;
+    }
+    return 0;
+}
+
+static int cli_load_labs(const char *labs_dir)
+{
+    char dir[1024], err[512];
+    if (labs_dir)
+        snprintf(dir, sizeof dir, "%s", labs_dir);
+    else
+        snprintf(dir, sizeof dir, "%s/tests", cl_kit_dir());
+    cli_nlabs = cl_labs_load(dir, cli_labs, CL_MAX_LABS, err, sizeof err);
+    if (cli_nlabs < 0)
+        return cli_error("%s", err);
+    if (cli_nlabs == 0)
+        return cli_error("no labs found in %s", dir);
+    return 0;
+}
+
+/* The lab named by key, or NULL after a one-line error naming the choices. */
+static const struct cl_lab_def *cli_lab(const char *key)
+{
+    const struct cl_lab_def *l = key ? cl_labs_find(cli_labs, cli_nlabs, key) : NULL;
+    if (l)
+        return l;
+    char choices[CL_MAX_LABS * 50] = "";
+    for (int i = 0; i < cli_nlabs; i++) {
+        if (i)
+            strcat(choices, ", ");
+        strcat(choices, cli_labs[i].slug);
+    }
+    if (key)
+        fprintf(stderr, "cowlab: unknown lab '%s' (choose: %s)\n", key, choices);
+    else
+        fprintf(stderr, "cowlab: which lab? (choose: %s)\n", choices);
+    return NULL;
+}
+
+static bool cli_color(FILE *f)
+{
+    const char *nc = getenv("NO_COLOR");
+    return isatty(fileno(f)) && !(nc && *nc);
+}
+
+static int cli_mkdirs(const char *path)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(tmp, 0755);
+            *p = '/';
+        }
+    return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int cli_list(const struct cli_args *a)
+{
+    if (!a->lab) {
+        for (int i = 0; i < cli_nlabs; i++)
+            printf("%-16s %3d points  %s\n", cli_labs[i].slug, cli_labs[i].max_points,
+                   cli_labs[i].title);
+        return 0;
+    }
+    const struct cl_lab_def *l = cli_lab(a->lab);
+    if (!l)
+        return 2;
+    if (a->markdown) {
+        printf("| test | points | what it checks |\n|---|---:|---|\n");
+        for (int i = 0; i < l->ntests; i++)
+            printf("| `%s` | %d | %s |\n", l->tests[i].name, l->tests[i].points,
+                   l->tests[i].about);
+        printf("| **total** | **%d** | |\n", l->max_points);
+        return 0;
+    }
+    for (int i = 0; i < l->ntests; i++)
+        printf("%-22s %3d  %s\n", l->tests[i].name, l->tests[i].points, l->tests[i].about);
+    return 0;
+}
+
+/* The student folder of lab l inside base (labs/, solutions/ or a submission). */
+static void cli_lab_src(const char *base, const struct cl_lab_def *l, char *out, size_t n)
+{
+    if (base[0] == '/')
+        snprintf(out, n, "%s/%s", base, l->slug);
+    else {
+        char cwd[512];
+        snprintf(out, n, "%s/%s/%s", getcwd(cwd, sizeof cwd) ? cwd : ".", base, l->slug);
+    }
+}
+
+static long cli_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static int cli_grade_labs(const struct cli_args *a, bool details, const char *out_dir)
+{
+    char base[1024];
+    snprintf(base, sizeof base, "%s", a->submission ? a->submission : a->dir ? a->dir : "labs");
+    if (!a->submission && !a->dir && access("labs", F_OK) != 0)
+        snprintf(base, sizeof base, "%s/labs", cl_kit_dir());
+    struct stat st;
+    if (stat(base, &st) < 0 || !S_ISDIR(st.st_mode))
+        return cli_error("submission folder '%s' not found", base);
+    const struct cl_lab_def *only = NULL;
+    if (a->lab && !(only = cli_lab(a->lab)))
+        return 2;
+    struct cl_lab_outcome *outs = calloc((size_t)cli_nlabs, sizeof *outs);
+    if (!outs)
+        return cli_error("out of memory");
+    struct cl_grade_opts go = {.sanitize = a->sanitize, .quiet = a->quiet, .only = a->test};
+    struct cl_report rep = {.submission = base, .labs = outs};
+    long t0 = cli_now_ms();
+    for (int i = 0; i < cli_nlabs; i++) {
+        if (only && only != &cli_labs[i])
+            continue;
+        char src[1200];
+        cli_lab_src(base, &cli_labs[i], src, sizeof src);
+        cl_grade_lab(&cli_labs[i], src, &go, &outs[rep.nlabs++]);
+    }
+    rep.elapsed_ms = cli_now_ms() - t0;
+    cl_report_table(stdout, &rep, cli_color(stdout), details);
+    int rc = 0;
+    if (out_dir) {
+        char p[1200];
+        if (cli_mkdirs(out_dir) < 0)
+            rc = cli_error("cannot create %s", out_dir);
+        snprintf(p, sizeof p, "%s/results.json", out_dir);
+        if (rc == 0 && cl_report_json(p, &rep) < 0)
+            rc = cli_error("cannot write %s: %s", p, strerror(errno));
+        snprintf(p, sizeof p, "%s/junit.xml", out_dir);
+        if (rc == 0 && cl_report_junit(p, &rep) < 0)
+            rc = cli_error("cannot write %s: %s", p, strerror(errno));
+        snprintf(p, sizeof p, "%s/grades.csv", out_dir);
+        if (rc == 0 && cl_report_csv(p, &rep) < 0)
+            rc = cli_error("cannot write %s: %s", p, strerror(errno));
+        if (rc == 0)
+            printf("wrote %s/results.json, junit.xml, grades.csv\n", out_dir);
+    }
+    if (rc == 0 && !out_dir) /* check: the verdict is the exit status */
+        rc = cl_report_score(&rep) == cl_report_max(&rep) ? 0 : 1;
+    for (int i = 0; i < rep.nlabs; i++)
+        cl_lab_outcome_free(&outs[i]);
+    free(outs);
+    return rc;
+}
+
+/* Build lab l from base and run its experiments into csv. Returns the lab binary's exit
+ * status (0 all equal, 3 some differ), or 1/2 on errors. */
+static int cli_run_lab(const struct cl_lab_def *l, const char *base, const char *csv)
+{
+    char src[1200], work[1200], log_dir[1200];
+    cli_lab_src(base, l, src, sizeof src);
+    snprintf(work, sizeof work, "%s/run/%s", CL_BUILD_DIR, l->slug);
+    snprintf(log_dir, sizeof log_dir, "%s", csv);
+    char *slash = strrchr(log_dir, '/');
+    if (slash) {
+        *slash = '\0';
+        cli_mkdirs(log_dir);
+    }
+    char *log = NULL;
+    fprintf(stderr, "%s: building from %s\n", l->slug, src);
+    if (cl_build_lab(l, src, work, &log) < 0) {
+        fprintf(stderr, "%s", log);
+        free(log);
+        return 1;
+    }
+    free(log);
+    char bin[1300], csv_abs[1800], cwd[512];
+    snprintf(bin, sizeof bin, "%s/lab", work);
+    if (csv[0] == '/')
+        snprintf(csv_abs, sizeof csv_abs, "%s", csv);
+    else
+        snprintf(csv_abs, sizeof csv_abs, "%s/%s", getcwd(cwd, sizeof cwd) ? cwd : ".", csv);
+    char *argv[] = {bin, "run", csv_abs, NULL};
+    struct cl_sandbox_opts o = cl_sandbox_defaults();
+    o.drop_privileges = false; /* your own code, on your own behalf: it may read PFNs */
+    o.as_bytes = 0;
+    o.nproc = 0;
+    o.fsize_bytes = 0;
+    o.timeout_ms = CLI_RUN_TIMEOUT_MS;
+    o.output_cap = 1 << 20;
+    struct cl_sandbox_result r;
+    if (cl_sandbox_run(argv, &o, &r) < 0) {
+        cl_sandbox_result_free(&r);
+        return cli_error("cannot run %s: %s", bin, strerror(errno));
+    }
+    fputs(r.output, stdout);
+    char st[64];
+    int rc = WIFEXITED(r.status) ? WEXITSTATUS(r.status) : 1;
+    if (r.timed_out || !WIFEXITED(r.status))
+        fprintf(stderr, "%s: experiments %s\n", l->slug,
+                r.timed_out ? "timed out" : cl_status_text(r.status, st, sizeof st));
+    else
+        printf("results: %s\n", csv);
+    cl_sandbox_result_free(&r);
+    return rc;
+}
+
+static int cli_run(const struct cli_args *a, const char *default_dir)
+{
+    const struct cl_lab_def *l = cli_lab(a->lab);
+    if (!l)
+        return 2;
+    char base[1024], csv[1200];
+    snprintf(base, sizeof base, "%s", a->dir ? a->dir : default_dir);
+    if (!a->dir && access(base, F_OK) != 0)
+        snprintf(base, sizeof base, "%s/%s", cl_kit_dir(), default_dir);
+    if (a->csv)
+        snprintf(csv, sizeof csv, "%s", a->csv);
+    else
+        snprintf(csv, sizeof csv, "%s/results/%s.csv", CL_BUILD_DIR, l->slug);
+    return cli_run_lab(l, base, csv);
+}
+
+/* Draw every plots/<slug>-*.gp from csv into out_dir. */
+static int cli_plot_lab(const struct cl_lab_def *l, const char *csv, const char *out_dir)
+{
+    char dir[1024], pattern[64];
+    snprintf(dir, sizeof dir, "%s/plots", cl_kit_dir());
+    snprintf(pattern, sizeof pattern, "%s-", l->slug);
+    if (cli_mkdirs(out_dir) < 0)
+        return cli_error("cannot create %s", out_dir);
+    char cmd[4096];
+    /* gnuplot -d: no user init files. Each script takes the CSV and the output stem. */
+    snprintf(cmd, sizeof cmd,
+             "set -e; n=0; for gp in '%s'/%s*.gp; do [ -e \"$gp\" ] || continue; "
+             "stem='%s'/$(basename \"$gp\" .gp); "
+             "for term in png svg; do gnuplot -d -c \"$gp\" '%s' \"$stem.$term\" $term; done; "
+             "echo \"plot: $stem.png $stem.svg\"; n=$((n+1)); done; "
+             "[ $n -gt 0 ] || { echo 'no plots for %s' >&2; exit 1; }",
+             dir, pattern, out_dir, csv, l->slug);
+    int st = system(cmd);
+    return st == 0 ? 0 : 1;
+}
+
+static int cli_plot(const struct cli_args *a, const char *default_dir)
+{
+    const struct cl_lab_def *l = cli_lab(a->lab);
+    if (!l)
+        return 2;
+    char csv[1200], out[1200];
+    snprintf(csv, sizeof csv, "%s/results/%s.csv", CL_BUILD_DIR, l->slug);
+    snprintf(out, sizeof out, "%s", a->out ? a->out : CL_BUILD_DIR "/plots");
+    struct cli_args run = *a;
+    run.csv = csv;
+    int rc = cli_run(&run, default_dir);
+    if (rc != 0 && rc != 3)
+        return rc;
+    int prc = cli_plot_lab(l, csv, out);
+    return prc ? prc : rc;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    const char *cmd = argc > 1 ? argv[1] : "help";
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        printf("usage: cowlab COMMAND [options]   (cowlab COMMAND --help)\n");
+        cli_usage(stdout, NULL);
+        return 0;
+    }
+    static const char *const commands[] = {"list", "check", "grade", "run", "plot", "demo"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        known |= strcmp(cmd, commands[i]) == 0;
+    if (!known)
+        return cli_error("unknown command '%s' (choose: list, check, grade, run, plot, demo)",
+                         cmd);
+    struct cli_args a = {0};
+    int rc = cli_parse(argc - 2, argv + 2, cmd, &a);
+    if (rc)
+        return rc;
+    if (a.help) {
+        cli_usage(stdout, cmd);
+        return 0;
+    }
+    if ((rc = cli_load_labs(a.labs_dir)))
+        return rc;
+    if (strcmp(cmd, "list") == 0)
+        return cli_list(&a);
+    if (strcmp(cmd, "check") == 0) {
+        if (!cli_lab(a.lab))
+            return 2;
+        return cli_grade_labs(&a, true, NULL);
+    }
+    if (strcmp(cmd, "grade") == 0)
+        return cli_grade_labs(&a, false, a.out ? a.out : CL_BUILD_DIR "/grade");
+    if (strcmp(cmd, "run") == 0)
+        return cli_run(&a, "solutions");
+    if (strcmp(cmd, "plot") == 0)
+        return cli_plot(&a, "labs");
+    if (!a.lab)
+        a.lab = "01";
+    return cli_plot(&a, "solutions");
+}

@@ -1,0 +1,406 @@
+/*
+ * grade.c — build a lab binary from a submission, run each test in the sandbox, and turn
+ * exit status + records into a verdict (cowlab/grade.h).
+ */
+#include "cowlab/grade.h"
+
+#include "cowlab/record.h"
+#include "cowlab/sandbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CL_KIT_DIR
+#define CL_KIT_DIR "."
+#endif
+#ifndef CL_CC
+#define CL_CC "cc"
+#endif
+#ifndef CL_LAB_CFLAGS
+#define CL_LAB_CFLAGS "-std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iinclude"
+#endif
+#ifndef CL_LAB_LIBS
+#define CL_LAB_LIBS "-lcunit"
+#endif
+#ifndef CL_BUILD_DIR
+#define CL_BUILD_DIR "build"
+#endif
+
+enum { GRADE_MAX_SOURCE = 1 << 20, GRADE_BUILD_TIMEOUT_MS = 120000, GRADE_MAX_ARGS = 128 };
+
+const char *cl_kit_dir(void)
+{
+    const char *env = getenv("COWLAB_KIT");
+    return env && *env ? env : CL_KIT_DIR;
+}
+
+/* A growing malloc'd string. */
+struct grade_text {
+    char *s;
+    size_t len;
+};
+
+static void grade_addf(struct grade_text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void grade_addf(struct grade_text *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    char *grown = realloc(t->s, t->len + (size_t)n + 1);
+    if (!grown)
+        return;
+    t->s = grown;
+    va_start(ap, fmt);
+    vsnprintf(t->s + t->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    t->len += (size_t)n;
+}
+
+static char *grade_text_take(struct grade_text *t)
+{
+    char *s = t->s ? t->s : strdup("");
+    t->s = NULL;
+    t->len = 0;
+    return s;
+}
+
+/* Copy a regular file of at most GRADE_MAX_SOURCE bytes. 0, or -1 with a reason in log. */
+static int grade_copy(const char *from, const char *to, struct grade_text *log)
+{
+    struct stat st;
+    if (lstat(from, &st) < 0) {
+        grade_addf(log, "missing file: %s\n", from);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > GRADE_MAX_SOURCE) {
+        grade_addf(log, "%s: not a regular file of at most 1 MiB\n", from);
+        return -1;
+    }
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int rc = in >= 0 && out >= 0 ? 0 : -1;
+    char buf[65536];
+    ssize_t n;
+    while (rc == 0 && (n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n)
+            rc = -1;
+    if (in >= 0)
+        close(in);
+    if (out >= 0 && close(out) < 0)
+        rc = -1;
+    if (rc < 0)
+        grade_addf(log, "cannot copy %s: %s\n", from, strerror(errno));
+    return rc;
+}
+
+static int grade_mkdirs(const char *path, mode_t mode)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(tmp, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Split a flags string on spaces into argv (the strings live in store). */
+static int grade_split(char *store, char **argv, int at, int max)
+{
+    for (char *save, *w = strtok_r(store, " ", &save); w && at < max - 1;
+         w = strtok_r(NULL, " ", &save))
+        argv[at++] = w;
+    return at;
+}
+
+/* The lab's own .c files (tests and experiments), as absolute paths in paths[][]. */
+static int grade_lab_sources(const struct cl_lab_def *lab, char paths[][1024], int max)
+{
+    DIR *d = opendir(lab->dir);
+    int n = 0;
+    if (!d)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < max) {
+        size_t len = strlen(e->d_name);
+        if (len > 2 && strcmp(e->d_name + len - 2, ".c") == 0)
+            snprintf(paths[n++], 1024, "%s/%s", lab->dir, e->d_name);
+    }
+    closedir(d);
+    return n;
+}
+
+int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const char *work_dir,
+                 char **log)
+{
+    struct grade_text t = {0};
+    char src[900], bin[900];
+    snprintf(src, sizeof src, "%s/src", work_dir);
+    snprintf(bin, sizeof bin, "%s/lab", work_dir);
+    unlink(bin);
+    if (grade_mkdirs(src, 0755) < 0) {
+        grade_addf(&t, "cannot create %s: %s\n", src, strerror(errno));
+        *log = grade_text_take(&t);
+        return -1;
+    }
+    static char copies[CL_MAX_FILES][1024], labsrc[16][1024];
+    int bad = 0;
+    for (int i = 0; i < lab->nfiles; i++) {
+        char from[1024];
+        snprintf(from, sizeof from, "%s/%s", student_dir, lab->files[i]);
+        snprintf(copies[i], sizeof copies[i], "%s/%s", src, lab->files[i]);
+        bad |= grade_copy(from, copies[i], &t);
+    }
+    int nlab = grade_lab_sources(lab, labsrc, 16);
+    if (bad || nlab <= 0) {
+        if (nlab <= 0)
+            grade_addf(&t, "%s: no test sources\n", lab->dir);
+        *log = grade_text_take(&t);
+        return -1;
+    }
+    char flags[1024], libs[256], inc_kit[1100], inc_lab[1100], labmain[1100], libcowlab[1100];
+    snprintf(flags, sizeof flags, "%s", CL_LAB_CFLAGS);
+    snprintf(libs, sizeof libs, "%s", CL_LAB_LIBS);
+    snprintf(inc_kit, sizeof inc_kit, "-I%s/include", cl_kit_dir());
+    snprintf(inc_lab, sizeof inc_lab, "-I%s", lab->dir);
+    snprintf(labmain, sizeof labmain, "%s/obj/harness/labmain.o", CL_BUILD_DIR);
+    snprintf(libcowlab, sizeof libcowlab, "%s/lib/libcowlab.a", CL_BUILD_DIR);
+    char *argv[GRADE_MAX_ARGS];
+    int n = 0;
+    argv[n++] = "/usr/bin/env";
+    argv[n++] = CL_CC;
+    n = grade_split(flags, argv, n, GRADE_MAX_ARGS - 40);
+    argv[n++] = inc_kit;
+    argv[n++] = inc_lab;
+    for (int i = 0; i < nlab; i++)
+        argv[n++] = labsrc[i];
+    for (int i = 0; i < lab->nfiles; i++)
+        argv[n++] = copies[i];
+    argv[n++] = labmain;
+    argv[n++] = libcowlab;
+    n = grade_split(libs, argv, n, GRADE_MAX_ARGS - 3);
+    argv[n++] = "-o";
+    argv[n++] = bin;
+    argv[n] = NULL;
+
+    struct cl_sandbox_opts o = cl_sandbox_defaults();
+    o.drop_privileges = false;
+    o.as_bytes = 0;
+    o.nproc = 0;
+    o.fsize_bytes = 256ull << 20;
+    o.timeout_ms = GRADE_BUILD_TIMEOUT_MS;
+    o.cwd = cl_kit_dir();
+    struct cl_sandbox_result r;
+    int rc = cl_sandbox_run(argv, &o, &r);
+    bool ok = rc == 0 && !r.timed_out && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
+    if (r.output_len)
+        grade_addf(&t, "%s", r.output);
+    if (r.timed_out)
+        grade_addf(&t, "the compiler did not finish in %d s\n", GRADE_BUILD_TIMEOUT_MS / 1000);
+    else if (!ok)
+        grade_addf(&t, "the lab did not compile (%s)\n", rc < 0 ? strerror(errno) : "see above");
+    cl_sandbox_result_free(&r);
+    *log = grade_text_take(&t);
+    return ok ? 0 : -1;
+}
+
+/* 32 hex digits from /dev/urandom (or the clock, if that fails). */
+static void grade_nonce(char *out, size_t n)
+{
+    unsigned char b[16] = {0};
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, b, sizeof b) != (ssize_t)sizeof b) {
+        long v = (long)getpid() ^ (long)time(NULL);
+        memcpy(b, &v, sizeof v);
+    }
+    if (fd >= 0)
+        close(fd);
+    for (size_t i = 0; i < sizeof b && 2 * i + 2 < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* Read the record lines: failure messages into fb, the DONE line's verdict into *done_ok
+ * (right nonce) and *nfail. Returns the number of F lines. */
+static int grade_records(char *records, const char *nonce, struct grade_text *fb, bool *done_ok,
+                         int *nfail)
+{
+    int fails = 0;
+    *done_ok = false;
+    *nfail = -1;
+    for (char *save, *line = strtok_r(records, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, "F ", 2) == 0) {
+            char *tab = strchr(line, '\t');
+            if (tab)
+                *tab = '\0';
+            if (fails++ < 20)
+                grade_addf(fb, "  %s: %s\n", line + 2, tab ? cl_record_unescape(tab + 1) : "");
+        } else if (strncmp(line, "DONE ", 5) == 0) {
+            char got[80];
+            int n;
+            if (sscanf(line + 5, "%79s %d", got, &n) == 2 && strcmp(got, nonce) == 0) {
+                *done_ok = true;
+                *nfail = n;
+            }
+        }
+    }
+    if (fails > 20)
+        grade_addf(fb, "  ... %d more failed checks\n", fails - 20);
+    return fails;
+}
+
+/* A private run folder under /tmp, reachable by an unprivileged uid. */
+static int grade_run_dir(char *out, size_t n)
+{
+    snprintf(out, n, "/tmp/cowlab-run-XXXXXX");
+    if (!mkdtemp(out))
+        return -1;
+    return chmod(out, 0755);
+}
+
+static void grade_rmtree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char sub[1200];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            struct stat st;
+            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+                grade_rmtree(sub);
+            else
+                unlink(sub);
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
+static void grade_one(const struct cl_lab_def *lab, const char *bin, const char *run_dir,
+                      const struct cl_test_def *def, const struct cl_grade_opts *o,
+                      struct cl_test_outcome *t)
+{
+    char nonce[40], cwd[1200];
+    grade_nonce(nonce, sizeof nonce);
+    snprintf(cwd, sizeof cwd, "%s/t-%s", run_dir, def->name);
+    mkdir(cwd, 0700);
+    char *argv[] = {(char *)bin, "test", (char *)def->name, NULL};
+    struct cl_sandbox_opts so = cl_sandbox_defaults();
+    so.timeout_ms = def->timeout_s * 1000;
+    so.record_pipe = true;
+    so.nonce = nonce;
+    so.cwd = cwd;
+    if (o->sanitize)
+        so.as_bytes = 0;
+    struct cl_sandbox_result r;
+    struct grade_text fb = {0};
+    t->def = def;
+    if (cl_sandbox_run(argv, &so, &r) < 0) {
+        snprintf(t->verdict, sizeof t->verdict, "could not start: %s", strerror(errno));
+    } else {
+        bool done_ok;
+        int nfail, fails = grade_records(r.records, nonce, &fb, &done_ok, &nfail);
+        char st[64];
+        cl_status_text(r.status, st, sizeof st);
+        bool exit0 = WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
+        if (r.timed_out)
+            snprintf(t->verdict, sizeof t->verdict, "timed out after %d s", def->timeout_s);
+        else if (WIFSIGNALED(r.status))
+            snprintf(t->verdict, sizeof t->verdict, "crashed: %s", st);
+        else if (!done_ok)
+            snprintf(t->verdict, sizeof t->verdict,
+                     "ended before the test finished (%s, no completion record)", st);
+        else if (fails || nfail != 0 || !exit0)
+            snprintf(t->verdict, sizeof t->verdict, "failed: %d check%s", fails ? fails : nfail,
+                     (fails ? fails : nfail) == 1 ? "" : "s");
+        else
+            t->passed = true;
+        if (t->passed)
+            snprintf(t->verdict, sizeof t->verdict, "passed");
+        if (r.leftovers_killed)
+            grade_addf(&fb, "  (%d process%s left running by the test were killed)\n",
+                       r.leftovers_killed, r.leftovers_killed == 1 ? "" : "es");
+        if (r.shm_removed)
+            grade_addf(&fb, "  (%d /dev/shm object%s left by the test were removed)\n",
+                       r.shm_removed, r.shm_removed == 1 ? "" : "s");
+        if (r.output_len && !t->passed)
+            grade_addf(&fb, "--- output%s ---\n%s%s", r.output_truncated ? " (cut at 64 KiB)" : "",
+                       r.output, r.output[r.output_len - 1] == '\n' ? "" : "\n");
+        t->ms = r.elapsed_ms;
+        cl_sandbox_result_free(&r);
+    }
+    t->score = t->passed ? def->points : 0;
+    t->feedback = grade_text_take(&fb);
+    grade_rmtree(cwd);
+    if (!o->quiet)
+        fprintf(stderr, "  %-22s %s\n", def->name, t->verdict);
+    (void)lab;
+}
+
+void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
+                  const struct cl_grade_opts *o, struct cl_lab_outcome *out)
+{
+    memset(out, 0, sizeof *out);
+    out->lab = lab;
+    out->max = lab->max_points;
+    for (int i = 0; i < lab->ntests; i++) {
+        out->tests[i].def = &lab->tests[i];
+        snprintf(out->tests[i].verdict, sizeof out->tests[i].verdict, "not run");
+        out->tests[i].feedback = strdup("");
+    }
+    char run_dir[64];
+    if (grade_run_dir(run_dir, sizeof run_dir) < 0) {
+        out->build_log = strdup("cannot create a run folder in /tmp");
+        return;
+    }
+    if (!o->quiet)
+        fprintf(stderr, "%s: building from %s\n", lab->slug, student_dir);
+    out->built = cl_build_lab(lab, student_dir, run_dir, &out->build_log) == 0;
+    if (!out->built) {
+        for (int i = 0; i < lab->ntests; i++)
+            snprintf(out->tests[i].verdict, sizeof out->tests[i].verdict, "not built");
+        if (!o->quiet)
+            fprintf(stderr, "%s", out->build_log);
+        grade_rmtree(run_dir);
+        return;
+    }
+    char bin[128];
+    snprintf(bin, sizeof bin, "%s/lab", run_dir);
+    for (int i = 0; i < lab->ntests; i++) {
+        if (o->only && strcmp(o->only, lab->tests[i].name) != 0)
+            continue;
+        free(out->tests[i].feedback);
+        grade_one(lab, bin, run_dir, &lab->tests[i], o, &out->tests[i]);
+        out->score += out->tests[i].score;
+        out->ms += out->tests[i].ms;
+    }
+    grade_rmtree(run_dir);
+}
+
+void cl_lab_outcome_free(struct cl_lab_outcome *out)
+{
+    free(out->build_log);
+    for (int i = 0; i < CL_MAX_TESTS; i++)
+        free(out->tests[i].feedback);
+    memset(out, 0, sizeof *out);
+}

@@ -1,0 +1,168 @@
+/*
+ * labs.c — the lab registry, parsed from tests.def text (cowlab/labs.h).
+ *
+ * The format is the X-macro lines of tests.def:
+ *   CL_LAB("01-fork-cow", "Fork and copy-on-write", "experiment.c predict.c")
+ *   CL_TEST(name, points, timeout_s, "what it checks")
+ * Lines that are neither (comments, blanks) are skipped.
+ */
+#include "cowlab/labs.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Read a C string literal at *p (no escapes but \" and \\) into out. */
+static int labs_string(const char **p, char *out, size_t n)
+{
+    const char *s = *p;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s++ != '"')
+        return -1;
+    size_t o = 0;
+    for (; *s && *s != '"'; s++) {
+        if (*s == '\\' && s[1])
+            s++;
+        if (o + 1 < n)
+            out[o++] = *s;
+    }
+    if (*s != '"')
+        return -1;
+    out[o] = '\0';
+    *p = s + 1;
+    return 0;
+}
+
+static int labs_comma(const char **p)
+{
+    while (isspace((unsigned char)**p))
+        (*p)++;
+    if (**p != ',')
+        return -1;
+    (*p)++;
+    return 0;
+}
+
+static int labs_parse_test(const char *p, struct cl_test_def *t)
+{
+    int used = 0;
+    if (sscanf(p, " %47[A-Za-z0-9_] , %d , %d ,%n", t->name, &t->points, &t->timeout_s,
+               &used) != 3 || used == 0)
+        return -1;
+    p += used;
+    if (labs_string(&p, t->about, sizeof t->about) < 0)
+        return -1;
+    return t->points >= 0 && t->timeout_s > 0 ? 0 : -1;
+}
+
+static int labs_parse_lab(const char *p, struct cl_lab_def *lab)
+{
+    char files[512];
+    if (labs_string(&p, lab->slug, sizeof lab->slug) < 0 || labs_comma(&p) < 0 ||
+        labs_string(&p, lab->title, sizeof lab->title) < 0 || labs_comma(&p) < 0 ||
+        labs_string(&p, files, sizeof files) < 0)
+        return -1;
+    lab->nfiles = 0;
+    for (char *save, *f = strtok_r(files, " ", &save); f && lab->nfiles < CL_MAX_FILES;
+         f = strtok_r(NULL, " ", &save))
+        snprintf(lab->files[lab->nfiles++], sizeof lab->files[0], "%s", f);
+    size_t digits = strspn(lab->slug, "0123456789");
+    if (digits == 0 || digits >= sizeof lab->number || lab->slug[digits] != '-')
+        return -1;
+    memcpy(lab->number, lab->slug, digits);
+    lab->number[digits] = '\0';
+    return lab->nfiles > 0 ? 0 : -1;
+}
+
+int cl_lab_parse(const char *path, struct cl_lab_def *lab, char *err, size_t n)
+{
+    memset(lab, 0, sizeof *lab);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, n, "%s: cannot open", path);
+        return -1;
+    }
+    char line[1024];
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        const char *p = line;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (strncmp(p, "CL_LAB(", 7) == 0) {
+            rc = labs_parse_lab(p + 7, lab);
+        } else if (strncmp(p, "CL_TEST(", 8) == 0) {
+            if (lab->ntests == CL_MAX_TESTS)
+                rc = -1;
+            else if ((rc = labs_parse_test(p + 8, &lab->tests[lab->ntests])) == 0)
+                lab->max_points += lab->tests[lab->ntests++].points;
+        }
+        if (rc < 0)
+            snprintf(err, n, "%s:%d: cannot parse: %.80s", path, lineno, p);
+    }
+    fclose(f);
+    if (rc == 0 && (!lab->slug[0] || lab->ntests == 0)) {
+        snprintf(err, n, "%s: needs one CL_LAB line and at least one CL_TEST", path);
+        rc = -1;
+    }
+    return rc;
+}
+
+static int labs_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct cl_lab_def *)a)->slug, ((const struct cl_lab_def *)b)->slug);
+}
+
+int cl_labs_load(const char *dir, struct cl_lab_def *labs, int max, char *err, size_t n)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, n, "%s: cannot open the labs folder", dir);
+        return -1;
+    }
+    int count = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && count < max) {
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s/tests.def", dir, e->d_name);
+        FILE *probe = fopen(path, "r");
+        if (!probe)
+            continue;
+        fclose(probe);
+        if (cl_lab_parse(path, &labs[count], err, n) < 0) {
+            closedir(d);
+            return -1;
+        }
+        snprintf(labs[count].dir, sizeof labs[count].dir, "%s/%s", dir, e->d_name);
+        if (strcmp(labs[count].slug, e->d_name) != 0) {
+            snprintf(err, n, "%s: CL_LAB names '%s', the folder is '%s'", path,
+                     labs[count].slug, e->d_name);
+            closedir(d);
+            return -1;
+        }
+        count++;
+    }
+    closedir(d);
+    qsort(labs, (size_t)count, sizeof *labs, labs_cmp);
+    return count;
+}
+
+const struct cl_lab_def *cl_labs_find(const struct cl_lab_def *labs, int nlabs, const char *key)
+{
+    for (int i = 0; i < nlabs; i++) {
+        const struct cl_lab_def *l = &labs[i];
+        const char *tail = l->slug + strlen(l->number) + 1;
+        if (strcmp(key, l->slug) == 0 || strcmp(key, l->number) == 0 || strcmp(key, tail) == 0)
+            return l;
+        char *end;
+        long want = strtol(key, &end, 10);
+        if (*key && !*end && want == strtol(l->number, NULL, 10))
+            return l;
+    }
+    return NULL;
+}

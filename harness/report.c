@@ -1,0 +1,204 @@
+/*
+ * report.c — the grading run as a table, results.json, junit.xml and grades.csv
+ * (cowlab/report.h). Everything that came from student code goes through escape.c.
+ */
+#include "cowlab/report.h"
+
+#include "cowlab/escape.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cl_report_score(const struct cl_report *r)
+{
+    int s = 0;
+    for (int i = 0; i < r->nlabs; i++)
+        s += r->labs[i].score;
+    return s;
+}
+
+int cl_report_max(const struct cl_report *r)
+{
+    int s = 0;
+    for (int i = 0; i < r->nlabs; i++)
+        s += r->labs[i].max;
+    return s;
+}
+
+static bool report_ran(const struct cl_test_outcome *t)
+{
+    return strcmp(t->verdict, "not run") != 0;
+}
+
+void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool details)
+{
+    const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
+               *bold = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
+    fprintf(out, "\n%-14s %-22s %7s  %s\n", "lab", "test", "points", "verdict");
+    for (int i = 0; i < r->nlabs; i++) {
+        const struct cl_lab_outcome *l = &r->labs[i];
+        for (int j = 0; j < l->lab->ntests; j++) {
+            const struct cl_test_outcome *t = &l->tests[j];
+            if (!report_ran(t))
+                continue;
+            fprintf(out, "%-14s %-22s %3d/%-3d  %s%s%s\n", l->lab->slug, t->def->name, t->score,
+                    t->def->points, t->passed ? green : red, t->verdict, off);
+        }
+        fprintf(out, "%s%-14s %-22s %3d/%-3d%s\n", bold, l->lab->slug, "total", l->score, l->max,
+                off);
+    }
+    fprintf(out, "%sscore: %d/%d%s\n", bold, cl_report_score(r), cl_report_max(r), off);
+    if (!details)
+        return;
+    for (int i = 0; i < r->nlabs; i++) {
+        const struct cl_lab_outcome *l = &r->labs[i];
+        if (!l->built)
+            fprintf(out, "\n%s%s did not build:%s\n%s", red, l->lab->slug, off, l->build_log);
+        for (int j = 0; j < l->lab->ntests; j++) {
+            const struct cl_test_outcome *t = &l->tests[j];
+            if (t->passed || !report_ran(t) || !l->built)
+                continue;
+            fprintf(out, "\n%s%s/%s: %s%s\n%s", red, l->lab->slug, t->def->name, t->verdict, off,
+                    t->feedback ? t->feedback : "");
+        }
+    }
+}
+
+/* The text a test shows in feedback: its verdict, then what it reported. */
+static void report_test_text(const struct cl_lab_outcome *l, const struct cl_test_outcome *t,
+                             FILE *out, void (*put)(FILE *, const char *))
+{
+    size_t n = strlen(t->verdict) + strlen(t->def->about) + 4 +
+               strlen(t->feedback ? t->feedback : "") + (l->built ? 0 : strlen(l->build_log));
+    char *s = malloc(n + 1);
+    if (!s) {
+        put(out, t->verdict);
+        return;
+    }
+    snprintf(s, n + 1, "%s: %s\n%s%s", t->verdict, t->def->about, l->built ? "" : l->build_log,
+             t->feedback ? t->feedback : "");
+    put(out, s);
+    free(s);
+}
+
+static int report_close(FILE *f)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        if (!errno)
+            errno = EIO;
+        return -1;
+    }
+    return 0;
+}
+
+int cl_report_json(const char *path, const struct cl_report *r)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    char summary[256];
+    snprintf(summary, sizeof summary, "cowlab: %d/%d points", cl_report_score(r),
+             cl_report_max(r));
+    fprintf(f, "{\n  \"score\": %d,\n  \"execution_time\": %.3f,\n  \"output\": ",
+            cl_report_score(r), r->elapsed_ms / 1000.0);
+    cl_json_string(f, summary);
+    fputs(",\n  \"tests\": [", f);
+    bool first = true;
+    for (int i = 0; i < r->nlabs; i++) {
+        const struct cl_lab_outcome *l = &r->labs[i];
+        for (int j = 0; j < l->lab->ntests; j++) {
+            const struct cl_test_outcome *t = &l->tests[j];
+            if (!report_ran(t))
+                continue;
+            char name[128];
+            snprintf(name, sizeof name, "%s/%s", l->lab->slug, t->def->name);
+            fprintf(f, "%s\n    {\"name\": ", first ? "" : ",");
+            cl_json_string(f, name);
+            fprintf(f, ", \"score\": %d, \"max_score\": %d, \"status\": \"%s\", \"output\": ",
+                    t->score, t->def->points, t->passed ? "passed" : "failed");
+            report_test_text(l, t, f, cl_json_string);
+            fputc('}', f);
+            first = false;
+        }
+    }
+    fputs("\n  ]\n}\n", f);
+    return report_close(f);
+}
+
+int cl_report_junit(const char *path, const struct cl_report *r)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int tests = 0, failures = 0;
+    for (int i = 0; i < r->nlabs; i++)
+        for (int j = 0; j < r->labs[i].lab->ntests; j++)
+            if (report_ran(&r->labs[i].tests[j])) {
+                tests++;
+                failures += !r->labs[i].tests[j].passed;
+            }
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    fprintf(f, "<testsuites name=\"cowlab\" tests=\"%d\" failures=\"%d\" time=\"%.3f\">\n", tests,
+            failures, r->elapsed_ms / 1000.0);
+    for (int i = 0; i < r->nlabs; i++) {
+        const struct cl_lab_outcome *l = &r->labs[i];
+        int lt = 0, lf = 0;
+        for (int j = 0; j < l->lab->ntests; j++)
+            if (report_ran(&l->tests[j])) {
+                lt++;
+                lf += !l->tests[j].passed;
+            }
+        fprintf(f, "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" time=\"%.3f\">\n",
+                l->lab->slug, lt, lf, l->ms / 1000.0);
+        for (int j = 0; j < l->lab->ntests; j++) {
+            const struct cl_test_outcome *t = &l->tests[j];
+            if (!report_ran(t))
+                continue;
+            fprintf(f, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\"", l->lab->slug,
+                    t->def->name, t->ms / 1000.0);
+            if (t->passed) {
+                fputs("/>\n", f);
+                continue;
+            }
+            fputs(">\n      <failure message=\"", f);
+            cl_xml_text(f, t->verdict);
+            fputs("\">", f);
+            report_test_text(l, t, f, cl_xml_text);
+            fputs("</failure>\n    </testcase>\n", f);
+        }
+        fputs("  </testsuite>\n", f);
+    }
+    fputs("</testsuites>\n", f);
+    return report_close(f);
+}
+
+/* A CSV cell from untrusted text: quoted, quotes doubled, line breaks kept inside quotes. */
+static void report_csv_cell(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+int cl_report_csv(const char *path, const struct cl_report *r)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs("submission,score,max_score", f);
+    for (int i = 0; i < r->nlabs; i++)
+        fprintf(f, ",%s", r->labs[i].lab->slug);
+    fputc('\n', f);
+    report_csv_cell(f, r->submission);
+    fprintf(f, ",%d,%d", cl_report_score(r), cl_report_max(r));
+    for (int i = 0; i < r->nlabs; i++)
+        fprintf(f, ",%d", r->labs[i].score);
+    fputc('\n', f);
+    return report_close(f);
+}

@@ -1,0 +1,396 @@
+/*
+ * sandbox.c — run one untrusted command, capture it, and clean up after it.
+ * Contracts in cowlab/sandbox.h.
+ */
+#include "cowlab/sandbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+    SB_RECORD_CAP = 256 * 1024,
+    SB_SHM_MAX = 1024,
+    SB_DRAIN_MS = 300,
+    SB_SWEEP_MS = 3000,
+};
+
+struct cl_sandbox_opts cl_sandbox_defaults(void)
+{
+    struct cl_sandbox_opts o = {
+        .timeout_ms = 30000,
+        .drop_privileges = true,
+        .as_bytes = 384ull << 20,
+        .fsize_bytes = 16ull << 20,
+        .nproc = 32,
+        .output_cap = 64 * 1024,
+        .record_pipe = false,
+    };
+    return o;
+}
+
+const char *cl_status_text(int status, char *buf, size_t n)
+{
+    if (WIFEXITED(status))
+        snprintf(buf, n, "exit %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(buf, n, "killed by SIG%s", sigabbrev_np(WTERMSIG(status))
+                                                ? sigabbrev_np(WTERMSIG(status))
+                                                : "?");
+    else
+        snprintf(buf, n, "status 0x%x", status);
+    return buf;
+}
+
+static long sb_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void sb_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Count processes whose real uid is uid (from /proc/PID/status). */
+static int sb_count_uid_procs(uid_t uid)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char path[300];
+        struct stat st;
+        snprintf(path, sizeof path, "/proc/%s", e->d_name);
+        if (stat(path, &st) == 0 && st.st_uid == uid)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* A uid no account and no process uses: what the command runs as when we are root. */
+static uid_t sb_fresh_uid(void)
+{
+    uid_t base = 0x50000000u + ((uid_t)getpid() & 0xfffffu) * 7u;
+    for (uid_t u = base; u < base + 1000; u++)
+        if (!getpwuid(u) && !getgrgid((gid_t)u) && sb_count_uid_procs(u) == 0)
+            return u;
+    return base;
+}
+
+/* Names in /dev/shm now, with their owner. */
+struct sb_shm {
+    int n;
+    char name[SB_SHM_MAX][256];
+};
+
+static void sb_shm_list(struct sb_shm *s)
+{
+    s->n = 0;
+    DIR *d = opendir("/dev/shm");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) && s->n < SB_SHM_MAX) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(s->name[s->n++], sizeof s->name[0], "%s", e->d_name);
+    }
+    closedir(d);
+}
+
+/* Remove /dev/shm objects that are not in `before` and belong to owner. */
+static int sb_shm_clean(const struct sb_shm *before, uid_t owner)
+{
+    struct sb_shm *now = malloc(sizeof *now);
+    int removed = 0;
+    if (!now)
+        return 0;
+    sb_shm_list(now);
+    for (int i = 0; i < now->n; i++) {
+        bool old = false;
+        for (int j = 0; before && j < before->n && !old; j++)
+            old = strcmp(now->name[i], before->name[j]) == 0;
+        char path[300];
+        struct stat st;
+        snprintf(path, sizeof path, "/dev/shm/%s", now->name[i]);
+        if (!old && lstat(path, &st) == 0 && st.st_uid == owner && unlink(path) == 0)
+            removed++;
+    }
+    free(now);
+    return removed;
+}
+
+/* Kill every process of uid: a helper takes that uid and kills everything it can signal. */
+static void sb_kill_uid(uid_t uid)
+{
+    pid_t h = fork();
+    if (h == 0) {
+        if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+            setresuid(uid, uid, uid) < 0)
+            _exit(1);
+        for (int i = 0; i < 1000 && kill(-1, SIGKILL) == 0; i++)
+            ;
+        _exit(0);
+    }
+    if (h > 0)
+        waitpid(h, NULL, 0);
+}
+
+/* Children of ours (reparented orphans included) that are still around: kill them. */
+static int sb_kill_children(pid_t pgid)
+{
+    int n = 0;
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    struct dirent *e;
+    pid_t me = getpid();
+    while ((e = readdir(d))) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t len = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (len <= 0)
+            continue;
+        buf[len] = '\0';
+        char *rp = strrchr(buf, ')'); /* the command name may hold spaces */
+        char state;
+        long ppid, grp;
+        if (!rp || sscanf(rp + 1, " %c %ld %ld", &state, &ppid, &grp) != 3 || state == 'Z')
+            continue;
+        if (ppid == me || grp == pgid) {
+            kill((pid_t)atol(e->d_name), SIGKILL);
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* Kill and reap everything the command left. Returns how many processes were killed. */
+static int sb_sweep(pid_t pgid, bool by_uid, uid_t uid)
+{
+    int killed = 0;
+    long until = sb_now_ms() + SB_SWEEP_MS;
+    for (;;) {
+        kill(-pgid, SIGKILL);
+        if (by_uid)
+            sb_kill_uid(uid);
+        killed += sb_kill_children(pgid);
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        bool any = sb_kill_children(pgid) > 0 || (by_uid && sb_count_uid_procs(uid) > 0);
+        if (!any || sb_now_ms() > until)
+            break;
+        sb_sleep_ms(5);
+    }
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+    return killed;
+}
+
+/* Append up to what fits under cap; past the cap, read and drop. Returns bytes read, 0 at
+ * EOF, -1 if nothing is there now. */
+static ssize_t sb_read_capped(int fd, char **buf, size_t *len, size_t cap, bool *truncated)
+{
+    char chunk[16384];
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n <= 0)
+        return n < 0 && (errno == EAGAIN || errno == EINTR) ? -1 : 0;
+    size_t keep = *len < cap ? cap - *len : 0;
+    if ((size_t)n < keep)
+        keep = (size_t)n;
+    if ((size_t)n > keep)
+        *truncated = true;
+    if (keep) {
+        char *grown = realloc(*buf, *len + keep + 1);
+        if (!grown)
+            return n;
+        memcpy(grown + *len, chunk, keep);
+        *len += keep;
+        grown[*len] = '\0';
+        *buf = grown;
+    }
+    return n;
+}
+
+/* In the child: become the sandboxed command. Never returns. */
+static void sb_child(char *const argv[], const struct cl_sandbox_opts *o, int out_w, int rec_w,
+                     pid_t grader, bool drop, uid_t uid)
+{
+    setpgid(0, 0);
+    int null = open("/dev/null", O_RDONLY);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0)
+        _exit(126);
+    if (rec_w >= 0 && dup2(rec_w, 3) < 0)
+        _exit(126);
+    for (int fd = rec_w >= 0 ? 4 : 3; fd < 1024; fd++)
+        close(fd);
+    if (o->cwd && chdir(o->cwd) < 0)
+        _exit(126);
+    struct rlimit core = {0, 0}, cpu = {(rlim_t)(o->timeout_ms / 1000 + 2),
+                                        (rlim_t)(o->timeout_ms / 1000 + 3)};
+    setrlimit(RLIMIT_CORE, &core);
+    setrlimit(RLIMIT_CPU, &cpu);
+    if (o->as_bytes) {
+        struct rlimit as = {o->as_bytes, o->as_bytes};
+        setrlimit(RLIMIT_AS, &as);
+    }
+    if (o->fsize_bytes) {
+        struct rlimit fs = {o->fsize_bytes, o->fsize_bytes};
+        setrlimit(RLIMIT_FSIZE, &fs);
+    }
+    if (o->nproc > 0) {
+        rlim_t cap = (rlim_t)o->nproc + (drop ? 0 : (rlim_t)sb_count_uid_procs(getuid()));
+        struct rlimit np = {cap, cap};
+        setrlimit(RLIMIT_NPROC, &np);
+    }
+    if (drop && (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+                 setresuid(uid, uid, uid) < 0))
+        _exit(126);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    if (getppid() != grader)
+        _exit(126);
+    char home[600], tmp[600], recfd[32] = "", nonce[128] = "";
+    const char *dir = o->cwd ? o->cwd : ".";
+    snprintf(home, sizeof home, "HOME=%s", dir);
+    snprintf(tmp, sizeof tmp, "TMPDIR=%s", dir);
+    char *envp[8] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", home, tmp, NULL};
+    int ne = 4;
+    if (rec_w >= 0) {
+        snprintf(recfd, sizeof recfd, "COWLAB_RECORD_FD=3");
+        snprintf(nonce, sizeof nonce, "COWLAB_NONCE=%s", o->nonce ? o->nonce : "-");
+        envp[ne++] = recfd;
+        envp[ne++] = nonce;
+    }
+    envp[ne] = NULL;
+    execve(argv[0], argv, envp);
+    _exit(127);
+}
+
+/* Read both pipes until the command ends (or the deadline), then until they close. */
+static void sb_collect(pid_t pid, int out_r, int rec_r, const struct cl_sandbox_opts *o,
+                       struct cl_sandbox_result *r, bool drop, uid_t uid)
+{
+    long start = sb_now_ms(), deadline = start + o->timeout_ms, done_at = 0;
+    bool done = false, out_open = true, rec_open = rec_r >= 0, rec_trunc = false;
+    while (out_open || rec_open) {
+        struct pollfd p[2] = {{.fd = out_open ? out_r : -1, .events = POLLIN},
+                              {.fd = rec_open ? rec_r : -1, .events = POLLIN}};
+        poll(p, 2, 20);
+        if (out_open && (p[0].revents & (POLLIN | POLLHUP)) &&
+            sb_read_capped(out_r, &r->output, &r->output_len, o->output_cap,
+                           &r->output_truncated) == 0)
+            out_open = false;
+        if (rec_open && (p[1].revents & (POLLIN | POLLHUP)) &&
+            sb_read_capped(rec_r, &r->records, &r->records_len, SB_RECORD_CAP, &rec_trunc) == 0)
+            rec_open = false;
+        long now = sb_now_ms();
+        if (!done && waitpid(pid, &r->status, WNOHANG) == pid) {
+            done = true;
+            done_at = now;
+            r->leftovers_killed += sb_sweep(pid, drop, uid);
+        } else if (!done && now > deadline) {
+            r->timed_out = true;
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            waitpid(pid, &r->status, 0);
+            done = true;
+            done_at = now;
+            r->leftovers_killed += sb_sweep(pid, drop, uid);
+        } else if (done && now - done_at > SB_DRAIN_MS) {
+            break; /* someone still holds a pipe: it has been killed, stop reading */
+        }
+    }
+    r->elapsed_ms = sb_now_ms() - start;
+}
+
+int cl_sandbox_run(char *const argv[], const struct cl_sandbox_opts *o,
+                   struct cl_sandbox_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->output = calloc(1, 1);
+    r->records = calloc(1, 1);
+    bool drop = o->drop_privileges && geteuid() == 0;
+    uid_t uid = drop ? sb_fresh_uid() : getuid();
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    if (drop && o->cwd && chown(o->cwd, uid, (gid_t)uid) < 0)
+        goto fail_early;
+    struct sb_shm *shm_before = malloc(sizeof *shm_before);
+    if (shm_before)
+        sb_shm_list(shm_before);
+    int out[2] = {-1, -1}, rec[2] = {-1, -1};
+    if (pipe2(out, O_CLOEXEC) < 0 || (o->record_pipe && pipe2(rec, O_CLOEXEC) < 0))
+        goto fail;
+    pid_t grader = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        goto fail;
+    if (pid == 0)
+        sb_child(argv, o, out[1], rec[1], grader, drop, uid);
+    setpgid(pid, pid);
+    close(out[1]);
+    if (rec[1] >= 0)
+        close(rec[1]);
+    fcntl(out[0], F_SETFL, O_NONBLOCK);
+    if (rec[0] >= 0)
+        fcntl(rec[0], F_SETFL, O_NONBLOCK);
+    sb_collect(pid, out[0], rec[0], o, r, drop, uid);
+    close(out[0]);
+    if (rec[0] >= 0)
+        close(rec[0]);
+    r->leftovers_killed += sb_sweep(pid, drop, uid);
+    /* A fresh uid owns nothing from before; otherwise only objects new since the start. */
+    r->shm_removed = (drop || shm_before) ? sb_shm_clean(drop ? NULL : shm_before, uid) : 0;
+    free(shm_before);
+    return 0;
+fail:;
+    int e = errno;
+    free(shm_before);
+    for (int i = 0; i < 2; i++) {
+        if (out[i] >= 0)
+            close(out[i]);
+        if (rec[i] >= 0)
+            close(rec[i]);
+    }
+    errno = e;
+fail_early:
+    r->spawn_failed = true;
+    return -1;
+}
+
+void cl_sandbox_result_free(struct cl_sandbox_result *r)
+{
+    free(r->output);
+    free(r->records);
+    r->output = r->records = NULL;
+}

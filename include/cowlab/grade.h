@@ -1,0 +1,55 @@
+/*
+ * cowlab/grade.h — build a lab from a submission and grade it, one sandboxed process per
+ * test. The verdict of a test comes from its exit status and the records on its record pipe
+ * (cowlab/record.h), never from what it prints.
+ */
+#ifndef COWLAB_GRADE_H
+#define COWLAB_GRADE_H
+
+#include "cowlab/labs.h"
+
+#include <stdbool.h>
+
+struct cl_test_outcome {
+    const struct cl_test_def *def;
+    bool passed;
+    int score;
+    char verdict[128];   /* "passed", "failed: 2 checks", "timed out after 30 s", ... */
+    char *feedback;      /* malloc'd: failed checks, then the captured output */
+    long ms;
+};
+
+struct cl_lab_outcome {
+    const struct cl_lab_def *lab;
+    bool built;
+    char *build_log;     /* malloc'd: missing files or the compiler's output */
+    struct cl_test_outcome tests[CL_MAX_TESTS];
+    int score, max;
+    long ms;
+};
+
+struct cl_grade_opts {
+    bool sanitize;       /* lift the address-space limit (ASan reserves terabytes) */
+    bool quiet;          /* no progress lines on stderr */
+    const char *only;    /* grade only the test of that name (NULL: all) */
+};
+
+/*
+ * Copy the lab's student files from student_dir (the lab's own folder, e.g. labs/01-fork-cow)
+ * into work_dir/src and compile them with the lab's tests into work_dir/lab.
+ * Returns 0 if the binary was built; -1 otherwise, with the reason (a missing file, the
+ * compiler's output) in *log (malloc'd, always set; the caller frees).
+ */
+int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const char *work_dir,
+                 char **log);
+
+/* Build and grade. Never fails as a whole: a lab that does not build scores 0 with the log
+ * in out->build_log. Free with cl_lab_outcome_free. */
+void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
+                  const struct cl_grade_opts *o, struct cl_lab_outcome *out);
+void cl_lab_outcome_free(struct cl_lab_outcome *out);
+
+/* The kit's folder (compiled in, overridden by $COWLAB_KIT). */
+const char *cl_kit_dir(void);
+
+#endif

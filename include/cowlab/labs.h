@@ -1,0 +1,43 @@
+/*
+ * cowlab/labs.h — the labs the kit knows, read from tests/NN-slug/tests.def as text.
+ *
+ * The grader takes every test's points and timeout from here, never from the lab binary:
+ * that binary holds student code, and what it prints may be forged.
+ */
+#ifndef COWLAB_LABS_H
+#define COWLAB_LABS_H
+
+#include <stddef.h>
+
+enum { CL_MAX_LABS = 16, CL_MAX_TESTS = 48, CL_MAX_FILES = 8 };
+
+struct cl_test_def {
+    char name[48];
+    int points;
+    int timeout_s;
+    char about[200];
+};
+
+struct cl_lab_def {
+    char slug[48];       /* "01-fork-cow" */
+    char number[8];      /* "01" */
+    char title[96];
+    char dir[512];       /* the folder holding tests.def */
+    char files[CL_MAX_FILES][64];
+    int nfiles;
+    struct cl_test_def tests[CL_MAX_TESTS];
+    int ntests;
+    int max_points;
+};
+
+/* Parse one tests.def. 0, or -1 with a message in err (size n). */
+int cl_lab_parse(const char *path, struct cl_lab_def *lab, char *err, size_t n);
+
+/* Every NN-slug/tests.def below dir, sorted by slug. Returns how many (0..max), or -1 with a
+ * message in err. */
+int cl_labs_load(const char *dir, struct cl_lab_def *labs, int max, char *err, size_t n);
+
+/* The lab named by key: "1", "01", "01-fork-cow" or "fork-cow". NULL if none. */
+const struct cl_lab_def *cl_labs_find(const struct cl_lab_def *labs, int nlabs, const char *key);
+
+#endif

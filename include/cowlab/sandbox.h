@@ -1,0 +1,63 @@
+/*
+ * cowlab/sandbox.h — run one untrusted command and leave nothing behind.
+ *
+ * The command runs in its own process group, with resource limits (CPU time, address space,
+ * file size, no core files, a process cap), stdin from /dev/null, stdout and stderr captured
+ * together up to a cap (the rest is read and thrown away so the command never blocks), and
+ * an optional record pipe on fd 3 (COWLAB_RECORD_FD=3). When the grader runs as root the
+ * command runs under a fresh unused uid, so it can signal nobody else and every process it
+ * starts can be found and killed by uid, even one that left the process group.
+ * The grader is a child subreaper: descendants that lose their parent come back to it.
+ *
+ * After the command exits or times out: every process it left is killed and reaped, and the
+ * /dev/shm objects it created are removed.
+ */
+#ifndef COWLAB_SANDBOX_H
+#define COWLAB_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct cl_sandbox_opts {
+    int timeout_ms;          /* wall-clock limit */
+    bool drop_privileges;    /* when root: run under a fresh uid/gid */
+    uint64_t as_bytes;       /* RLIMIT_AS; 0: unlimited (sanitizer builds need that) */
+    uint64_t fsize_bytes;    /* RLIMIT_FSIZE */
+    int nproc;               /* processes the command may add; 0: no cap */
+    size_t output_cap;       /* bytes of stdout+stderr kept */
+    bool record_pipe;        /* open fd 3 for records and set COWLAB_RECORD_FD=3 */
+    const char *nonce;       /* exported as COWLAB_NONCE when record_pipe */
+    const char *cwd;         /* directory to run in (made writable for the uid); NULL: . */
+};
+
+struct cl_sandbox_result {
+    int status;              /* wait status of the command (valid if !spawn_failed) */
+    bool spawn_failed;
+    bool timed_out;
+    bool output_truncated;
+    char *output;            /* NUL-terminated, malloc'd; the caller frees */
+    size_t output_len;
+    char *records;           /* what came on the record pipe, NUL-terminated, malloc'd */
+    size_t records_len;
+    long elapsed_ms;
+    int leftovers_killed;    /* processes that outlived the command and were killed */
+    int shm_removed;         /* /dev/shm objects removed */
+};
+
+/* Defaults for a graded test: 30 s, 384 MiB address space, 16 MiB files, 32 processes,
+ * 64 KiB of output, privileges dropped. */
+struct cl_sandbox_opts cl_sandbox_defaults(void);
+
+/* Run argv[0] (a path) with argv. Returns 0 when the command ran (whatever its status), or
+ * -1 with errno set when it could not be started (then r->spawn_failed). r is filled in
+ * both cases; release it with cl_sandbox_result_free. */
+int cl_sandbox_run(char *const argv[], const struct cl_sandbox_opts *o,
+                   struct cl_sandbox_result *r);
+void cl_sandbox_result_free(struct cl_sandbox_result *r);
+
+/* Describe a wait status for people: "exit 0", "exit 3", "killed by SIGSEGV", ... */
+const char *cl_status_text(int status, char *buf, size_t n);
+
+#endif

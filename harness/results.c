@@ -121,32 +121,80 @@ int cl_results_write_csv(const struct cl_results *r, FILE *out)
     return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }
 
+/* The value of (experiment, x, phase, process, metric) in r, or NULL. */
+static const struct cl_row *results_find(const struct cl_results *r, const struct cl_row *like,
+                                         const char *process, const char *metric)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const struct cl_row *w = &r->rows[i];
+        if (w->x == like->x && strcmp(w->experiment, like->experiment) == 0 &&
+            strcmp(w->phase, like->phase) == 0 && strcmp(w->process, process) == 0 &&
+            strcmp(w->metric, metric) == 0)
+            return w;
+    }
+    return NULL;
+}
+
+/* "expected/measured" of one cell, or "-" */
+static const char *results_cell_text(const struct cl_row *w, char *buf, size_t n)
+{
+    if (!w)
+        snprintf(buf, n, "-");
+    else if (w->expected == CL_NO_EXPECT)
+        snprintf(buf, n, "%lld", (long long)w->measured);
+    else if (w->expected == w->measured)
+        snprintf(buf, n, "%lld", (long long)w->measured);
+    else
+        snprintf(buf, n, "%lld/%lld", (long long)w->expected, (long long)w->measured);
+    return buf;
+}
+
 void cl_results_print(const struct cl_results *r, FILE *out, int max_rows)
 {
-    int shown = 0;
+    /* One line per (experiment, x, phase): Pss and Private_Dirty of the parent and the first
+     * child, and how many of the group's rows differ from the model. */
+    fprintf(out, "%-14s %6s %-11s %9s %9s %10s %10s  %s\n", "experiment", "x", "phase",
+            "Pss par", "Pss ch1", "PrivD par", "PrivD ch1", "rows (differ)");
+    int lines = 0;
     size_t pages = 0, pages_bad = 0;
-    fprintf(out, "%-22s %-8s %-12s %-14s %6s %10s %10s %s\n", "experiment", "process", "phase",
-            "metric", "x", "expected", "measured", "");
     for (size_t i = 0; i < r->n; i++) {
-        const struct cl_row *row = &r->rows[i];
-        bool bad = row->expected != CL_NO_EXPECT && row->expected != row->measured;
-        if (strcmp(row->metric, "page_state") == 0) {
+        const struct cl_row *w = &r->rows[i];
+        if (strcmp(w->metric, "page_state") == 0) { /* x is a page index: summarised below */
             pages++;
-            pages_bad += bad;
+            pages_bad += w->expected != w->measured;
             continue;
         }
-        if (shown >= max_rows && !bad)
+        bool first = true;
+        for (size_t j = 0; j < i && first; j++)
+            first = !(r->rows[j].x == w->x && strcmp(r->rows[j].experiment, w->experiment) == 0 &&
+                      strcmp(r->rows[j].phase, w->phase) == 0);
+        if (!first || lines >= max_rows)
             continue;
-        shown++;
-        char exp[24] = "-";
-        if (row->expected != CL_NO_EXPECT)
-            snprintf(exp, sizeof exp, "%lld", (long long)row->expected);
-        fprintf(out, "%-22s %-8s %-12s %-14s %6lld %10s %10lld %s%s\n", row->experiment,
-                row->process, row->phase, row->metric, (long long)row->x, exp,
-                (long long)row->measured, row->unit, bad ? "  <-- differs" : "");
+        size_t rows = 0, bad = 0;
+        for (size_t j = i; j < r->n; j++) {
+            const struct cl_row *v = &r->rows[j];
+            if (v->x != w->x || strcmp(v->experiment, w->experiment) != 0 ||
+                strcmp(v->phase, w->phase) != 0 || strcmp(v->metric, "page_state") == 0)
+                continue;
+            rows++;
+            bad += v->expected != CL_NO_EXPECT && v->expected != v->measured;
+        }
+        char a[32], b[32], c[32], d[32];
+        const struct cl_row *fork_us = results_find(r, w, "parent", "fork_us");
+        fprintf(out, "%-14s %6lld %-11s %9s %9s %10s %10s  %zu (%zu)%s\n", w->experiment,
+                (long long)w->x, w->phase,
+                results_cell_text(fork_us ? fork_us : results_find(r, w, "parent", "Pss"), a,
+                                  sizeof a),
+                results_cell_text(results_find(r, w, "child1", "Pss"), b, sizeof b),
+                results_cell_text(results_find(r, w, "parent", "Private_Dirty"), c, sizeof c),
+                results_cell_text(results_find(r, w, "child1", "Private_Dirty"), d, sizeof d),
+                rows, bad, bad ? "  <-- differs" : "");
+        lines++;
     }
     if (pages)
         fprintf(out, "page map: %zu page states compared, %zu differ\n", pages, pages_bad);
+    fprintf(out, "kB; a cell shows expected/measured only where they differ; fork_time shows the"
+                 " parent's fork time in us (reported, not modelled)\n");
     fprintf(out, "%zu rows, %zu differ (THP %s, kernel %s)\n", r->n, cl_results_mismatches(r, NULL),
             r->thp, r->kernel);
 }

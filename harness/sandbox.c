@@ -68,7 +68,24 @@ static void sb_sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Count processes whose real uid is uid (from /proc/PID/status). */
+/* State, parent and process group of a process from /proc/PID/stat. 0, or -1 if gone. */
+static int sb_proc_stat(const char *pid, char *state, long *ppid, long *pgrp)
+{
+    char path[300], buf[512];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t len = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (len <= 0)
+        return -1;
+    buf[len] = '\0';
+    char *rp = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+    return rp && sscanf(rp + 1, " %c %ld %ld", state, ppid, pgrp) == 3 ? 0 : -1;
+}
+
+/* Count live (not zombie) processes owned by uid. */
 static int sb_count_uid_procs(uid_t uid)
 {
     DIR *d = opendir("/proc");
@@ -79,10 +96,12 @@ static int sb_count_uid_procs(uid_t uid)
     while ((e = readdir(d))) {
         if (e->d_name[0] < '1' || e->d_name[0] > '9')
             continue;
-        char path[300];
+        char path[300], state;
+        long ppid, pgrp;
         struct stat st;
         snprintf(path, sizeof path, "/proc/%s", e->d_name);
-        if (stat(path, &st) == 0 && st.st_uid == uid)
+        if (stat(path, &st) == 0 && st.st_uid == uid &&
+            sb_proc_stat(e->d_name, &state, &ppid, &pgrp) == 0 && state != 'Z')
             n++;
     }
     closedir(d);
@@ -158,7 +177,8 @@ static void sb_kill_uid(uid_t uid)
         waitpid(h, NULL, 0);
 }
 
-/* Children of ours (reparented orphans included) that are still around: kill them. */
+/* Children of ours (reparented orphans included) and members of the group that are still
+ * around: kill them. Returns how many there were. */
 static int sb_kill_children(pid_t pgid)
 {
     int n = 0;
@@ -170,20 +190,9 @@ static int sb_kill_children(pid_t pgid)
     while ((e = readdir(d))) {
         if (e->d_name[0] < '1' || e->d_name[0] > '9')
             continue;
-        char path[300], buf[512];
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        ssize_t len = read(fd, buf, sizeof buf - 1);
-        close(fd);
-        if (len <= 0)
-            continue;
-        buf[len] = '\0';
-        char *rp = strrchr(buf, ')'); /* the command name may hold spaces */
         char state;
         long ppid, grp;
-        if (!rp || sscanf(rp + 1, " %c %ld %ld", &state, &ppid, &grp) != 3 || state == 'Z')
+        if (sb_proc_stat(e->d_name, &state, &ppid, &grp) < 0 || state == 'Z')
             continue;
         if (ppid == me || grp == pgid) {
             kill((pid_t)atol(e->d_name), SIGKILL);
@@ -194,16 +203,24 @@ static int sb_kill_children(pid_t pgid)
     return n;
 }
 
-/* Kill and reap everything the command left. Returns how many processes were killed. */
+/* Kill and reap everything the command left. Returns how many processes were left: counted
+ * before anything is killed (by uid, as well as by group and parentage). */
 static int sb_sweep(pid_t pgid, bool by_uid, uid_t uid)
 {
     int killed = 0;
     long until = sb_now_ms() + SB_SWEEP_MS;
+    if (by_uid) {
+        killed = sb_count_uid_procs(uid);
+        kill(-pgid, SIGKILL);
+        sb_kill_uid(uid);
+        killed = killed > 0 ? killed : 0;
+    }
     for (;;) {
         kill(-pgid, SIGKILL);
         if (by_uid)
             sb_kill_uid(uid);
-        killed += sb_kill_children(pgid);
+        int n = sb_kill_children(pgid);
+        killed = by_uid ? killed : killed + n;
         while (waitpid(-1, NULL, WNOHANG) > 0)
             ;
         bool any = sb_kill_children(pgid) > 0 || (by_uid && sb_count_uid_procs(uid) > 0);
@@ -302,7 +319,9 @@ static void sb_collect(pid_t pid, int out_r, int rec_r, const struct cl_sandbox_
 {
     long start = sb_now_ms(), deadline = start + o->timeout_ms, done_at = 0;
     bool done = false, out_open = true, rec_open = rec_r >= 0, rec_trunc = false;
-    while (out_open || rec_open) {
+    /* Until the command is reaped AND both pipes are closed (or drained for a while after
+     * it died): pipes can close before the process is reapable, and vice versa. */
+    while (!done || out_open || rec_open) {
         struct pollfd p[2] = {{.fd = out_open ? out_r : -1, .events = POLLIN},
                               {.fd = rec_open ? rec_r : -1, .events = POLLIN}};
         poll(p, 2, 20);

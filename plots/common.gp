@@ -1,0 +1,22 @@
+# common.gp — shared by every plot script. Call as:
+#   gnuplot -d -c plots/NN-slug-NAME.gp RESULTS.csv OUT.(png|svg) (png|svg)
+# The results CSV columns: 1 experiment, 2 process, 3 phase, 4 metric, 5 x, 6 expected,
+# 7 measured, 8 unit, 9 thp, 10 kernel. sel() keeps the rows of one series.
+csv = ARG1
+out = ARG2
+term = ARG3
+if (term eq "svg") {
+    set terminal svg size 860,520 dynamic enhanced font "sans,12" background "white"
+} else {
+    set terminal pngcairo size 860,520 enhanced font "sans,11" background "white"
+}
+set output out
+set datafile separator whitespace
+sel(e, p, m) = sprintf("< awk -F, '$1==\"%s\" && $2==\"%s\" && $4==\"%s\" {print $5, $6, $7}' '%s' | sort -n", e, p, m, csv)
+machine = system(sprintf("awk -F, 'NR==2 {printf \"THP %%s, kernel %%s\", $9, $10}' '%s'", csv))
+set key top left box opaque
+set grid lc rgb "#dddddd"
+set style line 1 lc rgb "#4e79a7" lw 2
+set style line 2 lc rgb "#e15759" lw 2
+set style line 3 lc rgb "#59a14f" lw 2
+set style line 4 lc rgb "#9c755f" lw 2

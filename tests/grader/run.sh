@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# tests/grader/run.sh OUT — grade the hostile "lab" and check that the grader survived it:
+# every test failed with the right verdict, in bounded time, nothing left running, nothing
+# left in /dev/shm or /tmp. Writes OUT/verdicts: one "ok|fail WHAT" line per check.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${1:-build/test/hostile}
+rm -rf "$OUT"; mkdir -p "$OUT"
+V="$OUT/verdicts"; : >"$V"
+verdict() { if eval "$2"; then echo "ok $1" >>"$V"; else echo "fail $1" >>"$V"; fi; }
+
+shm_before=$(ls /dev/shm | grep -c cowlab-hostile || true)
+start=$(date +%s)
+timeout 180 build/bin/cowlab grade --labs-dir tests/grader --submission tests/grader/submission \
+  --out "$OUT/out" --quiet >"$OUT/grade.log" 2>&1
+rc=$?
+elapsed=$(( $(date +%s) - start ))
+sleep 0.2
+
+verdict "grader finished (exit $rc) in ${elapsed}s, under 90 s" "[ $rc -eq 0 ] && [ $elapsed -lt 90 ]"
+J="$OUT/out/results.json"
+status() { python3 -c "import json,sys; t={x['name'].split('/')[1]:x for x in json.load(open('$J'))['tests']}; print(t['$1']['status'], t['$1']['output'].split(chr(10))[0])" 2>/dev/null; }
+expect() { # test, pattern in its verdict
+  local s; s=$(status "$1")
+  verdict "hostile $1 is failed: ${s:-missing}" "[[ \"$s\" == failed* && \"$s\" == *'$2'* ]]"
+}
+expect segfault "killed by SIGSEGV"
+expect aborts "killed by SIGABRT"
+expect loops_forever "timed out"
+expect fork_bomb "timed out"
+expect memory_hog ""
+expect output_flood "timed out"
+expect fake_summary "no completion record"
+expect forged_record "no completion record"
+expect kills_parent "timed out"
+expect escapes_group "left"
+expect leaks_shm "/dev/shm"
+flood_len=$(python3 -c "import json; print(max(len(x['output']) for x in json.load(open('$J'))['tests']))" 2>/dev/null || echo 999999999)
+verdict "captured output is capped (largest feedback ${flood_len} bytes <= 70000)" "[ $flood_len -le 70000 ]"
+left=$(ps -eo args | grep -c '[c]owlab-run-' || true)
+verdict "no process of the hostile tests is left running ($left)" "[ $left -eq 0 ]"
+if [ "$(id -u)" -eq 0 ]; then
+  uids=$(ps -eo uid= | awk '$1 >= 1342177280 && $1 < 1610612736' | wc -l)
+  verdict "no process of a sandbox uid is left ($uids)" "[ $uids -eq 0 ]"
+fi
+shm_after=$(ls /dev/shm | grep -c cowlab-hostile || true)
+verdict "no /dev/shm object is left ($shm_after, before: $shm_before)" "[ $shm_after -le $shm_before ]"
+dirs=$(ls -d /tmp/cowlab-run-* 2>/dev/null | wc -l)
+verdict "no run folder is left in /tmp ($dirs)" "[ $dirs -eq 0 ]"
+exit 0

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""report_check.py — assertions on a grading run's output folder (results.json, junit.xml,
+grades.csv), for tests/run.sh. Exit 0 if the assertion holds, 1 with the reason otherwise.
+
+  report_check.py OUT --schema
+  report_check.py OUT --lab SLUG --expect full|zero|built
+  report_check.py OUT --lab SLUG --expect-failed TEST [TEST ...]
+"""
+import argparse
+import csv
+import json
+import sys
+import xml.etree.ElementTree as ET
+
+
+def die(msg):
+    print(msg)
+    sys.exit(1)
+
+
+def load(out):
+    with open(f"{out}/results.json", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def lab_tests(results, lab):
+    tests = [t for t in results["tests"] if t["name"].startswith(lab + "/")]
+    if not tests:
+        die(f"no tests of {lab} in results.json")
+    return tests
+
+
+def check_schema(out):
+    r = load(out)
+    for key, kind in (("score", (int, float)), ("execution_time", (int, float)), ("output", str)):
+        if not isinstance(r.get(key), kind):
+            die(f"results.json: top-level {key!r} missing or of the wrong type")
+    total = 0
+    for t in r["tests"]:
+        for key, kind in (("name", str), ("score", (int, float)), ("max_score", (int, float)),
+                          ("status", str), ("output", str)):
+            if not isinstance(t.get(key), kind):
+                die(f"results.json: test {t.get('name')!r}: {key!r} missing or wrong type")
+        if t["status"] not in ("passed", "failed"):
+            die(f"results.json: test {t['name']}: status {t['status']!r}")
+        if (t["status"] == "passed") != (t["score"] == t["max_score"]):
+            die(f"results.json: test {t['name']}: status and score disagree")
+        total += t["score"]
+    if total != r["score"]:
+        die(f"results.json: score {r['score']} is not the sum of the tests' scores {total}")
+    root = ET.parse(f"{out}/junit.xml").getroot()
+    cases = root.findall("./testsuite/testcase")
+    if len(cases) != len(r["tests"]):
+        die(f"junit.xml has {len(cases)} testcases, results.json {len(r['tests'])} tests")
+    fails = len(root.findall("./testsuite/testcase/failure"))
+    if int(root.get("failures")) != fails:
+        die("junit.xml: failures attribute disagrees with the failure elements")
+    with open(f"{out}/grades.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    if len(rows) != 2 or rows[0][:3] != ["submission", "score", "max_score"]:
+        die(f"grades.csv: expected a header and one row, got {rows!r}")
+    if int(rows[1][1]) != r["score"]:
+        die("grades.csv: score disagrees with results.json")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--schema", action="store_true")
+    ap.add_argument("--lab")
+    ap.add_argument("--expect", choices=("full", "zero", "built"))
+    ap.add_argument("--expect-failed", nargs="+")
+    a = ap.parse_args()
+    if a.schema:
+        check_schema(a.out)
+        return
+    tests = lab_tests(load(a.out), a.lab)
+    if a.expect == "full":
+        bad = [f"{t['name']}: {t['output'][:300]}" for t in tests if t["status"] != "passed"]
+        if bad:
+            die("not passed:\n" + "\n".join(bad))
+    elif a.expect == "built":
+        bad = [t["name"] for t in tests if t["output"].startswith("not built")]
+        if bad:
+            die("did not build:\n" + tests[0]["output"][:2000])
+    elif a.expect == "zero":
+        bad = [t["name"] for t in tests if t["status"] != "failed" or t["score"] != 0]
+        if bad:
+            die("stub scored points on: " + ", ".join(bad))
+    if a.expect_failed:
+        by_name = {t["name"].split("/", 1)[1]: t for t in tests}
+        for name in a.expect_failed:
+            if name not in by_name:
+                die(f"no test named {name}")
+            if by_name[name]["status"] != "failed":
+                die(f"the planted bug was not caught by {name}")
+        if sum(t["score"] for t in tests) >= sum(t["max_score"] for t in tests):
+            die("the planted bug scores full marks")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# tests/run.sh — the kit's own tests (make test). Ends with "N passed, N failed".
+#   1. harness unit tests (CUnit: parsers on fixtures, the PSS arithmetic, the model, ...)
+#   2. every lab's reference solutions score 100 %, and the reports are well-formed
+#   3. every lab's stubs build and score 0 on every test
+#   4. planted bugs: each tests/NN-slug/bugs/*.patch must fail the tests it names, and every
+#      graded test must be named by at least one bug
+#   5. grader isolation: hostile tests (tests/grader/) are all failed, in bounded time, and
+#      leave no process and no /dev/shm object behind
+set -uo pipefail
+cd "$(dirname "$0")/.."
+COWLAB=build/bin/cowlab
+OUT=build/test
+rm -rf "$OUT"; mkdir -p "$OUT"
+passed=0; failed=0
+ok()   { passed=$((passed + 1)); printf '  ok    %s\n' "$1"; }
+fail() { failed=$((failed + 1)); printf '  FAIL  %s\n' "$1"; [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/        /'; }
+check() { local what=$1; shift; if "$@" >"$OUT/last.log" 2>&1; then ok "$what"; else fail "$what" "$(tail -20 "$OUT/last.log")"; fi; }
+
+labs=$($COWLAB list | awk '{print $1}')
+
+echo "== harness unit tests"
+if make -s build/test/harness-unit >"$OUT/unit-build.log" 2>&1; then
+  build/test/harness-unit >"$OUT/unit.log" 2>&1; rc=$?
+  grep -E '^  (ok|FAIL) ' "$OUT/unit.log" || true
+  u_pass=$(sed -n 's/^harness: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$OUT/unit.log")
+  u_fail=$(sed -n 's/^harness: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$OUT/unit.log")
+  if [ -n "$u_pass" ] && [ -n "$u_fail" ] && [ $rc -eq $((u_fail > 0)) ]; then
+    passed=$((passed + u_pass)); failed=$((failed + u_fail))
+  else
+    fail "harness unit tests ran to the end" "$(tail -20 "$OUT/unit.log")"
+  fi
+else
+  fail "harness unit tests build" "$(tail -20 "$OUT/unit-build.log")"
+fi
+
+echo "== reference solutions score 100 %"
+$COWLAB grade --submission solutions --out "$OUT/solutions" --quiet >"$OUT/solutions.log" 2>&1
+for lab in $labs; do
+  check "$lab: solutions score full marks" \
+    python3 tests/report_check.py "$OUT/solutions" --lab "$lab" --expect full
+done
+check "results.json follows Gradescope's schema; junit.xml parses; grades.csv has one row" \
+  python3 tests/report_check.py "$OUT/solutions" --schema
+
+echo "== stubs build and score 0"
+$COWLAB grade --submission labs --out "$OUT/stubs" --quiet >"$OUT/stubs.log" 2>&1
+for lab in $labs; do
+  check "$lab: stubs compile" python3 tests/report_check.py "$OUT/stubs" --lab "$lab" --expect built
+  check "$lab: stubs fail every test" python3 tests/report_check.py "$OUT/stubs" --lab "$lab" --expect zero
+done
+
+echo "== planted bugs are caught"
+for lab in $labs; do
+  bugs=(tests/$lab/bugs/*.patch)
+  [ -e "${bugs[0]}" ] || { fail "$lab has planted bugs"; continue; }
+  named=""
+  for bug in "${bugs[@]}"; do
+    name=$(basename "$bug" .patch)
+    catches=$(sed -n 's/^Catches: //p' "$bug")
+    named="$named $catches"
+    sub="$OUT/bugs/$name"; mkdir -p "$sub/$lab"
+    cp solutions/$lab/* "$sub/$lab/"
+    if ! patch -s -p1 -d "$sub/$lab" <"$bug" >"$OUT/patch.log" 2>&1; then
+      fail "$lab/$name: patch applies" "$(cat "$OUT/patch.log")"; continue
+    fi
+    $COWLAB grade --submission "$sub" --lab "$lab" --out "$sub/out" --quiet >"$sub/log" 2>&1
+    check "$lab/$name is caught by: $catches" \
+      python3 tests/report_check.py "$sub/out" --lab "$lab" --expect-failed $catches
+  done
+  for t in $($COWLAB list "$lab" | awk '{print $1}'); do
+    if [[ " $named " == *" $t "* ]]; then ok "$lab/$t is proven by a planted bug"
+    else fail "$lab/$t is proven by a planted bug" "no tests/$lab/bugs/*.patch names it in Catches:"; fi
+  done
+done
+
+echo "== grader isolation"
+bash tests/grader/run.sh "$OUT/hostile" >"$OUT/hostile.log" 2>&1
+[ -s "$OUT/hostile/verdicts" ] || fail "grader isolation tests ran" "$(tail -20 "$OUT/hostile.log")"
+[ -s "$OUT/hostile/verdicts" ] && while read -r verdict what; do
+  if [ "$verdict" = ok ]; then ok "$what"; else fail "$what"; fi
+done <"$OUT/hostile/verdicts"
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -22,9 +22,9 @@ ALL_CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 
 LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c \
-           harness/results.c harness/check.c harness/record.c
-CLI_SRC := harness/cli.c harness/labs.c harness/sandbox.c harness/grade.c harness/report.c \
-           harness/escape.c
+           harness/results.c harness/check.c harness/record.c harness/labs.c \
+           harness/sandbox.c harness/escape.c
+CLI_SRC := harness/cli.c harness/grade.c harness/report.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/lib/libcowlab.a
@@ -50,7 +50,7 @@ $(BUILD)/obj/%.o: %.c $(wildcard include/cowlab/*.h) | $(BUILD)/obj
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/harness/cli.o $(BUILD)/obj/harness/labs.o $(BUILD)/obj/harness/grade.o: ALL_CFLAGS += $(CLI_DEFS)
+$(BUILD)/obj/harness/cli.o $(BUILD)/obj/harness/grade.o: ALL_CFLAGS += $(CLI_DEFS)
 
 $(BUILD)/obj:
 	@mkdir -p $@
@@ -71,6 +71,12 @@ $(BUILD)/labs/%/lab: $(LIB) $(LABMAIN) FORCE
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/$* tests/$*/*.c $(SRC)/$*/*.c $(LABMAIN) $(LIB) $(CUNIT_LIBS) -o $@
 FORCE:
+
+# The harness's own unit tests (tests/run.sh builds and runs them).
+$(BUILD)/test/harness-unit: tests/harness/unit.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) $< $(LIB) $(CUNIT_LIBS) -o $@
 
 LABARG = $(if $(LAB),$(LAB),01)
 

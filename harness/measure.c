@@ -40,14 +40,32 @@ int cl_mem_field_index(const char *name)
     return -1;
 }
 
-/* A line reader over an fd with a fixed buffer. Lines longer than the buffer are cut
- * (their tail is dropped): smaps lines are short, a path may be long but is never parsed. */
+/* A line reader over an fd with a fixed buffer. A line longer than the buffer is returned
+ * cut to the buffer's size and the rest of it is skipped: smaps lines are short, only a
+ * mapped file's path can be long, and the header's addresses come first. */
 struct mem_reader {
     int fd;
     size_t len, pos;
-    bool eof;
+    bool eof, skipping;
     char buf[8192];
 };
+
+/* Fill the buffer behind what is kept. 0, or -1 with *err set. */
+static int mem_refill(struct mem_reader *r, int *err)
+{
+    ssize_t n;
+    do
+        n = read(r->fd, r->buf + r->len, sizeof r->buf - 1 - r->len);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        *err = errno;
+        return -1;
+    }
+    if (n == 0)
+        r->eof = true;
+    r->len += (size_t)n;
+    return 0;
+}
 
 /* Return the next line (NUL-terminated, without '\n') or NULL at end of stream / on error
  * (*err set to errno). */
@@ -59,34 +77,36 @@ static char *mem_next_line(struct mem_reader *r, int *err)
         if (nl) {
             *nl = '\0';
             r->pos = (size_t)(nl - r->buf) + 1;
+            if (r->skipping) { /* the tail of a cut line ends here */
+                r->skipping = false;
+                continue;
+            }
             return start;
         }
         if (r->eof) {
-            if (r->pos < r->len) { /* a last line with no newline */
+            if (r->pos < r->len && !r->skipping) { /* a last line with no newline */
                 r->buf[r->len] = '\0';
                 r->pos = r->len;
                 return start;
             }
             return NULL;
         }
-        /* Keep the partial line, refill behind it. A line filling the whole buffer is cut. */
         size_t keep = r->len - r->pos;
-        if (keep >= sizeof r->buf - 1)
-            keep = 0;
+        if (keep == sizeof r->buf - 1) {
+            /* A full buffer and no newline: hand out the head, skip the tail. */
+            r->buf[r->len] = '\0';
+            r->pos = r->len = 0;
+            bool was_skipping = r->skipping;
+            r->skipping = true;
+            if (!was_skipping)
+                return r->buf;
+            continue;
+        }
         memmove(r->buf, start, keep);
         r->len = keep;
         r->pos = 0;
-        ssize_t n;
-        do
-            n = read(r->fd, r->buf + r->len, sizeof r->buf - 1 - r->len);
-        while (n < 0 && errno == EINTR);
-        if (n < 0) {
-            *err = errno;
+        if (mem_refill(r, err) < 0)
             return NULL;
-        }
-        if (n == 0)
-            r->eof = true;
-        r->len += (size_t)n;
     }
 }
 

@@ -105,6 +105,24 @@ static void team_worker(int i, void *arg)
     _exit(0);
 }
 
+/* Every pid a spawn reported must be a distinct child of ours: a spawn that does not fill
+ * pids[] would have the owner wait on garbage. */
+static int team_check_pids(const struct cl_team *t)
+{
+    for (int i = 0; i < t->k; i++) {
+        if (t->pids[i] <= 0)
+            return -1;
+        for (int j = 0; j < i; j++)
+            if (t->pids[j] == t->pids[i])
+                return -1;
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid(P_PID, (id_t)t->pids[i], &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+            return -1; /* not our child */
+    }
+    return 0;
+}
+
 int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *arg,
                   cl_spawn_fn spawn)
 {
@@ -142,6 +160,8 @@ int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *a
     /* A spawn that returned in a child (a broken student spawn) must not run the owner's code. */
     if (getpid() != t->owner)
         _exit(TEAM_ESCAPED);
+    if (team_check_pids(t) < 0)
+        goto fail_kill;
     for (int i = 0; i < k; i++)
         t->alive[i] = true;
     team_close(&t->ready_wr);
@@ -152,6 +172,14 @@ fail:;
     int e = errno;
     team_close_all(t);
     errno = e;
+    return -1;
+fail_kill:
+    /* The pids cannot be trusted: close the barrier (workers exit on EOF) and reap every
+     * child of ours that exits within a moment. */
+    team_close_all(t);
+    for (int tries = 0; tries < 200 && waitpid(-1, NULL, WNOHANG) >= 0; tries++)
+        usleep(1000);
+    errno = ESRCH;
     return -1;
 }
 

@@ -52,7 +52,8 @@ struct cl_team {
 int cl_spawn(int k, cl_child_fn child, void *arg, pid_t *pids);
 
 /* Start k (1..CL_TEAM_MAX) workers, each running phases 0..nphases-1 of fn. spawn NULL means
- * cl_spawn. Returns 0, or -1 with errno set and nothing left running. */
+ * cl_spawn. Returns 0, or -1 with errno set and nothing left running (ESRCH: the spawn did
+ * not report k distinct child pids). */
 int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *arg,
                   cl_spawn_fn spawn);
 

@@ -22,7 +22,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-enum { FC_TIMEOUT_MS = 20000 };
+enum { FC_TIMEOUT_MS = 10000 };
 
 /* One experiment in flight. */
 struct fc_scene {
@@ -106,7 +106,8 @@ static int fc_fork(struct fc_scene *s)
     for (int i = 0; i < s->k; i++)
         cl_cow_fork(s->sim, 0, (unsigned)i + 1);
     if (cl_team_start(&s->team, s->k, 1, fc_phase, s, cow_spawn) < 0)
-        return fc_cannot(s, "cow_spawn");
+        return fc_cannot(s, errno == ESRCH ? "cow_spawn (pids[] must hold the k children's pids)"
+                                           : "cow_spawn");
     s->team_up = true;
     if (cl_team_await(&s->team, FC_TIMEOUT_MS) < 0)
         return fc_cannot(s, "waiting for the children at the barrier");
@@ -227,10 +228,10 @@ out:
     return rc;
 }
 
-int fc_exp_shared(struct cl_results *r, size_t npages, int k)
+int fc_exp_shared(struct cl_results *r, const char *name, size_t npages, int k)
 {
     struct fc_scene s;
-    if (fc_begin(&s, "shared", r, npages, k) < 0)
+    if (fc_begin(&s, name, r, npages, k) < 0)
         return -1;
     int rc = -1;
     cow_fill(s.buf, npages);

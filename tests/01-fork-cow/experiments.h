@@ -15,12 +15,16 @@
 
 #include <stddef.h>
 
-enum { FC_NPAGES = 4096, FC_MAP_NPAGES = 256 };
+/* FC_TRUNC_NPAGES: 4098 pages shared 3 ways is where the kernel's PSS (5463 kB) differs
+ * from the exact quotient (16392 / 3 = 5464 kB). */
+enum { FC_NPAGES = 4096, FC_MAP_NPAGES = 256, FC_TRUNC_NPAGES = 4098 };
 
 /* Buffer mapped and read (never written) by the parent and K children: zero page only. */
 int fc_exp_zero_page(struct cl_results *r, size_t npages, int k);
-/* Buffer written, then K children idle: every page shared by K+1 processes. */
-int fc_exp_shared(struct cl_results *r, size_t npages, int k);
+/* Buffer written, then K children idle: every page shared by K+1 processes. name: the
+ * experiment's name in the results ("shared" for the sweep over K, "truncation" for 4098
+ * pages shared 3 ways). */
+int fc_exp_shared(struct cl_results *r, const char *name, size_t npages, int k);
 /* Buffer written, one child writes every stride-th page (x = pages written); also counts the
  * child's minor faults during the writes. */
 int fc_exp_child_writes(struct cl_results *r, size_t npages, size_t stride);

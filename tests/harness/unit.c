@@ -1,0 +1,405 @@
+/*
+ * unit.c — the harness's own tests (CUnit): parsers on fixture files, the kernel's PSS
+ * arithmetic, the copy-on-write model, the team barrier, the sandbox, the escapers, the lab
+ * registry. Prints "  ok NAME" / "  FAIL NAME" per test and "harness: N passed, N failed".
+ * Run from the kit's folder (fixtures are found by relative path).
+ */
+#include "cowlab/escape.h"
+#include "cowlab/lab.h"
+#include "cowlab/labs.h"
+#include "cowlab/mem.h"
+#include "cowlab/model.h"
+#include "cowlab/record.h"
+#include "cowlab/results.h"
+#include "cowlab/sandbox.h"
+#include "cowlab/team.h"
+
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FIX "tests/harness/fixtures/"
+
+static int parse_file(const char *path, uintptr_t lo, uintptr_t hi, struct cl_mem *m)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        CL_FAIL("cannot open %s", path);
+        return -1;
+    }
+    int rc = cl_mem_parse_fd(fd, lo, hi, m);
+    close(fd);
+    return rc;
+}
+
+#define HAS(m, f) (((m).have >> (f)) & 1u)
+
+static void t_parse_rollup_6_18(void)
+{
+    struct cl_mem m;
+    CL_CHECK_EQ(0, parse_file(FIX "rollup-6.18.txt", 0, 0, &m), "parse", "");
+    CL_CHECK_EQ(2192, m.kb[CL_RSS], "Rss", "");
+    CL_CHECK_EQ(1162, m.kb[CL_PSS], "Pss", "");
+    CL_CHECK_EQ(160, m.kb[CL_PSS_DIRTY], "Pss_Dirty", "");
+    CL_CHECK_EQ(160, m.kb[CL_PSS_ANON], "Pss_Anon", "");
+    CL_CHECK_EQ(1002, m.kb[CL_PSS_FILE], "Pss_File", "");
+    CL_CHECK_EQ(160, m.kb[CL_PRIVATE_DIRTY], "Private_Dirty", "");
+    CL_CHECK_EQ(1, HAS(m, CL_PSS_SHMEM), "Pss_Shmem present on 6.18", "");
+    CL_CHECK_EQ(1, m.vmas, "one [rollup] block", "");
+}
+
+static void t_parse_rollup_4_14(void)
+{
+    struct cl_mem m;
+    CL_CHECK_EQ(0, parse_file(FIX "rollup-4.14.txt", 0, 0, &m), "parse", "");
+    CL_CHECK_EQ(1000, m.kb[CL_RSS], "Rss", "");
+    CL_CHECK_EQ(600, m.kb[CL_PSS], "Pss", "");
+    CL_CHECK_EQ(0, HAS(m, CL_PSS_ANON), "Pss_Anon absent before 5.3", "");
+    CL_CHECK_EQ(0, HAS(m, CL_PSS_DIRTY), "Pss_Dirty absent before 6.0", "");
+    CL_CHECK_EQ(1, HAS(m, CL_PRIVATE_DIRTY), "Private_Dirty present", "");
+}
+
+static void t_parse_region_filter(void)
+{
+    struct cl_mem m;
+    /* two adjacent anonymous VMAs make up the range: both are summed, nothing else */
+    CL_CHECK_EQ(0, parse_file(FIX "smaps-regions.txt", 0x7f0000000000, 0x7f0000800000, &m),
+                "parse", "");
+    CL_CHECK_EQ(2, m.vmas, "VMAs in range", "");
+    CL_CHECK_EQ(4, m.blocks, "blocks in the file", "");
+    CL_CHECK_EQ(8192, m.kb[CL_SIZE], "Size", "");
+    CL_CHECK_EQ(7168, m.kb[CL_RSS], "Rss", "");
+    CL_CHECK_EQ(6144, m.kb[CL_PSS], "Pss", "");
+    CL_CHECK_EQ(2048, m.kb[CL_SHARED_DIRTY], "Shared_Dirty", "");
+    CL_CHECK_EQ(5120, m.kb[CL_PRIVATE_DIRTY], "Private_Dirty", "");
+    CL_CHECK_EQ(2048, m.kb[CL_ANON_HUGE], "AnonHugePages", "");
+    /* a range inside one VMA reports that whole VMA: Size tells */
+    CL_CHECK_EQ(0, parse_file(FIX "smaps-regions.txt", 0x7f0000100000, 0x7f0000200000, &m),
+                "parse", "");
+    CL_CHECK_EQ(1, m.vmas, "VMAs overlapping a sub-range", "");
+    CL_CHECK_EQ(4096, m.kb[CL_SIZE], "Size of the covering VMA", "");
+    /* the block after a 9000-character path line is still parsed in step */
+    CL_CHECK_EQ(0, parse_file(FIX "smaps-regions.txt", 0x7f0000800000, 0x7f0000801000, &m),
+                "parse", "");
+    CL_CHECK_EQ(4, m.kb[CL_RSS], "Rss of the VMA behind the long path", "");
+    CL_CHECK_EQ(1, m.kb[CL_PSS], "Pss of the VMA behind the long path", "");
+    /* the whole file: unknown fields (FooBar, THPeligible, VmFlags) are ignored */
+    CL_CHECK_EQ(0, parse_file(FIX "smaps-regions.txt", 0, 0, &m), "parse", "");
+    CL_CHECK_EQ(8 + 4096 + 4096 + 4, m.kb[CL_SIZE], "Size summed over every VMA", "");
+}
+
+static void t_parse_malformed(void)
+{
+    struct cl_mem m;
+    errno = 0;
+    CL_CHECK_EQ(-1, parse_file(FIX "smaps-malformed.txt", 0, 0, &m), "malformed header", "");
+    CL_CHECK_EQ(EIO, errno, "errno", "");
+    CL_CHECK_EQ(0, m.kb[CL_RSS], "output zeroed on error", "");
+}
+
+static void t_measure_live_region(void)
+{
+    size_t ps = cl_page_size(), n = 64;
+    unsigned char *p = mmap(NULL, n * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                            -1, 0);
+    if (p == MAP_FAILED) {
+        CL_FAIL("mmap");
+        return;
+    }
+    madvise(p, n * ps, MADV_NOHUGEPAGE);
+    for (size_t i = 0; i < n; i += 2)
+        p[i * ps] = 1;
+    struct cl_mem m;
+    CL_CHECK_EQ(0, cl_mem_region(0, p, n * ps, &m), "cl_mem_region(self)", "");
+    CL_CHECK_EQ(n * ps / 1024, m.kb[CL_SIZE], "Size", "");
+    CL_CHECK_EQ(n / 2 * ps / 1024, m.kb[CL_RSS], "Rss: every other page written", "");
+    CL_CHECK_EQ(n / 2 * ps / 1024, m.kb[CL_PRIVATE_DIRTY], "Private_Dirty", "");
+    struct cl_page pg[64];
+    CL_CHECK_EQ(0, cl_pages(0, p, n, pg), "cl_pages(self)", "");
+    int present = 0, excl = 0;
+    for (size_t i = 0; i < n; i++) {
+        present += pg[i].present;
+        excl += pg[i].exclusive;
+    }
+    CL_CHECK_EQ(n / 2, present, "present pages", "");
+    CL_CHECK_EQ(n / 2, excl, "exclusively mapped pages", "");
+    CL_CHECK_EQ(0, cl_mem_process(0, &m), "cl_mem_process(self)", "");
+    CL_CHECK_EQ(1, m.kb[CL_RSS] >= n / 2 * ps / 1024, "process Rss covers the buffer", "");
+    munmap(p, n * ps);
+}
+
+static void t_measure_vanished(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    waitpid(pid, NULL, 0);
+    struct cl_mem m;
+    struct cl_page pg;
+    errno = 0;
+    CL_CHECK_EQ(-1, cl_mem_process(pid, &m), "cl_mem_process of a reaped pid", "");
+    CL_CHECK_EQ(ESRCH, errno, "errno", "a vanished process is ESRCH");
+    errno = 0;
+    CL_CHECK_EQ(-1, cl_mem_region(pid, &m, 4096, &m), "cl_mem_region of a reaped pid", "");
+    CL_CHECK_EQ(ESRCH, errno, "errno", "");
+    CL_CHECK_EQ(-1, cl_pages(pid, &m, 1, &pg), "cl_pages of a reaped pid", "");
+}
+
+static void t_page_decode(void)
+{
+    struct cl_page p = cl_page_decode((UINT64_C(1) << 63) | (UINT64_C(1) << 56) | 0x1234);
+    CL_CHECK_EQ(1, p.present, "present", "");
+    CL_CHECK_EQ(1, p.exclusive, "exclusive", "");
+    CL_CHECK_EQ(0, p.swapped, "swapped", "");
+    CL_CHECK_EQ(0x1234, p.pfn, "pfn", "");
+    p = cl_page_decode((UINT64_C(1) << 62) | 0x77);
+    CL_CHECK_EQ(0, p.present, "swapped page: not present", "");
+    CL_CHECK_EQ(0, p.pfn, "a swap entry is no PFN", "");
+}
+
+static void t_pss_arithmetic(void)
+{
+    /* Powers of two are exact; 3 mappers lose 1/3 of an accumulator unit per page. */
+    CL_CHECK_EQ(8192, cl_model_pss_uniform_kb(4096, 2, 4096), "4096 pages, 2 mappers", "");
+    CL_CHECK_EQ(5461, cl_model_pss_uniform_kb(4096, 3, 4096), "4096 pages, 3 mappers", "");
+    CL_CHECK_EQ(5463, cl_model_pss_uniform_kb(4098, 3, 4096),
+                "4098 pages, 3 mappers: 16392/3 = 5464 exactly, the kernel prints 5463", "");
+    CL_CHECK_EQ(3, cl_model_pss_uniform_kb(3, 3, 4096), "3 pages, 3 mappers: 4 exactly -> 3", "");
+    CL_CHECK_EQ(1398101, cl_model_pss_uniform_kb(1u << 20, 3, 4096), "1M pages, 3 mappers", "");
+    CL_CHECK_EQ(0, cl_model_pss_uniform_kb(100, 0, 4096), "nothing resident", "");
+    unsigned mc[4] = {1, 2, 0, 4};
+    CL_CHECK_EQ(4 + 2 + 1, cl_model_pss_kb(mc, 4, 4096), "mixed mapcounts", "");
+}
+
+static void t_cow_model(void)
+{
+    /* FACTS.md, verified by hand: 16 MiB written, fork, the child writes every 4th page:
+     * both Pss 10240 kB, Private_Dirty 4096 kB, Shared_Dirty 12288 kB. */
+    struct cl_cow *c = cl_cow_new(4096, 2);
+    for (size_t i = 0; i < 4096; i++)
+        cl_cow_write(c, 0, i);
+    cl_cow_fork(c, 0, 1);
+    for (size_t i = 0; i < 4096; i += 4)
+        cl_cow_write(c, 1, i);
+    struct cl_mem m;
+    for (unsigned p = 0; p < 2; p++) {
+        cl_cow_region(c, p, 4096, &m);
+        CL_CHECK_EQ(10240, m.kb[CL_PSS], "Pss", "");
+        CL_CHECK_EQ(4096, m.kb[CL_PRIVATE_DIRTY], "Private_Dirty", "");
+        CL_CHECK_EQ(12288, m.kb[CL_SHARED_DIRTY], "Shared_Dirty", "");
+    }
+    /* a page written again by its sole mapper is written in place */
+    cl_cow_write(c, 1, 0);
+    CL_CHECK_EQ(1, cl_cow_mapcount(c, 1, 0), "rewrite keeps the private copy", "");
+    /* the parent writes page 0 too: it already maps it alone, no copy */
+    cl_cow_write(c, 0, 0);
+    CL_CHECK_EQ(CL_PAGE_PRIVATE, cl_cow_state(c, 0, 0), "parent's page 0", "");
+    /* the child exits: every page is the parent's alone */
+    cl_cow_exit(c, 1);
+    cl_cow_region(c, 0, 4096, &m);
+    CL_CHECK_EQ(16384, m.kb[CL_PRIVATE_DIRTY], "after the child's exit", "");
+    cl_cow_free(c);
+    /* reads of never-written pages map the zero page: nothing counted */
+    c = cl_cow_new(8, 2);
+    cl_cow_read(c, 0, 3);
+    CL_CHECK_EQ(CL_PAGE_ZERO, cl_cow_state(c, 0, 3), "zero page after a read", "");
+    cl_cow_fork(c, 0, 1);
+    CL_CHECK_EQ(CL_PAGE_ZERO, cl_cow_state(c, 1, 3), "fork copies the zero mapping", "");
+    cl_cow_write(c, 1, 3);
+    CL_CHECK_EQ(CL_PAGE_PRIVATE, cl_cow_state(c, 1, 3), "writing it gives a fresh page", "");
+    cl_cow_region(c, 0, 4096, &m);
+    CL_CHECK_EQ(0, m.kb[CL_RSS], "zero page: no Rss", "");
+    CL_CHECK_EQ(CL_PAGE_SHARED, cl_page_state_visible(CL_PAGE_ZERO, false),
+                "without PFNs the zero page looks shared", "");
+    cl_cow_free(c);
+}
+
+static int t_phase(void *arg, int worker, int phase, int64_t *report)
+{
+    (void)arg;
+    report[0] = worker * 10 + phase;
+    if (phase == 0 && worker == 1 && *(int *)arg == 1)
+        return 3; /* die */
+    if (phase == 0 && *(int *)arg == 2)
+        sleep(2); /* too slow */
+    return 0;
+}
+
+static void t_team(void)
+{
+    struct cl_team t;
+    int mode = 0;
+    CL_CHECK_EQ(0, cl_team_start(&t, 3, 2, t_phase, &mode, NULL), "start", "");
+    CL_CHECK_EQ(0, cl_team_await(&t, 5000), "await phase 0", "");
+    CL_CHECK_EQ(20, cl_team_report(&t, 2, 0), "report of worker 2, phase 0", "");
+    CL_CHECK_EQ(0, cl_team_release(&t), "release", "");
+    CL_CHECK_EQ(0, cl_team_await(&t, 5000), "await phase 1", "");
+    CL_CHECK_EQ(21, cl_team_report(&t, 2, 0), "report of worker 2, phase 1", "");
+    CL_CHECK_EQ(0, cl_team_finish(&t, 5000), "finish: every worker exits 0", "");
+    mode = 1;
+    CL_CHECK_EQ(0, cl_team_start(&t, 3, 2, t_phase, &mode, NULL), "start", "");
+    errno = 0;
+    CL_CHECK_EQ(-1, cl_team_await(&t, 5000), "await with a dying worker", "");
+    CL_CHECK_EQ(ECHILD, errno, "errno", "");
+    CL_CHECK_EQ(-1, cl_team_finish(&t, 5000), "finish reports the failure", "");
+    mode = 2;
+    CL_CHECK_EQ(0, cl_team_start(&t, 2, 1, t_phase, &mode, NULL), "start", "");
+    errno = 0;
+    CL_CHECK_EQ(-1, cl_team_await(&t, 100), "await a slow team", "");
+    CL_CHECK_EQ(ETIMEDOUT, errno, "errno", "");
+    cl_team_abort(&t);
+    CL_CHECK_EQ(-1, waitpid(-1, NULL, WNOHANG), "no child left after abort", "");
+}
+
+static void t_sandbox(void)
+{
+    struct cl_sandbox_opts o = cl_sandbox_defaults();
+    o.drop_privileges = false;
+    o.timeout_ms = 5000;
+    struct cl_sandbox_result r;
+    char *echo[] = {"/bin/sh", "-c", "echo hi; echo err >&2; exit 3", NULL};
+    CL_CHECK_EQ(0, cl_sandbox_run(echo, &o, &r), "run sh", "");
+    CL_CHECK_EQ(3, WEXITSTATUS(r.status), "exit status", "");
+    CL_CHECK_EQ(0, strcmp(r.output, "hi\nerr\n"), "stdout and stderr captured", "");
+    cl_sandbox_result_free(&r);
+    o.timeout_ms = 300;
+    char *slow[] = {"/bin/sh", "-c", "sleep 10", NULL};
+    cl_sandbox_run(slow, &o, &r);
+    CL_CHECK_EQ(1, r.timed_out, "timed out", "");
+    CL_CHECK_EQ(1, r.elapsed_ms < 3000, "killed promptly", "");
+    cl_sandbox_result_free(&r);
+    o.timeout_ms = 5000;
+    o.output_cap = 1000;
+    char *flood[] = {"/bin/sh", "-c", "head -c 200000 /dev/zero | tr '\\0' x", NULL};
+    cl_sandbox_run(flood, &o, &r);
+    CL_CHECK_EQ(1000, r.output_len, "output cut at the cap", "");
+    CL_CHECK_EQ(1, r.output_truncated, "and marked as cut", "");
+    CL_CHECK_EQ(0, WEXITSTATUS(r.status), "the writer was drained, not blocked", "");
+    cl_sandbox_result_free(&r);
+}
+
+static void t_record_escape(void)
+{
+    char esc[256];
+    const char *in = "tab\there\nnew \\ back \x01 end";
+    cl_record_escape(in, esc, sizeof esc);
+    CL_CHECK_EQ(0, strchr(esc, '\n') != NULL, "no newline in an escaped record", "");
+    CL_CHECK_EQ(0, strchr(esc, '\t') != NULL, "no tab in an escaped record", "");
+    CL_CHECK_EQ(0, strcmp(cl_record_unescape(esc), in), "round trip", "");
+}
+
+static void t_json_escape(void)
+{
+    char buf[256] = {0};
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    cl_json_string(f, "a\"b\\c\n\x01\xc3\xa9\xff\xc0\xaf\xed\xa0\x80\xf0\x9f\x90\xae");
+    fclose(f);
+    const char *want = "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd"
+                       "\xf0\x9f\x90\xae\"";
+    if (strcmp(buf, want) != 0)
+        CL_FAIL("cl_json_string: got %s, want %s", buf, want);
+    else
+        CL_CHECK_EQ(0, 0, "json", "");
+}
+
+static void t_xml_escape(void)
+{
+    char buf[256] = {0};
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    cl_xml_text(f, "<a&\"'>\t\x01\xff ok");
+    fclose(f);
+    const char *want = "&lt;a&amp;&quot;&apos;&gt;\t\xef\xbf\xbd\xef\xbf\xbd ok";
+    if (strcmp(buf, want) != 0)
+        CL_FAIL("cl_xml_text: got %s, want %s", buf, want);
+    else
+        CL_CHECK_EQ(0, 0, "xml", "");
+}
+
+static void t_labs_registry(void)
+{
+    struct cl_lab_def labs[CL_MAX_LABS];
+    char err[256];
+    int n = cl_labs_load("tests", labs, CL_MAX_LABS, err, sizeof err);
+    CL_CHECK_EQ(1, n >= 1, "labs found in tests/", err);
+    const struct cl_lab_def *l = cl_labs_find(labs, n, "1");
+    CL_CHECK_EQ(1, l != NULL, "lab '1' found", "");
+    if (!l)
+        return;
+    CL_CHECK_EQ(0, strcmp(l->slug, "01-fork-cow"), "slug", "");
+    CL_CHECK_EQ(l, cl_labs_find(labs, n, "fork-cow"), "by name", "");
+    CL_CHECK_EQ(l, cl_labs_find(labs, n, "01-fork-cow"), "by slug", "");
+    CL_CHECK_EQ(NULL, cl_labs_find(labs, n, "99"), "unknown lab", "");
+    CL_CHECK_EQ(2, l->nfiles, "student files", "");
+    CL_CHECK_EQ(100, l->max_points, "lab 01 is worth 100 points", "");
+    char path[] = "/tmp/cowlab-unit-XXXXXX";
+    int fd = mkstemp(path);
+    const char bad[] = "CL_LAB(\"03-x\", \"X\", \"a.c\")\nCL_TEST(t, five, 3, \"x\")\n";
+    if (fd >= 0 && write(fd, bad, sizeof bad - 1) == (ssize_t)sizeof bad - 1) {
+        struct cl_lab_def d;
+        CL_CHECK_EQ(-1, cl_lab_parse(path, &d, err, sizeof err), "malformed CL_TEST", "");
+        CL_CHECK_EQ(1, strstr(err, ":2:") != NULL, "the error names the line", err);
+    }
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
+}
+
+static void t_results_csv(void)
+{
+    struct cl_results r;
+    cl_results_init(&r);
+    cl_results_add(&r, "e", 1, "parent", "a,b", "Pss", CL_NO_EXPECT, 5, "kB", "");
+    cl_results_add(&r, "e", 2, "parent", "p", "Rss", 4, 5, "kB", "");
+    CL_CHECK_EQ(1, cl_results_mismatches(&r, "e"), "one row differs", "");
+    char buf[1024] = {0};
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    cl_results_write_csv(&r, f);
+    fclose(f);
+    CL_CHECK_EQ(1, strstr(buf, "e,parent,\"a,b\",Pss,1,,5,kB,") != NULL,
+                "a comma is quoted; no expectation is an empty cell", buf);
+    cl_results_free(&r);
+}
+
+static const struct cl_test unit_tests[] = {
+    {"parse_rollup_6_18", t_parse_rollup_6_18, 1, 10, ""},
+    {"parse_rollup_4_14", t_parse_rollup_4_14, 1, 10, ""},
+    {"parse_region_filter", t_parse_region_filter, 1, 10, ""},
+    {"parse_malformed", t_parse_malformed, 1, 10, ""},
+    {"measure_live_region", t_measure_live_region, 1, 10, ""},
+    {"measure_vanished", t_measure_vanished, 1, 10, ""},
+    {"page_decode", t_page_decode, 1, 10, ""},
+    {"pss_arithmetic", t_pss_arithmetic, 1, 10, ""},
+    {"cow_model", t_cow_model, 1, 10, ""},
+    {"team_barrier", t_team, 1, 10, ""},
+    {"sandbox", t_sandbox, 1, 10, ""},
+    {"record_escape", t_record_escape, 1, 10, ""},
+    {"json_escape", t_json_escape, 1, 10, ""},
+    {"xml_escape", t_xml_escape, 1, 10, ""},
+    {"labs_registry", t_labs_registry, 1, 10, ""},
+    {"results_csv", t_results_csv, 1, 10, ""},
+};
+
+int main(void)
+{
+    int passed = 0, failed = 0;
+    for (size_t i = 0; i < sizeof unit_tests / sizeof unit_tests[0]; i++) {
+        if (CU_initialize_registry() != CUE_SUCCESS)
+            return 2;
+        CU_pSuite s = CU_add_suite("harness", NULL, NULL);
+        CU_pTest t = CU_add_test(s, unit_tests[i].name, unit_tests[i].fn);
+        CU_run_test(s, t);
+        unsigned nf = CU_get_number_of_failures();
+        printf("  %-4s  harness/%s\n", nf ? "FAIL" : "ok", unit_tests[i].name);
+        for (CU_pFailureRecord f = CU_get_failure_list(); f; f = f->pNext)
+            printf("        %s:%u: %s\n", f->strFileName, f->uiLineNumber, f->strCondition);
+        nf ? failed++ : passed++;
+        CU_cleanup_registry();
+    }
+    printf("harness: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

@@ -34,6 +34,13 @@ else
   fail "harness unit tests build" "$(tail -20 "$OUT/unit-build.log")"
 fi
 
+echo "== handbook points tables match tests.def"
+for lab in $labs; do
+  table=$(sed -n "/<!-- points:$lab/,/<!-- \/points -->/p" "handbook/$lab.md" | sed '1d;$d')
+  check "handbook/$lab.md shows the points table of tests/$lab/tests.def" \
+    test "$table" = "$($COWLAB list "$lab" --markdown)"
+done
+
 echo "== reference solutions score 100 %"
 $COWLAB grade --submission solutions --out "$OUT/solutions" --quiet >"$OUT/solutions.log" 2>&1
 for lab in $labs; do

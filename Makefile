@@ -78,6 +78,11 @@ $(BUILD)/test/harness-unit: tests/harness/unit.c $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(ALL_CFLAGS) $< $(LIB) $(CUNIT_LIBS) -o $@
 
+$(BUILD)/bench/snapshot: tests/bench/snapshot.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@
+
 LABARG = $(if $(LAB),$(LAB),01)
 
 demo: all

@@ -77,6 +77,22 @@ static int cli_error(const char *fmt, ...)
     return 2;
 }
 
+/* The options a command takes, for error messages. */
+static const char *cli_valid_options(const char *cmd)
+{
+    if (strcmp(cmd, "list") == 0)
+        return "--markdown, --labs-dir, --help";
+    if (strcmp(cmd, "check") == 0)
+        return "--dir, --test, --labs-dir, --quiet, --help";
+    if (strcmp(cmd, "grade") == 0)
+        return "--submission, --lab, --out, --test, --sanitize, --labs-dir, --quiet, --help";
+    if (strcmp(cmd, "run") == 0)
+        return "--dir, --csv, --labs-dir, --help";
+    if (strcmp(cmd, "plot") == 0)
+        return "--dir, --out, --labs-dir, --help";
+    return "--labs-dir, --help";
+}
+
 /* Parse the options after the command. Returns 0, or 2 after printing a one-line error. */
 static int cli_parse(int argc, char **argv, const char *cmd, struct cli_args *a)
 {
@@ -113,11 +129,8 @@ static int cli_parse(int argc, char **argv, const char *cmd, struct cli_args *a)
             *slot = argv[++i];
             continue;
         }
-        if (o[0] == '-') {
-            fprintf(stderr, "cowlab %s: unknown option '%s'; usage:\n", cmd, o);
-            cli_usage(stderr, cmd);
-            return 2;
-        }
+        if (o[0] == '-')
+            return cli_error("%s: unknown option '%s' (valid: %s)", cmd, o, cli_valid_options(cmd));
         if (a->lab)
             return cli_error("one lab at a time: '%s' and '%s'", a->lab, o);
         a->lab = o;

@@ -18,6 +18,11 @@ packages=(
   hyperfine         # make bench times whole commands
 )
 
+# COWLAB_DEPS_EXTRA: more package names to require (the kit's tests use it to check the
+# not-root path with a package that cannot be installed).
+# shellcheck disable=SC2206
+packages+=(${COWLAB_DEPS_EXTRA:-})
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

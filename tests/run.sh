@@ -34,6 +34,39 @@ else
   fail "harness unit tests build" "$(tail -20 "$OUT/unit-build.log")"
 fi
 
+echo "== the command line"
+one_line_exit2() { # command...: exit status 2 and exactly one line on stderr naming choices
+  local err rc; err=$("$@" 2>&1 >/dev/null); rc=$?
+  [ $rc -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && [[ $err == *"("*")"* ]]
+}
+check "unknown lab: one line naming the labs, exit 2" one_line_exit2 $COWLAB check 99
+check "unknown option: one line naming the options, exit 2" one_line_exit2 $COWLAB grade --frobnicate
+check "unknown command: one line naming the commands, exit 2" one_line_exit2 $COWLAB frobnicate
+check "every command has --help" bash -c "for c in list check grade run plot demo; do $COWLAB \$c --help | grep -q \"cowlab \$c\" || exit 1; done"
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+  deps_nonroot() { local out; out=$(COWLAB_DEPS_EXTRA=cowlab-no-such-package \
+      setpriv --reuid=65534 --regid=65534 --clear-groups bash scripts/deps.sh 2>&1); [ $? -eq 2 ] &&
+      [[ $out == *"cowlab-no-such-package"* ]]; }
+  check "make deps as non-root with a package missing: says which, exit 2" deps_nonroot
+fi
+check "make deps is quiet when everything is there" test -z "$(bash scripts/deps.sh 2>&1)"
+
+echo "== broken submissions score 0 for their lab only"
+broken="$OUT/broken"; mkdir -p "$broken/missing/01-fork-cow" "$broken/syntax/01-fork-cow"
+cp solutions/01-fork-cow/experiment.c "$broken/missing/01-fork-cow/"
+cp solutions/01-fork-cow/*.c "$broken/syntax/01-fork-cow/"
+echo 'this is not C;' >>"$broken/syntax/01-fork-cow/predict.c"
+for kind in missing syntax; do
+  $COWLAB grade --submission "$broken/$kind" --out "$broken/$kind/out" --quiet >/dev/null 2>&1
+done
+check "a missing file scores 0 and the feedback names it" python3 -c "
+import json,sys; r=json.load(open('$broken/missing/out/results.json'))
+assert r['score']==0 and all(t['status']=='failed' for t in r['tests'])
+assert 'missing file' in r['tests'][0]['output'] and 'predict.c' in r['tests'][0]['output']"
+check "a compile error scores 0 and the feedback has the compiler's output" python3 -c "
+import json,sys; r=json.load(open('$broken/syntax/out/results.json'))
+assert r['score']==0 and 'predict.c' in r['tests'][0]['output'] and 'error' in r['tests'][0]['output']"
+
 echo "== handbook points tables match tests.def"
 for lab in $labs; do
   table=$(sed -n "/<!-- points:$lab/,/<!-- \/points -->/p" "handbook/$lab.md" | sed '1d;$d')

@@ -112,8 +112,10 @@ memcheck: all
 sanitize:
 	@bash tests/sanitize.sh
 
+# After formatting solutions/, check that tests/*/bugs/*.patch still apply (make test does).
 format:
-	clang-format -i include/*.h include/cowlab/*.h harness/*.c solutions/*/*.c labs/*/*.c tests/*/*.c
+	clang-format -i include/*.h include/cowlab/*.h harness/*.c solutions/*/*.c labs/*/*.c \
+	  tests/*/*.c tests/grader/*/*.c tests/grader/submission/*/*.c tests/bench/*.c
 
 clean:
 	rm -rf $(BUILD)

@@ -96,8 +96,8 @@ static const char *cli_valid_options(const char *cmd)
 /* Parse the options after the command. Returns 0, or 2 after printing a one-line error. */
 static int cli_parse(int argc, char **argv, const char *cmd, struct cli_args *a)
 {
-    static const char *const valued[] = {"--dir", "--submission", "--lab", "--out", "--csv",
-                                         "--test", "--labs-dir"};
+    static const char *const valued[] = {"--dir", "--submission", "--lab",     "--out",
+                                         "--csv", "--test",       "--labs-dir"};
     for (int i = 0; i < argc; i++) {
         const char *o = argv[i];
         const char **slot = NULL;
@@ -119,7 +119,7 @@ static int cli_parse(int argc, char **argv, const char *cmd, struct cli_args *a)
         }
         for (size_t v = 0; v < sizeof valued / sizeof valued[0]; v++)
             if (strcmp(o, valued[v]) == 0) {
-                const char **slots[] = {&a->dir, &a->submission, &a->lab, &a->out,
+                const char **slots[] = {&a->dir, &a->submission, &a->lab,     &a->out,
                                         &a->csv, &a->test,       &a->labs_dir};
                 slot = slots[v];
             }
@@ -205,8 +205,7 @@ static int cli_list(const struct cli_args *a)
     if (a->markdown) {
         printf("| test | points | what it checks |\n|---|---:|---|\n");
         for (int i = 0; i < l->ntests; i++)
-            printf("| `%s` | %d | %s |\n", l->tests[i].name, l->tests[i].points,
-                   l->tests[i].about);
+            printf("| `%s` | %d | %s |\n", l->tests[i].name, l->tests[i].points, l->tests[i].about);
         printf("| **total** | **%d** | |\n", l->max_points);
         return 0;
     }
@@ -405,8 +404,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         known |= strcmp(cmd, commands[i]) == 0;
     if (!known)
-        return cli_error("unknown command '%s' (choose: list, check, grade, run, plot, demo)",
-                         cmd);
+        return cli_error("unknown command '%s' (choose: list, check, grade, run, plot, demo)", cmd);
     struct cli_args a = {0};
     int rc = cli_parse(argc - 2, argv + 2, cmd, &a);
     if (rc)

@@ -336,9 +336,11 @@ static void grade_one(const struct cl_lab_def *lab, const char *bin, const char 
         else if (r.leftovers_killed || r.shm_removed)
             /* Cleaning up is part of every contract: a test that passes but leaves processes
              * or shared memory behind would, in a real program, leak them. */
-            snprintf(t->verdict, sizeof t->verdict, "failed: left %d process%s and %d /dev/shm "
-                     "object%s behind", r.leftovers_killed, r.leftovers_killed == 1 ? "" : "es",
-                     r.shm_removed, r.shm_removed == 1 ? "" : "s");
+            snprintf(t->verdict, sizeof t->verdict,
+                     "failed: left %d process%s and %d /dev/shm "
+                     "object%s behind",
+                     r.leftovers_killed, r.leftovers_killed == 1 ? "" : "es", r.shm_removed,
+                     r.shm_removed == 1 ? "" : "s");
         else
             t->passed = true;
         if (t->passed)

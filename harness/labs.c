@@ -49,8 +49,9 @@ static int labs_comma(const char **p)
 static int labs_parse_test(const char *p, struct cl_test_def *t)
 {
     int used = 0;
-    if (sscanf(p, " %47[A-Za-z0-9_] , %d , %d ,%n", t->name, &t->points, &t->timeout_s,
-               &used) != 3 || used == 0)
+    if (sscanf(p, " %47[A-Za-z0-9_] , %d , %d ,%n", t->name, &t->points, &t->timeout_s, &used) !=
+            3 ||
+        used == 0)
         return -1;
     p += used;
     if (labs_string(&p, t->about, sizeof t->about) < 0)
@@ -140,8 +141,8 @@ int cl_labs_load(const char *dir, struct cl_lab_def *labs, int max, char *err, s
         }
         snprintf(labs[count].dir, sizeof labs[count].dir, "%s/%s", dir, e->d_name);
         if (strcmp(labs[count].slug, e->d_name) != 0) {
-            snprintf(err, n, "%s: CL_LAB names '%s', the folder is '%s'", path,
-                     labs[count].slug, e->d_name);
+            snprintf(err, n, "%s: CL_LAB names '%s', the folder is '%s'", path, labs[count].slug,
+                     e->d_name);
             closedir(d);
             return -1;
         }

@@ -54,7 +54,7 @@ void cl_model_anon_region(const unsigned *mapcount, size_t npages, size_t page_s
     out->kb[CL_PRIVATE_DIRTY] = (resident - shared) * kb;
     out->kb[CL_ANONYMOUS] = resident * kb;
     static const enum cl_field modelled[] = {
-        CL_SIZE,         CL_RSS,           CL_PSS,      CL_SHARED_CLEAN, CL_SHARED_DIRTY,
+        CL_SIZE,          CL_RSS,           CL_PSS,       CL_SHARED_CLEAN, CL_SHARED_DIRTY,
         CL_PRIVATE_CLEAN, CL_PRIVATE_DIRTY, CL_ANONYMOUS, CL_ANON_HUGE,    CL_SWAP,
     };
     for (size_t f = 0; f < sizeof modelled / sizeof modelled[0]; f++)
@@ -97,8 +97,8 @@ uint64_t cl_zero_pfn(void)
     return pfn;
 }
 
-/* Frames are numbered from 1; frame 0 means "absent", COW_ZERO the shared zero page. map[p * npages + i] is the frame that
- * process p maps at page i; refs[frame] is that frame's mapcount. */
+/* Frames are numbered from 1; frame 0 means "absent", COW_ZERO the shared zero page. map[p * npages
+ * + i] is the frame that process p maps at page i; refs[frame] is that frame's mapcount. */
 #define COW_ZERO UINT32_MAX
 struct cl_cow {
     size_t npages;

@@ -99,10 +99,10 @@ int cl_report_json(const char *path, const struct cl_report *r)
     if (!f)
         return -1;
     char summary[256];
-    snprintf(summary, sizeof summary, "cowlab: %d/%d points", cl_report_score(r),
-             cl_report_max(r));
-    fprintf(f, "{\n  \"score\": %d,\n  \"execution_time\": %.3f,\n  \"output\": ",
-            cl_report_score(r), r->elapsed_ms / 1000.0);
+    snprintf(summary, sizeof summary, "cowlab: %d/%d points", cl_report_score(r), cl_report_max(r));
+    fprintf(f,
+            "{\n  \"score\": %d,\n  \"execution_time\": %.3f,\n  \"output\": ", cl_report_score(r),
+            r->elapsed_ms / 1000.0);
     cl_json_string(f, summary);
     fputs(",\n  \"tests\": [", f);
     bool first = true;

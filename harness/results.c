@@ -52,8 +52,8 @@ int cl_results_add(struct cl_results *r, const char *experiment, int64_t x, cons
     return 0;
 }
 
-int cl_results_add_mem(struct cl_results *r, const char *experiment, int64_t x,
-                       const char *process, const char *phase, const struct cl_mem *expected,
+int cl_results_add_mem(struct cl_results *r, const char *experiment, int64_t x, const char *process,
+                       const char *phase, const struct cl_mem *expected,
                        const struct cl_mem *measured, const char *hint)
 {
     for (int f = 0; f < CL_NFIELDS; f++) {
@@ -153,8 +153,8 @@ void cl_results_print(const struct cl_results *r, FILE *out, int max_rows)
 {
     /* One line per (experiment, x, phase): Pss and Private_Dirty of the parent and the first
      * child, and how many of the group's rows differ from the model. */
-    fprintf(out, "%-14s %6s %-11s %9s %9s %10s %10s  %s\n", "experiment", "x", "phase",
-            "Pss par", "Pss ch1", "PrivD par", "PrivD ch1", "rows (differ)");
+    fprintf(out, "%-14s %6s %-11s %9s %9s %10s %10s  %s\n", "experiment", "x", "phase", "Pss par",
+            "Pss ch1", "PrivD par", "PrivD ch1", "rows (differ)");
     int lines = 0;
     size_t pages = 0, pages_bad = 0;
     for (size_t i = 0; i < r->n; i++) {
@@ -181,14 +181,14 @@ void cl_results_print(const struct cl_results *r, FILE *out, int max_rows)
         }
         char a[32], b[32], c[32], d[32];
         const struct cl_row *fork_us = results_find(r, w, "parent", "fork_us");
-        fprintf(out, "%-14s %6lld %-11s %9s %9s %10s %10s  %zu (%zu)%s\n", w->experiment,
-                (long long)w->x, w->phase,
-                results_cell_text(fork_us ? fork_us : results_find(r, w, "parent", "Pss"), a,
-                                  sizeof a),
-                results_cell_text(results_find(r, w, "child1", "Pss"), b, sizeof b),
-                results_cell_text(results_find(r, w, "parent", "Private_Dirty"), c, sizeof c),
-                results_cell_text(results_find(r, w, "child1", "Private_Dirty"), d, sizeof d),
-                rows, bad, bad ? "  <-- differs" : "");
+        fprintf(
+            out, "%-14s %6lld %-11s %9s %9s %10s %10s  %zu (%zu)%s\n", w->experiment,
+            (long long)w->x, w->phase,
+            results_cell_text(fork_us ? fork_us : results_find(r, w, "parent", "Pss"), a, sizeof a),
+            results_cell_text(results_find(r, w, "child1", "Pss"), b, sizeof b),
+            results_cell_text(results_find(r, w, "parent", "Private_Dirty"), c, sizeof c),
+            results_cell_text(results_find(r, w, "child1", "Private_Dirty"), d, sizeof d), rows,
+            bad, bad ? "  <-- differs" : "");
         lines++;
     }
     if (pages)

@@ -47,9 +47,8 @@ const char *cl_status_text(int status, char *buf, size_t n)
     if (WIFEXITED(status))
         snprintf(buf, n, "exit %d", WEXITSTATUS(status));
     else if (WIFSIGNALED(status))
-        snprintf(buf, n, "killed by SIG%s", sigabbrev_np(WTERMSIG(status))
-                                                ? sigabbrev_np(WTERMSIG(status))
-                                                : "?");
+        snprintf(buf, n, "killed by SIG%s",
+                 sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
     else
         snprintf(buf, n, "status 0x%x", status);
     return buf;
@@ -166,8 +165,7 @@ static void sb_kill_uid(uid_t uid)
 {
     pid_t h = fork();
     if (h == 0) {
-        if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
-            setresuid(uid, uid, uid) < 0)
+        if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
             _exit(1);
         for (int i = 0; i < 1000 && kill(-1, SIGKILL) == 0; i++)
             ;
@@ -272,8 +270,8 @@ static void sb_child(char *const argv[], const struct cl_sandbox_opts *o, int ou
         close(fd);
     if (o->cwd && chdir(o->cwd) < 0)
         _exit(126);
-    struct rlimit core = {0, 0}, cpu = {(rlim_t)(o->timeout_ms / 1000 + 2),
-                                        (rlim_t)(o->timeout_ms / 1000 + 3)};
+    struct rlimit core = {0, 0},
+                  cpu = {(rlim_t)(o->timeout_ms / 1000 + 2), (rlim_t)(o->timeout_ms / 1000 + 3)};
     setrlimit(RLIMIT_CORE, &core);
     setrlimit(RLIMIT_CPU, &cpu);
     if (o->as_bytes) {
@@ -289,8 +287,8 @@ static void sb_child(char *const argv[], const struct cl_sandbox_opts *o, int ou
         struct rlimit np = {cap, cap};
         setrlimit(RLIMIT_NPROC, &np);
     }
-    if (drop && (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
-                 setresuid(uid, uid, uid) < 0))
+    if (drop &&
+        (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0))
         _exit(126);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
@@ -352,8 +350,7 @@ static void sb_collect(pid_t pid, int out_r, int rec_r, const struct cl_sandbox_
     r->elapsed_ms = sb_now_ms() - start;
 }
 
-int cl_sandbox_run(char *const argv[], const struct cl_sandbox_opts *o,
-                   struct cl_sandbox_result *r)
+int cl_sandbox_run(char *const argv[], const struct cl_sandbox_opts *o, struct cl_sandbox_result *r)
 {
     memset(r, 0, sizeof *r);
     r->output = calloc(1, 1);

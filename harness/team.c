@@ -139,8 +139,8 @@ int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *a
     t->fn = fn;
     t->arg = arg;
     t->owner = getpid();
-    void *rep = mmap(NULL, CL_TEAM_MAX * CL_TEAM_REPORTS * sizeof(int64_t),
-                     PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void *rep = mmap(NULL, CL_TEAM_MAX * CL_TEAM_REPORTS * sizeof(int64_t), PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (rep == MAP_FAILED)
         return -1;
     t->reports = rep;
@@ -290,8 +290,7 @@ int cl_team_finish(struct cl_team *t, int timeout_ms)
             waitpid(t->pids[i], &t->status[i], 0);
             t->alive[i] = false;
             rc = -1;
-        } else if (!t->killed[i] &&
-                   (!WIFEXITED(t->status[i]) || WEXITSTATUS(t->status[i]) != 0)) {
+        } else if (!t->killed[i] && (!WIFEXITED(t->status[i]) || WEXITSTATUS(t->status[i]) != 0)) {
             rc = -1;
         }
     }

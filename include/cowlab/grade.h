@@ -14,24 +14,24 @@ struct cl_test_outcome {
     const struct cl_test_def *def;
     bool passed;
     int score;
-    char verdict[128];   /* "passed", "failed: 2 checks", "timed out after 30 s", ... */
-    char *feedback;      /* malloc'd: failed checks, then the captured output */
+    char verdict[128]; /* "passed", "failed: 2 checks", "timed out after 30 s", ... */
+    char *feedback;    /* malloc'd: failed checks, then the captured output */
     long ms;
 };
 
 struct cl_lab_outcome {
     const struct cl_lab_def *lab;
     bool built;
-    char *build_log;     /* malloc'd: missing files or the compiler's output */
+    char *build_log; /* malloc'd: missing files or the compiler's output */
     struct cl_test_outcome tests[CL_MAX_TESTS];
     int score, max;
     long ms;
 };
 
 struct cl_grade_opts {
-    bool sanitize;       /* lift the address-space limit (ASan reserves terabytes) */
-    bool quiet;          /* no progress lines on stderr */
-    const char *only;    /* grade only the test of that name (NULL: all) */
+    bool sanitize;    /* lift the address-space limit (ASan reserves terabytes) */
+    bool quiet;       /* no progress lines on stderr */
+    const char *only; /* grade only the test of that name (NULL: all) */
 };
 
 /*

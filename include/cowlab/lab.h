@@ -23,7 +23,7 @@ struct cl_test {
 };
 
 struct cl_lab {
-    const char *slug;                   /* "01-fork-cow" */
+    const char *slug; /* "01-fork-cow" */
     const struct cl_test *tests;
     int ntests;
     /* Run every experiment of the lab with default sizes into r. 0, or -1 if an experiment
@@ -41,7 +41,7 @@ extern const struct cl_lab cl_this_lab;
  */
 void cl_check_eq_at(int64_t expected, int64_t measured, const char *what, const char *hint,
                     const char *file, int line);
-#define CL_CHECK_EQ(expected, measured, what, hint)                                            \
+#define CL_CHECK_EQ(expected, measured, what, hint)                                                \
     cl_check_eq_at((int64_t)(expected), (int64_t)(measured), (what), (hint), __FILE__, __LINE__)
 
 /* Record a failure with a formatted message. */

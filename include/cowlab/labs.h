@@ -19,10 +19,10 @@ struct cl_test_def {
 };
 
 struct cl_lab_def {
-    char slug[48];       /* "01-fork-cow" */
-    char number[8];      /* "01" */
+    char slug[48];  /* "01-fork-cow" */
+    char number[8]; /* "01" */
     char title[96];
-    char dir[512];       /* the folder holding tests.def */
+    char dir[512]; /* the folder holding tests.def */
     char files[CL_MAX_FILES][64];
     int nfiles;
     struct cl_test_def tests[CL_MAX_TESTS];

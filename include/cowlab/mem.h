@@ -20,11 +20,11 @@
 
 /* One field of an smaps block. The order is the order of the CSV and of cl_mem_field_names. */
 enum cl_field {
-    CL_SIZE,            /* "Size": virtual size of the VMAs (region view only) */
+    CL_SIZE, /* "Size": virtual size of the VMAs (region view only) */
     CL_RSS,
     CL_PSS,
-    CL_PSS_DIRTY,       /* Linux 6.0+ */
-    CL_PSS_ANON,        /* Linux 5.3+ (rollup only) */
+    CL_PSS_DIRTY, /* Linux 6.0+ */
+    CL_PSS_ANON,  /* Linux 5.3+ (rollup only) */
     CL_PSS_FILE,
     CL_PSS_SHMEM,
     CL_SHARED_CLEAN,
@@ -32,7 +32,7 @@ enum cl_field {
     CL_PRIVATE_CLEAN,
     CL_PRIVATE_DIRTY,
     CL_ANONYMOUS,
-    CL_ANON_HUGE,       /* "AnonHugePages" */
+    CL_ANON_HUGE, /* "AnonHugePages" */
     CL_SWAP,
     CL_SWAP_PSS,
     CL_NFIELDS
@@ -43,8 +43,8 @@ enum cl_field {
 struct cl_mem {
     uint64_t kb[CL_NFIELDS];
     uint32_t have;
-    unsigned vmas;      /* how many smaps blocks were summed */
-    unsigned blocks;    /* how many blocks the stream had (0: the process has exited) */
+    unsigned vmas;   /* how many smaps blocks were summed */
+    unsigned blocks; /* how many blocks the stream had (0: the process has exited) */
 };
 
 /* The kernel's spelling of each field ("Rss", "Pss_Anon", ...). */
@@ -72,12 +72,12 @@ int cl_mem_region(pid_t pid, const void *addr, size_t len, struct cl_mem *out);
 
 /* One page as pagemap describes it. */
 struct cl_page {
-    bool present;       /* bit 63 */
-    bool swapped;       /* bit 62 */
-    bool file_or_shared;/* bit 61: file page or shared anonymous */
-    bool exclusive;     /* bit 56: mapped by this process only (Linux 4.2+) */
-    bool soft_dirty;    /* bit 55 */
-    uint64_t pfn;       /* bits 0-54; 0 without CAP_SYS_ADMIN */
+    bool present;        /* bit 63 */
+    bool swapped;        /* bit 62 */
+    bool file_or_shared; /* bit 61: file page or shared anonymous */
+    bool exclusive;      /* bit 56: mapped by this process only (Linux 4.2+) */
+    bool soft_dirty;     /* bit 55 */
+    uint64_t pfn;        /* bits 0-54; 0 without CAP_SYS_ADMIN */
 };
 
 /* Decode one 64-bit pagemap entry. */

@@ -36,7 +36,12 @@ void cl_model_anon_region(const unsigned *mapcount, size_t npages, size_t page_s
  * CL_PAGE_ZERO: a read of a never-written page maps the shared zero page. smaps counts it
  * nowhere; pagemap shows it present and not exclusive, so without PFNs (non-root) it looks
  * exactly like CL_PAGE_SHARED: see cl_page_state_visible(). */
-enum cl_page_state { CL_PAGE_ABSENT = 0, CL_PAGE_SHARED = 1, CL_PAGE_PRIVATE = 2, CL_PAGE_ZERO = 3 };
+enum cl_page_state {
+    CL_PAGE_ABSENT = 0,
+    CL_PAGE_SHARED = 1,
+    CL_PAGE_PRIVATE = 2,
+    CL_PAGE_ZERO = 3
+};
 
 /* The state pagemap shows for pg; zero_pfn is the zero page's PFN (0 when PFNs are hidden,
  * then a zero-page mapping reads as CL_PAGE_SHARED). */

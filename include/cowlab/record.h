@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #define CL_RECORD_FD_ENV "COWLAB_RECORD_FD"
-#define CL_NONCE_ENV "COWLAB_NONCE"
+#define CL_NONCE_ENV     "COWLAB_NONCE"
 
 /* Escape s into out (size n, always NUL-terminated): backslash, tab, newline, CR and other
  * control bytes become \\ \t \n \r \xHH. Returns out. */

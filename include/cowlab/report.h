@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 struct cl_report {
-    const char *submission;          /* a name for the submission (its folder) */
+    const char *submission; /* a name for the submission (its folder) */
     struct cl_lab_outcome *labs;
     int nlabs;
     long elapsed_ms;

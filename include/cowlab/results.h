@@ -15,21 +15,21 @@
 
 struct cl_row {
     char experiment[40];
-    char process[16];   /* "parent", "child1", ... */
-    char phase[24];     /* "after_fork", "after_write", ... */
-    char metric[24];    /* smaps field name, or "minflt", "page_state", ... */
-    int64_t x;          /* the swept variable (K, pages written, page index, ...) */
-    int64_t expected;   /* CL_NO_EXPECT if the row is only reported */
+    char process[16]; /* "parent", "child1", ... */
+    char phase[24];   /* "after_fork", "after_write", ... */
+    char metric[24];  /* smaps field name, or "minflt", "page_state", ... */
+    int64_t x;        /* the swept variable (K, pages written, page index, ...) */
+    int64_t expected; /* CL_NO_EXPECT if the row is only reported */
     int64_t measured;
-    char unit[8];       /* "kB", "pages", "faults", "state", "us" */
-    char hint[200];     /* what to look at when expected != measured */
+    char unit[8];   /* "kB", "pages", "faults", "state", "us" */
+    char hint[200]; /* what to look at when expected != measured */
 };
 
 struct cl_results {
     struct cl_row *rows;
     size_t n, cap;
-    char thp[16];       /* THP mode the rows were measured under */
-    char kernel[64];    /* uname -r */
+    char thp[16];    /* THP mode the rows were measured under */
+    char kernel[64]; /* uname -r */
 };
 
 /* Start an empty table and record the machine (THP mode, kernel). */
@@ -42,8 +42,8 @@ int cl_results_add(struct cl_results *r, const char *experiment, int64_t x, cons
                    const char *unit, const char *hint);
 
 /* Append one kB row per field that `expected` models (expected->have), measured beside it. */
-int cl_results_add_mem(struct cl_results *r, const char *experiment, int64_t x,
-                       const char *process, const char *phase, const struct cl_mem *expected,
+int cl_results_add_mem(struct cl_results *r, const char *experiment, int64_t x, const char *process,
+                       const char *phase, const struct cl_mem *expected,
                        const struct cl_mem *measured, const char *hint);
 
 /* Rows of `experiment` (NULL: all) whose expected value is set and differs from measured. */

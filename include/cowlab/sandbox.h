@@ -21,29 +21,29 @@
 #include <sys/types.h>
 
 struct cl_sandbox_opts {
-    int timeout_ms;          /* wall-clock limit */
-    bool drop_privileges;    /* when root: run under a fresh uid/gid */
-    uint64_t as_bytes;       /* RLIMIT_AS; 0: unlimited (sanitizer builds need that) */
-    uint64_t fsize_bytes;    /* RLIMIT_FSIZE */
-    int nproc;               /* processes the command may add; 0: no cap */
-    size_t output_cap;       /* bytes of stdout+stderr kept */
-    bool record_pipe;        /* open fd 3 for records and set COWLAB_RECORD_FD=3 */
-    const char *nonce;       /* exported as COWLAB_NONCE when record_pipe */
-    const char *cwd;         /* directory to run in (made writable for the uid); NULL: . */
+    int timeout_ms;       /* wall-clock limit */
+    bool drop_privileges; /* when root: run under a fresh uid/gid */
+    uint64_t as_bytes;    /* RLIMIT_AS; 0: unlimited (sanitizer builds need that) */
+    uint64_t fsize_bytes; /* RLIMIT_FSIZE */
+    int nproc;            /* processes the command may add; 0: no cap */
+    size_t output_cap;    /* bytes of stdout+stderr kept */
+    bool record_pipe;     /* open fd 3 for records and set COWLAB_RECORD_FD=3 */
+    const char *nonce;    /* exported as COWLAB_NONCE when record_pipe */
+    const char *cwd;      /* directory to run in (made writable for the uid); NULL: . */
 };
 
 struct cl_sandbox_result {
-    int status;              /* wait status of the command (valid if !spawn_failed) */
+    int status; /* wait status of the command (valid if !spawn_failed) */
     bool spawn_failed;
     bool timed_out;
     bool output_truncated;
-    char *output;            /* NUL-terminated, malloc'd; the caller frees */
+    char *output; /* NUL-terminated, malloc'd; the caller frees */
     size_t output_len;
-    char *records;           /* what came on the record pipe, NUL-terminated, malloc'd */
+    char *records; /* what came on the record pipe, NUL-terminated, malloc'd */
     size_t records_len;
     long elapsed_ms;
-    int leftovers_killed;    /* processes that outlived the command and were killed */
-    int shm_removed;         /* /dev/shm objects removed */
+    int leftovers_killed; /* processes that outlived the command and were killed */
+    int shm_removed;      /* /dev/shm objects removed */
 };
 
 /* Defaults for a graded test: 30 s, 384 MiB address space, 16 MiB files, 32 processes,

@@ -18,8 +18,8 @@
 #include <sys/types.h>
 
 enum {
-    CL_TEAM_MAX = 64,     /* workers in one team */
-    CL_TEAM_REPORTS = 8,  /* int64 report slots per worker */
+    CL_TEAM_MAX = 64,    /* workers in one team */
+    CL_TEAM_REPORTS = 8, /* int64 report slots per worker */
 };
 
 /* One phase of one worker. report points at the worker's CL_TEAM_REPORTS slots, which the
@@ -39,9 +39,9 @@ struct cl_team {
     pid_t owner;
     pid_t pids[CL_TEAM_MAX];
     bool alive[CL_TEAM_MAX];
-    bool killed[CL_TEAM_MAX];  /* stopped on purpose by cl_team_kill: not a failure */
-    int status[CL_TEAM_MAX];   /* wait status of reaped workers */
-    int ready_rd, ready_wr;    /* workers write their index when they reach the barrier */
+    bool killed[CL_TEAM_MAX]; /* stopped on purpose by cl_team_kill: not a failure */
+    int status[CL_TEAM_MAX];  /* wait status of reaped workers */
+    int ready_rd, ready_wr;   /* workers write their index when they reach the barrier */
     int go_rd[CL_TEAM_MAX], go_wr[CL_TEAM_MAX];
     volatile int64_t *reports; /* shared page: CL_TEAM_MAX * CL_TEAM_REPORTS slots */
     cl_phase_fn fn;

@@ -30,7 +30,7 @@ struct fc_scene {
     struct cl_results *r;
     unsigned char *buf;
     size_t npages;
-    struct cl_cow *sim;     /* slot 0 = parent, slot i+1 = worker i */
+    struct cl_cow *sim; /* slot 0 = parent, slot i+1 = worker i */
     struct cl_team team;
     bool team_up;
     int k;
@@ -90,6 +90,14 @@ static void fc_end(struct fc_scene *s)
     cl_cow_free(s->sim);
     s->buf = NULL;
     s->sim = NULL;
+}
+
+/* The parent writes every page of the buffer; the model replays it. */
+static void fc_fill_all(struct fc_scene *s)
+{
+    cow_fill(s->buf, s->npages);
+    for (size_t i = 0; i < s->npages; i++)
+        cl_cow_write(s->sim, 0, i);
 }
 
 static int fc_phase(void *arg, int worker, int phase, int64_t *report)
@@ -234,9 +242,7 @@ int fc_exp_shared(struct cl_results *r, const char *name, size_t npages, int k)
     if (fc_begin(&s, name, r, npages, k) < 0)
         return -1;
     int rc = -1;
-    cow_fill(s.buf, npages);
-    for (size_t i = 0; i < npages; i++)
-        cl_cow_write(s.sim, 0, i);
+    fc_fill_all(&s);
     if (fc_fork(&s) < 0)
         goto out;
     if (fc_measure_all(&s, "after_fork", k,
@@ -289,9 +295,7 @@ int fc_exp_child_writes(struct cl_results *r, size_t npages, size_t stride)
     int rc = -1;
     s.work = fc_work_write_counted;
     s.stride = stride;
-    cow_fill(s.buf, npages);
-    for (size_t i = 0; i < npages; i++)
-        cl_cow_write(s.sim, 0, i);
+    fc_fill_all(&s);
     if (fc_fork(&s) < 0)
         goto out;
     int64_t w = fc_sim_write_every(&s, 1, npages, stride);
@@ -317,9 +321,7 @@ int fc_exp_parent_writes(struct cl_results *r, size_t npages, size_t stride)
     if (fc_begin(&s, "parent_writes", r, npages, 1) < 0)
         return -1;
     int rc = -1;
-    cow_fill(s.buf, npages);
-    for (size_t i = 0; i < npages; i++)
-        cl_cow_write(s.sim, 0, i);
+    fc_fill_all(&s);
     cl_cow_mark_original(s.sim, 0);
     struct cl_page *before = calloc(npages, sizeof *before);
     struct cl_page *now = calloc(npages, sizeof *now);
@@ -349,9 +351,8 @@ int fc_exp_parent_writes(struct cl_results *r, size_t npages, size_t stride)
                 kept += now[i].pfn == before[i].pfn;
                 want += cl_cow_has_original(s.sim, p, i);
             }
-            cl_results_add(r, s.name, w, p ? "child1" : "parent", "after_write",
-                           "pages_original", want, kept, "pages",
-                           "frames (PFNs) unchanged since before fork");
+            cl_results_add(r, s.name, w, p ? "child1" : "parent", "after_write", "pages_original",
+                           want, kept, "pages", "frames (PFNs) unchanged since before fork");
         }
     }
     rc = fc_finish(&s);
@@ -368,9 +369,7 @@ int fc_exp_sibling_exit(struct cl_results *r, size_t npages, int k)
     if (fc_begin(&s, "sibling_exit", r, npages, k) < 0)
         return -1;
     int rc = -1;
-    cow_fill(s.buf, npages);
-    for (size_t i = 0; i < npages; i++)
-        cl_cow_write(s.sim, 0, i);
+    fc_fill_all(&s);
     if (fc_fork(&s) < 0)
         goto out;
     if (fc_measure_all(&s, "all_alive", k, "K+1 processes share every page") < 0)
@@ -447,9 +446,7 @@ int fc_exp_fork_time(struct cl_results *r, size_t mib)
     if (fc_begin(&s, "fork_time", r, npages, 1) < 0)
         return -1;
     int rc = -1;
-    cow_fill(s.buf, npages);
-    for (size_t i = 0; i < npages; i++)
-        cl_cow_write(s.sim, 0, i);
+    fc_fill_all(&s);
     /* Time the start of the team alone (pipes + the student's cow_spawn, which forks):
      * the fork copies the page tables of the filled buffer. */
     cl_cow_fork(s.sim, 0, 1);

@@ -18,14 +18,14 @@
 #include <unistd.h>
 
 /* Run one experiment into a fresh table and check all of its rows. */
-#define FC_RUN_AND_CHECK(experiment_name, call)                                                 \
-    do {                                                                                       \
-        struct cl_results r_;                                                                  \
-        cl_results_init(&r_);                                                                  \
-        struct cl_results *r = &r_;                                                            \
-        if ((call) == 0)                                                                       \
-            CL_CHECK_ROWS(r, experiment_name);                                                 \
-        cl_results_free(&r_);                                                                  \
+#define FC_RUN_AND_CHECK(experiment_name, call)                                                    \
+    do {                                                                                           \
+        struct cl_results r_;                                                                      \
+        cl_results_init(&r_);                                                                      \
+        struct cl_results *r = &r_;                                                                \
+        if ((call) == 0)                                                                           \
+            CL_CHECK_ROWS(r, experiment_name);                                                     \
+        cl_results_free(&r_);                                                                      \
     } while (0)
 
 static void test_map_private(void)
@@ -89,8 +89,8 @@ static void fc_spawn_child(int i, void *arg)
 static void test_spawn(void)
 {
     enum { K = 5 };
-    struct fc_spawn_probe *p = mmap(NULL, sizeof *p, PROT_READ | PROT_WRITE,
-                                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    struct fc_spawn_probe *p =
+        mmap(NULL, sizeof *p, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         CL_FAIL("mmap: %s", strerror(errno));
         return;

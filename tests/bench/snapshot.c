@@ -115,7 +115,8 @@ static long smem_pss(const char *out, pid_t pid)
 static int bench_k(int k)
 {
     size_t len = BUF_PAGES * cl_page_size();
-    unsigned char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *buf =
+        mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     struct cl_page *pages = calloc(BUF_PAGES, sizeof *pages);
     if (buf == MAP_FAILED || !pages)
         return -1;

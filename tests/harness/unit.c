@@ -69,8 +69,8 @@ static void t_parse_region_filter(void)
 {
     struct cl_mem m;
     /* two adjacent anonymous VMAs make up the range: both are summed, nothing else */
-    CL_CHECK_EQ(0, parse_file(FIX "smaps-regions.txt", 0x7f0000000000, 0x7f0000800000, &m),
-                "parse", "");
+    CL_CHECK_EQ(0, parse_file(FIX "smaps-regions.txt", 0x7f0000000000, 0x7f0000800000, &m), "parse",
+                "");
     CL_CHECK_EQ(2, m.vmas, "VMAs in range", "");
     CL_CHECK_EQ(4, m.blocks, "blocks in the file", "");
     CL_CHECK_EQ(8192, m.kb[CL_SIZE], "Size", "");
@@ -80,13 +80,13 @@ static void t_parse_region_filter(void)
     CL_CHECK_EQ(5120, m.kb[CL_PRIVATE_DIRTY], "Private_Dirty", "");
     CL_CHECK_EQ(2048, m.kb[CL_ANON_HUGE], "AnonHugePages", "");
     /* a range inside one VMA reports that whole VMA: Size tells */
-    CL_CHECK_EQ(0, parse_file(FIX "smaps-regions.txt", 0x7f0000100000, 0x7f0000200000, &m),
-                "parse", "");
+    CL_CHECK_EQ(0, parse_file(FIX "smaps-regions.txt", 0x7f0000100000, 0x7f0000200000, &m), "parse",
+                "");
     CL_CHECK_EQ(1, m.vmas, "VMAs overlapping a sub-range", "");
     CL_CHECK_EQ(4096, m.kb[CL_SIZE], "Size of the covering VMA", "");
     /* the block after a 9000-character path line is still parsed in step */
-    CL_CHECK_EQ(0, parse_file(FIX "smaps-regions.txt", 0x7f0000800000, 0x7f0000801000, &m),
-                "parse", "");
+    CL_CHECK_EQ(0, parse_file(FIX "smaps-regions.txt", 0x7f0000800000, 0x7f0000801000, &m), "parse",
+                "");
     CL_CHECK_EQ(4, m.kb[CL_RSS], "Rss of the VMA behind the long path", "");
     CL_CHECK_EQ(1, m.kb[CL_PSS], "Pss of the VMA behind the long path", "");
     /* the whole file: unknown fields (FooBar, THPeligible, VmFlags) are ignored */
@@ -106,8 +106,8 @@ static void t_parse_malformed(void)
 static void t_measure_live_region(void)
 {
     size_t ps = cl_page_size(), n = 64;
-    unsigned char *p = mmap(NULL, n * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                            -1, 0);
+    unsigned char *p =
+        mmap(NULL, n * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         CL_FAIL("mmap");
         return;

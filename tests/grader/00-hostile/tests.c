@@ -2,32 +2,54 @@
  * tests.c — the hostile tests: each calls one misbehaviour of hostile.c (the "student" file).
  */
 #include "cowlab/lab.h"
+#include "hostile.h"
 
 #include <stddef.h>
 
-void hostile_segfault(void);
-void hostile_abort(void);
-void hostile_loop(void);
-void hostile_fork_bomb(void);
-void hostile_memory_hog(void);
-void hostile_flood(void);
-void hostile_fake_summary(void);
-void hostile_forged_record(void);
-void hostile_kill_parent(void);
-int hostile_escape_group(void);
-int hostile_leak_shm(void);
-
-static void test_segfault(void) { hostile_segfault(); }
-static void test_aborts(void) { hostile_abort(); }
-static void test_loops_forever(void) { hostile_loop(); }
-static void test_fork_bomb(void) { hostile_fork_bomb(); }
-static void test_memory_hog(void) { hostile_memory_hog(); }
-static void test_output_flood(void) { hostile_flood(); }
-static void test_fake_summary(void) { hostile_fake_summary(); }
-static void test_forged_record(void) { hostile_forged_record(); }
-static void test_kills_parent(void) { hostile_kill_parent(); }
-static void test_escapes_group(void) { CL_CHECK_EQ(0, hostile_escape_group(), "escape", ""); }
-static void test_leaks_shm(void) { CL_CHECK_EQ(0, hostile_leak_shm(), "leak", ""); }
+static void test_segfault(void)
+{
+    hostile_segfault();
+}
+static void test_aborts(void)
+{
+    hostile_abort();
+}
+static void test_loops_forever(void)
+{
+    hostile_loop();
+}
+static void test_fork_bomb(void)
+{
+    hostile_fork_bomb();
+}
+static void test_memory_hog(void)
+{
+    hostile_memory_hog();
+}
+static void test_output_flood(void)
+{
+    hostile_flood();
+}
+static void test_fake_summary(void)
+{
+    hostile_fake_summary();
+}
+static void test_forged_record(void)
+{
+    hostile_forged_record();
+}
+static void test_kills_parent(void)
+{
+    hostile_kill_parent();
+}
+static void test_escapes_group(void)
+{
+    CL_CHECK_EQ(0, hostile_escape_group(), "escape", "");
+}
+static void test_leaks_shm(void)
+{
+    CL_CHECK_EQ(0, hostile_leak_shm(), "leak", "");
+}
 
 static const struct cl_test hostile_tests[] = {
 #define CL_LAB(slug, title, files)

@@ -2,6 +2,8 @@
  * hostile.c — what a broken or hostile submission may do. The grader must score every one of
  * these as failed and leave nothing behind.
  */
+#include "hostile.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,18 +11,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-void hostile_segfault(void);
-void hostile_abort(void);
-void hostile_loop(void);
-void hostile_fork_bomb(void);
-void hostile_memory_hog(void);
-void hostile_flood(void);
-void hostile_fake_summary(void);
-void hostile_forged_record(void);
-void hostile_kill_parent(void);
-int hostile_escape_group(void);
-int hostile_leak_shm(void);
 
 void hostile_segfault(void)
 {

@@ -9,6 +9,12 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 V="$OUT/verdicts"; : >"$V"
 verdict() { if eval "$2"; then echo "ok $1" >>"$V"; else echo "fail $1" >>"$V"; fi; }
 
+if [ "$(id -u)" -ne 0 ]; then
+  # Without root the tests run under your own uid, and the hostile ones would signal your
+  # own processes (kill(-1) included): the isolation they prove needs a fresh uid.
+  echo "skip grader isolation needs root (tests run under fresh uids); run make test as root" >>"$V"
+  exit 0
+fi
 shm_before=$(ls /dev/shm | grep -c cowlab-hostile || true)
 start=$(date +%s)
 timeout 180 build/bin/cowlab grade --labs-dir tests/grader --submission tests/grader/submission \

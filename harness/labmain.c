@@ -128,7 +128,7 @@ static int labmain_run(const char *csv_path)
     if (out != stdout && fclose(out) != 0)
         rc = -1;
     if (csv_path)
-        cl_results_print(&r, stdout, 200);
+        cl_results_print(&r, cl_this_lab.summary, stdout, 200);
     size_t bad = cl_results_mismatches(&r, NULL);
     cl_results_free(&r);
     return rc < 0 ? 1 : bad ? 3 : 0;

@@ -149,12 +149,11 @@ static const char *results_cell_text(const struct cl_row *w, char *buf, size_t n
     return buf;
 }
 
-void cl_results_print(const struct cl_results *r, FILE *out, int max_rows)
+void cl_results_print(const struct cl_results *r, const struct cl_summary_col cols[4], FILE *out,
+                      int max_rows)
 {
-    /* One line per (experiment, x, phase): Pss and Private_Dirty of the parent and the first
-     * child, and how many of the group's rows differ from the model. */
-    fprintf(out, "%-14s %6s %-11s %9s %9s %10s %10s  %s\n", "experiment", "x", "phase", "Pss par",
-            "Pss ch1", "PrivD par", "PrivD ch1", "rows (differ)");
+    fprintf(out, "%-14s %8s %-11s %11s %11s %11s %11s  %s\n", "experiment", "x", "phase",
+            cols[0].title, cols[1].title, cols[2].title, cols[3].title, "rows (differ)");
     int lines = 0;
     size_t pages = 0, pages_bad = 0;
     for (size_t i = 0; i < r->n; i++) {
@@ -179,22 +178,18 @@ void cl_results_print(const struct cl_results *r, FILE *out, int max_rows)
             rows++;
             bad += v->expected != CL_NO_EXPECT && v->expected != v->measured;
         }
-        char a[32], b[32], c[32], d[32];
-        const struct cl_row *fork_us = results_find(r, w, "parent", "fork_us");
-        fprintf(
-            out, "%-14s %6lld %-11s %9s %9s %10s %10s  %zu (%zu)%s\n", w->experiment,
-            (long long)w->x, w->phase,
-            results_cell_text(fork_us ? fork_us : results_find(r, w, "parent", "Pss"), a, sizeof a),
-            results_cell_text(results_find(r, w, "child1", "Pss"), b, sizeof b),
-            results_cell_text(results_find(r, w, "parent", "Private_Dirty"), c, sizeof c),
-            results_cell_text(results_find(r, w, "child1", "Private_Dirty"), d, sizeof d), rows,
-            bad, bad ? "  <-- differs" : "");
+        char cell[4][32];
+        for (int k = 0; k < 4; k++)
+            results_cell_text(results_find(r, w, cols[k].process, cols[k].metric), cell[k],
+                              sizeof cell[k]);
+        fprintf(out, "%-14s %8lld %-11s %11s %11s %11s %11s  %zu (%zu)%s\n", w->experiment,
+                (long long)w->x, w->phase, cell[0], cell[1], cell[2], cell[3], rows, bad,
+                bad ? "  <-- differs" : "");
         lines++;
     }
     if (pages)
         fprintf(out, "page map: %zu page states compared, %zu differ\n", pages, pages_bad);
-    fprintf(out, "kB; a cell shows expected/measured only where they differ; fork_time shows the"
-                 " parent's fork time in us (reported, not modelled)\n");
+    fprintf(out, "a cell shows expected/measured only where they differ\n");
     fprintf(out, "%zu rows, %zu differ (THP %s, kernel %s)\n", r->n, cl_results_mismatches(r, NULL),
             r->thp, r->kernel);
 }

@@ -29,6 +29,8 @@ struct cl_lab {
     /* Run every experiment of the lab with default sizes into r. 0, or -1 if an experiment
      * could not run (the reason printed on stderr). */
     int (*run_experiments)(struct cl_results *r);
+    /* The four columns `run` prints for each group of rows. */
+    struct cl_summary_col summary[4];
 };
 
 extern const struct cl_lab cl_this_lab;

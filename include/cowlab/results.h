@@ -53,8 +53,17 @@ size_t cl_results_mismatches(const struct cl_results *r, const char *experiment)
  * thp,kernel). 0, or -1 with errno set. */
 int cl_results_write_csv(const struct cl_results *r, FILE *out);
 
-/* Print experiment summaries for people: one line per row with an expectation, marking
- * mismatches; page_state rows are summarised per process. */
-void cl_results_print(const struct cl_results *r, FILE *out, int max_rows);
+/* One column of the printed summary: the row of (process, metric) in each group. */
+struct cl_summary_col {
+    const char *process;
+    const char *metric;
+    const char *title;  /* at most 11 characters */
+};
+
+/* Print a summary for people: one line per (experiment, x, phase) with the given columns
+ * (exactly 4), "expected/measured" where they differ, and how many of the group's rows
+ * differ; page_state rows are counted apart. */
+void cl_results_print(const struct cl_results *r, const struct cl_summary_col cols[4], FILE *out,
+                      int max_rows);
 
 #endif

@@ -318,4 +318,8 @@ const struct cl_lab cl_this_lab = {
     .tests = fc_tests,
     .ntests = sizeof fc_tests / sizeof fc_tests[0],
     .run_experiments = fc_run_experiments,
+    .summary = {{"parent", "Pss", "Pss par"},
+                {"child1", "Pss", "Pss ch1"},
+                {"child1", "Private_Dirty", "PrivD ch1"},
+                {"parent", "fork_us", "fork us"}},
 };

@@ -70,4 +70,5 @@ const struct cl_lab cl_this_lab = {
     .tests = hostile_tests,
     .ntests = sizeof hostile_tests / sizeof hostile_tests[0],
     .run_experiments = hostile_experiments,
+    .summary = {{"", "", ""}, {"", "", ""}, {"", "", ""}, {"", "", ""}},
 };

@@ -1,0 +1,169 @@
+/*
+ * 02-refcount.h — Lab 02, simulated reference-count writes: why reading Python objects copies
+ * pages, and what the remedies cost.
+ *
+ * The kit provides a small CPython-faithful world (64-bit layout): 16-byte object headers,
+ * boxed ints (a 28-byte request), lists whose item array is a separate allocation, 16-byte GC
+ * headers in front of containers, and a pymalloc-like allocator (arenas, pools, size classes).
+ * You implement what CPython's reference counting and cycle collector WRITE (refcount.c), and
+ * predict how many pages those writes dirty (predict.c). Read handbook/02-refcount.md first.
+ */
+#ifndef LAB02_REFCOUNT_H
+#define LAB02_REFCOUNT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- the world (provided: tests/02-refcount/world.c) ------------------------------- */
+
+/* pymalloc's geometry. CPython 3.10+: 1 MiB arenas, 16 KiB pools; 3.8-3.9: 256 KiB, 4 KiB. */
+struct rc_geometry {
+    size_t arena_size;
+    size_t pool_size;
+    size_t pool_header; /* 48 bytes on 64-bit */
+    size_t align;       /* size classes are multiples of 16 bytes */
+    size_t max_small;   /* requests above 512 bytes go to the system allocator */
+};
+extern const struct rc_geometry rc_geometry_310, rc_geometry_38;
+
+/* How reference counts are written. */
+enum rc_semantics {
+    RC_PY311,  /* ob_refcnt += 1 / -= 1, always */
+    RC_PY312,  /* immortal: low 32 bits 0xFFFFFFFF; incref skipped when +1 would wrap them */
+    RC_PY314,  /* immortal from 3 << 30; incref skipped when the low 32 bits are >= 3 << 30 */
+    RC_OUTLINE /* counts live in a uint32 table beside the objects; ob_refcnt holds the index */
+};
+
+struct rc_type {
+    const char *name;
+    size_t basicsize; /* bytes requested from the allocator, GC head not included */
+    bool gc;          /* a container: has a GC head in front of the object */
+};
+extern const struct rc_type rc_int_type, rc_list_type, rc_listiter_type, rc_array_type;
+
+struct rc_object {
+    int64_t ob_refcnt; /* RC_OUTLINE: the object's index in the refcount table */
+    const struct rc_type *ob_type;
+};
+
+/* In front of every container (16 bytes), as CPython's PyGC_Head. */
+struct rc_gchead {
+    uintptr_t gc_next;
+    uintptr_t gc_prev;
+};
+
+/* A boxed int below 2^30: header, ob_size, one 30-bit digit: a 28-byte request. */
+struct rc_int {
+    struct rc_object ob_base;
+    int64_t ob_size;
+    uint32_t ob_digit[1];
+};
+
+struct rc_list {
+    struct rc_object ob_base;
+    int64_t ob_size;
+    struct rc_object **ob_item; /* a separate allocation, 8 bytes a slot */
+    int64_t allocated;
+};
+
+/* What `for x in lst` creates: it holds a reference to the list. */
+struct rc_listiter {
+    struct rc_object ob_base;
+    int64_t it_index;
+    struct rc_list *it_seq;
+};
+
+/* An unboxed array (NumPy-like): one header, int64 values in a separate buffer. */
+struct rc_array {
+    struct rc_object ob_base;
+    int64_t length;
+    int64_t *data;
+};
+
+struct rc_world; /* opaque: the allocator, the generations, the refcount table */
+
+/* The semantics and the refcount table of a world. */
+enum rc_semantics rc_world_semantics(const struct rc_world *w);
+uint32_t *rc_world_table(struct rc_world *w);
+/* An int's value (the world's ints are 0 <= v < 2^30). */
+int64_t rc_int_value(const struct rc_int *o);
+/* A new list iterator over l (a 48-byte GC block; increfs l with rc_incref), and its end
+ * (decrefs l, frees the block). */
+struct rc_listiter *rc_listiter_new(struct rc_world *w, struct rc_list *l);
+void rc_listiter_free(struct rc_world *w, struct rc_listiter *it);
+/* The tracked containers: the young generation, and the permanent one gc.freeze() fills.
+ * Each is a circular list of GC heads linked through gc_next/gc_prev; the head itself is a
+ * sentinel that is not a container. */
+struct rc_gchead *rc_world_young(struct rc_world *w);
+struct rc_gchead *rc_world_permanent(struct rc_world *w);
+
+/* ---- refcount.c: what you implement ------------------------------------------------- */
+
+/* Py_INCREF / Py_DECREF with the world's semantics. Write the count only when CPython would:
+ * RC_PY311 always; RC_PY312 not when the low 32 bits are 0xFFFFFFFF (incref) or negative as an
+ * int32 (decref); RC_PY314 not when the low 32 bits are >= 3 << 30 (incref) or negative as an
+ * int32 (decref); RC_OUTLINE in rc_world_table(w)[o->ob_refcnt], never in the object. No
+ * object in these experiments reaches zero: decref never frees. */
+void rc_incref(struct rc_world *w, struct rc_object *o);
+void rc_decref(struct rc_world *w, struct rc_object *o);
+
+/* True if o is immortal under the world's semantics (never for RC_PY311 and RC_OUTLINE). */
+bool rc_is_immortal(const struct rc_world *w, const struct rc_object *o);
+
+/* Make o immortal: RC_PY312 sets ob_refcnt to 0xFFFFFFFF, RC_PY314 to 3 << 30; the other
+ * semantics leave it unchanged. */
+void rc_make_immortal(struct rc_world *w, struct rc_object *o);
+
+/* Map (anonymous, private) the out-of-line refcount table: room for `entries` uint32 counts.
+ * Returns the table, or NULL with errno set. The world calls it for RC_OUTLINE. */
+uint32_t *rc_outline_table_new(size_t entries);
+
+/* sum(lst) as CPython runs it: a list iterator (rc_listiter_new), then for each item a new
+ * reference (incref) that is dropped after use (decref); rc_listiter_free at the end.
+ * Returns the sum of the items' values (rc_int_value). */
+int64_t rc_list_sum(struct rc_world *w, struct rc_list *l);
+
+/* len(lst): touches no item. */
+size_t rc_list_len(const struct rc_list *l);
+
+/* `value in lst`, as list_contains: incref each item before comparing it, decref after;
+ * stop at the first match. */
+bool rc_list_contains(struct rc_world *w, struct rc_list *l, int64_t value);
+
+/* One collection of the young generation, as far as its writes go: CPython's update_refs
+ * stores each tracked container's refcount into its GC head (gc_prev) before counting
+ * references. Write gc_prev of every container in rc_world_young(w); nothing else. */
+void rc_gc_collect(struct rc_world *w);
+
+/* gc.freeze(): move every container of the young generation to the permanent one (splice
+ * the lists), so that later collections visit (and write) none of them. */
+void rc_gc_freeze(struct rc_world *w);
+
+/* numpy's sum over an unboxed array: one reference to the array, held while the values are
+ * read; no per-element object. */
+int64_t rc_array_sum(struct rc_world *w, struct rc_array *a);
+
+/* ---- predict.c: what you predict ------------------------------------------------------ */
+
+/* Blocks of block_size bytes in one pool (the pool header comes first). */
+size_t rc_predict_blocks_per_pool(size_t block_size, const struct rc_geometry *g);
+
+/* Pages holding the ob_refcnt of n distinct ints, allocated one after another from fresh
+ * pools of the 32-byte class (pools are page-aligned and consecutive). */
+size_t rc_predict_int_pages(size_t n, const struct rc_geometry *g, size_t page_size);
+
+/* Pages a child dirties by running sum() over a list of n distinct ints built by the parent,
+ * for semantics s (the ints made immortal for RC_PY312/RC_PY314): the pages of the refcounts
+ * it writes, in the heap and (RC_OUTLINE) in the table — counting the list object's page (the
+ * iterator holds a reference to it) and the page of the iterator's block (a 48-byte pool the
+ * parent already has). For RC_OUTLINE the table holds the ints' counts at indexes 0..n-1,
+ * the list's at n, the iterator's at n+1. */
+size_t rc_predict_sum_pages(size_t n, enum rc_semantics s, const struct rc_geometry *g,
+                            size_t page_size);
+
+/* Pss (kB) of a region of `resident` written pages, in the parent and in each of k children,
+ * after each child has written the same `dirtied` pages of it. The kernel's arithmetic. */
+uint64_t rc_predict_pss_kb(size_t resident, size_t dirtied, unsigned k, size_t page_size);
+
+#endif

@@ -1,0 +1,347 @@
+/*
+ * experiments.c — lab 02's experiments and model (contracts in experiments.h).
+ *
+ * The model marks, byte-exactly, what the CPython operation writes in the child:
+ *   sum:       each item's ob_refcnt (RC_OUTLINE: its table entry) unless immortal; the
+ *              list's ob_refcnt (the iterator's reference); the iterator's block and its
+ *              pool header (a 48-byte pool the parent already has); the GC head of the last
+ *              young container (tracking the iterator links it in after that one);
+ *   len:       nothing;   contains: the items up to the match;
+ *   gc:        gc_prev of every young container;   array sum: the array's ob_refcnt.
+ * Then it replays "the parent wrote these pages, forked, the child wrote those" through the
+ * harness's copy-on-write simulation, region by region, for the expected smaps numbers.
+ */
+#include "experiments.h"
+
+#include "cowlab/lab.h"
+#include "cowlab/model.h"
+#include "cowlab/team.h"
+#include "world.h"
+
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { RC_TIMEOUT_MS = 20000, RC_ITER_BYTES = 48 };
+
+struct rc_ctx {
+    const struct rc_scenario *sc;
+    struct rc_world *w;
+    struct rc_list *list;
+    struct rc_array *array;
+    void *warm_block;          /* the block the child's iterator will get */
+    uint8_t *marks[RC_NREGIONS];
+    int64_t want_result;
+};
+
+static int rc_cannot(const struct rc_scenario *sc, const char *what)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s: %s failed: %s", sc->name, what, errno ? strerror(errno) : "?");
+    if (CU_is_test_running())
+        CL_FAIL("%s", msg);
+    else
+        fprintf(stderr, "%s\n", msg);
+    return -1;
+}
+
+/* Mark the pages of [addr, addr+len) in whichever region holds them. */
+static void rc_mark(struct rc_ctx *c, const void *addr, size_t len)
+{
+    for (int i = 0; i < RC_NREGIONS; i++) {
+        const struct rc_region *r = rc_world_region(c->w, i);
+        size_t a = rc_region_page(r, addr), b = rc_region_page(r, (const char *)addr + len - 1);
+        for (size_t p = a; a != SIZE_MAX && b != SIZE_MAX && p <= b; p++)
+            c->marks[i][p] = 1;
+    }
+}
+
+/* The refcount write of o: in the object, or in the table. */
+static void rc_mark_ref(struct rc_ctx *c, const struct rc_object *o)
+{
+    if (c->sc->sem == RC_OUTLINE)
+        rc_mark(c, &rc_world_table(c->w)[o->ob_refcnt], sizeof(uint32_t));
+    else
+        rc_mark(c, &o->ob_refcnt, sizeof o->ob_refcnt);
+}
+
+/* The items are immortal when the scenario made them so, and always when they are the small
+ * int cache under 3.12+ (CPython's small ints are immortal there). */
+static bool rc_items_immortal(const struct rc_ctx *c)
+{
+    bool immortal_sem = c->sc->sem == RC_PY312 || c->sc->sem == RC_PY314;
+    return immortal_sem && (c->sc->immortal_items || c->sc->payload == PAY_SMALL);
+}
+
+/* Build the payload in this process (the parent). */
+static int rc_build(struct rc_ctx *c)
+{
+    const struct rc_scenario *sc = c->sc;
+    size_t n = sc->n;
+    c->w = rc_world_new(sc->geometry, sc->sem, n + 64, n);
+    if (!c->w)
+        return rc_cannot(sc, "building the world");
+    if (sc->payload == PAY_ARRAY) {
+        if (!(c->array = rc_array_new(c->w, n)))
+            return rc_cannot(sc, "allocating the array");
+        c->want_result = (int64_t)n * ((int64_t)n - 1) / 2;
+    } else {
+        struct rc_object **tmp = malloc(n * sizeof *tmp);
+        if (!tmp)
+            return rc_cannot(sc, "malloc");
+        c->want_result = 0;
+        for (size_t i = 0; i < n; i++) {
+            int64_t v = sc->payload == PAY_SMALL ? (int64_t)(i % RC_NSMALL) + RC_SMALL_MIN
+                                                 : (int64_t)i + 1000;
+            tmp[i] = sc->payload == PAY_CONTAINERS  ? &rc_list_new_empty(c->w)->ob_base
+                     : sc->payload == PAY_SMALL     ? &rc_small_int(c->w, v)->ob_base
+                                                    : &rc_int_new(c->w, v)->ob_base;
+            c->want_result += sc->payload == PAY_CONTAINERS ? 0 : v;
+        }
+        c->list = rc_list_new(c->w, n);
+        if (!c->list) {
+            free(tmp);
+            return rc_cannot(sc, "allocating the list");
+        }
+        for (size_t i = 0; i < n; i++)
+            rc_list_append(c->w, c->list, tmp[i]);
+        free(tmp);
+        if (rc_items_immortal(c))
+            for (size_t i = 0; i < n; i++)
+                rc_make_immortal(c->w, c->list->ob_item[i]);
+        if (sc->freeze)
+            rc_gc_freeze(c->w);
+        c->warm_block = rc_world_warm_iterator(c->w, c->list);
+    }
+    if (sc->op == OP_LEN)
+        c->want_result = (int64_t)n;
+    if (sc->op == OP_CONTAINS)
+        c->want_result = 1;
+    if (sc->op == OP_GC)
+        c->want_result = 0;
+    return 0;
+}
+
+/* The model: mark what one child's operation writes. */
+static void rc_model(struct rc_ctx *c)
+{
+    const struct rc_scenario *sc = c->sc;
+    struct rc_list *l = c->list;
+    switch (sc->op) {
+    case OP_LEN: break;
+    case OP_CONTAINS:
+        for (int64_t i = 0; i < l->ob_size; i++) {
+            if (!rc_items_immortal(c))
+                rc_mark_ref(c, l->ob_item[i]);
+            if (rc_int_value((struct rc_int *)l->ob_item[i]) == sc->contains)
+                break;
+        }
+        break;
+    case OP_GC:
+        for (struct rc_gchead *g = (struct rc_gchead *)rc_world_young(c->w)->gc_next;
+             g != rc_world_young(c->w); g = (struct rc_gchead *)g->gc_next)
+            rc_mark(c, &g->gc_prev, sizeof g->gc_prev);
+        break;
+    case OP_ARRAY_SUM: rc_mark_ref(c, &c->array->ob_base); break;
+    case OP_SUM: {
+        for (int64_t i = 0; i < l->ob_size; i++)
+            if (!rc_items_immortal(c))
+                rc_mark_ref(c, l->ob_item[i]);
+        rc_mark_ref(c, &l->ob_base);
+        /* the iterator: its block (memset), its pool's header, its own count */
+        unsigned char *block = c->warm_block;
+        size_t pool = sc->geometry->pool_size;
+        const struct rc_region *heap = rc_world_region(c->w, RC_HEAP);
+        unsigned char *pool_start = heap->base + (size_t)(block - heap->base) / pool * pool;
+        rc_mark(c, block, RC_ITER_BYTES);
+        rc_mark(c, pool_start, sc->geometry->pool_header);
+        if (sc->sem == RC_OUTLINE)
+            rc_mark(c, &rc_world_table(c->w)[rc_world_next_index(c->w)], sizeof(uint32_t));
+        /* tracking the iterator writes the GC head of the young generation's last member */
+        struct rc_gchead *young = rc_world_young(c->w);
+        if ((struct rc_gchead *)young->gc_prev != young)
+            rc_mark(c, (void *)young->gc_prev, sizeof(struct rc_gchead));
+        break;
+    }
+    }
+}
+
+static int rc_child_op(void *arg, int worker, int phase, int64_t *report)
+{
+    struct rc_ctx *c = arg;
+    (void)worker;
+    (void)phase;
+    switch (c->sc->op) {
+    case OP_SUM: report[0] = rc_list_sum(c->w, c->list); break;
+    case OP_LEN: report[0] = (int64_t)rc_list_len(c->list); break;
+    case OP_CONTAINS: report[0] = rc_list_contains(c->w, c->list, c->sc->contains); break;
+    case OP_GC: rc_gc_collect(c->w); report[0] = 0; break;
+    case OP_ARRAY_SUM: report[0] = rc_array_sum(c->w, c->array); break;
+    }
+    return 0;
+}
+
+static size_t rc_count_marks(const struct rc_ctx *c)
+{
+    size_t n = 0;
+    for (int i = 0; i < RC_NREGIONS; i++) {
+        const struct rc_region *r = rc_world_region(c->w, i);
+        for (size_t p = 0; r->base && p < r->npages; p++)
+            n += c->marks[i][p];
+    }
+    return n;
+}
+
+static bool rc_region_used(const struct rc_ctx *c, int i)
+{
+    const struct rc_region *r = rc_world_region(c->w, i);
+    for (size_t p = 0; r->base && p < r->npages; p++)
+        if (r->written[p] || c->marks[i][p])
+            return true;
+    return false;
+}
+
+/* Expected smaps numbers of region i in process p (0 = parent): the parent wrote r->written,
+ * forked k children, and each child wrote c->marks[i]. */
+static int rc_expect(const struct rc_ctx *c, int i, unsigned p, struct cl_mem *out)
+{
+    const struct rc_region *r = rc_world_region(c->w, i);
+    struct cl_cow *sim = cl_cow_new(r->npages, (unsigned)c->sc->k + 1);
+    if (!sim)
+        return -1;
+    for (size_t pg = 0; pg < r->npages; pg++)
+        if (r->written[pg])
+            cl_cow_write(sim, 0, pg);
+    for (unsigned ch = 1; ch <= (unsigned)c->sc->k; ch++) {
+        cl_cow_fork(sim, 0, ch);
+        for (size_t pg = 0; pg < r->npages; pg++)
+            if (c->marks[i][pg])
+                cl_cow_write(sim, ch, pg);
+    }
+    cl_cow_region(sim, p, cl_page_size(), out);
+    cl_cow_free(sim);
+    return 0;
+}
+
+static const enum cl_field rc_fields[] = {CL_RSS, CL_PSS, CL_SHARED_DIRTY, CL_PRIVATE_DIRTY};
+
+/* Rows for one process: each used region's fields, and (children) pages of its own. */
+static int rc_measure(struct cl_results *r, struct rc_ctx *c, const struct cl_team *t, unsigned p)
+{
+    char proc[16], metric[40];
+    if (p == 0)
+        snprintf(proc, sizeof proc, "parent");
+    else
+        snprintf(proc, sizeof proc, "child%u", p);
+    pid_t pid = p == 0 ? 0 : t->pids[p - 1];
+    int64_t own = 0;
+    for (int i = 0; i < RC_NREGIONS; i++) {
+        if (!rc_region_used(c, i))
+            continue;
+        const struct rc_region *reg = rc_world_region(c->w, i);
+        struct cl_mem want, got;
+        if (rc_expect(c, i, p, &want) < 0 ||
+            cl_mem_region(pid, reg->base, reg->npages * cl_page_size(), &got) < 0)
+            return rc_cannot(c->sc, "measuring a region");
+        for (size_t f = 0; f < sizeof rc_fields / sizeof rc_fields[0]; f++) {
+            snprintf(metric, sizeof metric, "%s.%s", reg->name, cl_mem_field_names[rc_fields[f]]);
+            cl_results_add(r, c->sc->name, (int64_t)c->sc->n, proc, "after_op", metric,
+                           (int64_t)want.kb[rc_fields[f]], (int64_t)got.kb[rc_fields[f]], "kB",
+                           "the model marks what CPython's operation writes: see the header of "
+                           "tests/02-refcount/experiments.c");
+        }
+        if (p == 0)
+            continue;
+        struct cl_page *pages = calloc(reg->npages, sizeof *pages);
+        if (!pages || cl_pages(pid, reg->base, reg->npages, pages) < 0) {
+            free(pages);
+            return rc_cannot(c->sc, "reading pagemap");
+        }
+        for (size_t pg = 0; pg < reg->npages; pg++)
+            own += pages[pg].present && pages[pg].exclusive;
+        free(pages);
+    }
+    if (p > 0)
+        cl_results_add(r, c->sc->name, (int64_t)c->sc->n, proc, "after_op", "pages_dirtied",
+                       (int64_t)rc_count_marks(c), own, "pages",
+                       "pages of the world this child owns: every page its operation wrote");
+    return 0;
+}
+
+static void rc_ctx_free(struct rc_ctx *c)
+{
+    for (int i = 0; i < RC_NREGIONS; i++)
+        free(c->marks[i]);
+    rc_world_free(c->w);
+}
+
+static int rc_prepare(struct rc_ctx *c, const struct rc_scenario *sc)
+{
+    memset(c, 0, sizeof *c);
+    c->sc = sc;
+    errno = 0;
+    if (rc_build(c) < 0)
+        return -1;
+    for (int i = 0; i < RC_NREGIONS; i++) {
+        const struct rc_region *reg = rc_world_region(c->w, i);
+        if (!(c->marks[i] = calloc(reg->npages ? reg->npages : 1, 1)))
+            return rc_cannot(sc, "malloc");
+    }
+    rc_model(c);
+    return 0;
+}
+
+int rc_model_only(const struct rc_scenario *sc, size_t *dirtied, size_t *resident_heap)
+{
+    struct rc_ctx c;
+    int rc = rc_prepare(&c, sc);
+    if (rc == 0) {
+        *dirtied = rc_count_marks(&c);
+        const struct rc_region *heap = rc_world_region(c.w, RC_HEAP);
+        *resident_heap = 0;
+        for (size_t p = 0; p < heap->npages; p++)
+            *resident_heap += heap->written[p];
+    }
+    rc_ctx_free(&c);
+    return rc;
+}
+
+int rc_run(struct cl_results *r, const struct rc_scenario *sc, size_t *model_pages)
+{
+    struct rc_ctx c;
+    struct cl_team t;
+    int rc = -1;
+    bool team_up = false;
+    if (rc_prepare(&c, sc) < 0)
+        goto out;
+    if (model_pages)
+        *model_pages = rc_count_marks(&c);
+    if (cl_team_start(&t, sc->k, 1, rc_child_op, &c, NULL) < 0) {
+        rc_cannot(sc, "forking the children");
+        goto out;
+    }
+    team_up = true;
+    if (cl_team_await(&t, RC_TIMEOUT_MS) < 0) {
+        rc_cannot(sc, "waiting for the children (did an operation crash?)");
+        goto out;
+    }
+    for (int i = 0; i < sc->k; i++) {
+        char proc[16];
+        snprintf(proc, sizeof proc, "child%d", i + 1);
+        cl_results_add(r, sc->name, (int64_t)sc->n, proc, "after_op", "op_result", c.want_result,
+                       cl_team_report(&t, i, 0), "value",
+                       "what the operation returned (sum, len, contains)");
+    }
+    for (unsigned p = 0; p <= (unsigned)sc->k; p++)
+        if (rc_measure(r, &c, &t, p) < 0)
+            goto out;
+    team_up = false;
+    rc = cl_team_finish(&t, RC_TIMEOUT_MS) < 0 ? rc_cannot(sc, "a child exited badly") : 0;
+out:
+    if (team_up)
+        cl_team_abort(&t);
+    rc_ctx_free(&c);
+    return rc;
+}

@@ -1,0 +1,344 @@
+/*
+ * tests.c — lab 02's graded tests. The table is tests.def; scenarios are run by
+ * experiments.c, which puts the model's number beside every measured one.
+ */
+#include "02-refcount.h"
+#include "cowlab/lab.h"
+#include "cowlab/model.h"
+#include "experiments.h"
+#include "world.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { RC_TEST_N = 100000 };
+
+#define G310 (&rc_geometry_310)
+
+/* Run scenarios and check all their rows. */
+static void rc_check(const struct rc_scenario *sc, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct cl_results r;
+        cl_results_init(&r);
+        if (rc_run(&r, &sc[i], NULL) == 0)
+            CL_CHECK_ROWS(&r, sc[i].name);
+        cl_results_free(&r);
+    }
+}
+
+#define RC_CHECK(...)                                                                              \
+    do {                                                                                           \
+        const struct rc_scenario sc_[] = {__VA_ARGS__};                                            \
+        rc_check(sc_, sizeof sc_ / sizeof sc_[0]);                                                 \
+    } while (0)
+
+/* ---- refcount semantics, on single objects ---------------------------------------------- */
+
+static void rc_expect_count(struct rc_world *w, struct rc_object *o, int64_t start, int64_t want,
+                            bool inc, const char *what, const char *hint)
+{
+    o->ob_refcnt = start;
+    if (inc)
+        rc_incref(w, o);
+    else
+        rc_decref(w, o);
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s: ob_refcnt after %s from 0x%llx", what, inc ? "incref" : "decref",
+             (unsigned long long)start);
+    CL_CHECK_EQ(want, o->ob_refcnt, msg, hint);
+}
+
+static void test_refcount_semantics(void)
+{
+    static const enum rc_semantics sems[] = {RC_PY311, RC_PY312, RC_PY314};
+    const int64_t hi = INT64_C(1) << 32;
+    for (size_t s = 0; s < 3; s++) {
+        struct rc_world *w = rc_world_new(G310, sems[s], 16, 0);
+        if (!w) {
+            CL_FAIL("cannot build a world");
+            return;
+        }
+        struct rc_int *x = rc_int_new(w, 5000);
+        struct rc_object *o = &x->ob_base;
+        const char *name = sems[s] == RC_PY311 ? "3.11" : sems[s] == RC_PY312 ? "3.12" : "3.14";
+        rc_expect_count(w, o, 1, 2, true, name, "an ordinary object: +1");
+        rc_expect_count(w, o, 2, 1, false, name, "an ordinary object: -1");
+        rc_expect_count(w, o, hi + 5, hi + 6, true, name,
+                        "the high half is not the count's business: only the low 32 bits change");
+        if (sems[s] == RC_PY311) {
+            rc_expect_count(w, o, 0xFFFFFFFF, 0x100000000, true, name, "3.11 has no immortals");
+            CL_CHECK_EQ(0, rc_is_immortal(w, o), "3.11: rc_is_immortal", "never");
+        }
+        if (sems[s] == RC_PY312) {
+            rc_expect_count(w, o, 0xFFFFFFFF, 0xFFFFFFFF, true, name,
+                            "immortal: +1 would wrap the low 32 bits, so nothing is written");
+            rc_expect_count(w, o, hi + 0xFFFFFFFF, hi + 0xFFFFFFFF, true, name,
+                            "look at the LOW 32 bits only");
+            rc_expect_count(w, o, 0xFFFFFFFF, 0xFFFFFFFF, false, name,
+                            "immortal: (int32_t)low < 0, decref writes nothing");
+            rc_expect_count(w, o, 0x80000000, 0x80000000, false, name,
+                            "any count whose low half is negative as an int32 is immortal");
+            rc_make_immortal(w, o);
+            CL_CHECK_EQ(0xFFFFFFFF, o->ob_refcnt, "3.12: rc_make_immortal", "0xFFFFFFFF");
+            CL_CHECK_EQ(1, rc_is_immortal(w, o), "3.12: rc_is_immortal after rc_make_immortal", "");
+        }
+        if (sems[s] == RC_PY314) {
+            rc_expect_count(w, o, 3u << 30, 3u << 30, true, name,
+                            "immortal from 3 << 30: incref skipped when low >= 3 << 30");
+            rc_expect_count(w, o, (3u << 30) - 1, 3u << 30, true, name,
+                            "just below 3 << 30 the count still grows");
+            rc_expect_count(w, o, 3u << 30, 3u << 30, false, name, "immortal: decref skipped");
+            rc_make_immortal(w, o);
+            CL_CHECK_EQ(3u << 30, o->ob_refcnt, "3.14: rc_make_immortal", "3 << 30");
+            CL_CHECK_EQ(1, rc_is_immortal(w, o), "3.14: rc_is_immortal after rc_make_immortal", "");
+        }
+        rc_world_free(w);
+    }
+    /* out-of-line: the object keeps its index, the table counts */
+    struct rc_world *w = rc_world_new(G310, RC_OUTLINE, 1000, 0);
+    if (!w) {
+        CL_FAIL("cannot build an RC_OUTLINE world (rc_outline_table_new returned NULL?)");
+        return;
+    }
+    struct rc_int *a = NULL;
+    for (int i = 0; i < 900; i++)
+        a = rc_int_new(w, 2000 + i);
+    if (!a) {
+        CL_FAIL("the world ran out of table entries: is the table sized in entries?");
+        rc_world_free(w);
+        return;
+    }
+    int64_t idx = a->ob_base.ob_refcnt;
+    rc_incref(w, &a->ob_base);
+    rc_incref(w, &a->ob_base);
+    rc_decref(w, &a->ob_base);
+    CL_CHECK_EQ(idx, a->ob_base.ob_refcnt, "RC_OUTLINE: the object's field after inc, inc, dec",
+                "the object holds its index; counts live in rc_world_table(w)");
+    CL_CHECK_EQ(2, rc_world_table(w)[idx], "RC_OUTLINE: the table's count after inc, inc, dec",
+                "table[o->ob_refcnt]");
+    CL_CHECK_EQ(0, rc_is_immortal(w, &a->ob_base), "RC_OUTLINE: rc_is_immortal", "never");
+    rc_world_free(w);
+}
+
+static void test_sum_balanced(void)
+{
+    struct rc_world *w = rc_world_new(G310, RC_PY311, 2000, 1000);
+    struct rc_list *l = w ? rc_list_new(w, 1000) : NULL;
+    if (!l) {
+        CL_FAIL("cannot build a world");
+        rc_world_free(w);
+        return;
+    }
+    int64_t want = 0;
+    for (int i = 0; i < 1000; i++) {
+        rc_list_append(w, l, &rc_int_new(w, 1000 + i)->ob_base);
+        want += 1000 + i;
+    }
+    CL_CHECK_EQ(want, rc_list_sum(w, l), "rc_list_sum's result", "add rc_int_value of every item");
+    int bad = 0;
+    for (int i = 0; i < 1000; i++)
+        bad += l->ob_item[i]->ob_refcnt != 1;
+    CL_CHECK_EQ(0, bad, "items whose refcount changed after sum()",
+                "each item gets a reference (incref) that is dropped (decref) after use");
+    CL_CHECK_EQ(1, l->ob_base.ob_refcnt, "the list's refcount after sum()",
+                "rc_listiter_new takes a reference to the list, rc_listiter_free drops it");
+    CL_CHECK_EQ(1000, rc_list_len(l), "rc_list_len", "ob_size");
+    CL_CHECK_EQ(1, rc_list_contains(w, l, 1500), "rc_list_contains(1500)", "");
+    CL_CHECK_EQ(0, rc_list_contains(w, l, 7), "rc_list_contains(7)", "");
+    rc_world_free(w);
+}
+
+/* ---- scenarios ---------------------------------------------------------------------------- */
+
+/* A scenario with defaults (16 KiB pools, one child, RC_TEST_N items) that the arguments
+ * override: designated initializers may name a field twice, the last one wins. */
+#pragma GCC diagnostic ignored "-Woverride-init"
+#define SC(...) ((struct rc_scenario){.geometry = G310, .k = 1, .n = RC_TEST_N, __VA_ARGS__})
+
+static void test_boxed_sum_dirties(void)
+{
+    RC_CHECK(SC(.name = "boxed", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_SUM),
+             SC(.name = "boxed_38", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_SUM,
+                .geometry = &rc_geometry_38),
+             SC(.name = "boxed_k3", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_SUM,
+                .k = 3, .n = 30000));
+}
+
+static void test_len_dirties_nothing(void)
+{
+    RC_CHECK(SC(.name = "len", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_LEN));
+}
+
+static void test_contains_dirties_prefix(void)
+{
+    RC_CHECK(SC(.name = "contains", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_CONTAINS,
+                .contains = 1000 + RC_TEST_N / 3));
+}
+
+static void test_small_ints(void)
+{
+    RC_CHECK(SC(.name = "small_311", .sem = RC_PY311, .payload = PAY_SMALL, .op = OP_SUM),
+             SC(.name = "small_312", .sem = RC_PY312, .payload = PAY_SMALL, .op = OP_SUM));
+}
+
+static void test_gc_and_freeze(void)
+{
+    RC_CHECK(SC(.name = "gc", .sem = RC_PY311, .payload = PAY_CONTAINERS, .op = OP_GC),
+             SC(.name = "gc_frozen", .sem = RC_PY311, .payload = PAY_CONTAINERS, .op = OP_GC,
+                .freeze = true),
+             SC(.name = "frozen_sum", .sem = RC_PY311, .payload = PAY_CONTAINERS, .op = OP_SUM,
+                .freeze = true));
+}
+
+static void test_immortal(void)
+{
+    RC_CHECK(SC(.name = "immortal_312", .sem = RC_PY312, .payload = PAY_DISTINCT, .op = OP_SUM,
+                .immortal_items = true),
+             SC(.name = "immortal_314", .sem = RC_PY314, .payload = PAY_DISTINCT, .op = OP_SUM,
+                .immortal_items = true));
+}
+
+static void test_outline(void)
+{
+    RC_CHECK(SC(.name = "outline", .sem = RC_OUTLINE, .payload = PAY_DISTINCT, .op = OP_SUM));
+}
+
+static void test_unboxed(void)
+{
+    RC_CHECK(SC(.name = "unboxed", .sem = RC_PY311, .payload = PAY_ARRAY, .op = OP_ARRAY_SUM));
+}
+
+static void test_predict_layout(void)
+{
+    const struct rc_geometry *geos[] = {&rc_geometry_310, &rc_geometry_38};
+    size_t ps = cl_page_size();
+    for (size_t gi = 0; gi < 2; gi++) {
+        const struct rc_geometry *g = geos[gi];
+        for (size_t bs = 16; bs <= 512; bs += 16) {
+            size_t want = (g->pool_size - g->pool_header) / bs;
+            size_t got = rc_predict_blocks_per_pool(bs, g);
+            if (want != got) {
+                CL_CHECK_EQ(want, got, "rc_predict_blocks_per_pool",
+                            "the pool's 48-byte header comes before the first block");
+                break;
+            }
+        }
+    }
+    /* Against the model, which builds the world and marks what a child's sum() writes. */
+    static const size_t ns[] = {1, 126, 127, 510, 511, 1020, 33333, 100000};
+    static const enum rc_semantics sems[] = {RC_PY311, RC_PY312, RC_PY314, RC_OUTLINE};
+    int shown = 0;
+    for (size_t gi = 0; gi < 2; gi++)
+        for (size_t s = 0; s < 4; s++)
+            for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+                struct rc_scenario sc = {.name = "model", .sem = sems[s], .geometry = geos[gi],
+                                         .payload = PAY_DISTINCT, .op = OP_SUM, .n = ns[i],
+                                         .k = 1, .immortal_items = true};
+                size_t dirtied, resident;
+                if (rc_model_only(&sc, &dirtied, &resident) < 0)
+                    return;
+                size_t got = rc_predict_sum_pages(ns[i], sems[s], geos[gi], ps);
+                if (got != dirtied && shown++ < 4) {
+                    char what[120];
+                    snprintf(what, sizeof what,
+                             "rc_predict_sum_pages(n=%zu, semantics %zu, %s pools)", ns[i], s,
+                             gi ? "4 KiB" : "16 KiB");
+                    CL_CHECK_EQ(dirtied, got, what,
+                                "int pages (3.11 only) + the list's page + the iterator's page "
+                                "(+ the table's pages for out-of-line counts)");
+                }
+                if (sems[s] == RC_PY311) {
+                    size_t ip = rc_predict_int_pages(ns[i], geos[gi], ps);
+                    if (ip + 2 != dirtied && shown++ < 4) {
+                        char what[120];
+                        snprintf(what, sizeof what, "rc_predict_int_pages(n=%zu, %s pools) + 2",
+                                 ns[i], gi ? "4 KiB" : "16 KiB");
+                        CL_CHECK_EQ(dirtied, ip + 2, what,
+                                    "blocks start at header + 32 i; a page counts if a "
+                                    "refcount lies in it");
+                    }
+                }
+            }
+    if (shown > 4)
+        CL_FAIL("%d more predictions differ from the model", shown - 4);
+}
+
+static void test_predict_pss(void)
+{
+    for (int k = 1; k <= 3; k++) {
+        struct rc_scenario sc = SC(.name = "pss", .sem = RC_PY311, .payload = PAY_DISTINCT,
+                                   .op = OP_SUM, .n = 20000, .k = k);
+        size_t dirtied, resident;
+        if (rc_model_only(&sc, &dirtied, &resident) < 0)
+            return;
+        struct cl_results r;
+        cl_results_init(&r);
+        if (rc_run(&r, &sc, NULL) == 0) {
+            uint64_t want = rc_predict_pss_kb(resident, dirtied, (unsigned)k, cl_page_size());
+            for (size_t i = 0; i < r.n; i++)
+                if (strcmp(r.rows[i].metric, "heap.Pss") == 0) {
+                    char what[120];
+                    snprintf(what, sizeof what,
+                             "K=%d %s heap Pss vs rc_predict_pss_kb(%zu resident, %zu dirtied)", k,
+                             r.rows[i].process, resident, dirtied);
+                    CL_CHECK_EQ(r.rows[i].measured, want, what,
+                                "copied pages count whole in every process; the rest is shared "
+                                "by K+1; the kernel truncates once");
+                }
+        }
+        cl_results_free(&r);
+    }
+}
+
+static const struct cl_test rc_tests[] = {
+#define CL_LAB(slug, title, files)
+#define CL_PURE(names)
+#define CL_TEST(name, points, timeout, about) {#name, test_##name, points, timeout, about},
+#include "tests.def"
+#undef CL_TEST
+#undef CL_PURE
+#undef CL_LAB
+};
+
+/* The sweep behind the plots, and the predictions the CPython calibration compares with. */
+static int rc_run_experiments(struct cl_results *r)
+{
+    static const size_t ns[] = {10000, 50000, 100000, 250000, 500000, 1000000};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        struct rc_scenario s[] = {
+            SC(.name = "boxed", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_SUM),
+            SC(.name = "boxed_freeze", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_SUM,
+               .freeze = true),
+            SC(.name = "immortal_312", .sem = RC_PY312, .payload = PAY_DISTINCT, .op = OP_SUM,
+               .immortal_items = true),
+            SC(.name = "immortal_314", .sem = RC_PY314, .payload = PAY_DISTINCT, .op = OP_SUM,
+               .immortal_items = true),
+            SC(.name = "outline", .sem = RC_OUTLINE, .payload = PAY_DISTINCT, .op = OP_SUM),
+            SC(.name = "unboxed", .sem = RC_PY311, .payload = PAY_ARRAY, .op = OP_ARRAY_SUM),
+            SC(.name = "len", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_LEN),
+            SC(.name = "small_311", .sem = RC_PY311, .payload = PAY_SMALL, .op = OP_SUM),
+            SC(.name = "gc", .sem = RC_PY311, .payload = PAY_CONTAINERS, .op = OP_GC),
+            SC(.name = "gc_frozen", .sem = RC_PY311, .payload = PAY_CONTAINERS, .op = OP_GC,
+               .freeze = true),
+        };
+        for (size_t j = 0; j < sizeof s / sizeof s[0]; j++) {
+            s[j].n = ns[i];
+            rc |= rc_run(r, &s[j], NULL);
+        }
+    }
+    return rc ? -1 : 0;
+}
+
+const struct cl_lab cl_this_lab = {
+    .slug = "02-refcount",
+    .tests = rc_tests,
+    .ntests = sizeof rc_tests / sizeof rc_tests[0],
+    .run_experiments = rc_run_experiments,
+    .summary = {{"child1", "pages_dirtied", "pages ch1"},
+                {"child1", "heap.Private_Dirty", "heapPD ch1"},
+                {"parent", "heap.Pss", "heapPss par"},
+                {"child1", "op_result", "result"}},
+};

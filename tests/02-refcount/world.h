@@ -1,0 +1,63 @@
+/*
+ * world.h — the kit's side of lab 02's world: constructing objects, and knowing where they
+ * are (for the experiments and the model). Students see include/02-refcount.h only.
+ */
+#ifndef LAB02_WORLD_H
+#define LAB02_WORLD_H
+
+#include "02-refcount.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { RC_SMALL_MIN = -5, RC_SMALL_MAX = 256, RC_NSMALL = RC_SMALL_MAX - RC_SMALL_MIN + 1 };
+
+/* A mapping the world owns, to be measured as one region. */
+struct rc_region {
+    const char *name;       /* "heap", "small_ints", "items", "table", "array_data" */
+    unsigned char *base;
+    size_t npages;
+    uint8_t *written;       /* per page: written by the parent (the model's starting point) */
+};
+
+enum { RC_HEAP, RC_SMALL, RC_ITEMS, RC_TABLE, RC_DATA, RC_NREGIONS };
+
+/* A world sized for max_objects pool objects and one item array of max_items slots. NULL
+ * with errno set on failure. RC_OUTLINE worlds get a refcount table from the student's
+ * rc_outline_table_new; RC_PY312/RC_PY314 make the small-int cache immortal (student's
+ * rc_make_immortal). */
+struct rc_world *rc_world_new(const struct rc_geometry *g, enum rc_semantics s,
+                              size_t max_objects, size_t max_items);
+void rc_world_free(struct rc_world *w);
+
+/* The world's regions (base NULL: not mapped in this world). */
+const struct rc_region *rc_world_region(const struct rc_world *w, int which);
+
+/* Constructors; each returns NULL if the world is full. New objects have one reference. */
+struct rc_int *rc_int_new(struct rc_world *w, int64_t value);
+/* The cached small int v (-5..256): a new reference to it. */
+struct rc_int *rc_small_int(struct rc_world *w, int64_t v);
+/* A list with room for n items, ob_item in the world's item region (one per world). */
+struct rc_list *rc_list_new(struct rc_world *w, size_t n);
+/* An empty list ([]): a container with no item array. */
+struct rc_list *rc_list_new_empty(struct rc_world *w);
+/* Append o, stealing the caller's reference. */
+void rc_list_append(struct rc_world *w, struct rc_list *l, struct rc_object *o);
+/* An unboxed array of n values v[i] = i, data in the world's data region. */
+struct rc_array *rc_array_new(struct rc_world *w, size_t n);
+/* Create and free one list iterator in the parent, so that the 48-byte pool exists before
+ * fork (as it does in any real interpreter). Returns the block it used: the child's iterator
+ * will get the same one. */
+void *rc_world_warm_iterator(struct rc_world *w, struct rc_list *l);
+
+/* The refcount-table index the next new object will get (RC_OUTLINE). */
+int64_t rc_world_next_index(const struct rc_world *w);
+
+/* What the allocator did: pools in use, and the size class's block size for a request. */
+size_t rc_world_pools_used(const struct rc_world *w);
+size_t rc_block_size(const struct rc_geometry *g, size_t request);
+
+/* The page index of addr in region r, or SIZE_MAX if outside it. */
+size_t rc_region_page(const struct rc_region *r, const void *addr);
+
+#endif

@@ -58,6 +58,12 @@ static void rc_mark(struct rc_ctx *c, const void *addr, size_t len)
     }
 }
 
+/* The GC head in front of a container. */
+static struct rc_gchead *rc_gc_head_of(struct rc_object *o)
+{
+    return (struct rc_gchead *)o - 1;
+}
+
 /* The refcount write of o: in the object, or in the table. */
 static void rc_mark_ref(struct rc_ctx *c, const struct rc_object *o)
 {
@@ -140,9 +146,13 @@ static void rc_model(struct rc_ctx *c)
         }
         break;
     case OP_GC:
-        for (struct rc_gchead *g = (struct rc_gchead *)rc_world_young(c->w)->gc_next;
-             g != rc_world_young(c->w); g = (struct rc_gchead *)g->gc_next)
-            rc_mark(c, &g->gc_prev, sizeof g->gc_prev);
+        /* The young generation as a correct world has it (never the student's lists): every
+         * container the kit built, unless frozen. */
+        if (!sc->freeze) {
+            for (int64_t i = 0; sc->payload == PAY_CONTAINERS && i < l->ob_size; i++)
+                rc_mark(c, &rc_gc_head_of(l->ob_item[i])->gc_prev, sizeof(uintptr_t));
+            rc_mark(c, &rc_gc_head_of(&l->ob_base)->gc_prev, sizeof(uintptr_t));
+        }
         break;
     case OP_ARRAY_SUM: rc_mark_ref(c, &c->array->ob_base); break;
     case OP_SUM: {
@@ -159,10 +169,10 @@ static void rc_model(struct rc_ctx *c)
         rc_mark(c, pool_start, sc->geometry->pool_header);
         if (sc->sem == RC_OUTLINE)
             rc_mark(c, &rc_world_table(c->w)[rc_world_next_index(c->w)], sizeof(uint32_t));
-        /* tracking the iterator writes the GC head of the young generation's last member */
-        struct rc_gchead *young = rc_world_young(c->w);
-        if ((struct rc_gchead *)young->gc_prev != young)
-            rc_mark(c, (void *)young->gc_prev, sizeof(struct rc_gchead));
+        /* tracking the iterator writes the GC head of the young generation's last member: the
+         * list, built last (none after a freeze) */
+        if (!sc->freeze)
+            rc_mark(c, rc_gc_head_of(&l->ob_base), sizeof(struct rc_gchead));
         break;
     }
     }

@@ -5,6 +5,7 @@
 #   make check LAB=NN    a student's fast feedback on labs/NN-*
 #   make grade [SUBMISSION=DIR] [LAB=NN] [OUT=DIR]   score a submission (default labs/)
 #   make plots LAB=NN    plot the student's own measurements
+#   make calibrate       lab 02's simulation against the installed CPython
 #   make bench | memcheck | sanitize | format | clean
 # `make help` says the same.
 
@@ -36,11 +37,11 @@ CLI_DEFS := -DCL_KIT_DIR='"$(CURDIR)"' -DCL_CC='"$(CC)"' \
             -DCL_LAB_CFLAGS='"$(CFLAGS_BASE) $(CFLAGS)"' -DCL_LAB_LIBS='"$(CUNIT_LIBS)"' \
             -DCL_BUILD_DIR='"$(abspath $(BUILD))"'
 
-.PHONY: all deps demo test check grade plots run bench memcheck sanitize format clean help
+.PHONY: all deps demo test check grade plots run bench memcheck sanitize format clean help calibrate
 all: $(COWLAB) $(LIB) $(LABMAIN)
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@bash scripts/deps.sh
@@ -83,6 +84,11 @@ $(BUILD)/bench/snapshot: tests/bench/snapshot.c $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@
 
+$(BUILD)/bench/immortal: tests/bench/immortal.c
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) $< -o $@
+
 LABARG = $(if $(LAB),$(LAB),01)
 
 demo: all
@@ -99,6 +105,11 @@ grade: all
 
 plots: all
 	$(COWLAB) plot $(LABARG) --dir labs
+
+# Lab 02's simulation against the installed CPython (also run by make test when python3 is here).
+calibrate: all
+	$(COWLAB) run 02 >/dev/null
+	python3 tests/02-refcount/calibrate.py
 
 test: all
 	@bash tests/run.sh

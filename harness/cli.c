@@ -3,6 +3,7 @@
  * calls into it. `cowlab help` and `cowlab COMMAND --help` say what each command does.
  */
 #include "cowlab/grade.h"
+#include "cowlab/mem.h"
 #include "cowlab/report.h"
 #include "cowlab/sandbox.h"
 
@@ -50,6 +51,9 @@ static const char *const cli_usage_text[][2] = {
     {"plot", "cowlab plot LAB [--dir DIR] [--out DIR2]\n"
              "  run the experiments (as `run`) and draw every plots/NN-slug-*.gp with gnuplot\n"
              "  into DIR2 (default: build/plots), PNG and SVG\n"},
+    {"measure", "cowlab measure PID [PID...]\n"
+                "  one line per process: pid, then every smaps_rollup field as name=kB (the\n"
+                "  harness's own reading of /proc; scripts use it instead of parsing /proc)\n"},
     {"demo", "cowlab demo [LAB]\n"
              "  the reference solutions of LAB (default 01), end to end: run, table, plots\n"},
 };
@@ -225,6 +229,29 @@ static void cli_lab_src(const char *base, const struct cl_lab_def *l, char *out,
     }
 }
 
+static int cli_measure(int argc, char **argv)
+{
+    int rc = 0;
+    for (int i = 0; i < argc; i++) {
+        char *end;
+        long pid = strtol(argv[i], &end, 10);
+        struct cl_mem m;
+        if (*end || pid <= 0)
+            return cli_error("measure: '%s' is not a pid", argv[i]);
+        if (cl_mem_process((pid_t)pid, &m) < 0) {
+            fprintf(stderr, "cowlab: measure %ld: %s\n", pid, strerror(errno));
+            rc = 1;
+            continue;
+        }
+        printf("%ld", pid);
+        for (int f = 0; f < CL_NFIELDS; f++)
+            if (m.have & (1u << f))
+                printf(" %s=%llu", cl_mem_field_names[f], (unsigned long long)m.kb[f]);
+        printf("\n");
+    }
+    return rc;
+}
+
 static long cli_now_ms(void)
 {
     struct timespec ts;
@@ -352,6 +379,25 @@ static int cli_run(const struct cli_args *a, const char *default_dir)
     return cli_run_lab(l, base, csv);
 }
 
+/* If the lab ships tests/<slug>/calibrate.py and python3 is here, run it on the results (its
+ * output goes next to them; the plots may use it). Returns its exit status, or -1 if the lab
+ * has none. */
+static int cli_calibrate(const struct cl_lab_def *l, const char *csv)
+{
+    char script[1200], cmd[4096];
+    snprintf(script, sizeof script, "%s/calibrate.py", l->dir);
+    if (access(script, R_OK) != 0)
+        return -1;
+    if (system("command -v python3 >/dev/null 2>&1") != 0) {
+        printf("%s: python3 is not installed: no calibration against CPython (make deps)\n",
+               l->slug);
+        return -1;
+    }
+    snprintf(cmd, sizeof cmd, "python3 '%s' '%s'", script, csv);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
 /* Draw every plots/<slug>-*.gp from csv into out_dir. */
 static int cli_plot_lab(const struct cl_lab_def *l, const char *csv, const char *out_dir)
 {
@@ -386,6 +432,7 @@ static int cli_plot(const struct cli_args *a, const char *default_dir)
     int rc = cli_run(&run, default_dir);
     if (rc != 0 && rc != 3)
         return rc;
+    cli_calibrate(l, csv);
     int prc = cli_plot_lab(l, csv, out);
     return prc ? prc : rc;
 }
@@ -399,12 +446,21 @@ int main(int argc, char **argv)
         cli_usage(stdout, NULL);
         return 0;
     }
-    static const char *const commands[] = {"list", "check", "grade", "run", "plot", "demo"};
+    static const char *const commands[] = {"list", "check", "grade", "run", "plot", "demo",
+                                           "measure"};
     bool known = false;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         known |= strcmp(cmd, commands[i]) == 0;
     if (!known)
-        return cli_error("unknown command '%s' (choose: list, check, grade, run, plot, demo)", cmd);
+        return cli_error("unknown command '%s' (choose: list, check, grade, run, plot, demo, "
+                         "measure)", cmd);
+    if (strcmp(cmd, "measure") == 0) {
+        if (argc < 3 || strcmp(argv[2], "--help") == 0) {
+            cli_usage(argc < 3 ? stderr : stdout, "measure");
+            return argc < 3 ? 2 : 0;
+        }
+        return cli_measure(argc - 2, argv + 2);
+    }
     struct cli_args a = {0};
     int rc = cli_parse(argc - 2, argv + 2, cmd, &a);
     if (rc)

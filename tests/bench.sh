@@ -9,6 +9,9 @@ make -s build/bench/snapshot || exit 1
 echo "== snapshot cost vs smem"
 BENCH_SELF=build/bench/snapshot build/bench/snapshot; rc=$?
 
+echo "== what the immortal check costs (lab 02)"
+make -s build/bench/immortal && build/bench/immortal
+
 ms() { date +%s%N | awk '{printf "%d", $1 / 1000000}'; }
 echo "== grading time"
 runs=()

@@ -114,6 +114,17 @@ for lab in $labs; do
   done
 done
 
+echo "== the simulation against real CPython (lab 02)"
+if command -v python3 >/dev/null; then
+  $COWLAB run 02 --csv "$OUT/02-refcount.csv" >"$OUT/run02.log" 2>&1
+  check "lab 02's experiments: every measured row equals the model" grep -q ", 0 differ" "$OUT/run02.log"
+  check "calibration: at least 4 scenarios within +-5 % of real CPython" \
+    python3 tests/02-refcount/calibrate.py "$OUT/02-refcount.csv" "$OUT/02-refcount-calibration.csv"
+  sed -n '/^CPython/,/^calibration/p' "$OUT/last.log" | sed 's/^/        /'
+else
+  skipped=$((skipped + 1)); echo "  skip  calibration: python3 is not installed"
+fi
+
 echo "== grader isolation"
 bash tests/grader/run.sh "$OUT/hostile" >"$OUT/hostile.log" 2>&1
 [ -s "$OUT/hostile/verdicts" ] || fail "grader isolation tests ran" "$(tail -20 "$OUT/hostile.log")"

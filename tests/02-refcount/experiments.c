@@ -235,6 +235,42 @@ static int rc_expect(const struct rc_ctx *c, int i, unsigned p, struct cl_mem *o
     return 0;
 }
 
+/* page_state rows for the heap in process p: the model's state beside pagemap's. */
+static int rc_page_rows(struct cl_results *r, struct rc_ctx *c, pid_t pid, unsigned p,
+                        const char *proc)
+{
+    const struct rc_region *reg = rc_world_region(c->w, RC_HEAP);
+    size_t used = 0; /* up to the last page anyone wrote */
+    for (size_t pg = 0; pg < reg->npages; pg++)
+        if (reg->written[pg] || c->marks[RC_HEAP][pg])
+            used = pg + 1;
+    struct cl_cow *sim = cl_cow_new(used, (unsigned)c->sc->k + 1);
+    struct cl_page *pages = calloc(used ? used : 1, sizeof *pages);
+    if (!sim || !pages || cl_pages(pid, reg->base, used, pages) < 0) {
+        cl_cow_free(sim);
+        free(pages);
+        return rc_cannot(c->sc, "reading the heap's pagemap");
+    }
+    for (size_t pg = 0; pg < used; pg++)
+        if (reg->written[pg])
+            cl_cow_write(sim, 0, pg);
+    for (unsigned ch = 1; ch <= (unsigned)c->sc->k; ch++) {
+        cl_cow_fork(sim, 0, ch);
+        for (size_t pg = 0; pg < used; pg++)
+            if (c->marks[RC_HEAP][pg])
+                cl_cow_write(sim, ch, pg);
+    }
+    bool pfns = cl_zero_pfn() != 0;
+    for (size_t pg = 0; pg < used; pg++)
+        cl_results_add(r, c->sc->name, (int64_t)pg, proc, "after_op", "page_state",
+                       cl_page_state_visible(cl_cow_state(sim, p, pg), pfns),
+                       cl_page_state_of(&pages[pg], cl_zero_pfn()), "state",
+                       "pagemap: 0 absent, 1 shared, 2 private (bit 56)");
+    cl_cow_free(sim);
+    free(pages);
+    return 0;
+}
+
 static const enum cl_field rc_fields[] = {CL_RSS, CL_PSS, CL_SHARED_DIRTY, CL_PRIVATE_DIRTY};
 
 /* Rows for one process: each used region's fields, and (children) pages of its own. */
@@ -273,6 +309,8 @@ static int rc_measure(struct cl_results *r, struct rc_ctx *c, const struct cl_te
             own += pages[pg].present && pages[pg].exclusive;
         free(pages);
     }
+    if (c->sc->per_page && p <= 1 && rc_page_rows(r, c, pid, p, proc) < 0)
+        return -1;
     if (p > 0)
         cl_results_add(r, c->sc->name, (int64_t)c->sc->n, proc, "after_op", "pages_dirtied",
                        (int64_t)rc_count_marks(c), own, "pages",

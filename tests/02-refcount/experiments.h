@@ -28,6 +28,7 @@ struct rc_scenario {
     size_t n;
     int k;                /* children */
     int64_t contains;     /* OP_CONTAINS: the value looked for */
+    bool per_page;        /* also one page_state row per heap page, parent and child1 */
 };
 
 /* Run one scenario into r. Rows: per process and region the smaps fields the model knows

@@ -329,6 +329,15 @@ static int rc_run_experiments(struct cl_results *r)
             rc |= rc_run(r, &s[j], NULL);
         }
     }
+    /* The page maps: a small list, boxed ints vs immortal ones. */
+    struct rc_scenario maps[] = {
+        SC(.name = "map_boxed", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_SUM,
+           .n = 4000, .per_page = true),
+        SC(.name = "map_immortal", .sem = RC_PY312, .payload = PAY_DISTINCT, .op = OP_SUM,
+           .n = 4000, .per_page = true, .immortal_items = true),
+    };
+    for (size_t j = 0; j < sizeof maps / sizeof maps[0]; j++)
+        rc |= rc_run(r, &maps[j], NULL);
     return rc ? -1 : 0;
 }
 

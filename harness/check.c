@@ -5,6 +5,8 @@
 #include "cowlab/lab.h"
 
 #include <CUnit/CUnit.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -60,4 +62,16 @@ size_t cl_check_rows_at(const struct cl_results *r, const char *experiment, int 
     else
         CU_assertImplementation(CU_TRUE, (unsigned)line, experiment, file, "", CU_FALSE);
     return bad;
+}
+
+int cl_cannot(const char *experiment, const char *what)
+{
+    int e = errno;
+    char msg[320];
+    snprintf(msg, sizeof msg, "%s: %s failed: %s", experiment, what, e ? strerror(e) : "?");
+    if (CU_is_test_running())
+        CL_FAIL("%s", msg);
+    else
+        fprintf(stderr, "%s\n", msg);
+    return -1;
 }

@@ -446,14 +446,15 @@ int main(int argc, char **argv)
         cli_usage(stdout, NULL);
         return 0;
     }
-    static const char *const commands[] = {"list", "check", "grade", "run", "plot", "demo",
-                                           "measure"};
+    static const char *const commands[] = {"list", "check", "grade",  "run",
+                                           "plot", "demo",  "measure"};
     bool known = false;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         known |= strcmp(cmd, commands[i]) == 0;
     if (!known)
         return cli_error("unknown command '%s' (choose: list, check, grade, run, plot, demo, "
-                         "measure)", cmd);
+                         "measure)",
+                         cmd);
     if (strcmp(cmd, "measure") == 0) {
         if (argc < 3 || strcmp(argv[2], "--help") == 0) {
             cli_usage(argc < 3 ? stderr : stdout, "measure");

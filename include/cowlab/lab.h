@@ -51,6 +51,10 @@ void cl_fail_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define CL_FAIL(...) cl_fail_at(__FILE__, __LINE__, __VA_ARGS__)
 
+/* Say why an experiment could not run (`what` failed, with errno's text): a test failure
+ * while a CUnit test runs, a line on stderr otherwise. Returns -1, for `return cl_cannot(...)`. */
+int cl_cannot(const char *experiment, const char *what);
+
 /* One failure per row of `experiment` whose expected and measured differ (the first
  * `max_report` are spelled out, then a count). Returns the number of differing rows. */
 size_t cl_check_rows_at(const struct cl_results *r, const char *experiment, int max_report,

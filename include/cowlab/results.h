@@ -57,7 +57,7 @@ int cl_results_write_csv(const struct cl_results *r, FILE *out);
 struct cl_summary_col {
     const char *process;
     const char *metric;
-    const char *title;  /* at most 11 characters */
+    const char *title; /* at most 11 characters */
 };
 
 /* Print a summary for people: one line per (experiment, x, phase) with the given columns

@@ -46,18 +46,9 @@ const char *fc_state_name(int state)
     return state >= 0 && state < 4 ? fc_states[state] : "?";
 }
 
-/* Say why an experiment could not run: as a test failure when a CUnit test is running,
- * on stderr otherwise. */
 static int fc_cannot(struct fc_scene *s, const char *what)
 {
-    int e = errno;
-    char msg[256];
-    snprintf(msg, sizeof msg, "%s: %s failed: %s", s->name, what, e ? strerror(e) : "?");
-    if (CU_is_test_running())
-        CL_FAIL("%s", msg);
-    else
-        fprintf(stderr, "%s\n", msg);
-    return -1;
+    return cl_cannot(s->name, what);
 }
 
 static int fc_begin(struct fc_scene *s, const char *name, struct cl_results *r, size_t npages,

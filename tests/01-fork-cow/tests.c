@@ -286,13 +286,7 @@ static void test_predict_writes(void)
 }
 
 static const struct cl_test fc_tests[] = {
-#define CL_LAB(slug, title, files)
-#define CL_PURE(names)
-#define CL_TEST(name, points, timeout, about) {#name, test_##name, points, timeout, about},
-#include "tests.def"
-#undef CL_TEST
-#undef CL_PURE
-#undef CL_LAB
+#include "cowlab/tests-table.h"
 };
 
 static int fc_run_experiments(struct cl_results *r)

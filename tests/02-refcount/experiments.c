@@ -31,20 +31,14 @@ struct rc_ctx {
     struct rc_world *w;
     struct rc_list *list;
     struct rc_array *array;
-    void *warm_block;          /* the block the child's iterator will get */
+    void *warm_block; /* the block the child's iterator will get */
     uint8_t *marks[RC_NREGIONS];
     int64_t want_result;
 };
 
 static int rc_cannot(const struct rc_scenario *sc, const char *what)
 {
-    char msg[256];
-    snprintf(msg, sizeof msg, "%s: %s failed: %s", sc->name, what, errno ? strerror(errno) : "?");
-    if (CU_is_test_running())
-        CL_FAIL("%s", msg);
-    else
-        fprintf(stderr, "%s\n", msg);
-    return -1;
+    return cl_cannot(sc->name, what);
 }
 
 /* Mark the pages of [addr, addr+len) in whichever region holds them. */
@@ -101,9 +95,9 @@ static int rc_build(struct rc_ctx *c)
         for (size_t i = 0; i < n; i++) {
             int64_t v = sc->payload == PAY_SMALL ? (int64_t)(i % RC_NSMALL) + RC_SMALL_MIN
                                                  : (int64_t)i + 1000;
-            tmp[i] = sc->payload == PAY_CONTAINERS  ? &rc_list_new_empty(c->w)->ob_base
-                     : sc->payload == PAY_SMALL     ? &rc_small_int(c->w, v)->ob_base
-                                                    : &rc_int_new(c->w, v)->ob_base;
+            tmp[i] = sc->payload == PAY_CONTAINERS ? &rc_list_new_empty(c->w)->ob_base
+                     : sc->payload == PAY_SMALL    ? &rc_small_int(c->w, v)->ob_base
+                                                   : &rc_int_new(c->w, v)->ob_base;
             c->want_result += sc->payload == PAY_CONTAINERS ? 0 : v;
         }
         c->list = rc_list_new(c->w, n);
@@ -187,7 +181,10 @@ static int rc_child_op(void *arg, int worker, int phase, int64_t *report)
     case OP_SUM: report[0] = rc_list_sum(c->w, c->list); break;
     case OP_LEN: report[0] = (int64_t)rc_list_len(c->list); break;
     case OP_CONTAINS: report[0] = rc_list_contains(c->w, c->list, c->sc->contains); break;
-    case OP_GC: rc_gc_collect(c->w); report[0] = 0; break;
+    case OP_GC:
+        rc_gc_collect(c->w);
+        report[0] = 0;
+        break;
     case OP_ARRAY_SUM: report[0] = rc_array_sum(c->w, c->array); break;
     }
     return 0;

@@ -162,8 +162,8 @@ static void test_boxed_sum_dirties(void)
     RC_CHECK(SC(.name = "boxed", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_SUM),
              SC(.name = "boxed_38", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_SUM,
                 .geometry = &rc_geometry_38),
-             SC(.name = "boxed_k3", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_SUM,
-                .k = 3, .n = 30000));
+             SC(.name = "boxed_k3", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_SUM, .k = 3,
+                .n = 30000));
 }
 
 static void test_len_dirties_nothing(void)
@@ -233,9 +233,14 @@ static void test_predict_layout(void)
     for (size_t gi = 0; gi < 2; gi++)
         for (size_t s = 0; s < 4; s++)
             for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
-                struct rc_scenario sc = {.name = "model", .sem = sems[s], .geometry = geos[gi],
-                                         .payload = PAY_DISTINCT, .op = OP_SUM, .n = ns[i],
-                                         .k = 1, .immortal_items = true};
+                struct rc_scenario sc = {.name = "model",
+                                         .sem = sems[s],
+                                         .geometry = geos[gi],
+                                         .payload = PAY_DISTINCT,
+                                         .op = OP_SUM,
+                                         .n = ns[i],
+                                         .k = 1,
+                                         .immortal_items = true};
                 size_t dirtied, resident;
                 if (rc_model_only(&sc, &dirtied, &resident) < 0)
                     return;
@@ -263,6 +268,32 @@ static void test_predict_layout(void)
             }
     if (shown > 4)
         CL_FAIL("%d more predictions differ from the model", shown - 4);
+}
+
+static void test_predict_measured(void)
+{
+    static const enum rc_semantics sems[] = {RC_PY311, RC_PY312, RC_PY314, RC_OUTLINE};
+    static const char *const names[] = {"measured_311", "measured_312", "measured_314",
+                                        "measured_outline"};
+    for (size_t s = 0; s < 4; s++) {
+        struct rc_scenario sc = SC(.name = names[s], .sem = sems[s], .payload = PAY_DISTINCT,
+                                   .op = OP_SUM, .n = 33333, .immortal_items = true);
+        struct cl_results r;
+        cl_results_init(&r);
+        if (rc_run(&r, &sc, NULL) == 0) {
+            size_t want = rc_predict_sum_pages(sc.n, sems[s], G310, cl_page_size());
+            for (size_t i = 0; i < r.n; i++)
+                if (strcmp(r.rows[i].metric, "pages_dirtied") == 0) {
+                    char what[120];
+                    snprintf(what, sizeof what,
+                             "%s: pages the child owns after sum() vs rc_predict_sum_pages",
+                             names[s]);
+                    CL_CHECK_EQ(r.rows[i].measured, want, what,
+                                "measured with pagemap bit 56 in the child's world regions");
+                }
+        }
+        cl_results_free(&r);
+    }
 }
 
 static void test_predict_pss(void)
@@ -293,13 +324,7 @@ static void test_predict_pss(void)
 }
 
 static const struct cl_test rc_tests[] = {
-#define CL_LAB(slug, title, files)
-#define CL_PURE(names)
-#define CL_TEST(name, points, timeout, about) {#name, test_##name, points, timeout, about},
-#include "tests.def"
-#undef CL_TEST
-#undef CL_PURE
-#undef CL_LAB
+#include "cowlab/tests-table.h"
 };
 
 /* The sweep behind the plots, and the predictions the CPython calibration compares with. */
@@ -331,8 +356,8 @@ static int rc_run_experiments(struct cl_results *r)
     }
     /* The page maps: a small list, boxed ints vs immortal ones. */
     struct rc_scenario maps[] = {
-        SC(.name = "map_boxed", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_SUM,
-           .n = 4000, .per_page = true),
+        SC(.name = "map_boxed", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_SUM, .n = 4000,
+           .per_page = true),
         SC(.name = "map_immortal", .sem = RC_PY312, .payload = PAY_DISTINCT, .op = OP_SUM,
            .n = 4000, .per_page = true, .immortal_items = true),
     };

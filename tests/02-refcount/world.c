@@ -25,7 +25,7 @@ const struct rc_type rc_array_type = {"ndarray", sizeof(struct rc_array), false}
 
 /* A pool's header, at the pool's start (48 bytes, as CPython's struct pool_header). */
 struct rc_pool {
-    uint32_t count;       /* blocks in use */
+    uint32_t count; /* blocks in use */
     uint32_t szidx;
     unsigned char *freeblock;
     struct rc_pool *nextpool, *prevpool;
@@ -182,8 +182,8 @@ static void *world_alloc(struct rc_world *w, size_t n)
 static void world_free_block(struct rc_world *w, void *block)
 {
     size_t off = (size_t)((unsigned char *)block - w->regions[RC_HEAP].base);
-    struct rc_pool *p = (struct rc_pool *)(w->regions[RC_HEAP].base + off / w->g.pool_size *
-                                                                          w->g.pool_size);
+    struct rc_pool *p =
+        (struct rc_pool *)(w->regions[RC_HEAP].base + off / w->g.pool_size * w->g.pool_size);
     *(unsigned char **)block = p->freeblock;
     p->freeblock = block;
     p->count--;
@@ -235,8 +235,8 @@ static struct rc_object *world_object(struct rc_world *w, const struct rc_type *
     return o;
 }
 
-struct rc_world *rc_world_new(const struct rc_geometry *g, enum rc_semantics s,
-                              size_t max_objects, size_t max_items)
+struct rc_world *rc_world_new(const struct rc_geometry *g, enum rc_semantics s, size_t max_objects,
+                              size_t max_items)
 {
     struct rc_world *w = calloc(1, sizeof *w);
     if (!w)

@@ -35,8 +35,14 @@ static double now_s(void)
 #define RC64(o) (((volatile struct obj *)(o))->refcnt.full)
 #define RC32(o) (((volatile struct obj *)(o))->refcnt.split[0])
 
-static inline void inc311(struct obj *o) { RC64(o) = RC64(o) + 1; }
-static inline void dec311(struct obj *o) { RC64(o) = RC64(o) - 1; }
+static inline void inc311(struct obj *o)
+{
+    RC64(o) = RC64(o) + 1;
+}
+static inline void dec311(struct obj *o)
+{
+    RC64(o) = RC64(o) - 1;
+}
 
 static inline void inc312(struct obj *o)
 {
@@ -99,8 +105,7 @@ ITERATE(inc314, dec312)
 #define inc312_low inc312
 ITERATE(inc312_low, dec312_low)
 
-static double best(int64_t (*fn)(struct obj **, int), struct obj **items, int body,
-                   int64_t *check)
+static double best(int64_t (*fn)(struct obj **, int), struct obj **items, int body, int64_t *check)
 {
     double b = 1e9;
     for (int r = 0; r < ROUNDS; r++) {
@@ -138,9 +143,9 @@ int main(void)
         double t314 = best(iterate_inc314, items, body, &check);
         double tlow = best(iterate_inc312_low, items, body, &check);
         printf("- %s\n", bodies[body]);
-        printf("    3.11 (no check) %7.3f ms | 3.12 %7.3f ms (%+.1f %%) | 3.14 %7.3f ms (%+.1f %%)\n",
-               t311 * 1e3, t312 * 1e3, 100 * (t312 / t311 - 1), t314 * 1e3,
-               100 * (t314 / t311 - 1));
+        printf(
+            "    3.11 (no check) %7.3f ms | 3.12 %7.3f ms (%+.1f %%) | 3.14 %7.3f ms (%+.1f %%)\n",
+            t311 * 1e3, t312 * 1e3, 100 * (t312 / t311 - 1), t314 * 1e3, 100 * (t314 / t311 - 1));
         printf("    3.12 with the decref on the low 32 bits too: %7.3f ms (%+.1f %%): the check "
                "itself\n",
                tlow * 1e3, 100 * (tlow / t311 - 1));

@@ -52,11 +52,7 @@ static void test_leaks_shm(void)
 }
 
 static const struct cl_test hostile_tests[] = {
-#define CL_LAB(slug, title, files)
-#define CL_TEST(name, points, timeout, about) {#name, test_##name, points, timeout, about},
-#include "tests.def"
-#undef CL_TEST
-#undef CL_LAB
+#include "cowlab/tests-table.h"
 };
 
 static int hostile_experiments(struct cl_results *r)

@@ -40,7 +40,8 @@ struct rc_type {
     size_t basicsize; /* bytes requested from the allocator, GC head not included */
     bool gc;          /* a container: has a GC head in front of the object */
 };
-extern const struct rc_type rc_int_type, rc_list_type, rc_listiter_type, rc_array_type;
+extern const struct rc_type rc_int_type, rc_float_type, rc_list_type, rc_listiter_type,
+    rc_array_type;
 
 struct rc_object {
     int64_t ob_refcnt; /* RC_OUTLINE: the object's index in the refcount table */
@@ -58,6 +59,12 @@ struct rc_int {
     struct rc_object ob_base;
     int64_t ob_size;
     uint32_t ob_digit[1];
+};
+
+/* A boxed float: header and a double, a 24-byte request (a 32-byte block, like an int). */
+struct rc_float {
+    struct rc_object ob_base;
+    double ob_fval;
 };
 
 struct rc_list {
@@ -86,8 +93,10 @@ struct rc_world; /* opaque: the allocator, the generations, the refcount table *
 /* The semantics and the refcount table of a world. */
 enum rc_semantics rc_world_semantics(const struct rc_world *w);
 uint32_t *rc_world_table(struct rc_world *w);
-/* An int's value (the world's ints are 0 <= v < 2^30). */
+/* An int's value (the world's ints are -2^30 < v < 2^30). */
 int64_t rc_int_value(const struct rc_int *o);
+/* The value of an int, or of a float rounded toward zero; reads, never writes. */
+int64_t rc_number_value(const struct rc_object *o);
 /* A new list iterator over l (a 48-byte GC block; increfs l with rc_incref), and its end
  * (decrefs l, frees the block). */
 struct rc_listiter *rc_listiter_new(struct rc_world *w, struct rc_list *l);
@@ -121,7 +130,7 @@ uint32_t *rc_outline_table_new(size_t entries);
 
 /* sum(lst) as CPython runs it: a list iterator (rc_listiter_new), then for each item a new
  * reference (incref) that is dropped after use (decref); rc_listiter_free at the end.
- * Returns the sum of the items' values (rc_int_value). */
+ * Returns the sum of the items' values (rc_number_value). */
 int64_t rc_list_sum(struct rc_world *w, struct rc_list *l);
 
 /* len(lst): touches no item. */

@@ -90,7 +90,7 @@ int64_t rc_list_sum(struct rc_world *w, struct rc_list *l)
     for (it->it_index = 0; it->it_index < l->ob_size; it->it_index++) {
         struct rc_object *o = l->ob_item[it->it_index];
         rc_incref(w, o); /* listiter_next returns a new reference */
-        sum += rc_int_value((const struct rc_int *)o);
+        sum += rc_number_value(o);
         rc_decref(w, o); /* ... which the loop drops */
     }
     rc_listiter_free(w, it);
@@ -107,7 +107,7 @@ bool rc_list_contains(struct rc_world *w, struct rc_list *l, int64_t value)
     for (int64_t i = 0; i < l->ob_size; i++) {
         struct rc_object *o = l->ob_item[i];
         rc_incref(w, o);
-        bool eq = rc_int_value((const struct rc_int *)o) == value;
+        bool eq = rc_number_value(o) == value;
         rc_decref(w, o);
         if (eq)
             return true;

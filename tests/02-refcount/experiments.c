@@ -95,9 +95,14 @@ static int rc_build(struct rc_ctx *c)
         for (size_t i = 0; i < n; i++) {
             int64_t v = sc->payload == PAY_SMALL ? (int64_t)(i % RC_NSMALL) + RC_SMALL_MIN
                                                  : (int64_t)i + 1000;
-            tmp[i] = sc->payload == PAY_CONTAINERS ? &rc_list_new_empty(c->w)->ob_base
-                     : sc->payload == PAY_SMALL    ? &rc_small_int(c->w, v)->ob_base
-                                                   : &rc_int_new(c->w, v)->ob_base;
+            if (sc->payload == PAY_CONTAINERS)
+                tmp[i] = &rc_list_new_empty(c->w)->ob_base;
+            else if (sc->payload == PAY_SMALL)
+                tmp[i] = &rc_small_int(c->w, v)->ob_base;
+            else if (sc->payload == PAY_FLOATS)
+                tmp[i] = &rc_float_new(c->w, (double)v + 0.5)->ob_base;
+            else
+                tmp[i] = &rc_int_new(c->w, v)->ob_base;
             c->want_result += sc->payload == PAY_CONTAINERS ? 0 : v;
         }
         c->list = rc_list_new(c->w, n);
@@ -135,7 +140,7 @@ static void rc_model(struct rc_ctx *c)
         for (int64_t i = 0; i < l->ob_size; i++) {
             if (!rc_items_immortal(c))
                 rc_mark_ref(c, l->ob_item[i]);
-            if (rc_int_value((struct rc_int *)l->ob_item[i]) == sc->contains)
+            if (rc_number_value(l->ob_item[i]) == sc->contains)
                 break;
         }
         break;

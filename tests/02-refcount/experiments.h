@@ -12,6 +12,7 @@
 enum rc_op { OP_SUM, OP_LEN, OP_CONTAINS, OP_GC, OP_ARRAY_SUM };
 enum rc_payload {
     PAY_DISTINCT,   /* [i + 1000 for i in range(n)] */
+    PAY_FLOATS,     /* [i + 0.5 for i in range(n)] */
     PAY_SMALL,      /* [i % 262 - 5 for i in range(n)]: the small-int cache */
     PAY_CONTAINERS, /* [[] for _ in range(n)] */
     PAY_ARRAY       /* one unboxed array of n int64 */

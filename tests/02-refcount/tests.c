@@ -160,6 +160,7 @@ static void test_sum_balanced(void)
 static void test_boxed_sum_dirties(void)
 {
     RC_CHECK(SC(.name = "boxed", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_SUM),
+             SC(.name = "boxed_floats", .sem = RC_PY311, .payload = PAY_FLOATS, .op = OP_SUM),
              SC(.name = "boxed_38", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_SUM,
                 .geometry = &rc_geometry_38),
              SC(.name = "boxed_k3", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = OP_SUM, .k = 3,

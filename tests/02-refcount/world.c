@@ -19,6 +19,7 @@ const struct rc_geometry rc_geometry_310 = {1 << 20, 16 << 10, 48, 16, 512};
 const struct rc_geometry rc_geometry_38 = {256 << 10, 4 << 10, 48, 16, 512};
 
 const struct rc_type rc_int_type = {"int", offsetof(struct rc_int, ob_digit) + 4, false};
+const struct rc_type rc_float_type = {"float", sizeof(struct rc_float), false};
 const struct rc_type rc_list_type = {"list", sizeof(struct rc_list), true};
 const struct rc_type rc_listiter_type = {"list_iterator", sizeof(struct rc_listiter), true};
 const struct rc_type rc_array_type = {"ndarray", sizeof(struct rc_array), false};
@@ -317,6 +318,21 @@ struct rc_int *rc_int_new(struct rc_world *w, int64_t value)
         return NULL;
     o->ob_size = value < 0 ? -1 : value > 0;
     o->ob_digit[0] = (uint32_t)(value < 0 ? -value : value);
+    return o;
+}
+
+int64_t rc_number_value(const struct rc_object *o)
+{
+    if (o->ob_type == &rc_float_type)
+        return (int64_t)((const struct rc_float *)o)->ob_fval;
+    return rc_int_value((const struct rc_int *)o);
+}
+
+struct rc_float *rc_float_new(struct rc_world *w, double value)
+{
+    struct rc_float *o = (struct rc_float *)world_object(w, &rc_float_type);
+    if (o)
+        o->ob_fval = value;
     return o;
 }
 

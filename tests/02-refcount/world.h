@@ -35,6 +35,7 @@ const struct rc_region *rc_world_region(const struct rc_world *w, int which);
 
 /* Constructors; each returns NULL if the world is full. New objects have one reference. */
 struct rc_int *rc_int_new(struct rc_world *w, int64_t value);
+struct rc_float *rc_float_new(struct rc_world *w, double value);
 /* The cached small int v (-5..256): a new reference to it. */
 struct rc_int *rc_small_int(struct rc_world *w, int64_t v);
 /* A list with room for n items, ob_item in the world's item region (one per world). */

@@ -12,6 +12,7 @@ set logscale xy 10
 set xrange [7000:1400000]
 set yrange [0.5:1000000]
 set format x "10^{%L}"
+set format y "10^{%L}"
 set key top left
 S(e) = sel(e, "child1", "pages_dirtied")
 plot S("boxed") using 1:2 with lines ls 2 title "boxed ints, 3.11 (model)", \

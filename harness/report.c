@@ -31,6 +31,18 @@ static bool report_ran(const struct cl_test_outcome *t)
     return strcmp(t->verdict, "not run") != 0;
 }
 
+/* Text from student code, for a terminal: control bytes other than newline and tab are shown
+ * as \xHH, so output cannot move the cursor, recolour or retitle the grader's terminal. */
+static void report_term_text(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+            fprintf(out, "\\x%02x", *p);
+        else
+            fputc(*p, out);
+    }
+}
+
 void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool details)
 {
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
@@ -53,14 +65,16 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
         return;
     for (int i = 0; i < r->nlabs; i++) {
         const struct cl_lab_outcome *l = &r->labs[i];
-        if (!l->built)
-            fprintf(out, "\n%s%s did not build:%s\n%s", red, l->lab->slug, off, l->build_log);
+        if (!l->built) {
+            fprintf(out, "\n%s%s did not build:%s\n", red, l->lab->slug, off);
+            report_term_text(out, l->build_log);
+        }
         for (int j = 0; j < l->lab->ntests; j++) {
             const struct cl_test_outcome *t = &l->tests[j];
             if (t->passed || !report_ran(t) || !l->built)
                 continue;
-            fprintf(out, "\n%s%s/%s: %s%s\n%s", red, l->lab->slug, t->def->name, t->verdict, off,
-                    t->feedback ? t->feedback : "");
+            fprintf(out, "\n%s%s/%s: %s%s\n", red, l->lab->slug, t->def->name, t->verdict, off);
+            report_term_text(out, t->feedback);
         }
     }
 }

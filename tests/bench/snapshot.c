@@ -123,8 +123,10 @@ static int bench_k(int k)
     madvise(buf, len, MADV_NOHUGEPAGE);
     memset(buf, 1, len);
     struct cl_team t;
-    if (cl_team_start(&t, k, 1, idle, NULL, NULL) < 0 || cl_team_await(&t, 10000) < 0)
+    if (cl_team_start(&t, k, 1, idle, NULL, NULL) < 0 || cl_team_await(&t, 10000) < 0) {
+        free(pages);
         return -1;
+    }
     double t0 = now_s();
     for (int r = 0; r < ROUNDS; r++)
         if (snapshot(&t, buf, pages, false) < 0)

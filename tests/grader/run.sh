@@ -41,6 +41,13 @@ expect forged_record "no completion record"
 expect kills_parent "timed out"
 expect escapes_group "left"
 expect leaks_shm "/dev/shm"
+expect weird_output "failed: 1 check"
+verdict "results.json and junit.xml parse despite hostile bytes in the feedback" \
+  "python3 tests/report_check.py '$OUT/out' --schema >/dev/null"
+build/bin/cowlab check 00 --labs-dir tests/grader --dir tests/grader/submission \
+  --test weird_output >"$OUT/check-weird.txt" 2>/dev/null
+verdict "make check shows no raw control byte of student output on the terminal" \
+  "grep -q 'x1b' '$OUT/check-weird.txt' && ! grep -q \$'\\x1b' '$OUT/check-weird.txt'"
 flood_len=$(python3 -c "import json; print(max(len(x['output']) for x in json.load(open('$J'))['tests']))" 2>/dev/null || echo 999999999)
 verdict "captured output is capped (largest feedback ${flood_len} bytes <= 70000)" "[ $flood_len -le 70000 ]"
 left=$(ps -eo args | grep -c '[c]owlab-run-' || true)

@@ -16,5 +16,6 @@ void hostile_forged_record(void);
 void hostile_kill_parent(void);
 int hostile_escape_group(void);
 int hostile_leak_shm(void);
+void hostile_weird_output(void);
 
 #endif

@@ -46,6 +46,12 @@ static void test_escapes_group(void)
 {
     CL_CHECK_EQ(0, hostile_escape_group(), "escape", "");
 }
+static void test_weird_output(void)
+{
+    hostile_weird_output();
+    CL_FAIL("a failure whose message holds \"quotes\", a \\ and \x01 and \xff");
+}
+
 static void test_leaks_shm(void)
 {
     CL_CHECK_EQ(0, hostile_leak_shm(), "leak", "");

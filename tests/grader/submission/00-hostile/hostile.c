@@ -106,3 +106,11 @@ int hostile_leak_shm(void)
         return -1;
     return 0;
 }
+
+void hostile_weird_output(void)
+{
+    static const char weird[] = "\"quoted\" back\\slash \x01\x02\x1b[31m red \xff\xfe bad utf-8 "
+                                "\xc3\xa9 ok utf-8 </failure> ]]> & <tag>\n";
+    fwrite(weird, 1, sizeof weird - 1, stdout);
+    fflush(stdout);
+}

@@ -101,8 +101,10 @@ for lab in $labs; do
     named="$named $catches"
     sub="$OUT/bugs/$name"; mkdir -p "$sub/$lab"
     cp solutions/$lab/* "$sub/$lab/"
-    if ! patch -s -p1 -d "$sub/$lab" <"$bug" >"$OUT/patch.log" 2>&1; then
-      fail "$lab/$name: patch applies" "$(cat "$OUT/patch.log")"; continue
+    # exactly: an offset or fuzz means the solution moved under the bug (regenerate it)
+    if ! patch -p1 -F0 -d "$sub/$lab" <"$bug" >"$OUT/patch.log" 2>&1 ||
+        grep -qiE 'offset|fuzz' "$OUT/patch.log"; then
+      fail "$lab/$name: patch applies exactly" "$(cat "$OUT/patch.log")"; continue
     fi
     $COWLAB grade --submission "$sub" --lab "$lab" --out "$sub/out" --quiet >"$sub/log" 2>&1
     check "$lab/$name is caught by: $catches" \

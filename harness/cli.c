@@ -7,6 +7,7 @@
 #include "cowlab/report.h"
 #include "cowlab/sandbox.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -384,39 +385,88 @@ static int cli_run(const struct cli_args *a, const char *default_dir)
  * has none. */
 static int cli_calibrate(const struct cl_lab_def *l, const char *csv)
 {
-    char script[1200], cmd[4096];
+    char script[1200];
     snprintf(script, sizeof script, "%s/calibrate.py", l->dir);
     if (access(script, R_OK) != 0)
         return -1;
-    if (system("command -v python3 >/dev/null 2>&1") != 0) {
+    char *argv[] = {"/usr/bin/env", "python3", script, (char *)csv, NULL};
+    struct cl_sandbox_opts o = cl_sandbox_defaults();
+    o.drop_privileges = false;
+    o.as_bytes = 0;
+    o.nproc = 0;
+    o.fsize_bytes = 0;
+    o.timeout_ms = CLI_RUN_TIMEOUT_MS;
+    o.output_cap = 1 << 20;
+    struct cl_sandbox_result r;
+    int rc = cl_sandbox_run(argv, &o, &r) == 0 && WIFEXITED(r.status) ? WEXITSTATUS(r.status) : 1;
+    if (rc == 127) /* env found no python3 */
         printf("%s: python3 is not installed: no calibration against CPython (make deps)\n",
                l->slug);
-        return -1;
-    }
-    snprintf(cmd, sizeof cmd, "python3 '%s' '%s'", script, csv);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+    else
+        fputs(r.output ? r.output : "", stdout);
+    cl_sandbox_result_free(&r);
+    return rc;
 }
 
-/* Draw every plots/<slug>-*.gp from csv into out_dir. */
+static int cli_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Draw every plots/<slug>-*.gp from csv into out_dir, PNG and SVG, with gnuplot -d (no user
+ * init files). gnuplot is exec'd directly: no shell, so no path is ever re-parsed. */
 static int cli_plot_lab(const struct cl_lab_def *l, const char *csv, const char *out_dir)
 {
-    char dir[1024], pattern[64];
+    char dir[1024], prefix[64];
     snprintf(dir, sizeof dir, "%s/plots", cl_kit_dir());
-    snprintf(pattern, sizeof pattern, "%s-", l->slug);
+    snprintf(prefix, sizeof prefix, "%s-", l->slug);
     if (cli_mkdirs(out_dir) < 0)
         return cli_error("cannot create %s", out_dir);
-    char cmd[4096];
-    /* gnuplot -d: no user init files. Each script takes the CSV and the output stem. */
-    snprintf(cmd, sizeof cmd,
-             "set -e; n=0; for gp in '%s'/%s*.gp; do [ -e \"$gp\" ] || continue; "
-             "stem='%s'/$(basename \"$gp\" .gp); "
-             "for term in png svg; do gnuplot -d -c \"$gp\" '%s' \"$stem.$term\" $term; done; "
-             "echo \"plot: $stem.png $stem.svg\"; n=$((n+1)); done; "
-             "[ $n -gt 0 ] || { echo 'no plots for %s' >&2; exit 1; }",
-             dir, pattern, out_dir, csv, l->slug);
-    int st = system(cmd);
-    return st == 0 ? 0 : 1;
+    DIR *d = opendir(dir);
+    if (!d)
+        return cli_error("cannot open %s", dir);
+    char *names[64];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 64) {
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 && len > 3 &&
+            strcmp(e->d_name + len - 3, ".gp") == 0)
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof names[0], cli_cmp_str);
+    int rc = n ? 0 : cli_error("no plots for %s in %s", l->slug, dir);
+    for (int i = 0; i < n; i++) {
+        char script[1400], stem[1400];
+        snprintf(script, sizeof script, "%s/%s", dir, names[i]);
+        snprintf(stem, sizeof stem, "%s/%.*s", out_dir, (int)strlen(names[i]) - 3, names[i]);
+        static const char *const terms[] = {"png", "svg"};
+        for (int t = 0; t < 2 && rc == 0; t++) {
+            char file[1500];
+            snprintf(file, sizeof file, "%s.%s", stem, terms[t]);
+            char *argv[] = {"/usr/bin/env", "gnuplot", "-d", "-c", script, (char *)csv, file,
+                            (char *)terms[t], NULL};
+            struct cl_sandbox_opts o = cl_sandbox_defaults();
+            o.drop_privileges = false;
+            o.as_bytes = 0;
+            o.nproc = 0;
+            o.fsize_bytes = 0;
+            o.timeout_ms = CLI_PLOT_TIMEOUT_MS;
+            struct cl_sandbox_result r;
+            if (cl_sandbox_run(argv, &o, &r) < 0 || !WIFEXITED(r.status) ||
+                WEXITSTATUS(r.status) != 0) {
+                fprintf(stderr, "cowlab: gnuplot failed on %s:\n%s", names[i],
+                        r.output ? r.output : "");
+                rc = 1;
+            }
+            cl_sandbox_result_free(&r);
+        }
+        if (rc == 0)
+            printf("plot: %s.png %s.svg\n", stem, stem);
+        free(names[i]);
+    }
+    return rc;
 }
 
 static int cli_plot(const struct cli_args *a, const char *default_dir)

@@ -266,10 +266,12 @@ static int grade_records(char *records, const char *nonce, struct grade_text *fb
     return fails;
 }
 
-/* A private run folder under /tmp, reachable by an unprivileged uid. */
+/* A private run folder, reachable by an unprivileged uid: under $COWLAB_TMPDIR if set (for
+ * machines whose /tmp is mounted noexec), else /tmp. */
 static int grade_run_dir(char *out, size_t n)
 {
-    snprintf(out, n, "/tmp/cowlab-run-XXXXXX");
+    const char *base = getenv("COWLAB_TMPDIR");
+    snprintf(out, n, "%s/cowlab-run-XXXXXX", base && *base ? base : "/tmp");
     if (!mkdtemp(out))
         return -1;
     return chmod(out, 0755);
@@ -376,7 +378,7 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
         snprintf(out->tests[i].verdict, sizeof out->tests[i].verdict, "not run");
         out->tests[i].feedback = strdup("");
     }
-    char run_dir[64];
+    char run_dir[512];
     if (grade_run_dir(run_dir, sizeof run_dir) < 0) {
         out->build_log = strdup("cannot create a run folder in /tmp");
         return;
@@ -392,7 +394,7 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
         grade_rmtree(run_dir);
         return;
     }
-    char bin[128];
+    char bin[600];
     snprintf(bin, sizeof bin, "%s/lab", run_dir);
     for (int i = 0; i < lab->ntests; i++) {
         if (o->only && strcmp(o->only, lab->tests[i].name) != 0)

@@ -363,7 +363,7 @@ static void grade_one(const struct cl_lab_def *lab, const char *bin, const char 
     t->feedback = grade_text_take(&fb);
     grade_rmtree(cwd);
     if (!o->quiet)
-        fprintf(stderr, "  %-22s %s\n", def->name, t->verdict);
+        fprintf(stderr, "  %-24s %s\n", def->name, t->verdict);
     (void)lab;
 }
 

@@ -47,17 +47,17 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
 {
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
                *bold = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
-    fprintf(out, "\n%-14s %-22s %7s  %s\n", "lab", "test", "points", "verdict");
+    fprintf(out, "\n%-14s %-24s %7s  %s\n", "lab", "test", "points", "verdict");
     for (int i = 0; i < r->nlabs; i++) {
         const struct cl_lab_outcome *l = &r->labs[i];
         for (int j = 0; j < l->lab->ntests; j++) {
             const struct cl_test_outcome *t = &l->tests[j];
             if (!report_ran(t))
                 continue;
-            fprintf(out, "%-14s %-22s %3d/%-3d  %s%s%s\n", l->lab->slug, t->def->name, t->score,
+            fprintf(out, "%-14s %-24s %3d/%-3d  %s%s%s\n", l->lab->slug, t->def->name, t->score,
                     t->def->points, t->passed ? green : red, t->verdict, off);
         }
-        fprintf(out, "%s%-14s %-22s %3d/%-3d%s\n", bold, l->lab->slug, "total", l->score, l->max,
+        fprintf(out, "%s%-14s %-24s %3d/%-3d%s\n", bold, l->lab->slug, "total", l->score, l->max,
                 off);
     }
     fprintf(out, "%sscore: %d/%d%s\n", bold, cl_report_score(r), cl_report_max(r), off);

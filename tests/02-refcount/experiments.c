@@ -273,6 +273,21 @@ static int rc_page_rows(struct cl_results *r, struct rc_ctx *c, pid_t pid, unsig
     return 0;
 }
 
+/* What a wrong number in a region usually means. */
+static const char *rc_hint(const struct rc_scenario *sc, const char *region)
+{
+    if (strcmp(region, "items") == 0)
+        return "the item array is only read: it must stay shared by every process";
+    if (strcmp(region, "table") == 0)
+        return "out-of-line counts: every incref/decref writes table[o->ob_refcnt], never o";
+    if (strcmp(region, "small_ints") == 0)
+        return "the small-int cache: 3.11 writes their counts, 3.12+ (immortal) must not";
+    if (sc->op == OP_GC)
+        return "a collection writes gc_prev of each young container; after a freeze, none";
+    return "each page the child's operation writes becomes private in the child and in the "
+           "parent (lab 01): compare with `make plots LAB=02` and the chapter's list of writes";
+}
+
 static const enum cl_field rc_fields[] = {CL_RSS, CL_PSS, CL_SHARED_DIRTY, CL_PRIVATE_DIRTY};
 
 /* Rows for one process: each used region's fields, and (children) pages of its own. */
@@ -297,8 +312,7 @@ static int rc_measure(struct cl_results *r, struct rc_ctx *c, const struct cl_te
             snprintf(metric, sizeof metric, "%s.%s", reg->name, cl_mem_field_names[rc_fields[f]]);
             cl_results_add(r, c->sc->name, (int64_t)c->sc->n, proc, "after_op", metric,
                            (int64_t)want.kb[rc_fields[f]], (int64_t)got.kb[rc_fields[f]], "kB",
-                           "the model marks what CPython's operation writes: see the header of "
-                           "tests/02-refcount/experiments.c");
+                           rc_hint(c->sc, reg->name));
         }
         if (p == 0)
             continue;

@@ -29,7 +29,7 @@ static int cli_nlabs;
 
 /* One command's options, all optional; which ones a command takes is in its usage. */
 struct cli_args {
-    const char *lab, *dir, *submission, *out, *csv, *test, *labs_dir;
+    const char *lab, *dir, *submission, *submissions, *out, *csv, *test, *labs_dir;
     bool markdown, help, sanitize, quiet;
 };
 
@@ -41,10 +41,13 @@ static const char *const cli_usage_text[][2] = {
               "  build LAB from DIR (default: labs/) and run its graded tests, each in its own\n"
               "  sandboxed process; every failed check says expected, measured and a hint.\n"
               "  Exit 0 if all pass, 1 otherwise\n"},
-    {"grade", "cowlab grade [--submission DIR] [--lab LAB] [--out DIR] [--sanitize]\n"
+    {"grade", "cowlab grade [--submission DIR | --submissions DIRS] [--lab LAB] [--out DIR]\n"
+              "             [--sanitize]\n"
               "  grade DIR (laid out like labs/: DIR/01-fork-cow/...; default labs/), every lab\n"
               "  or one, and write OUT/results.json (Gradescope schema), OUT/junit.xml and\n"
-              "  OUT/grades.csv (default OUT: build/grade). A lab that does not build scores 0\n"},
+              "  OUT/grades.csv (default OUT: build/grade). A lab that does not build scores 0.\n"
+              "  --submissions DIRS: every folder in DIRS is one submission (DIRS/alice/01-...);\n"
+              "  each gets OUT/alice/, and OUT/grades.csv has one row per submission\n"},
     {"run", "cowlab run LAB [--dir DIR] [--csv FILE]\n"
             "  run LAB's experiments with the code in DIR (default: solutions/), print the\n"
             "  expected vs measured table and write the results CSV (default:\n"
@@ -90,7 +93,8 @@ static const char *cli_valid_options(const char *cmd)
     if (strcmp(cmd, "check") == 0)
         return "--dir, --test, --labs-dir, --quiet, --help";
     if (strcmp(cmd, "grade") == 0)
-        return "--submission, --lab, --out, --test, --sanitize, --labs-dir, --quiet, --help";
+        return "--submission, --submissions, --lab, --out, --test, --sanitize, --labs-dir, "
+               "--quiet, --help";
     if (strcmp(cmd, "run") == 0)
         return "--dir, --csv, --labs-dir, --help";
     if (strcmp(cmd, "plot") == 0)
@@ -101,8 +105,8 @@ static const char *cli_valid_options(const char *cmd)
 /* Parse the options after the command. Returns 0, or 2 after printing a one-line error. */
 static int cli_parse(int argc, char **argv, const char *cmd, struct cli_args *a)
 {
-    static const char *const valued[] = {"--dir", "--submission", "--lab",     "--out",
-                                         "--csv", "--test",       "--labs-dir"};
+    static const char *const valued[] = {"--dir",  "--submission", "--lab",      "--out",
+                                         "--csv",  "--test",       "--labs-dir", "--submissions"};
     for (int i = 0; i < argc; i++) {
         const char *o = argv[i];
         const char **slot = NULL;
@@ -124,8 +128,8 @@ static int cli_parse(int argc, char **argv, const char *cmd, struct cli_args *a)
         }
         for (size_t v = 0; v < sizeof valued / sizeof valued[0]; v++)
             if (strcmp(o, valued[v]) == 0) {
-                const char **slots[] = {&a->dir, &a->submission, &a->lab,     &a->out,
-                                        &a->csv, &a->test,       &a->labs_dir};
+                const char **slots[] = {&a->dir, &a->submission, &a->lab,      &a->out,
+                                        &a->csv, &a->test,       &a->labs_dir, &a->submissions};
                 slot = slots[v];
             }
         if (slot) {
@@ -291,7 +295,8 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
     if (!outs)
         return cli_error("out of memory");
     struct cl_grade_opts go = {.sanitize = a->sanitize, .quiet = a->quiet, .only = a->test};
-    struct cl_report rep = {.submission = base, .labs = outs};
+    const char *name = strrchr(base, '/');
+    struct cl_report rep = {.submission = name && name[1] ? name + 1 : base, .labs = outs};
     long t0 = cli_now_ms();
     for (int i = 0; i < cli_nlabs; i++) {
         if (only && only != &cli_labs[i])
@@ -325,6 +330,72 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
         cl_lab_outcome_free(&outs[i]);
     free(outs);
     return rc;
+}
+
+static int cli_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Append the data row of one submission's grades.csv to the combined one (header once). */
+static int cli_append_grades(const char *one, FILE *all, bool header)
+{
+    FILE *f = fopen(one, "r");
+    if (!f)
+        return -1;
+    char line[4096];
+    for (int n = 0; fgets(line, sizeof line, f); n++)
+        if (n > 0 || header)
+            fputs(line, all);
+    fclose(f);
+    return 0;
+}
+
+/* Grade every folder of a->submissions as one submission: OUT/<name>/ each, and one
+ * OUT/grades.csv with a row per submission. A submission that cannot be graded is named
+ * on stderr; the others go on. */
+static int cli_grade_many(const struct cli_args *a, const char *out_dir)
+{
+    DIR *d = opendir(a->submissions);
+    if (!d)
+        return cli_error("submissions folder '%s' not found", a->submissions);
+    char *names[4096];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 4096) {
+        char path[1200];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", a->submissions, e->d_name);
+        if (e->d_name[0] != '.' && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof names[0], cli_cmp_str);
+    char all_path[1200];
+    snprintf(all_path, sizeof all_path, "%s/grades.csv", out_dir);
+    FILE *all = cli_mkdirs(out_dir) == 0 ? fopen(all_path, "w") : NULL;
+    if (!all)
+        return cli_error("cannot write %s", all_path);
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        char sub[1200], out[1200], one[1300];
+        snprintf(sub, sizeof sub, "%s/%s", a->submissions, names[i]);
+        snprintf(out, sizeof out, "%s/%s", out_dir, names[i]);
+        snprintf(one, sizeof one, "%s/grades.csv", out);
+        struct cli_args each = *a;
+        each.submission = sub;
+        each.submissions = NULL;
+        fprintf(stderr, "== %s (%d/%d)\n", names[i], i + 1, n);
+        if (cli_grade_labs(&each, false, out) != 0 || cli_append_grades(one, all, i == 0) < 0) {
+            fprintf(stderr, "cowlab: %s could not be graded\n", names[i]);
+            bad++;
+        }
+        free(names[i]);
+    }
+    if (fclose(all) != 0)
+        return cli_error("cannot write %s", all_path);
+    printf("graded %d submissions (%d could not be): %s\n", n - bad, bad, all_path);
+    return bad ? 1 : 0;
 }
 
 /* Build lab l from base and run its experiments into csv. Returns the lab binary's exit
@@ -409,11 +480,6 @@ static int cli_calibrate(const struct cl_lab_def *l, const char *csv)
         fputs(r.output ? r.output : "", stdout);
     cl_sandbox_result_free(&r);
     return rc;
-}
-
-static int cli_cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Draw every plots/<slug>-*.gp from csv into out_dir, PNG and SVG, with gnuplot -d (no user
@@ -527,6 +593,9 @@ int main(int argc, char **argv)
             return 2;
         return cli_grade_labs(&a, true, NULL);
     }
+    if (strcmp(cmd, "grade") == 0 && a.submissions)
+        return a.submission ? cli_error("grade: --submission or --submissions, not both")
+                            : cli_grade_many(&a, a.out ? a.out : CL_BUILD_DIR "/grade");
     if (strcmp(cmd, "grade") == 0)
         return cli_grade_labs(&a, false, a.out ? a.out : CL_BUILD_DIR "/grade");
     if (strcmp(cmd, "run") == 0)

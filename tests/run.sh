@@ -67,6 +67,20 @@ check "a compile error scores 0 and the feedback has the compiler's output" pyth
 import json,sys; r=json.load(open('$broken/syntax/out/results.json'))
 assert r['score']==0 and 'predict.c' in r['tests'][0]['output'] and 'error' in r['tests'][0]['output']"
 
+echo "== a folder of submissions, one grades.csv"
+many="$OUT/many"; mkdir -p "$many/in"
+cp -r solutions "$many/in/alice smith"; cp -r labs "$many/in/bob"; mkdir -p "$many/in/carol"
+$COWLAB grade --submissions "$many/in" --out "$many/out" --quiet >"$many/log" 2>&1
+check "grade --submissions: one row per submission, scores right, every submission's own reports" \
+  python3 -c "
+import csv, json, os
+rows = list(csv.DictReader(open('$many/out/grades.csv')))
+got = [(r['submission'], int(r['score']), int(r['max_score'])) for r in rows]
+full = got[0][2]
+assert got == [('alice smith', full, full), ('bob', 0, full), ('carol', 0, full)], got
+for name in ('alice smith', 'bob', 'carol'):
+    json.load(open(os.path.join('$many/out', name, 'results.json')))"
+
 echo "== handbook points tables match tests.def"
 for lab in $labs; do
   table=$(sed -n "/<!-- points:$lab/,/<!-- \/points -->/p" "handbook/$lab.md" | sed '1d;$d')

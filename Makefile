@@ -3,7 +3,7 @@
 #   make demo [LAB=NN]   run a lab's experiments with the reference solutions, table + plots
 #   make test            the kit's own tests (ends with "N passed, N failed")
 #   make check LAB=NN    a student's fast feedback on labs/NN-*
-#   make grade [SUBMISSION=DIR | SUBMISSIONS=DIR] [LAB=NN] [OUT=DIR]   score one / each
+#   make grade [SUBMISSION=DIR | SUBMISSIONS=DIR [JOBS=2]] [LAB=NN] [OUT=DIR]   score
 #   make plots LAB=NN    plot the student's own measurements
 #   make calibrate       lab 02's simulation against the installed CPython
 #   make bench | memcheck | sanitize | format | clean
@@ -101,7 +101,7 @@ check: all
 	$(COWLAB) check $(LABARG)
 
 grade: all
-	$(COWLAB) grade $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS),--submission $(SUBMISSION)) \
+	$(COWLAB) grade $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS) $(if $(JOBS),--jobs $(JOBS)),--submission $(SUBMISSION)) \
 	  --out $(OUT) $(if $(filter command line,$(origin LAB)),--lab $(LAB))
 
 plots: all

@@ -80,6 +80,11 @@ full = got[0][2]
 assert got == [('alice smith', full, full), ('bob', 0, full), ('carol', 0, full)], got
 for name in ('alice smith', 'bob', 'carol'):
     json.load(open(os.path.join('$many/out', name, 'results.json')))"
+if [ "$(id -u)" -eq 0 ]; then
+  $COWLAB grade --submissions "$many/in" --out "$many/out2" --jobs 2 --quiet >"$many/log2" 2>&1
+  check "grade --submissions --jobs 2: the same grades.csv as one at a time" \
+    cmp "$many/out/grades.csv" "$many/out2/grades.csv"
+fi
 
 echo "== handbook points tables match tests.def"
 for lab in $labs; do

@@ -146,6 +146,29 @@ else
   skipped=$((skipped + 1)); echo "  skip  calibration: python3 is not installed"
 fi
 
+echo "== plots"
+if command -v gnuplot >/dev/null; then
+  for lab in $labs; do
+    $COWLAB plot "$lab" --dir solutions --out "$OUT/plots" >"$OUT/plot-$lab.log" 2>&1
+    check "$lab: every plots/$lab-*.gp draws a PNG and an SVG" bash -c '
+      for gp in plots/'"$lab"'-*.gp; do stem='"$OUT"'/plots/$(basename "$gp" .gp)
+        [ -s "$stem.png" ] && [ -s "$stem.svg" ] || exit 1; done'
+    check "$lab: the SVGs carry measured series" bash -c '
+      for svg in '"$OUT"'/plots/'"$lab"'-*.svg; do grep -q "measured" "$svg" || exit 1; done'
+  done
+  redraw_twice() { # lab: its first figure, drawn twice from the same results, same bytes
+    local gp; gp=$(ls plots/"$1"-*.gp | head -1)
+    gnuplot -d -c "$gp" "build/results/$1.csv" "$OUT/redraw-a.png" png &&
+      gnuplot -d -c "$gp" "build/results/$1.csv" "$OUT/redraw-b.png" png &&
+      cmp "$OUT/redraw-a.png" "$OUT/redraw-b.png"
+  }
+  for lab in $labs; do
+    check "$lab: a figure redrawn from the same results is byte-identical" redraw_twice "$lab"
+  done
+else
+  skipped=$((skipped + 1)); echo "  skip  plots: gnuplot is not installed"
+fi
+
 echo "== grader isolation"
 bash tests/grader/run.sh "$OUT/hostile" >"$OUT/hostile.log" 2>&1
 [ -s "$OUT/hostile/verdicts" ] || fail "grader isolation tests ran" "$(tail -20 "$OUT/hostile.log")"

@@ -150,7 +150,25 @@ static void mem_add_field(char *line, struct cl_mem *out)
     out->have |= 1u << f;
 }
 
-int cl_mem_parse_fd(int fd, uintptr_t lo, uintptr_t hi, struct cl_mem *out)
+/* True if a VMA header line names nothing after its inode: a nameless anonymous mapping
+ * (not a file, not [heap], [stack] or [vdso]). */
+static bool mem_header_nameless(const char *line)
+{
+    const char *p = line;
+    for (int field = 0; field < 5; field++) { /* range perms offset dev inode */
+        while (*p == ' ')
+            p++;
+        while (*p && *p != ' ')
+            p++;
+    }
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return *p == '\0';
+}
+
+/* Parse a stream, summing the blocks that overlap [lo, hi) (every block if lo >= hi) and,
+ * with nameless_only, only those without a name. */
+static int mem_parse(int fd, uintptr_t lo, uintptr_t hi, bool nameless_only, struct cl_mem *out)
 {
     struct mem_reader r = {.fd = fd};
     bool filter = lo < hi, in_block = !filter;
@@ -168,7 +186,8 @@ int cl_mem_parse_fd(int fd, uintptr_t lo, uintptr_t hi, struct cl_mem *out)
         }
         if (h == 1) {
             out->blocks++;
-            in_block = !filter || (a < hi && b > lo);
+            in_block =
+                (!filter || (a < hi && b > lo)) && (!nameless_only || mem_header_nameless(line));
             if (in_block)
                 out->vmas++;
             continue;
@@ -182,6 +201,16 @@ int cl_mem_parse_fd(int fd, uintptr_t lo, uintptr_t hi, struct cl_mem *out)
         return -1;
     }
     return 0;
+}
+
+int cl_mem_parse_fd(int fd, uintptr_t lo, uintptr_t hi, struct cl_mem *out)
+{
+    return mem_parse(fd, lo, hi, false, out);
+}
+
+int cl_mem_parse_nameless_fd(int fd, struct cl_mem *out)
+{
+    return mem_parse(fd, 0, 0, true, out);
 }
 
 /* Open /proc/<pid>/<name> (pid 0 = self). A vanished process reads as ESRCH. */
@@ -200,7 +229,7 @@ static int mem_open_proc(pid_t pid, const char *name)
 
 /* Parse a whole /proc file; a process that dies while being read gives ESRCH, not zeros. */
 static int mem_parse_proc(pid_t pid, const char *name, uintptr_t lo, uintptr_t hi,
-                          struct cl_mem *out)
+                          bool nameless_only, struct cl_mem *out)
 {
     int fd = mem_open_proc(pid, name);
     if (fd < 0) {
@@ -209,7 +238,7 @@ static int mem_parse_proc(pid_t pid, const char *name, uintptr_t lo, uintptr_t h
         errno = e;
         return -1;
     }
-    int rc = cl_mem_parse_fd(fd, lo, hi, out);
+    int rc = mem_parse(fd, lo, hi, nameless_only, out);
     int e = errno;
     close(fd);
     if (rc == 0 && out->blocks == 0) {
@@ -223,9 +252,9 @@ static int mem_parse_proc(pid_t pid, const char *name, uintptr_t lo, uintptr_t h
 
 int cl_mem_process(pid_t pid, struct cl_mem *out)
 {
-    int rc = mem_parse_proc(pid, "smaps_rollup", 0, 0, out);
+    int rc = mem_parse_proc(pid, "smaps_rollup", 0, 0, false, out);
     if (rc < 0 && errno == ENOENT)
-        rc = mem_parse_proc(pid, "smaps", 0, 0, out);
+        rc = mem_parse_proc(pid, "smaps", 0, 0, false, out);
     if (rc == 0)
         out->have &= ~(1u << CL_SIZE); /* the rollup has no meaningful Size */
     return rc;
@@ -239,5 +268,15 @@ int cl_mem_region(pid_t pid, const void *addr, size_t len, struct cl_mem *out)
         return -1;
     }
     uintptr_t lo = (uintptr_t)addr;
-    return mem_parse_proc(pid, "smaps", lo, lo + len, out);
+    return mem_parse_proc(pid, "smaps", lo, lo + len, false, out);
+}
+
+int cl_mem_mappings(pid_t pid, struct cl_mem *out)
+{
+    return mem_parse_proc(pid, "smaps", 0, 0, false, out);
+}
+
+int cl_mem_nameless(pid_t pid, struct cl_mem *out)
+{
+    return mem_parse_proc(pid, "smaps", 0, 0, true, out);
 }

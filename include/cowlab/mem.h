@@ -61,6 +61,9 @@ int cl_mem_field_index(const char *name);
  */
 int cl_mem_parse_fd(int fd, uintptr_t lo, uintptr_t hi, struct cl_mem *out);
 
+/* The same, keeping only nameless anonymous mappings (no file, no [heap]/[stack] name). */
+int cl_mem_parse_nameless_fd(int fd, struct cl_mem *out);
+
 /* The whole process pid (0 = self): smaps_rollup, or the sum of smaps blocks when the
  * kernel has no smaps_rollup (then Pss may be a few kB lower: truncation per mapping). */
 int cl_mem_process(pid_t pid, struct cl_mem *out);
@@ -69,6 +72,14 @@ int cl_mem_process(pid_t pid, struct cl_mem *out);
  * virtual memory those VMAs span: more than len means the region shares a VMA with a
  * neighbour (the kernel merged them) and the numbers include that neighbour. */
 int cl_mem_region(pid_t pid, const void *addr, size_t len, struct cl_mem *out);
+
+/* Every mapping of pid (0 = self) summed from smaps: what smem reports, each mapping's Pss
+ * truncated to a kB on its own (so up to one kB per mapping below smaps_rollup's).
+ * out->vmas is the number of mappings. */
+int cl_mem_mappings(pid_t pid, struct cl_mem *out);
+
+/* The nameless anonymous mappings of pid summed from smaps (smem -M '^<anonymous>$'). */
+int cl_mem_nameless(pid_t pid, struct cl_mem *out);
 
 /* One page as pagemap describes it. */
 struct cl_page {

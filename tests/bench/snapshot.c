@@ -16,7 +16,6 @@
 #include "cowlab/mem.h"
 #include "cowlab/team.h"
 
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,23 +56,6 @@ static int snapshot(const struct cl_team *t, void *buf, struct cl_page *pages, b
             return -1;
     }
     return 0;
-}
-
-/* Pss summed over the nameless anonymous mappings of pid (bench-only cross-check). */
-static long anon_pss(pid_t pid)
-{
-    char cmd[200];
-    snprintf(cmd, sizeof cmd,
-             "awk 'NF && $1 ~ /^[0-9a-f]+-[0-9a-f]+$/ {anon = (NF == 5)} "
-             "/^Pss:/ && anon {s += $2} END {print s + 0}' /proc/%d/smaps",
-             (int)pid);
-    FILE *p = popen(cmd, "r");
-    long v = -1;
-    if (p && fscanf(p, "%ld", &v) != 1)
-        v = -1;
-    if (p)
-        pclose(p);
-    return v;
 }
 
 /* Run smem over our processes (optionally only the nameless anonymous maps); output in out. */
@@ -137,9 +119,9 @@ static int bench_k(int k)
         if (snapshot(&t, buf, pages, true) < 0)
             return -1;
     double pm = (now_s() - t0) / ROUNDS;
-    char all[65536], anon[65536];
+    char all[65536], anon_out[65536];
     double smem = run_smem(false, all, sizeof all, SMEM_ROUNDS);
-    run_smem(true, anon, sizeof anon, 1);
+    run_smem(true, anon_out, sizeof anon_out, 1);
     if (smem < 0)
         return -1;
     if (k == 1) { /* where the time goes: each read walks every page table of the process */
@@ -162,15 +144,13 @@ static int bench_k(int k)
     long worst_trunc = 0, worst_observer = 0;
     for (int i = -1; i < k; i++) {
         pid_t pid = i < 0 ? getpid() : t.pids[i];
-        struct cl_mem roll, sum;
-        char path[64];
-        snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
-        int fd = open(path, O_RDONLY);
-        if (cl_mem_process(pid, &roll) < 0 || fd < 0 || cl_mem_parse_fd(fd, 0, 0, &sum) < 0)
+        struct cl_mem roll, sum, anon;
+        if (cl_mem_process(pid, &roll) < 0 || cl_mem_mappings(pid, &sum) < 0 ||
+            cl_mem_nameless(pid, &anon) < 0)
             return -1;
-        close(fd);
         long trunc = (long)roll.kb[CL_PSS] - (long)sum.kb[CL_PSS];
-        long s_all = smem_pss(all, pid), s_anon = smem_pss(anon, pid), a = anon_pss(pid);
+        long s_all = smem_pss(all, pid), s_anon = smem_pss(anon_out, pid);
+        long a = (long)anon.kb[CL_PSS];
         if (trunc < 0 || trunc > (long)sum.vmas) {
             printf("    pid %d: rollup %llu kB vs sum of smaps %llu kB: beyond %u mappings\n",
                    (int)pid, (unsigned long long)roll.kb[CL_PSS],

@@ -94,6 +94,24 @@ static void t_parse_region_filter(void)
     CL_CHECK_EQ(8 + 4096 + 4096 + 4, m.kb[CL_SIZE], "Size summed over every VMA", "");
 }
 
+static void t_parse_nameless(void)
+{
+    /* the fixture has two nameless anonymous VMAs (Pss 2048 + 4096) among file mappings */
+    int fd = open(FIX "smaps-regions.txt", O_RDONLY);
+    struct cl_mem m;
+    CL_CHECK_EQ(0, cl_mem_parse_nameless_fd(fd, &m), "parse nameless", "");
+    close(fd);
+    CL_CHECK_EQ(2, m.vmas, "nameless anonymous VMAs", "file mappings and the long path are not");
+    CL_CHECK_EQ(6144, m.kb[CL_PSS], "their Pss", "");
+    CL_CHECK_EQ(0, cl_mem_nameless(0, &m), "cl_mem_nameless(self)", "");
+    CL_CHECK_EQ(1, m.vmas >= 1, "this process has nameless mappings", "");
+    struct cl_mem all, roll;
+    CL_CHECK_EQ(0, cl_mem_mappings(0, &all), "cl_mem_mappings(self)", "");
+    CL_CHECK_EQ(1, all.vmas > m.vmas, "every mapping outnumbers the nameless ones", "");
+    if (cl_mem_process(0, &roll) == 0)
+        CL_CHECK_EQ(1, roll.kb[CL_RSS] >= m.kb[CL_RSS], "rollup Rss covers the nameless part", "");
+}
+
 static void t_parse_malformed(void)
 {
     struct cl_mem m;
@@ -373,6 +391,7 @@ static const struct cl_test unit_tests[] = {
     {"parse_rollup_6_18", t_parse_rollup_6_18, 1, 10, ""},
     {"parse_rollup_4_14", t_parse_rollup_4_14, 1, 10, ""},
     {"parse_region_filter", t_parse_region_filter, 1, 10, ""},
+    {"parse_nameless", t_parse_nameless, 1, 10, ""},
     {"parse_malformed", t_parse_malformed, 1, 10, ""},
     {"measure_live_region", t_measure_live_region, 1, 10, ""},
     {"measure_vanished", t_measure_vanished, 1, 10, ""},

@@ -4,6 +4,7 @@
  */
 #include "cowlab/grade.h"
 #include "cowlab/mem.h"
+#include "cowlab/probe.h"
 #include "cowlab/report.h"
 #include "cowlab/sandbox.h"
 
@@ -62,6 +63,10 @@ static const char *const cli_usage_text[][2] = {
                 "  harness's own reading of /proc; scripts use it instead of parsing /proc)\n"},
     {"demo", "cowlab demo [LAB]\n"
              "  the reference solutions of LAB (default 01), end to end: run, table, plots\n"},
+    {"doctor", "cowlab doctor [--tsv]\n"
+               "  what this machine's kernel does, established by small experiments: each\n"
+               "  fact, its value, how it was established and what it changes in the labs.\n"
+               "  Exit 2 if a fact the labs need cannot be established (it says which)\n"},
 };
 
 static void cli_usage(FILE *out, const char *cmd)
@@ -107,8 +112,9 @@ static const char *cli_valid_options(const char *cmd)
 /* Parse the options after the command. Returns 0, or 2 after printing a one-line error. */
 static int cli_parse(int argc, char **argv, const char *cmd, struct cli_args *a)
 {
-    static const char *const valued[] = {"--dir",      "--submission",  "--lab", "--out", "--csv",
-                                         "--test",     "--labs-dir",    "--submissions", "--jobs"};
+    static const char *const valued[] = {"--dir",      "--submission",  "--lab",
+                                         "--out",      "--csv",         "--test",
+                                         "--labs-dir", "--submissions", "--jobs"};
     for (int i = 0; i < argc; i++) {
         const char *o = argv[i];
         const char **slot = NULL;
@@ -130,9 +136,8 @@ static int cli_parse(int argc, char **argv, const char *cmd, struct cli_args *a)
         }
         for (size_t v = 0; v < sizeof valued / sizeof valued[0]; v++)
             if (strcmp(o, valued[v]) == 0) {
-                const char **slots[] = {&a->dir,  &a->submission, &a->lab,         &a->out,
-                                        &a->csv,  &a->test,       &a->labs_dir,    &a->submissions,
-                                        &a->jobs};
+                const char **slots[] = {&a->dir,  &a->submission, &a->lab,         &a->out, &a->csv,
+                                        &a->test, &a->labs_dir,   &a->submissions, &a->jobs};
                 slot = slots[v];
             }
         if (slot) {
@@ -383,8 +388,10 @@ static int cli_grade_many(const struct cli_args *a, const char *out_dir)
     if (jobs < 1 || jobs > 64)
         return cli_error("--jobs takes 1 to 64, not '%s'", a->jobs);
     if (jobs > 1 && geteuid() != 0) {
-        fprintf(stderr, "cowlab: --jobs %d needs root (each grader its own uids); grading one "
-                        "at a time\n", jobs);
+        fprintf(stderr,
+                "cowlab: --jobs %d needs root (each grader its own uids); grading one "
+                "at a time\n",
+                jobs);
         jobs = 1;
     }
     int bad = 0, running = 0, next = 0;
@@ -446,6 +453,36 @@ static int cli_grade_many(const struct cli_args *a, const char *out_dir)
         return cli_error("cannot write %s", all_path);
     printf("graded %d submissions (%d could not be): %s\n", n - bad, bad, all_path);
     return bad ? 1 : 0;
+}
+
+/* `cowlab doctor`: the probe's facts as a table (or TSV). 0, or 2 when the labs cannot run. */
+static int cli_doctor(int argc, char **argv)
+{
+    bool tsv = argc == 1 && strcmp(argv[0], "--tsv") == 0;
+    if (argc > 1 || (argc == 1 && !tsv)) {
+        if (argc == 1 && strcmp(argv[0], "--help") == 0) {
+            cli_usage(stdout, "doctor");
+            return 0;
+        }
+        return cli_error("doctor: unknown option '%s' (valid: --tsv, --help)", argv[0]);
+    }
+    const struct cl_probe *p = cl_probe();
+    if (tsv) {
+        cl_probe_print_tsv(p, stdout);
+    } else {
+        printf("%-14s %-40s %s\n", "fact", "value", "how established / what it changes");
+        for (enum cl_fact f = 0; f < CL_NFACTS; f++) {
+            char value[160];
+            printf("%-14s %-40s %s\n", cl_fact_name(f), cl_fact_value(p, f, value, sizeof value),
+                   p->how[f]);
+            printf("%-14s %-40s -> %s\n", "", "", cl_fact_effect(p, f));
+        }
+    }
+    if (cl_probe_require(p, stderr) < 0)
+        return 2;
+    if (!tsv)
+        printf("every fact the labs need was established: expected values follow this machine\n");
+    return 0;
 }
 
 /* Build lab l from base and run its experiments into csv. Returns the lab binary's exit
@@ -564,8 +601,8 @@ static int cli_plot_lab(const struct cl_lab_def *l, const char *csv, const char 
         for (int t = 0; t < 2 && rc == 0; t++) {
             char file[1500];
             snprintf(file, sizeof file, "%s.%s", stem, terms[t]);
-            char *argv[] = {"/usr/bin/env", "gnuplot", "-d", "-c", script, (char *)csv, file,
-                            (char *)terms[t], NULL};
+            char *argv[] = {"/usr/bin/env", "gnuplot",        "-d", "-c", script, (char *)csv,
+                            file,           (char *)terms[t], NULL};
             struct cl_sandbox_opts o = cli_local_opts(CLI_PLOT_TIMEOUT_MS);
             struct cl_sandbox_result r;
             if (cl_sandbox_run(argv, &o, &r) < 0 || !WIFEXITED(r.status) ||
@@ -610,15 +647,17 @@ int main(int argc, char **argv)
         cli_usage(stdout, NULL);
         return 0;
     }
-    static const char *const commands[] = {"list", "check", "grade",  "run",
-                                           "plot", "demo",  "measure"};
+    static const char *const commands[] = {"list", "check", "grade",   "run",
+                                           "plot", "demo",  "measure", "doctor"};
     bool known = false;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         known |= strcmp(cmd, commands[i]) == 0;
     if (!known)
         return cli_error("unknown command '%s' (choose: list, check, grade, run, plot, demo, "
-                         "measure)",
+                         "measure, doctor)",
                          cmd);
+    if (strcmp(cmd, "doctor") == 0)
+        return cli_doctor(argc - 2, argv + 2);
     if (strcmp(cmd, "measure") == 0) {
         if (argc < 3 || strcmp(argv[2], "--help") == 0) {
             cli_usage(argc < 3 ? stderr : stdout, "measure");
@@ -648,6 +687,9 @@ int main(int argc, char **argv)
                             : cli_grade_many(&a, a.out ? a.out : CL_BUILD_DIR "/grade");
     if (strcmp(cmd, "grade") == 0)
         return cli_grade_labs(&a, false, a.out ? a.out : CL_BUILD_DIR "/grade");
+    /* Every command below measures memory: it needs the facts the model is built on. */
+    if (cl_probe_require(cl_probe(), stderr) < 0)
+        return 2;
     if (strcmp(cmd, "run") == 0)
         return cli_run(&a, "solutions");
     if (strcmp(cmd, "plot") == 0)

@@ -4,6 +4,7 @@
  * test; people and CI run the other commands.
  */
 #include "cowlab/lab.h"
+#include "cowlab/probe.h"
 #include "cowlab/record.h"
 
 #include <CUnit/CUnit.h>
@@ -114,6 +115,8 @@ static int labmain_all(void)
 
 static int labmain_run(const char *csv_path)
 {
+    if (cl_probe_require(cl_probe(), stderr) < 0)
+        return 2;
     struct cl_results r;
     cl_results_init(&r);
     int rc = cl_this_lab.run_experiments(&r);
@@ -142,7 +145,10 @@ static void labmain_usage(FILE *out)
             "  test NAME   run one test; failures on stderr (and on $%s for the grader)\n"
             "  all         run every test in this process, then 'N passed, N failed'\n"
             "  run [CSV]   run the experiments, write the results CSV (stdout if none);\n"
-            "              exit 3 if a measured value differs from the expected one\n",
+            "              exit 3 if a measured value differs from the expected one\n"
+            "  probe       the machine facts the expected values follow, one per line:\n"
+            "              name<TAB>value<TAB>how it was established (exit 2 if the labs\n"
+            "              cannot run here)\n",
             cl_this_lab.slug, CL_RECORD_FD_ENV);
 }
 
@@ -160,6 +166,11 @@ int main(int argc, char **argv)
         return labmain_test(argv[2]);
     if (strcmp(cmd, "all") == 0 && argc == 2)
         return labmain_all();
+    if (strcmp(cmd, "probe") == 0 && argc == 2) {
+        const struct cl_probe *p = cl_probe();
+        cl_probe_print_tsv(p, stdout);
+        return cl_probe_require(p, stderr) < 0 ? 2 : 0;
+    }
     if (strcmp(cmd, "run") == 0 && argc <= 3)
         return labmain_run(argc == 3 ? argv[2] : NULL);
     bool help = strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0;

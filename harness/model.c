@@ -4,6 +4,8 @@
  */
 #include "cowlab/model.h"
 
+#include "cowlab/probe.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,20 +40,25 @@ uint64_t cl_model_pss_uniform_kb(size_t npages, unsigned m, size_t page_size)
     return model_pss_print_kb((uint64_t)npages * model_pss_share(page_size, m));
 }
 
-void cl_model_anon_region(const unsigned *mapcount, size_t npages, size_t page_size,
-                          struct cl_mem *out)
+void cl_model_anon_region(const unsigned *mapcount, const bool *clean, size_t npages,
+                          size_t page_size, struct cl_mem *out)
 {
-    uint64_t kb = page_size / 1024, resident = 0, shared = 0;
+    uint64_t kb = page_size / 1024, resident = 0;
+    uint64_t pages[2][2] = {{0, 0}, {0, 0}}; /* [shared][clean] */
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < npages; i++) {
-        resident += mapcount[i] != 0;
-        shared += mapcount[i] >= 2;
+        if (!mapcount[i])
+            continue;
+        resident++;
+        pages[mapcount[i] >= 2][clean && clean[i]]++;
     }
     out->kb[CL_SIZE] = npages * kb;
     out->kb[CL_RSS] = resident * kb;
     out->kb[CL_PSS] = cl_model_pss_kb(mapcount, npages, page_size);
-    out->kb[CL_SHARED_DIRTY] = shared * kb;
-    out->kb[CL_PRIVATE_DIRTY] = (resident - shared) * kb;
+    out->kb[CL_SHARED_DIRTY] = pages[1][0] * kb;
+    out->kb[CL_SHARED_CLEAN] = pages[1][1] * kb;
+    out->kb[CL_PRIVATE_DIRTY] = pages[0][0] * kb;
+    out->kb[CL_PRIVATE_CLEAN] = pages[0][1] * kb;
     out->kb[CL_ANONYMOUS] = resident * kb;
     static const enum cl_field modelled[] = {
         CL_SIZE,          CL_RSS,           CL_PSS,       CL_SHARED_CLEAN, CL_SHARED_DIRTY,
@@ -78,12 +85,22 @@ enum cl_page_state cl_page_state_visible(enum cl_page_state s, bool pfns_known)
     return s == CL_PAGE_ZERO && !pfns_known ? CL_PAGE_SHARED : s;
 }
 
+enum cl_read_fault cl_read_fault_of_machine(void)
+{
+    const struct cl_probe *p = cl_probe();
+    if (p->zero_page != CL_NO)
+        return CL_READ_ZERO_PAGE;
+    return p->read_fault_dirty == CL_NO ? CL_READ_FRESH_CLEAN : CL_READ_FRESH_DIRTY;
+}
+
 uint64_t cl_zero_pfn(void)
 {
     static uint64_t pfn = UINT64_MAX;
     if (pfn != UINT64_MAX)
         return pfn;
     pfn = 0;
+    if (cl_probe()->zero_page != CL_YES)
+        return 0;
     size_t ps = cl_page_size();
     volatile unsigned char *p =
         mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -98,31 +115,37 @@ uint64_t cl_zero_pfn(void)
 }
 
 /* Frames are numbered from 1; frame 0 means "absent", COW_ZERO the shared zero page. map[p * npages
- * + i] is the frame that process p maps at page i; refs[frame] is that frame's mapcount. */
+ * + i] is the frame that process p maps at page i; refs[frame] is that frame's mapcount and
+ * clean[frame] whether it was never written (a read-faulted fresh page, clean on kernels
+ * whose probe says so). */
 #define COW_ZERO UINT32_MAX
 struct cl_cow {
     size_t npages;
     unsigned nproc;
+    enum cl_read_fault rf;
     bool *alive;
     uint32_t *map;
     uint32_t *original;
     uint32_t *refs;
+    bool *clean;
     uint32_t nframes, cap;
 };
 
-struct cl_cow *cl_cow_new(size_t npages, unsigned nproc)
+struct cl_cow *cl_cow_new(size_t npages, unsigned nproc, enum cl_read_fault rf)
 {
     struct cl_cow *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->npages = npages;
     c->nproc = nproc;
+    c->rf = rf;
     c->cap = (uint32_t)(npages * 2 + 1);
     c->alive = calloc(nproc, sizeof *c->alive);
     c->map = calloc(npages * nproc, sizeof *c->map);
     c->original = calloc(npages, sizeof *c->original);
     c->refs = calloc(c->cap, sizeof *c->refs);
-    if (!c->alive || !c->map || !c->original || !c->refs) {
+    c->clean = calloc(c->cap, sizeof *c->clean);
+    if (!c->alive || !c->map || !c->original || !c->refs || !c->clean) {
         cl_cow_free(c);
         errno = ENOMEM;
         return NULL;
@@ -139,10 +162,11 @@ void cl_cow_free(struct cl_cow *c)
     free(c->map);
     free(c->original);
     free(c->refs);
+    free(c->clean);
     free(c);
 }
 
-/* A new frame with mapcount 1, or 0 if the frame table cannot grow. */
+/* A new dirty frame with mapcount 1, or 0 if the frame table cannot grow. */
 static uint32_t cow_new_frame(struct cl_cow *c)
 {
     if (c->nframes + 1 >= c->cap) {
@@ -150,20 +174,28 @@ static uint32_t cow_new_frame(struct cl_cow *c)
         uint32_t *refs = realloc(c->refs, cap * sizeof *refs);
         if (!refs)
             return 0;
-        memset(refs + c->cap, 0, (cap - c->cap) * sizeof *refs);
         c->refs = refs;
+        bool *clean = realloc(c->clean, cap * sizeof *clean);
+        if (!clean)
+            return 0;
+        c->clean = clean;
+        memset(refs + c->cap, 0, (cap - c->cap) * sizeof *refs);
+        memset(clean + c->cap, 0, (cap - c->cap) * sizeof *clean);
         c->cap = cap;
     }
     uint32_t f = ++c->nframes;
     c->refs[f] = 1;
+    c->clean[f] = false;
     return f;
 }
 
 int cl_cow_write(struct cl_cow *c, unsigned p, size_t i)
 {
     uint32_t *slot = &c->map[p * c->npages + i];
-    if (*slot && *slot != COW_ZERO && c->refs[*slot] == 1)
-        return 0; /* mapped alone: the kernel writes in place */
+    if (*slot && *slot != COW_ZERO && c->refs[*slot] == 1) {
+        c->clean[*slot] = false; /* mapped alone: the kernel writes in place */
+        return 0;
+    }
     uint32_t f = cow_new_frame(c);
     if (!f) {
         errno = ENOMEM;
@@ -178,8 +210,19 @@ int cl_cow_write(struct cl_cow *c, unsigned p, size_t i)
 void cl_cow_read(struct cl_cow *c, unsigned p, size_t i)
 {
     uint32_t *slot = &c->map[p * c->npages + i];
-    if (!*slot)
+    if (*slot)
+        return;
+    if (c->rf == CL_READ_ZERO_PAGE) {
         *slot = COW_ZERO;
+        return;
+    }
+    uint32_t f = cow_new_frame(c);
+    if (!f) { /* cannot grow: leave the page absent (the row will differ, loudly) */
+        errno = ENOMEM;
+        return;
+    }
+    c->clean[f] = c->rf == CL_READ_FRESH_CLEAN;
+    *slot = f;
 }
 
 void cl_cow_fork(struct cl_cow *c, unsigned p, unsigned child)
@@ -232,13 +275,18 @@ bool cl_cow_has_original(const struct cl_cow *c, unsigned p, size_t i)
 
 void cl_cow_region(const struct cl_cow *c, unsigned p, size_t page_size, struct cl_mem *out)
 {
-    unsigned *m = malloc((c->npages ? c->npages : 1) * sizeof *m);
-    if (!m) {
-        memset(out, 0, sizeof *out);
-        return;
+    size_t n = c->npages ? c->npages : 1;
+    unsigned *m = malloc(n * sizeof *m);
+    bool *clean = malloc(n * sizeof *clean);
+    memset(out, 0, sizeof *out);
+    if (m && clean) {
+        for (size_t i = 0; i < c->npages; i++) {
+            uint32_t f = c->map[p * c->npages + i];
+            m[i] = cl_cow_mapcount(c, p, i);
+            clean[i] = f && f != COW_ZERO && c->clean[f];
+        }
+        cl_model_anon_region(m, clean, c->npages, page_size, out);
     }
-    for (size_t i = 0; i < c->npages; i++)
-        m[i] = cl_cow_mapcount(c, p, i);
-    cl_model_anon_region(m, c->npages, page_size, out);
     free(m);
+    free(clean);
 }

@@ -4,6 +4,8 @@
  */
 #include "cowlab/results.h"
 
+#include "cowlab/probe.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@ void cl_results_init(struct cl_results *r)
     memset(r, 0, sizeof *r);
     cl_thp_mode(r->thp, sizeof r->thp);
     cl_kernel_release(r->kernel, sizeof r->kernel);
+    cl_probe_summary(cl_probe(), r->machine, sizeof r->machine);
 }
 
 void cl_results_free(struct cl_results *r)
@@ -97,7 +100,7 @@ static void results_cell(FILE *out, const char *s)
 
 int cl_results_write_csv(const struct cl_results *r, FILE *out)
 {
-    fputs("experiment,process,phase,metric,x,expected,measured,unit,thp,kernel\n", out);
+    fputs("experiment,process,phase,metric,x,expected,measured,unit,thp,kernel,machine\n", out);
     for (size_t i = 0; i < r->n; i++) {
         const struct cl_row *row = &r->rows[i];
         results_cell(out, row->experiment);
@@ -116,6 +119,8 @@ int cl_results_write_csv(const struct cl_results *r, FILE *out)
         results_cell(out, r->thp);
         fputc(',', out);
         results_cell(out, r->kernel);
+        fputc(',', out);
+        results_cell(out, r->machine);
         fputc('\n', out);
     }
     return fflush(out) == 0 && !ferror(out) ? 0 : -1;
@@ -190,6 +195,7 @@ void cl_results_print(const struct cl_results *r, const struct cl_summary_col co
     if (pages)
         fprintf(out, "page map: %zu page states compared, %zu differ\n", pages, pages_bad);
     fprintf(out, "a cell shows expected/measured only where they differ\n");
+    fprintf(out, "machine: %s\n", r->machine);
     fprintf(out, "%zu rows, %zu differ (THP %s, kernel %s)\n", r->n, cl_results_mismatches(r, NULL),
             r->thp, r->kernel);
 }

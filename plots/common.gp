@@ -1,7 +1,8 @@
 # common.gp — shared by every plot script. Call as:
 #   gnuplot -d -c plots/NN-slug-NAME.gp RESULTS.csv OUT.(png|svg) (png|svg)
 # The results CSV columns: 1 experiment, 2 process, 3 phase, 4 metric, 5 x, 6 expected,
-# 7 measured, 8 unit, 9 thp, 10 kernel. sel() keeps the rows of one series.
+# 7 measured, 8 unit, 9 thp, 10 kernel, 11 machine (the probe's facts behind the expected
+# values: page size, zero page, THP, fault-around). sel() keeps the rows of one series.
 csv = ARG1
 out = ARG2
 term = ARG3
@@ -13,7 +14,7 @@ if (term eq "svg") {
 set output out
 set datafile separator whitespace
 sel(e, p, m) = sprintf("< awk -F, '$1==\"%s\" && $2==\"%s\" && $4==\"%s\" {print $5, $6, $7}' '%s' | sort -n", e, p, m, csv)
-machine = system(sprintf("awk -F, 'NR==2 {printf \"THP %%s, kernel %%s\", $9, $10}' '%s'", csv))
+machine = system(sprintf("awk -F, 'NR==2 {printf \"kernel %%s; %%s\", $10, $11}' '%s'", csv))
 set key top left box opaque
 set grid lc rgb "#dddddd"
 set style line 1 lc rgb "#4e79a7" lw 2

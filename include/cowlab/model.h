@@ -25,17 +25,20 @@ uint64_t cl_model_pss_uniform_kb(size_t npages, unsigned m, size_t page_size);
 
 /*
  * Fill out with the smaps numbers of a private anonymous region whose pages have the given
- * mapcounts (0 = not resident) and are all dirty (written at least once): Size, Rss, Pss,
- * Shared_Dirty, Private_Dirty, Anonymous, and zero for the clean, swap and huge fields.
- * out->have marks exactly those fields.
+ * mapcounts (0 = not resident): Size, Rss, Pss, Shared_/Private_Clean/Dirty, Anonymous, and
+ * zero for the swap and huge fields. clean[i] marks a resident page that is clean (a
+ * read-faulted fresh page on a kernel without the zero page, where the probe found such
+ * pages clean); clean may be NULL: every resident page is dirty. out->have marks exactly the
+ * fields set.
  */
-void cl_model_anon_region(const unsigned *mapcount, size_t npages, size_t page_size,
-                          struct cl_mem *out);
+void cl_model_anon_region(const unsigned *mapcount, const bool *clean, size_t npages,
+                          size_t page_size, struct cl_mem *out);
 
 /* The state a page shows in one process: what the page-map plot colours.
  * CL_PAGE_ZERO: a read of a never-written page maps the shared zero page. smaps counts it
  * nowhere; pagemap shows it present and not exclusive, so without PFNs (non-root) it looks
- * exactly like CL_PAGE_SHARED: see cl_page_state_visible(). */
+ * exactly like CL_PAGE_SHARED: see cl_page_state_visible(). A kernel without the zero page
+ * (cl_probe()->zero_page == CL_NO) never shows this state: the read maps a fresh page. */
 enum cl_page_state {
     CL_PAGE_ABSENT = 0,
     CL_PAGE_SHARED = 1,
@@ -51,7 +54,8 @@ enum cl_page_state cl_page_state_of(const struct cl_page *pg, uint64_t zero_pfn)
 enum cl_page_state cl_page_state_visible(enum cl_page_state s, bool pfns_known);
 
 /* The PFN of the shared zero page as this process sees it, or 0 if PFNs are hidden
- * (no CAP_SYS_ADMIN) or it cannot be found. */
+ * (no CAP_SYS_ADMIN), the kernel has no zero page (a read fault maps a fresh, exclusive
+ * page), or it cannot be found. */
 uint64_t cl_zero_pfn(void);
 
 /*
@@ -61,14 +65,28 @@ uint64_t cl_zero_pfn(void);
  */
 struct cl_cow;
 
-/* NULL on allocation failure (errno ENOMEM). Slot 0 is alive with every page absent. */
-struct cl_cow *cl_cow_new(size_t npages, unsigned nproc);
+/* What a read fault on a never-written page of a private anonymous mapping does: the three
+ * behaviours kernels have been seen to have (the probe tells which one this kernel has). */
+enum cl_read_fault {
+    CL_READ_ZERO_PAGE,   /* maps the shared zero page: nothing is charged */
+    CL_READ_FRESH_DIRTY, /* allocates a zeroed page of the reader's own, marked dirty */
+    CL_READ_FRESH_CLEAN, /* the same, clean */
+};
+
+/* The read-fault behaviour the probe established (see cowlab/probe.h); CL_READ_ZERO_PAGE
+ * if the probe could not tell (then cl_probe_require() has already refused to run). */
+enum cl_read_fault cl_read_fault_of_machine(void);
+
+/* NULL on allocation failure (errno ENOMEM). Slot 0 is alive with every page absent; reads
+ * of absent pages behave as rf says. */
+struct cl_cow *cl_cow_new(size_t npages, unsigned nproc, enum cl_read_fault rf);
 void cl_cow_free(struct cl_cow *c);
 
 /* Process p writes page i: a fresh frame if absent or zero-mapped, in place if it maps the
  * frame alone (the kernel reuses it), otherwise a private copy. 0, or -1 (ENOMEM). */
 int cl_cow_write(struct cl_cow *c, unsigned p, size_t i);
-/* Process p reads page i: an absent page maps the zero page; anything else is unchanged. */
+/* Process p reads page i: an absent page maps the zero page, or a fresh frame of p's own
+ * (mapcount 1), as the simulation's read-fault behaviour says; anything else is unchanged. */
 void cl_cow_read(struct cl_cow *c, unsigned p, size_t i);
 /* Process p forks process slot child (which must be dead): the child maps every frame p maps. */
 void cl_cow_fork(struct cl_cow *c, unsigned p, unsigned child);
@@ -84,7 +102,7 @@ bool cl_cow_has_original(const struct cl_cow *c, unsigned p, size_t i);
 /* Remember the frames process p maps now as the originals. */
 void cl_cow_mark_original(struct cl_cow *c, unsigned p);
 
-/* smaps numbers of the region in process p (all pages dirty). */
+/* smaps numbers of the region in process p (dirty unless read-faulted clean). */
 void cl_cow_region(const struct cl_cow *c, unsigned p, size_t page_size, struct cl_mem *out);
 
 #endif

@@ -17,7 +17,7 @@ struct cl_row {
     char experiment[40];
     char process[16]; /* "parent", "child1", ... */
     char phase[24];   /* "after_fork", "after_write", ... */
-    char metric[24];  /* smaps field name, or "minflt", "page_state", ... */
+    char metric[48];  /* smaps field name, or "minflt", "page_state", "heap.Rss", ... */
     int64_t x;        /* the swept variable (K, pages written, page index, ...) */
     int64_t expected; /* CL_NO_EXPECT if the row is only reported */
     int64_t measured;
@@ -28,11 +28,12 @@ struct cl_row {
 struct cl_results {
     struct cl_row *rows;
     size_t n, cap;
-    char thp[16];    /* THP mode the rows were measured under */
-    char kernel[64]; /* uname -r */
+    char thp[16];      /* THP mode the rows were measured under */
+    char kernel[64];   /* uname -r */
+    char machine[200]; /* the probe's facts that shaped the expected values (cl_probe_summary) */
 };
 
-/* Start an empty table and record the machine (THP mode, kernel). */
+/* Start an empty table and record the machine (THP mode, kernel, the probe's summary). */
 void cl_results_init(struct cl_results *r);
 void cl_results_free(struct cl_results *r);
 
@@ -50,7 +51,7 @@ int cl_results_add_mem(struct cl_results *r, const char *experiment, int64_t x, 
 size_t cl_results_mismatches(const struct cl_results *r, const char *experiment);
 
 /* Write the table as CSV (header: experiment,process,phase,metric,x,expected,measured,unit,
- * thp,kernel). 0, or -1 with errno set. */
+ * thp,kernel,machine). 0, or -1 with errno set. */
 int cl_results_write_csv(const struct cl_results *r, FILE *out);
 
 /* One column of the printed summary: the row of (process, metric) in each group. */

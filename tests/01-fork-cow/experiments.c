@@ -59,7 +59,7 @@ static int fc_begin(struct fc_scene *s, const char *name, struct cl_results *r, 
     s->r = r;
     s->npages = npages;
     s->k = k;
-    s->sim = cl_cow_new(npages, (unsigned)k + 1);
+    s->sim = cl_cow_new(npages, (unsigned)k + 1, cl_read_fault_of_machine());
     if (!s->sim)
         return fc_cannot(s, "the model");
     errno = 0;

@@ -211,7 +211,7 @@ static void fc_model_one_writer(size_t n, size_t stride, size_t ps, struct cl_me
     }
     for (size_t p = 0; p < n; p++)
         mc[p] = (stride && p % stride == 0) ? 1 : 2;
-    cl_model_anon_region(mc, n, ps, out);
+    cl_model_anon_region(mc, NULL, n, ps, out);
     free(mc);
 }
 

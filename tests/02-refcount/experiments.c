@@ -220,7 +220,7 @@ static bool rc_region_used(const struct rc_ctx *c, int i)
 static int rc_expect(const struct rc_ctx *c, int i, unsigned p, struct cl_mem *out)
 {
     const struct rc_region *r = rc_world_region(c->w, i);
-    struct cl_cow *sim = cl_cow_new(r->npages, (unsigned)c->sc->k + 1);
+    struct cl_cow *sim = cl_cow_new(r->npages, (unsigned)c->sc->k + 1, cl_read_fault_of_machine());
     if (!sim)
         return -1;
     for (size_t pg = 0; pg < r->npages; pg++)
@@ -246,7 +246,7 @@ static int rc_page_rows(struct cl_results *r, struct rc_ctx *c, pid_t pid, unsig
     for (size_t pg = 0; pg < reg->npages; pg++)
         if (reg->written[pg] || c->marks[RC_HEAP][pg])
             used = pg + 1;
-    struct cl_cow *sim = cl_cow_new(used, (unsigned)c->sc->k + 1);
+    struct cl_cow *sim = cl_cow_new(used, (unsigned)c->sc->k + 1, cl_read_fault_of_machine());
     struct cl_page *pages = calloc(used ? used : 1, sizeof *pages);
     if (!sim || !pages || cl_pages(pid, reg->base, used, pages) < 0) {
         cl_cow_free(sim);

@@ -199,7 +199,7 @@ static void t_cow_model(void)
 {
     /* FACTS.md, verified by hand: 16 MiB written, fork, the child writes every 4th page:
      * both Pss 10240 kB, Private_Dirty 4096 kB, Shared_Dirty 12288 kB. */
-    struct cl_cow *c = cl_cow_new(4096, 2);
+    struct cl_cow *c = cl_cow_new(4096, 2, CL_READ_ZERO_PAGE);
     for (size_t i = 0; i < 4096; i++)
         cl_cow_write(c, 0, i);
     cl_cow_fork(c, 0, 1);
@@ -224,7 +224,7 @@ static void t_cow_model(void)
     CL_CHECK_EQ(16384, m.kb[CL_PRIVATE_DIRTY], "after the child's exit", "");
     cl_cow_free(c);
     /* reads of never-written pages map the zero page: nothing counted */
-    c = cl_cow_new(8, 2);
+    c = cl_cow_new(8, 2, CL_READ_ZERO_PAGE);
     cl_cow_read(c, 0, 3);
     CL_CHECK_EQ(CL_PAGE_ZERO, cl_cow_state(c, 0, 3), "zero page after a read", "");
     cl_cow_fork(c, 0, 1);

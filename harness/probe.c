@@ -1,0 +1,430 @@
+/*
+ * probe.c — establish what this kernel does by small experiments (contracts in
+ * cowlab/probe.h). Each probe_* function establishes one fact, writes how into p->how, and
+ * leaves nothing mapped or open behind.
+ *
+ * Every experiment region is mapped between two PROT_NONE guard pages, so the kernel cannot
+ * merge it with a neighbouring mapping and its smaps block is its own (checked: Size).
+ */
+#include "cowlab/probe.h"
+
+#include "cowlab/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/statvfs.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#define PROBE_TMPFS_MAGIC 0x01021994
+enum { PROBE_ZERO_PAGES = 16, PROBE_AROUND_PAGES = 256 };
+
+static void probe_how(struct cl_probe *p, enum cl_fact f, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void probe_how(struct cl_probe *p, enum cl_fact f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->how[f], sizeof p->how[f], fmt, ap);
+    va_end(ap);
+}
+
+/* A region of npages between two guard pages, or NULL (errno set). prot for the middle. */
+static unsigned char *probe_map_guarded(size_t npages, size_t ps, int prot, int flags, int fd)
+{
+    unsigned char *all = mmap(NULL, (npages + 2) * ps, PROT_NONE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (all == MAP_FAILED)
+        return NULL;
+    unsigned char *mid = mmap(all + ps, npages * ps, prot, flags | MAP_FIXED, fd, 0);
+    if (mid == MAP_FAILED) {
+        int e = errno;
+        munmap(all, (npages + 2) * ps);
+        errno = e;
+        return NULL;
+    }
+    return mid;
+}
+
+static void probe_unmap_guarded(unsigned char *mid, size_t npages, size_t ps)
+{
+    munmap(mid - ps, (npages + 2) * ps);
+}
+
+/* The first word of a small text file into buf, or "" (returns -1). "[x]" picks the
+ * bracketed word of a sysfs choice list ("always [madvise] never"). */
+static int probe_read_word(const char *path, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char text[256];
+    ssize_t got = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (got <= 0)
+        return -1;
+    text[got] = '\0';
+    char *start = strchr(text, '[');
+    start = start ? start + 1 : text;
+    size_t len = strcspn(start, "] \t\n");
+    snprintf(buf, n, "%.*s", (int)len, start);
+    return 0;
+}
+
+static void probe_page_size(struct cl_probe *p)
+{
+    long ps = sysconf(_SC_PAGESIZE);
+    p->page_size = ps > 0 ? (size_t)ps : 0;
+    probe_how(p, CL_FACT_PAGE_SIZE, "sysconf(_SC_PAGESIZE)");
+}
+
+static void probe_proc_files(struct cl_probe *p)
+{
+    static const struct {
+        const char *path;
+        enum cl_fact fact;
+    } files[] = {
+        {"/proc/self/smaps", CL_FACT_SMAPS},
+        {"/proc/self/smaps_rollup", CL_FACT_ROLLUP},
+        {"/proc/self/pagemap", CL_FACT_PAGEMAP},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        int fd = open(files[i].path, O_RDONLY | O_CLOEXEC);
+        enum cl_tri v = fd >= 0 ? CL_YES : errno == ENOENT ? CL_NO : CL_UNKNOWN;
+        if (fd >= 0)
+            close(fd);
+        if (v == CL_UNKNOWN)
+            probe_how(p, files[i].fact, "cannot open %s: %s", files[i].path, strerror(errno));
+        else
+            probe_how(p, files[i].fact, "open(%s)%s", files[i].path,
+                      v == CL_YES ? "" : ": no such file");
+        if (files[i].fact == CL_FACT_SMAPS)
+            p->smaps = v;
+        else if (files[i].fact == CL_FACT_ROLLUP)
+            p->rollup = v;
+        else
+            p->pagemap = v;
+    }
+    /* Without /proc at all, "no such file" means "cannot tell", not "the kernel lacks it". */
+    if (access("/proc/self", F_OK) != 0) {
+        p->smaps = p->pagemap = p->rollup = CL_UNKNOWN;
+        for (enum cl_fact f = CL_FACT_SMAPS; f <= CL_FACT_PAGEMAP; f++)
+            probe_how(p, f, "/proc is not mounted");
+    }
+}
+
+static void probe_pss_fields(struct cl_probe *p)
+{
+    static const enum cl_field pss[] = {CL_PSS_DIRTY, CL_PSS_ANON, CL_PSS_FILE, CL_PSS_SHMEM};
+    if (p->rollup != CL_YES) {
+        probe_how(p, CL_FACT_PSS_FIELDS, "no smaps_rollup: per-process Pss_* fields unknown");
+        return;
+    }
+    struct cl_mem m;
+    if (cl_mem_process(0, &m) < 0) {
+        probe_how(p, CL_FACT_PSS_FIELDS, "cannot parse smaps_rollup: %s", strerror(errno));
+        return;
+    }
+    for (size_t i = 0; i < sizeof pss / sizeof pss[0]; i++)
+        if (m.have & (1u << pss[i]))
+            p->pss_fields |= 1u << pss[i];
+    probe_how(p, CL_FACT_PSS_FIELDS, "fields printed in /proc/self/smaps_rollup");
+}
+
+/* Read never-written private pages and see what smaps charges for them. */
+static void probe_zero_page(struct cl_probe *p)
+{
+    size_t ps = p->page_size, n = PROBE_ZERO_PAGES, kb = ps / 1024;
+    if (p->smaps != CL_YES) {
+        probe_how(p, CL_FACT_ZERO_PAGE, "needs /proc/self/smaps");
+        return;
+    }
+    unsigned char *b =
+        probe_map_guarded(n, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+    if (!b) {
+        probe_how(p, CL_FACT_ZERO_PAGE, "mmap: %s", strerror(errno));
+        return;
+    }
+    madvise(b, n * ps, MADV_NOHUGEPAGE);
+    unsigned sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += ((volatile unsigned char *)b)[i * ps];
+    struct cl_mem m;
+    if (cl_mem_region(0, b, n * ps, &m) < 0) {
+        probe_how(p, CL_FACT_ZERO_PAGE, "smaps of the probe region: %s", strerror(errno));
+    } else if (m.kb[CL_SIZE] != n * kb || sum != 0) {
+        probe_how(p, CL_FACT_ZERO_PAGE, "the probe region was not its own VMA (Size %llu kB)",
+                  (unsigned long long)m.kb[CL_SIZE]);
+    } else if (m.kb[CL_RSS] == 0) {
+        p->zero_page = CL_YES;
+        probe_how(p, CL_FACT_ZERO_PAGE, "read %zu never-written pages: Rss 0 kB", n);
+    } else if (m.kb[CL_RSS] == n * kb) {
+        p->zero_page = CL_NO;
+        p->read_fault_dirty = m.kb[CL_PRIVATE_DIRTY] == n * kb   ? CL_YES
+                              : m.kb[CL_PRIVATE_CLEAN] == n * kb ? CL_NO
+                                                                 : CL_UNKNOWN;
+        probe_how(p, CL_FACT_ZERO_PAGE,
+                  "read %zu never-written pages: Rss %llu kB, Private_Dirty %llu kB", n,
+                  (unsigned long long)m.kb[CL_RSS], (unsigned long long)m.kb[CL_PRIVATE_DIRTY]);
+        if (p->read_fault_dirty == CL_UNKNOWN)
+            p->zero_page = CL_UNKNOWN;
+    } else {
+        probe_how(p, CL_FACT_ZERO_PAGE,
+                  "read %zu never-written pages: Rss %llu kB, neither 0 "
+                  "nor all of them",
+                  n, (unsigned long long)m.kb[CL_RSS]);
+    }
+    probe_unmap_guarded(b, n, ps);
+}
+
+/* THP mode, and whether MADV_NOHUGEPAGE keeps a written, PMD-aligned region on base pages. */
+static void probe_thp(struct cl_probe *p)
+{
+    const char *dir = "/sys/kernel/mm/transparent_hugepage";
+    char path[128], word[32];
+    snprintf(path, sizeof path, "%s/enabled", dir);
+    if (probe_read_word(path, p->thp, sizeof p->thp) < 0) {
+        snprintf(p->thp, sizeof p->thp, "none");
+        probe_how(p, CL_FACT_THP, "no %s: a kernel without THP (or no sysfs)", path);
+        p->nohugepage = CL_YES;
+        probe_how(p, CL_FACT_NOHUGEPAGE, "nothing to turn off without THP");
+        return;
+    }
+    probe_how(p, CL_FACT_THP, "%s", path);
+    snprintf(path, sizeof path, "%s/hpage_pmd_size", dir);
+    if (probe_read_word(path, word, sizeof word) == 0)
+        p->pmd_size = (size_t)strtoull(word, NULL, 10);
+    size_t ps = p->page_size, n = p->pmd_size / (ps ? ps : 1);
+    if (n < 2 || p->smaps != CL_YES) {
+        probe_how(p, CL_FACT_NOHUGEPAGE, "cannot test: %s",
+                  p->smaps != CL_YES ? "needs smaps" : "no hpage_pmd_size");
+        return;
+    }
+    /* 2 PMDs of room, so that one whole PMD-aligned range lies inside. */
+    unsigned char *b =
+        probe_map_guarded(2 * n, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+    if (!b) {
+        probe_how(p, CL_FACT_NOHUGEPAGE, "mmap: %s", strerror(errno));
+        return;
+    }
+    madvise(b, 2 * n * ps, MADV_NOHUGEPAGE);
+    uintptr_t a = ((uintptr_t)b + p->pmd_size - 1) & ~(uintptr_t)(p->pmd_size - 1);
+    for (size_t i = 0; i < n; i++)
+        ((volatile unsigned char *)a)[i * ps] = 1;
+    struct cl_mem m;
+    if (cl_mem_region(0, b, 2 * n * ps, &m) < 0) {
+        probe_how(p, CL_FACT_NOHUGEPAGE, "smaps: %s", strerror(errno));
+    } else {
+        p->nohugepage = m.kb[CL_ANON_HUGE] == 0 ? CL_YES : CL_NO;
+        probe_how(p, CL_FACT_NOHUGEPAGE,
+                  "wrote a PMD-aligned %zu kB range under MADV_NOHUGEPAGE: AnonHugePages %llu kB",
+                  p->pmd_size / 1024, (unsigned long long)m.kb[CL_ANON_HUGE]);
+    }
+    probe_unmap_guarded(b, 2 * n, ps);
+}
+
+/* pagemap of one written private page: bit 56 and the PFN. */
+static void probe_pagemap_bits(struct cl_probe *p)
+{
+    size_t ps = p->page_size;
+    if (p->pagemap != CL_YES) {
+        probe_how(p, CL_FACT_EXCLUSIVE, "needs /proc/self/pagemap");
+        probe_how(p, CL_FACT_PFN, "needs /proc/self/pagemap");
+        return;
+    }
+    unsigned char *b =
+        probe_map_guarded(1, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+    struct cl_page pg;
+    if (!b || cl_pages(0, b, 1, &pg) < 0 || (b[0] = 1, cl_pages(0, b, 1, &pg) < 0)) {
+        probe_how(p, CL_FACT_EXCLUSIVE, "pagemap of a probe page: %s", strerror(errno));
+        probe_how(p, CL_FACT_PFN, "pagemap of a probe page: %s", strerror(errno));
+    } else if (!pg.present) {
+        probe_how(p, CL_FACT_EXCLUSIVE, "a written page shows as not present");
+        probe_how(p, CL_FACT_PFN, "a written page shows as not present");
+    } else {
+        p->exclusive = pg.exclusive ? CL_YES : CL_NO;
+        p->pfn = pg.pfn ? CL_YES : CL_NO;
+        probe_how(p, CL_FACT_EXCLUSIVE, "a written private page: bit 56 %s",
+                  pg.exclusive ? "set" : "clear");
+        probe_how(p, CL_FACT_PFN, "a written private page: PFN %s",
+                  pg.pfn ? "shown" : "0 (needs CAP_SYS_ADMIN)");
+    }
+    if (b)
+        probe_unmap_guarded(b, 1, ps);
+}
+
+/* Pages mapped by a read of one page of a cached shmem (memfd) mapping. */
+static void probe_fault_around(struct cl_probe *p)
+{
+    size_t ps = p->page_size, n = PROBE_AROUND_PAGES;
+    probe_read_word("/sys/kernel/mm/transparent_hugepage/shmem_enabled", p->shmem_thp,
+                    sizeof p->shmem_thp);
+    if (!p->shmem_thp[0])
+        snprintf(p->shmem_thp, sizeof p->shmem_thp, "none");
+    probe_how(p, CL_FACT_SHMEM_THP, "/sys/kernel/mm/transparent_hugepage/shmem_enabled");
+    if (p->pagemap != CL_YES) {
+        probe_how(p, CL_FACT_FAULT_AROUND, "needs /proc/self/pagemap");
+        return;
+    }
+    int fd = memfd_create("cowlab-probe", MFD_CLOEXEC);
+    unsigned char *page = calloc(1, ps);
+    struct cl_page *pg = calloc(n, sizeof *pg);
+    unsigned char *b = NULL;
+    if (fd < 0 || !page || !pg || ftruncate(fd, (off_t)(n * ps)) < 0) {
+        probe_how(p, CL_FACT_FAULT_AROUND, "memfd: %s", strerror(errno));
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) { /* every page in the page cache, none mapped */
+        page[0] = 1;
+        if (pwrite(fd, page, ps, (off_t)(i * ps)) != (ssize_t)ps) {
+            probe_how(p, CL_FACT_FAULT_AROUND, "filling the memfd: %s", strerror(errno));
+            goto out;
+        }
+    }
+    b = probe_map_guarded(n, ps, PROT_READ, MAP_SHARED, fd);
+    if (!b) {
+        probe_how(p, CL_FACT_FAULT_AROUND, "mmap of the memfd: %s", strerror(errno));
+        goto out;
+    }
+    (void)((volatile unsigned char *)b)[n / 2 * ps];
+    if (cl_pages(0, b, n, pg) < 0) {
+        probe_how(p, CL_FACT_FAULT_AROUND, "pagemap: %s", strerror(errno));
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        p->fault_around += pg[i].present;
+    probe_how(p, CL_FACT_FAULT_AROUND,
+              "read 1 page of a %zu-page cached memfd mapping: "
+              "%zu pages present",
+              n, p->fault_around);
+out:
+    if (b)
+        probe_unmap_guarded(b, n, ps);
+    if (fd >= 0)
+        close(fd);
+    free(page);
+    free(pg);
+}
+
+static void probe_dev_shm(struct cl_probe *p)
+{
+    struct statfs fs;
+    struct statvfs vfs;
+    if (statfs("/dev/shm", &fs) < 0 || statvfs("/dev/shm", &vfs) < 0) {
+        p->dev_shm = CL_NO;
+        probe_how(p, CL_FACT_DEV_SHM, "statfs(/dev/shm): %s", strerror(errno));
+        return;
+    }
+    p->shm_size_kb = (uint64_t)vfs.f_blocks * vfs.f_frsize / 1024;
+    p->shm_free_kb = (uint64_t)vfs.f_bavail * vfs.f_frsize / 1024;
+    p->dev_shm = (unsigned long)fs.f_type == PROBE_TMPFS_MAGIC && access("/dev/shm", W_OK) == 0
+                     ? CL_YES
+                     : CL_NO;
+    probe_how(p, CL_FACT_DEV_SHM, "statfs(/dev/shm)%s",
+              (unsigned long)fs.f_type != PROBE_TMPFS_MAGIC ? ": not a tmpfs"
+              : p->dev_shm == CL_NO                         ? ": not writable"
+                                                            : "");
+}
+
+static void probe_scratch(struct cl_probe *p)
+{
+    const char *dir = getenv("COWLAB_TMPDIR");
+    if (!dir || !*dir)
+        dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    snprintf(p->scratch, sizeof p->scratch, "%s", dir);
+    struct statvfs vfs;
+    if (statvfs(dir, &vfs) < 0) {
+        probe_how(p, CL_FACT_SCRATCH_EXEC, "statvfs(%s): %s", dir, strerror(errno));
+        return;
+    }
+    p->scratch_exec = vfs.f_flag & ST_NOEXEC ? CL_NO : CL_YES;
+    probe_how(p, CL_FACT_SCRATCH_EXEC, "statvfs(%s): %s", dir,
+              p->scratch_exec == CL_NO ? "mounted noexec (set COWLAB_TMPDIR)" : "exec allowed");
+}
+
+/* The smallest memory limit of this process's cgroup and its ancestors (v2), or of its v1
+ * memory cgroup. Limits of "max" or near 2^63 (v1's "none") count as no limit. */
+static void probe_mem_limit(struct cl_probe *p)
+{
+    FILE *f = fopen("/proc/self/cgroup", "re");
+    if (!f) {
+        probe_how(p, CL_FACT_MEM_LIMIT, "cannot read /proc/self/cgroup: %s", strerror(errno));
+        return;
+    }
+    char line[512], path[PATH_MAX], file[PATH_MAX + 64], word[64];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2)
+            continue;
+        *c2 = '\0';
+        bool v2 = strcmp(c1 + 1, "") == 0, v1 = strstr(c1 + 1, "memory") != NULL;
+        if (!v1 && !v2)
+            continue;
+        snprintf(path, sizeof path, "%s", c2 + 1);
+        for (;;) { /* walk up to the root, keeping the smallest limit */
+            snprintf(file, sizeof file, "/sys/fs/cgroup%s%s/%s", v1 ? "/memory" : "", path,
+                     v1 ? "memory.limit_in_bytes" : "memory.max");
+            if (probe_read_word(file, word, sizeof word) == 0) {
+                found = true;
+                unsigned long long bytes = strtoull(word, NULL, 10);
+                if (strcmp(word, "max") != 0 && bytes < (1ull << 62) &&
+                    (!p->mem_limit_kb || bytes / 1024 < p->mem_limit_kb))
+                    p->mem_limit_kb = bytes / 1024;
+            }
+            char *slash = strrchr(path, '/');
+            if (!slash || strcmp(path, "/") == 0)
+                break;
+            slash[slash == path] = '\0'; /* "/a/b" -> "/a", "/a" -> "/" */
+        }
+    }
+    fclose(f);
+    p->mem_limit_known = found ? CL_YES : CL_UNKNOWN;
+    probe_how(p, CL_FACT_MEM_LIMIT, "%s",
+              found ? "memory.max (v2) or memory.limit_in_bytes (v1), this cgroup and up"
+                    : "no memory controller file found under /sys/fs/cgroup");
+}
+
+int cl_probe_run(struct cl_probe *p)
+{
+    memset(p, 0, sizeof *p);
+    p->zero_page = p->read_fault_dirty = p->nohugepage = CL_UNKNOWN;
+    p->smaps = p->rollup = p->pagemap = p->exclusive = p->pfn = CL_UNKNOWN;
+    p->dev_shm = p->scratch_exec = p->mem_limit_known = CL_UNKNOWN;
+    cl_kernel_release(p->kernel, sizeof p->kernel);
+    probe_how(p, CL_FACT_KERNEL, "uname(2)");
+    int saved = errno;
+    probe_page_size(p);
+    probe_proc_files(p);
+    probe_pss_fields(p);
+    probe_zero_page(p);
+    probe_thp(p);
+    probe_pagemap_bits(p);
+    probe_fault_around(p);
+    probe_dev_shm(p);
+    probe_scratch(p);
+    probe_mem_limit(p);
+    errno = saved;
+    return cl_probe_require(p, NULL);
+}
+
+const struct cl_probe *cl_probe(void)
+{
+    static struct cl_probe probe;
+    static bool done;
+    if (!done) {
+        cl_probe_run(&probe);
+        done = true;
+    }
+    return &probe;
+}

@@ -8,8 +8,9 @@
  *               compare your predictions with the harness's model and with the measurement,
  *               exactly: no tolerance.
  *
- * Sizes are in pages of cl_page_size() bytes (4096 on x86-64); memory figures in kB, as
- * /proc prints them. Read handbook/01-fork-cow.md first.
+ * Sizes are in pages of cl_page_size() bytes (4096 on x86-64, 16384 on some arm64 kernels:
+ * never assume one); memory figures in kB, as /proc prints them. Read handbook/01-fork-cow.md
+ * first.
  */
 #ifndef LAB01_FORK_COW_H
 #define LAB01_FORK_COW_H
@@ -56,8 +57,12 @@ struct cow_expect {
     uint64_t private_dirty_kb;
 };
 
-/* Rss (kB) of an npages buffer that was mapped and only read, never written. */
-uint64_t cow_predict_untouched_rss_kb(size_t npages, size_t page_size);
+/* Rss (kB), in the process that read it, of an npages buffer that was mapped and only read,
+ * never written. zero_page says what this kernel does on such a read (the `zero_page` fact
+ * of `cowlab doctor`): non-zero, it maps the shared zero page, which no process is charged
+ * for; 0, it gives the reader a zeroed page of its own, as some VM kernels do (see
+ * handbook/01-fork-cow.md, "A kernel without the zero page"). npages may be 0. */
+uint64_t cow_predict_untouched_rss_kb(size_t npages, size_t page_size, int zero_page);
 
 /* How many pages cow_write_every(buf, npages, stride) writes. */
 size_t cow_predict_pages_written(size_t npages, size_t stride);

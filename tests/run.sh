@@ -7,6 +7,8 @@
 #      graded test must be named by at least one bug
 #   5. grader isolation: hostile tests (tests/grader/) are all failed, in bounded time, and
 #      leave no process and no /dev/shm object behind
+#   6. the machine probe: cowlab doctor establishes every fact here, refuses (exit 2, naming
+#      the fact) where /proc is hidden, and a planted probe fault (tests/probe/bugs/) is caught
 set -uo pipefail
 cd "$(dirname "$0")/.."
 COWLAB=build/bin/cowlab
@@ -50,6 +52,33 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
   check "make deps as non-root with a package missing: says which, exit 2" deps_nonroot
 fi
 check "make deps is quiet when everything is there" test -z "$(bash scripts/deps.sh 2>&1)"
+
+echo "== the machine probe"
+$COWLAB doctor >"$OUT/doctor.log" 2>&1; rc=$?
+check "cowlab doctor establishes every fact the labs need here (exit 0)" test $rc -eq 0
+$COWLAB doctor --tsv 2>/dev/null | cut -f1,2 | sed 's/^/        /'
+facts_all() { local n; n=$($COWLAB doctor --tsv | awk -F'\t' 'NF == 3 && $2 != "" && $3 != ""' | wc -l)
+  [ "$n" -eq "$($COWLAB doctor --tsv | wc -l)" ] && [ "$n" -ge 16 ]; }
+check "doctor --tsv: every fact has a value and says how it was established" facts_all
+$COWLAB run 01 --csv "$OUT/01-run.csv" >"$OUT/01-run.log" 2>&1
+check "lab 01's reference: every row equals the model on this machine" grep -q ", 0 differ" "$OUT/01-run.log"
+check "the results CSV records the probe's facts in every row" bash -c "
+  head -1 '$OUT/01-run.csv' | grep -q ',machine\$' &&
+  ! awk -F, 'NR > 1 && \$11 !~ /^page [0-9]+ B; zero page (yes|no)/' '$OUT/01-run.csv' | grep -q ."
+if [ "$(id -u)" -eq 0 ] && unshare -m --propagation private true 2>/dev/null; then
+  no_proc() { # a /proc the probe cannot read: doctor and run say which fact, exit 2
+    local err; err=$(unshare -m --propagation private sh -c \
+      "mount -t tmpfs none /proc && $COWLAB $1 2>&1 >/dev/null; exit \$?"); local rc=$?
+    [ $rc -eq 2 ] && [[ $err == *"cannot establish smaps"* ]] && [[ $err == *"zero_page"* ]]; }
+  check "without /proc, cowlab doctor names the facts it cannot establish, exit 2" no_proc doctor
+  check "without /proc, cowlab run refuses to guess (exit 2)" no_proc "run 01"
+else
+  skipped=$((skipped + 1)); echo "  skip  probe without /proc: needs root and unshare"
+fi
+for bug in tests/probe/bugs/*.patch; do
+  check "planted probe fault $(basename "$bug" .patch) is caught" \
+    bash tests/probe/planted.sh "$bug" "$OUT/probe-bugs/$(basename "$bug" .patch)"
+done
 
 echo "== broken submissions score 0 for their lab only"
 broken="$OUT/broken"; mkdir -p "$broken/missing/01-fork-cow" "$broken/syntax/01-fork-cow"

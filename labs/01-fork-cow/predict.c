@@ -6,11 +6,12 @@
  */
 #include "01-fork-cow.h"
 
-uint64_t cow_predict_untouched_rss_kb(size_t npages, size_t page_size)
+uint64_t cow_predict_untouched_rss_kb(size_t npages, size_t page_size, int zero_page)
 {
     /* TODO */
     (void)npages;
     (void)page_size;
+    (void)zero_page;
     return UINT64_MAX;
 }
 

@@ -3,11 +3,11 @@
  */
 #include "01-fork-cow.h"
 
-uint64_t cow_predict_untouched_rss_kb(size_t npages, size_t page_size)
+uint64_t cow_predict_untouched_rss_kb(size_t npages, size_t page_size, int zero_page)
 {
-    (void)npages;
-    (void)page_size;
-    return 0; /* reads map the shared zero page, which no process is charged for */
+    if (zero_page)
+        return 0; /* reads map the shared zero page, which no process is charged for */
+    return npages * (page_size / 1024); /* each read gets a zeroed page of its own */
 }
 
 size_t cow_predict_pages_written(size_t npages, size_t stride)

@@ -217,9 +217,14 @@ int fc_exp_zero_page(struct cl_results *r, size_t npages, int k)
                        cl_team_report(&s.team, i, 0), "bytes",
                        "a never-written page reads as zeros");
     }
-    if (fc_measure_all(&s, "after_read", k,
-                       "reading never-written memory maps the shared zero page: Rss stays 0. "
-                       "Did cow_read or cow_map write?") < 0)
+    /* The hint follows what this kernel does on a read fault (cowlab doctor: zero_page). */
+    const char *hint =
+        cl_read_fault_of_machine() == CL_READ_ZERO_PAGE
+            ? "this kernel maps the shared zero page on a read: Rss stays 0. Did cow_read or "
+              "cow_map write?"
+            : "this kernel has no zero page: a read gives the parent a page of its own, which "
+              "the children then share; a child's read changes nothing. Did cow_read write?";
+    if (fc_measure_all(&s, "after_read", k, hint) < 0)
         goto out;
     rc = fc_finish(&s);
 out:

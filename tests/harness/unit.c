@@ -9,6 +9,7 @@
 #include "cowlab/labs.h"
 #include "cowlab/mem.h"
 #include "cowlab/model.h"
+#include "cowlab/probe.h"
 #include "cowlab/record.h"
 #include "cowlab/results.h"
 #include "cowlab/sandbox.h"
@@ -238,6 +239,91 @@ static void t_cow_model(void)
     cl_cow_free(c);
 }
 
+/* The model under each read-fault behaviour and page size the probe can report. The
+ * no-zero-page numbers are FACTS.md's (a 16 MiB region only read: Rss 16384 kB, all of it
+ * Private_Dirty / Pss_Dirty), scaled by page size; 16 and 64 KiB pages are arm64's. */
+static void t_cow_model_variants(void)
+{
+    static const size_t sizes[] = {4096, 16384, 65536};
+    for (size_t s = 0; s < 3; s++) {
+        size_t ps = sizes[s], kb = ps / 1024, n = (16u << 20) / ps;
+        for (int rf = CL_READ_ZERO_PAGE; rf <= CL_READ_FRESH_CLEAN; rf++) {
+            struct cl_cow *c = cl_cow_new(n, 3, (enum cl_read_fault)rf);
+            for (size_t i = 0; i < n; i++)
+                cl_cow_read(c, 0, i);
+            struct cl_mem m;
+            cl_cow_region(c, 0, ps, &m);
+            uint64_t own = rf == CL_READ_ZERO_PAGE ? 0 : 16384;
+            CL_CHECK_EQ(own, m.kb[CL_RSS], "Rss of 16 MiB only read", "");
+            CL_CHECK_EQ(rf == CL_READ_FRESH_DIRTY ? own : 0, m.kb[CL_PRIVATE_DIRTY],
+                        "Private_Dirty of 16 MiB only read", "");
+            CL_CHECK_EQ(rf == CL_READ_FRESH_CLEAN ? own : 0, m.kb[CL_PRIVATE_CLEAN],
+                        "Private_Clean of 16 MiB only read", "");
+            /* two children: they share what the parent's reads mapped */
+            cl_cow_fork(c, 0, 1);
+            cl_cow_fork(c, 0, 2);
+            for (size_t i = 0; i < n; i++)
+                cl_cow_read(c, 1, i);
+            cl_cow_region(c, 1, ps, &m);
+            CL_CHECK_EQ(own, m.kb[CL_RSS], "child's Rss after reading the parent's pages", "");
+            CL_CHECK_EQ(cl_model_pss_uniform_kb(own ? n : 0, 3, ps), m.kb[CL_PSS],
+                        "child's Pss: three mappers", "");
+            CL_CHECK_EQ(rf == CL_READ_ZERO_PAGE ? CL_PAGE_ZERO : CL_PAGE_SHARED,
+                        cl_cow_state(c, 1, 0), "page state after fork", "");
+            /* a child writes page 0: a private dirty copy, whatever the original was */
+            cl_cow_write(c, 2, 0);
+            cl_cow_region(c, 2, ps, &m);
+            CL_CHECK_EQ(kb, m.kb[CL_PRIVATE_DIRTY], "the writer's copy is dirty", "");
+            cl_cow_free(c);
+        }
+        /* the parent alone reads pages nobody wrote, then writes one: in place, dirty */
+        struct cl_cow *c = cl_cow_new(4, 1, CL_READ_FRESH_CLEAN);
+        cl_cow_read(c, 0, 1);
+        cl_cow_write(c, 0, 1);
+        struct cl_mem m;
+        cl_cow_region(c, 0, ps, &m);
+        CL_CHECK_EQ(kb, m.kb[CL_PRIVATE_DIRTY], "a clean read page written in place", "");
+        CL_CHECK_EQ(0, m.kb[CL_PRIVATE_CLEAN], "no clean page left", "");
+        cl_cow_free(c);
+    }
+}
+
+/* The probe against an independent reading: its zero-page answer must agree with the smaps
+ * of a region this test reads itself, and its page size with sysconf. */
+static void t_probe_live(void)
+{
+    struct cl_probe p;
+    CL_CHECK_EQ(0, cl_probe_run(&p), "cl_probe_run on this machine", p.how[CL_FACT_ZERO_PAGE]);
+    size_t ps = (size_t)sysconf(_SC_PAGESIZE), n = 8;
+    CL_CHECK_EQ(ps, p.page_size, "page size", "");
+    unsigned char *b =
+        mmap(NULL, n * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (b == MAP_FAILED) {
+        CL_FAIL("mmap: %s", strerror(errno));
+        return;
+    }
+    madvise(b, n * ps, MADV_NOHUGEPAGE);
+    unsigned sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += ((volatile unsigned char *)b)[i * ps];
+    struct cl_page pg[8];
+    CL_CHECK_EQ(0, cl_pages(0, b, n, pg), "pagemap of the test region", "");
+    int exclusive = 0;
+    for (size_t i = 0; i < n; i++)
+        exclusive += pg[i].present && pg[i].exclusive;
+    /* A read of a never-written page is exclusively mapped only when it got a page of its
+     * own: the probe's zero-page answer must say the same. */
+    CL_CHECK_EQ(p.zero_page == CL_YES ? 0 : (int)n, exclusive,
+                "pages exclusively mapped after reading never-written memory",
+                "the probe's zero_page fact disagrees with pagemap");
+    CL_CHECK_EQ(0, sum, "never-written memory reads as zeros", "");
+    munmap(b, n * ps);
+    CL_CHECK_EQ(0, cl_probe_require(&p, NULL), "every needed fact established", "");
+    char line[200];
+    cl_probe_summary(&p, line, sizeof line);
+    CL_CHECK_EQ(1, strstr(line, "zero page") != NULL, "the summary names the zero page", line);
+}
+
 static int t_phase(void *arg, int worker, int phase, int64_t *report)
 {
     (void)arg;
@@ -398,6 +484,8 @@ static const struct cl_test unit_tests[] = {
     {"page_decode", t_page_decode, 1, 10, ""},
     {"pss_arithmetic", t_pss_arithmetic, 1, 10, ""},
     {"cow_model", t_cow_model, 1, 10, ""},
+    {"cow_model_variants", t_cow_model_variants, 1, 10, ""},
+    {"probe_live", t_probe_live, 1, 10, ""},
     {"team_barrier", t_team, 1, 10, ""},
     {"sandbox", t_sandbox, 1, 10, ""},
     {"record_escape", t_record_escape, 1, 10, ""},

@@ -1,11 +1,13 @@
 # cowlab — every entry point. The targets are thin calls into build/bin/cowlab.
-#   make deps            install what is missing (Debian packages; root)
 #   make demo [LAB=NN]   run a lab's experiments with the reference solutions, table + plots
 #   make test            the kit's own tests (ends with "N passed, N failed")
+#                        (both install what is missing first, as make deps does)
+#   make doctor          what this machine's kernel does, and what it changes in the labs
 #   make check LAB=NN    a student's fast feedback on labs/NN-*
 #   make grade [SUBMISSION=DIR | SUBMISSIONS=DIR [JOBS=2]] [LAB=NN] [OUT=DIR]   score
 #   make plots LAB=NN    plot the student's own measurements
 #   make calibrate       lab 02's simulation against the installed CPython
+#   make deps            install what is missing (Debian packages; root)
 #   make bench | memcheck | sanitize | format | clean
 # `make help` says the same.
 
@@ -38,11 +40,11 @@ CLI_DEFS := -DCL_KIT_DIR='"$(CURDIR)"' -DCL_CC='"$(CC)"' \
             -DCL_LAB_CFLAGS='"$(CFLAGS_BASE) $(CFLAGS)"' -DCL_LAB_LIBS='"$(CUNIT_LIBS)"' \
             -DCL_BUILD_DIR='"$(abspath $(BUILD))"'
 
-.PHONY: all deps demo test check grade plots run bench memcheck sanitize format clean help calibrate
+.PHONY: all deps demo test check grade plots run bench memcheck sanitize format clean help calibrate doctor
 all: $(COWLAB) $(LIB) $(LABMAIN)
 
 help:
-	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@bash scripts/deps.sh
@@ -92,11 +94,17 @@ $(BUILD)/bench/immortal: tests/bench/immortal.c
 
 LABARG = $(if $(LAB),$(LAB),01)
 
-demo: all
+# The README's two commands install what they need first (quietly, when it is all there).
+demo: deps
+	@$(MAKE) --no-print-directory all
 	$(COWLAB) demo $(LABARG)
 
 run: all
 	$(COWLAB) run $(LABARG) --dir labs
+
+# What this machine's kernel does (page size, zero page, THP, fault-around, ...).
+doctor: all
+	$(COWLAB) doctor
 
 check: all
 	$(COWLAB) check $(LABARG)
@@ -113,7 +121,8 @@ calibrate: all
 	$(COWLAB) run 02 >/dev/null
 	python3 tests/02-refcount/calibrate.py
 
-test: all
+test: deps
+	@$(MAKE) --no-print-directory all
 	@bash tests/run.sh
 
 bench: all

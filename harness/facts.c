@@ -38,7 +38,15 @@ static const char *facts_tri(enum cl_tri t)
     return t == CL_YES ? "yes" : t == CL_NO ? "no" : "unknown";
 }
 
-static enum cl_tri facts_tri_of(const struct cl_probe *p, enum cl_fact f)
+int cl_fact_index(const char *name)
+{
+    for (int f = 0; f < CL_NFACTS; f++)
+        if (strcmp(facts_names[f], name) == 0)
+            return f;
+    return -1;
+}
+
+enum cl_tri cl_fact_state(const struct cl_probe *p, enum cl_fact f)
 {
     switch (f) {
     case CL_FACT_ZERO_PAGE: return p->zero_page;
@@ -102,7 +110,7 @@ const char *cl_fact_value(const struct cl_probe *p, enum cl_fact f, char *buf, s
         else
             snprintf(buf, n, "%s", facts_tri(p->zero_page));
         break;
-    default: snprintf(buf, n, "%s", facts_tri(facts_tri_of(p, f))); break;
+    default: snprintf(buf, n, "%s", facts_tri(cl_fact_state(p, f))); break;
     }
     return buf;
 }
@@ -176,7 +184,7 @@ int cl_probe_require(const struct cl_probe *p, FILE *err)
     for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
         enum cl_fact f = need[i].fact;
         bool ok = f == CL_FACT_PAGE_SIZE ? p->page_size >= 1024
-                                         : facts_tri_of(p, f) == CL_YES ||
+                                         : cl_fact_state(p, f) == CL_YES ||
                                                (f == CL_FACT_ZERO_PAGE && p->zero_page == CL_NO);
         if (ok)
             continue;

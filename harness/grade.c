@@ -4,6 +4,8 @@
  */
 #include "cowlab/grade.h"
 
+#include "cowlab/probe.h"
+
 #include "cowlab/record.h"
 #include "cowlab/sandbox.h"
 
@@ -367,6 +369,33 @@ static void grade_one(const struct cl_lab_def *lab, const char *bin, const char 
     (void)lab;
 }
 
+/* Whether this machine can decide test def, by the grader's own probe (never the student's
+ * process): 1, or 0 with the reason in why. */
+static int grade_decidable(const struct cl_test_def *def, char *why, size_t n)
+{
+    const struct cl_probe *p = cl_probe();
+    if (cl_probe_require(p, NULL) < 0) {
+        snprintf(why, n,
+                 "the machine probe cannot establish what the kernel does "
+                 "(run cowlab doctor)");
+        return 0;
+    }
+    char needs[sizeof def->needs];
+    snprintf(needs, sizeof needs, "%s", def->needs);
+    for (char *save, *w = strtok_r(needs, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        int f = cl_fact_index(w);
+        if (f >= 0 && cl_fact_state(p, (enum cl_fact)f) == CL_YES)
+            continue;
+        char value[64];
+        snprintf(why, n, "%s is %s here (%s)", w,
+                 f < 0 ? "not a fact the probe knows"
+                       : cl_fact_value(p, (enum cl_fact)f, value, sizeof value),
+                 f < 0 ? "tests.def" : p->how[f]);
+        return 0;
+    }
+    return 1;
+}
+
 void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
                   const struct cl_grade_opts *o, struct cl_lab_outcome *out)
 {
@@ -400,6 +429,23 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
         if (o->only && strcmp(o->only, lab->tests[i].name) != 0)
             continue;
         free(out->tests[i].feedback);
+        char why[400];
+        if (!grade_decidable(&lab->tests[i], why, sizeof why)) {
+            struct cl_test_outcome *t = &out->tests[i];
+            t->ungradable = true;
+            snprintf(t->verdict, sizeof t->verdict, "not gradable here: %.100s", why);
+            char *fb = NULL;
+            if (asprintf(&fb,
+                         "%s\nThis is the machine, not your code: the test was not run "
+                         "and its %d points are left out of the maximum.\n",
+                         t->verdict, lab->tests[i].points) < 0)
+                fb = NULL;
+            t->feedback = fb ? fb : strdup("");
+            out->max -= lab->tests[i].points;
+            if (!o->quiet)
+                fprintf(stderr, "  %-24s %s\n", lab->tests[i].name, t->verdict);
+            continue;
+        }
         grade_one(lab, bin, run_dir, &lab->tests[i], o, &out->tests[i]);
         out->score += out->tests[i].score;
         out->ms += out->tests[i].ms;

@@ -4,7 +4,9 @@
  * The format is the X-macro lines of tests.def:
  *   CL_LAB("01-fork-cow", "Fork and copy-on-write", "experiment.c predict.c")
  *   CL_TEST(name, points, timeout_s, "what it checks")
- * Lines that are neither (comments, blanks) are skipped.
+ *   CL_NEEDS(fact, "test test ...")   the tests can only be decided where the probe's fact
+ *                                     is "yes" (CL_TEST lines must come first)
+ * Other lines (comments, blanks, CL_PURE) are skipped.
  */
 #include "cowlab/labs.h"
 
@@ -78,6 +80,30 @@ static int labs_parse_lab(const char *p, struct cl_lab_def *lab)
     return lab->nfiles > 0 ? 0 : -1;
 }
 
+/* CL_NEEDS(fact, "names"): append fact to each named test's needs. -1 if a name is not a
+ * test (a typo must not silently grade a test that cannot be decided). */
+static int labs_parse_needs(const char *p, struct cl_lab_def *lab)
+{
+    char fact[48], names[512];
+    int used = 0;
+    if (sscanf(p, " %47[A-Za-z0-9_] ,%n", fact, &used) != 1 || used == 0)
+        return -1;
+    p += used;
+    if (labs_string(&p, names, sizeof names) < 0)
+        return -1;
+    for (char *save, *t = strtok_r(names, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        int i = 0;
+        while (i < lab->ntests && strcmp(lab->tests[i].name, t) != 0)
+            i++;
+        if (i == lab->ntests)
+            return -1;
+        size_t len = strlen(lab->tests[i].needs);
+        snprintf(lab->tests[i].needs + len, sizeof lab->tests[i].needs - len, "%s%s",
+                 len ? " " : "", fact);
+    }
+    return 0;
+}
+
 int cl_lab_parse(const char *path, struct cl_lab_def *lab, char *err, size_t n)
 {
     memset(lab, 0, sizeof *lab);
@@ -100,6 +126,8 @@ int cl_lab_parse(const char *path, struct cl_lab_def *lab, char *err, size_t n)
                 rc = -1;
             else if ((rc = labs_parse_test(p + 8, &lab->tests[lab->ntests])) == 0)
                 lab->max_points += lab->tests[lab->ntests++].points;
+        } else if (strncmp(p, "CL_NEEDS(", 9) == 0) {
+            rc = labs_parse_needs(p + 9, lab);
         }
         if (rc < 0)
             snprintf(err, n, "%s:%d: cannot parse: %.80s", path, lineno, p);

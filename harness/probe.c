@@ -395,6 +395,31 @@ static void probe_mem_limit(struct cl_probe *p)
                     : "no memory controller file found under /sys/fs/cgroup");
 }
 
+/* $COWLAB_PROBE_FORGET: facts to report UNKNOWN, as on a machine that lacks them. */
+static void probe_forget(struct cl_probe *p)
+{
+    const char *list = getenv("COWLAB_PROBE_FORGET");
+    char names[256];
+    snprintf(names, sizeof names, "%s", list ? list : "");
+    for (char *save, *w = strtok_r(names, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
+        enum cl_tri *t[CL_NFACTS] = {
+            [CL_FACT_ZERO_PAGE] = &p->zero_page,
+            [CL_FACT_NOHUGEPAGE] = &p->nohugepage,
+            [CL_FACT_SMAPS] = &p->smaps,
+            [CL_FACT_ROLLUP] = &p->rollup,
+            [CL_FACT_PAGEMAP] = &p->pagemap,
+            [CL_FACT_EXCLUSIVE] = &p->exclusive,
+            [CL_FACT_PFN] = &p->pfn,
+            [CL_FACT_SCRATCH_EXEC] = &p->scratch_exec,
+        };
+        int f = cl_fact_index(w);
+        if (f < 0 || !t[f])
+            continue;
+        *t[f] = CL_UNKNOWN;
+        probe_how(p, (enum cl_fact)f, "forgotten on purpose ($COWLAB_PROBE_FORGET)");
+    }
+}
+
 int cl_probe_run(struct cl_probe *p)
 {
     memset(p, 0, sizeof *p);
@@ -414,6 +439,7 @@ int cl_probe_run(struct cl_probe *p)
     probe_dev_shm(p);
     probe_scratch(p);
     probe_mem_limit(p);
+    probe_forget(p);
     errno = saved;
     return cl_probe_require(p, NULL);
 }

@@ -54,8 +54,12 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
             const struct cl_test_outcome *t = &l->tests[j];
             if (!report_ran(t))
                 continue;
-            fprintf(out, "%-14s %-24s %3d/%-3d  %s%s%s\n", l->lab->slug, t->def->name, t->score,
-                    t->def->points, t->passed ? green : red, t->verdict, off);
+            if (t->ungradable)
+                fprintf(out, "%-14s %-24s   -/%-3d  %s\n", l->lab->slug, t->def->name,
+                        t->def->points, t->verdict);
+            else
+                fprintf(out, "%-14s %-24s %3d/%-3d  %s%s%s\n", l->lab->slug, t->def->name, t->score,
+                        t->def->points, t->passed ? green : red, t->verdict, off);
         }
         fprintf(out, "%s%-14s %-24s %3d/%-3d%s\n", bold, l->lab->slug, "total", l->score, l->max,
                 off);
@@ -71,7 +75,7 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
         }
         for (int j = 0; j < l->lab->ntests; j++) {
             const struct cl_test_outcome *t = &l->tests[j];
-            if (t->passed || !report_ran(t) || !l->built)
+            if (t->passed || t->ungradable || !report_ran(t) || !l->built)
                 continue;
             fprintf(out, "\n%s%s/%s: %s%s\n", red, l->lab->slug, t->def->name, t->verdict, off);
             report_term_text(out, t->feedback);
@@ -130,8 +134,12 @@ int cl_report_json(const char *path, const struct cl_report *r)
             snprintf(name, sizeof name, "%s/%s", l->lab->slug, t->def->name);
             fprintf(f, "%s\n    {\"name\": ", first ? "" : ",");
             cl_json_string(f, name);
-            fprintf(f, ", \"score\": %d, \"max_score\": %d, \"status\": \"%s\", \"output\": ",
-                    t->score, t->def->points, t->passed ? "passed" : "failed");
+            /* Not gradable here: out of the maximum and neither passed nor failed. */
+            if (t->ungradable)
+                fprintf(f, ", \"score\": 0, \"max_score\": 0, \"output\": ");
+            else
+                fprintf(f, ", \"score\": %d, \"max_score\": %d, \"status\": \"%s\", \"output\": ",
+                        t->score, t->def->points, t->passed ? "passed" : "failed");
             report_test_text(l, t, f, cl_json_string);
             fputc('}', f);
             first = false;
@@ -146,26 +154,33 @@ int cl_report_junit(const char *path, const struct cl_report *r)
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    int tests = 0, failures = 0;
+    int tests = 0, failures = 0, skipped = 0;
     for (int i = 0; i < r->nlabs; i++)
         for (int j = 0; j < r->labs[i].lab->ntests; j++)
             if (report_ran(&r->labs[i].tests[j])) {
+                const struct cl_test_outcome *t = &r->labs[i].tests[j];
                 tests++;
-                failures += !r->labs[i].tests[j].passed;
+                skipped += t->ungradable;
+                failures += !t->passed && !t->ungradable;
             }
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(f, "<testsuites name=\"cowlab\" tests=\"%d\" failures=\"%d\" time=\"%.3f\">\n", tests,
-            failures, r->elapsed_ms / 1000.0);
+    fprintf(f,
+            "<testsuites name=\"cowlab\" tests=\"%d\" failures=\"%d\" skipped=\"%d\" "
+            "time=\"%.3f\">\n",
+            tests, failures, skipped, r->elapsed_ms / 1000.0);
     for (int i = 0; i < r->nlabs; i++) {
         const struct cl_lab_outcome *l = &r->labs[i];
-        int lt = 0, lf = 0;
+        int lt = 0, lf = 0, ls = 0;
         for (int j = 0; j < l->lab->ntests; j++)
             if (report_ran(&l->tests[j])) {
                 lt++;
-                lf += !l->tests[j].passed;
+                ls += l->tests[j].ungradable;
+                lf += !l->tests[j].passed && !l->tests[j].ungradable;
             }
-        fprintf(f, "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" time=\"%.3f\">\n",
-                l->lab->slug, lt, lf, l->ms / 1000.0);
+        fprintf(f,
+                "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
+                "skipped=\"%d\" time=\"%.3f\">\n",
+                l->lab->slug, lt, lf, ls, l->ms / 1000.0);
         for (int j = 0; j < l->lab->ntests; j++) {
             const struct cl_test_outcome *t = &l->tests[j];
             if (!report_ran(t))
@@ -174,6 +189,12 @@ int cl_report_junit(const char *path, const struct cl_report *r)
                     t->def->name, t->ms / 1000.0);
             if (t->passed) {
                 fputs("/>\n", f);
+                continue;
+            }
+            if (t->ungradable) {
+                fputs(">\n      <skipped message=\"", f);
+                cl_xml_text(f, t->verdict);
+                fputs("\"/>\n    </testcase>\n", f);
                 continue;
             }
             fputs(">\n      <failure message=\"", f);

@@ -23,9 +23,13 @@ packages=(
 # shellcheck disable=SC2206
 packages+=(${COWLAB_DEPS_EXTRA:-})
 
+# Ask for the native architecture's package: once a foreign architecture is added (the kernel
+# matrix adds arm64), a bare name prints one status per architecture, run together.
+arch=$(dpkg --print-architecture)
 missing=()
 for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  status=$(dpkg-query -W -f='${Status}' "$p:$arch" 2>/dev/null ||
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ $status == "install ok installed" ]] || missing+=("$p")
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0

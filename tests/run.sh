@@ -75,6 +75,21 @@ if [ "$(id -u)" -eq 0 ] && unshare -m --propagation private true 2>/dev/null; th
 else
   skipped=$((skipped + 1)); echo "  skip  probe without /proc: needs root and unshare"
 fi
+# A machine without pagemap bit 56 (stood for by COWLAB_PROBE_FORGET): the tests that need it
+# are "not gradable here" — not run, out of the maximum, never failed, never blamed.
+COWLAB_PROBE_FORGET=pagemap_bit56 $COWLAB grade --submission solutions --lab 01 \
+  --out "$OUT/ungradable" --quiet >/dev/null 2>&1
+check "a test the machine cannot decide is 'not gradable here', out of the maximum" python3 -c "
+import json, xml.etree.ElementTree as ET
+r = json.load(open('$OUT/ungradable/results.json'))
+skip = [t for t in r['tests'] if t['output'].startswith('not gradable here: pagemap_bit56')]
+assert len(skip) == 7 and all(t['max_score'] == 0 and t['score'] == 0 and 'status' not in t for t in skip), skip
+rest = [t for t in r['tests'] if t not in skip]
+assert rest and all(t['status'] == 'passed' for t in rest)
+assert r['score'] == sum(t['max_score'] for t in rest) == 25, r['score']
+s = ET.parse('$OUT/ungradable/junit.xml').getroot().find('testsuite')
+assert s.get('skipped') == '7' and s.get('failures') == '0'
+assert len(s.findall('testcase/skipped')) == 7"
 for bug in tests/probe/bugs/*.patch; do
   check "planted probe fault $(basename "$bug" .patch) is caught" \
     bash tests/probe/planted.sh "$bug" "$OUT/probe-bugs/$(basename "$bug" .patch)"

@@ -13,6 +13,8 @@
 struct cl_test_outcome {
     const struct cl_test_def *def;
     bool passed;
+    bool ungradable; /* the machine cannot decide it (verdict "not gradable here: ..."): not
+                        run, its points out of the maximum */
     int score;
     char verdict[128]; /* "passed", "failed: 2 checks", "timed out after 30 s", ... */
     char *feedback;    /* malloc'd: failed checks, then the captured output */

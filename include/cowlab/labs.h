@@ -16,6 +16,11 @@ struct cl_test_def {
     int points;
     int timeout_s;
     char about[200];
+    /* Machine facts (cowlab/probe.h names) that must be "yes" for the test to be decidable
+     * here, space-separated, from tests.def's CL_NEEDS lines. The grader checks them with
+     * its own probe before it runs anything: a test whose needs are not met is reported
+     * "not gradable here", its points out of the maximum. */
+    char needs[160];
 };
 
 struct cl_lab_def {

@@ -77,7 +77,9 @@ struct cl_probe {
 const struct cl_probe *cl_probe(void);
 
 /* Run the probe afresh into p (for tests and `cowlab doctor`). Returns 0, or -1 if a fact
- * the labs need (see cl_probe_require) could not be established; p is filled either way. */
+ * the labs need (see cl_probe_require) could not be established; p is filled either way.
+ * Facts named in $COWLAB_PROBE_FORGET (space-separated) are reported UNKNOWN: the kit's own
+ * tests use it to stand for a machine that lacks them. */
 int cl_probe_run(struct cl_probe *p);
 
 /*
@@ -86,6 +88,12 @@ int cl_probe_run(struct cl_probe *p);
  * per missing fact: which fact, why, and what that makes impossible.
  */
 int cl_probe_require(const struct cl_probe *p, FILE *err);
+
+/* The fact named name ("zero_page"), or -1. */
+int cl_fact_index(const char *name);
+
+/* A yes/no fact's state (CL_UNKNOWN for facts that are not yes/no). */
+enum cl_tri cl_fact_state(const struct cl_probe *p, enum cl_fact f);
 
 /* The fact's short name ("zero_page"), its value as text ("yes"), and what it changes in
  * the labs, into the caller's buffers (each of size n). name and effect may be NULL. */

@@ -4,10 +4,10 @@
 call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3
 cal = ARG1[1:strlen(ARG1)-4]."-calibration.csv"
 have_cal = system(sprintf("test -s '%s' && echo 1 || echo 0", cal)) + 0
-cpy = sprintf("< awk -F, '$1==\"distinct_ints_iterated\" {print $9, $4 / 4, $2}' '%s' | sort -n", cal)
+cpy = sprintf("< awk -F, '$1==\"distinct_ints_iterated\" {print $9, $4 / %d, $2}' '%s' | sort -n", page_kb, cal)
 set title "Lab 02 - pages a forked child dirties by reading (sum) a list of N ints\n{/*0.8 ".machine."}"
 set xlabel "N (ints in the list)"
-set ylabel "pages the child copied (4 KiB)"
+set ylabel sprintf("pages the child copied (%d KiB)", page_kb)
 set logscale xy 10
 set xrange [7000:1400000]
 set yrange [0.5:1000000]

@@ -15,6 +15,10 @@ set output out
 set datafile separator whitespace
 sel(e, p, m) = sprintf("< awk -F, '$1==\"%s\" && $2==\"%s\" && $4==\"%s\" {print $5, $6, $7}' '%s' | sort -n", e, p, m, csv)
 machine = system(sprintf("awk -F, 'NR==2 {printf \"kernel %%s; %%s\", $10, $11}' '%s'", csv))
+# The page size the results were measured with (the probe's "page N B"), in kB: every size in
+# a title or a scale is derived from it, never assumed.
+page_kb = system(sprintf("awk -F, 'NR==2 {split($11, a, \" \"); printf \"%%d\", a[2] / 1024}' '%s'", csv)) + 0
+if (page_kb < 1) page_kb = 4
 set key top left box opaque
 set grid lc rgb "#dddddd"
 set style line 1 lc rgb "#4e79a7" lw 2

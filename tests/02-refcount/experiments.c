@@ -308,6 +308,14 @@ static int rc_measure(struct cl_results *r, struct rc_ctx *c, const struct cl_te
         if (rc_expect(c, i, p, &want) < 0 ||
             cl_mem_region(pid, reg->base, reg->npages * cl_page_size(), &got) < 0)
             return rc_cannot(c->sc, "measuring a region");
+        /* The world maps every region between guard pages, so its smaps block is its own;
+         * should the kernel still have merged it with a neighbour, say so instead of
+         * reporting the neighbour's pages as the region's. */
+        if (got.kb[CL_SIZE] != reg->npages * cl_page_kb() || got.vmas != 1) {
+            errno = EEXIST;
+            return rc_cannot(c->sc, reg->name[0] == 'h' ? "keeping the heap its own VMA (merged)"
+                                                        : "keeping a region its own VMA (merged)");
+        }
         for (size_t f = 0; f < sizeof rc_fields / sizeof rc_fields[0]; f++) {
             snprintf(metric, sizeof metric, "%s.%s", reg->name, cl_mem_field_names[rc_fields[f]]);
             cl_results_add(r, c->sc->name, (int64_t)c->sc->n, proc, "after_op", metric,

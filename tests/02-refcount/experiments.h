@@ -19,17 +19,17 @@ enum rc_payload {
 };
 
 struct rc_scenario {
-    const char *name;     /* the experiment's name in the results ("boxed", "immortal_312", ...) */
+    const char *name; /* the experiment's name in the results ("boxed", "immortal_312", ...) */
     enum rc_semantics sem;
     const struct rc_geometry *geometry;
     enum rc_payload payload;
     enum rc_op op;
-    bool immortal_items;  /* make the list's items immortal before fork (RC_PY312/RC_PY314) */
-    bool freeze;          /* rc_gc_freeze() before fork */
+    bool immortal_items; /* make the list's items immortal before fork (RC_PY312/RC_PY314) */
+    bool freeze;         /* rc_gc_freeze() before fork */
     size_t n;
-    int k;                /* children */
-    int64_t contains;     /* OP_CONTAINS: the value looked for */
-    bool per_page;        /* also one page_state row per heap page, parent and child1 */
+    int k;            /* children */
+    int64_t contains; /* OP_CONTAINS: the value looked for */
+    bool per_page;    /* also one page_state row per heap page, parent and child1 */
 };
 
 /* Run one scenario into r. Rows: per process and region the smaps fields the model knows

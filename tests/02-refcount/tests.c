@@ -136,7 +136,8 @@ static void test_sum_balanced(void)
         rc_list_append(w, l, &rc_int_new(w, 1000 + i)->ob_base);
         want += 1000 + i;
     }
-    CL_CHECK_EQ(want, rc_list_sum(w, l), "rc_list_sum's result", "add rc_number_value of every item");
+    CL_CHECK_EQ(want, rc_list_sum(w, l), "rc_list_sum's result",
+                "add rc_number_value of every item");
     int bad = 0;
     for (int i = 0; i < 1000; i++)
         bad += l->ob_item[i]->ob_refcnt != 1;

@@ -107,26 +107,37 @@ static void world_wrote(struct rc_world *w, int which, const void *addr, size_t 
         r->written[p] = 1;
 }
 
-/* Map a region of npages private anonymous pages on 4 KiB pages, aligned to `align`. */
+/* Map a region of npages private anonymous base pages (MADV_NOHUGEPAGE), aligned to `align`,
+ * between two PROT_NONE guard pages. The guards keep the region its own VMA: without them
+ * the kernel may merge it with a neighbouring mapping of the same flags (another region of
+ * this world, placed next to it by chance), and that VMA's smaps block would count both.
+ * rc_world_free unmaps the guards with the region. */
 static int world_map(struct rc_world *w, int which, const char *name, size_t bytes, size_t align)
 {
     struct rc_region *r = &w->regions[which];
-    size_t npages = (bytes + w->page - 1) / w->page, len = npages * w->page;
-    unsigned char *raw = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
-                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    size_t page = w->page, npages = (bytes + page - 1) / page, len = npages * page;
+    size_t span = len + align + 2 * page;
+    unsigned char *raw =
+        mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (raw == MAP_FAILED)
         return -1;
-    uintptr_t start = ((uintptr_t)raw + align - 1) / align * align;
-    /* Give back the unaligned head and the tail, so the region is exactly one VMA. */
-    if (start > (uintptr_t)raw)
-        munmap(raw, start - (uintptr_t)raw);
-    size_t tail = (uintptr_t)raw + len + align - (start + len);
-    if (tail)
-        munmap((void *)(start + len), tail);
+    uintptr_t start = ((uintptr_t)raw + page + align - 1) / align * align;
+    if (mmap((void *)start, len, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED) {
+        munmap(raw, span);
+        return -1;
+    }
+    /* Give back what lies beyond one guard page on each side. */
+    uintptr_t keep_lo = start - page, keep_hi = start + len + page;
+    if (keep_lo > (uintptr_t)raw)
+        munmap(raw, keep_lo - (uintptr_t)raw);
+    if ((uintptr_t)raw + span > keep_hi)
+        munmap((void *)keep_hi, (uintptr_t)raw + span - keep_hi);
     madvise((void *)start, len, MADV_NOHUGEPAGE);
     r->name = name;
     r->base = (unsigned char *)start;
     r->npages = npages;
+    r->guarded = true;
     r->written = calloc(npages, 1);
     return r->written ? 0 : -1;
 }
@@ -299,7 +310,9 @@ void rc_world_free(struct rc_world *w)
         return;
     for (int i = 0; i < RC_NREGIONS; i++) {
         struct rc_region *r = &w->regions[i];
-        if (r->base)
+        if (r->base && r->guarded)
+            munmap(r->base - w->page, (r->npages + 2) * w->page);
+        else if (r->base) /* the student's table: rc_outline_table_new's mapping */
             munmap(r->base, r->npages * w->page);
         free(r->written);
     }

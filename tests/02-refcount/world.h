@@ -7,6 +7,7 @@
 
 #include "02-refcount.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,10 +15,11 @@ enum { RC_SMALL_MIN = -5, RC_SMALL_MAX = 256, RC_NSMALL = RC_SMALL_MAX - RC_SMAL
 
 /* A mapping the world owns, to be measured as one region. */
 struct rc_region {
-    const char *name;       /* "heap", "small_ints", "items", "table", "array_data" */
+    const char *name; /* "heap", "small_ints", "items", "table", "array_data" */
     unsigned char *base;
     size_t npages;
-    uint8_t *written;       /* per page: written by the parent (the model's starting point) */
+    uint8_t *written; /* per page: written by the parent (the model's starting point) */
+    bool guarded;     /* mapped by the world between two guard pages (world.c) */
 };
 
 enum { RC_HEAP, RC_SMALL, RC_ITEMS, RC_TABLE, RC_DATA, RC_NREGIONS };
@@ -26,8 +28,8 @@ enum { RC_HEAP, RC_SMALL, RC_ITEMS, RC_TABLE, RC_DATA, RC_NREGIONS };
  * with errno set on failure. RC_OUTLINE worlds get a refcount table from the student's
  * rc_outline_table_new; RC_PY312/RC_PY314 make the small-int cache immortal (student's
  * rc_make_immortal). */
-struct rc_world *rc_world_new(const struct rc_geometry *g, enum rc_semantics s,
-                              size_t max_objects, size_t max_items);
+struct rc_world *rc_world_new(const struct rc_geometry *g, enum rc_semantics s, size_t max_objects,
+                              size_t max_items);
 void rc_world_free(struct rc_world *w);
 
 /* The world's regions (base NULL: not mapped in this world). */

@@ -5,6 +5,7 @@
 #include "cowlab/report.h"
 
 #include "cowlab/escape.h"
+#include "cowlab/probe.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -47,7 +48,10 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
 {
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
                *bold = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
-    fprintf(out, "\n%-14s %-24s %7s  %s\n", "lab", "test", "points", "verdict");
+    char machine[200];
+    fprintf(out, "\ngraded on kernel %s; %s\n", cl_probe()->kernel,
+            cl_probe_summary(cl_probe(), machine, sizeof machine));
+    fprintf(out, "%-14s %-24s %7s  %s\n", "lab", "test", "points", "verdict");
     for (int i = 0; i < r->nlabs; i++) {
         const struct cl_lab_outcome *l = &r->labs[i];
         for (int j = 0; j < l->lab->ntests; j++) {
@@ -116,8 +120,10 @@ int cl_report_json(const char *path, const struct cl_report *r)
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    char summary[256];
-    snprintf(summary, sizeof summary, "cowlab: %d/%d points", cl_report_score(r), cl_report_max(r));
+    char summary[512], machine[200];
+    snprintf(summary, sizeof summary, "cowlab: %d/%d points\nkernel %s; %s", cl_report_score(r),
+             cl_report_max(r), cl_probe()->kernel,
+             cl_probe_summary(cl_probe(), machine, sizeof machine));
     fprintf(f,
             "{\n  \"score\": %d,\n  \"execution_time\": %.3f,\n  \"output\": ", cl_report_score(r),
             r->elapsed_ms / 1000.0);

@@ -677,6 +677,15 @@ int main(int argc, char **argv)
         return rc;
     if (strcmp(cmd, "list") == 0)
         return cli_list(&a);
+    /* Every command below measures memory: it needs the facts the model is built on. The
+     * probe runs here, once, before any grader forks (--jobs), and is refused as a whole:
+     * never a partial grade on a machine that cannot measure. */
+    const struct cl_probe *probe = cl_probe();
+    if (cl_probe_require(probe, stderr) < 0)
+        return 2;
+    if ((strcmp(cmd, "check") == 0 || strcmp(cmd, "grade") == 0) && probe->scratch_exec == CL_NO)
+        return cli_error("cannot grade: %s does not allow exec (%s)", cl_scratch_dir(),
+                         probe->how[CL_FACT_SCRATCH_EXEC]);
     if (strcmp(cmd, "check") == 0) {
         if (!cli_lab(a.lab))
             return 2;
@@ -687,9 +696,6 @@ int main(int argc, char **argv)
                             : cli_grade_many(&a, a.out ? a.out : CL_BUILD_DIR "/grade");
     if (strcmp(cmd, "grade") == 0)
         return cli_grade_labs(&a, false, a.out ? a.out : CL_BUILD_DIR "/grade");
-    /* Every command below measures memory: it needs the facts the model is built on. */
-    if (cl_probe_require(cl_probe(), stderr) < 0)
-        return 2;
     if (strcmp(cmd, "run") == 0)
         return cli_run(&a, "solutions");
     if (strcmp(cmd, "plot") == 0)

@@ -7,6 +7,7 @@
 
 #include "cowlab/mem.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const facts_names[CL_NFACTS] = {
@@ -44,6 +45,19 @@ int cl_fact_index(const char *name)
         if (strcmp(facts_names[f], name) == 0)
             return f;
     return -1;
+}
+
+const char *cl_scratch_dir(void)
+{
+    const char *dir = getenv("COWLAB_TMPDIR");
+    return dir && *dir ? dir : "/tmp";
+}
+
+bool cl_fact_is_yes_no(enum cl_fact f)
+{
+    /* In an all-zero probe every yes/no fact reads CL_NO (0); the others read CL_UNKNOWN. */
+    static const struct cl_probe zero;
+    return cl_fact_state(&zero, f) != CL_UNKNOWN;
 }
 
 enum cl_tri cl_fact_state(const struct cl_probe *p, enum cl_fact f)
@@ -155,9 +169,12 @@ const char *cl_fact_effect(const struct cl_probe *p, enum cl_fact f)
 const char *cl_probe_summary(const struct cl_probe *p, char *buf, size_t n)
 {
     char zero[48];
-    snprintf(buf, n, "page %zu B; zero page %s; THP %s%s; fault-around %zu pages", p->page_size,
+    const char *forgot = getenv("COWLAB_PROBE_FORGET");
+    bool forgetting = forgot && *forgot;
+    snprintf(buf, n, "page %zu B; zero page %s; THP %s%s; fault-around %zu pages%s%s", p->page_size,
              cl_fact_value(p, CL_FACT_ZERO_PAGE, zero, sizeof zero), p->thp,
-             p->nohugepage == CL_YES ? "" : " (NOHUGEPAGE not honoured)", p->fault_around);
+             p->nohugepage == CL_YES ? "" : " (NOHUGEPAGE not honoured)", p->fault_around,
+             forgetting ? "; FORGOTTEN ON PURPOSE: " : "", forgetting ? forgot : "");
     return buf;
 }
 

@@ -272,8 +272,7 @@ static int grade_records(char *records, const char *nonce, struct grade_text *fb
  * machines whose /tmp is mounted noexec), else /tmp. */
 static int grade_run_dir(char *out, size_t n)
 {
-    const char *base = getenv("COWLAB_TMPDIR");
-    snprintf(out, n, "%s/cowlab-run-XXXXXX", base && *base ? base : "/tmp");
+    snprintf(out, n, "%s/cowlab-run-XXXXXX", cl_scratch_dir());
     if (!mkdtemp(out))
         return -1;
     return chmod(out, 0755);

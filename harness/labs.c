@@ -10,6 +10,8 @@
  */
 #include "cowlab/labs.h"
 
+#include "cowlab/probe.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -80,13 +82,16 @@ static int labs_parse_lab(const char *p, struct cl_lab_def *lab)
     return lab->nfiles > 0 ? 0 : -1;
 }
 
-/* CL_NEEDS(fact, "names"): append fact to each named test's needs. -1 if a name is not a
- * test (a typo must not silently grade a test that cannot be decided). */
+/* CL_NEEDS(fact, "names"): append fact to each named test's needs. -1 if fact is not a yes/no
+ * fact of the probe or a name is not a test: a typo must fail loudly when the labs load. */
 static int labs_parse_needs(const char *p, struct cl_lab_def *lab)
 {
     char fact[48], names[512];
     int used = 0;
     if (sscanf(p, " %47[A-Za-z0-9_] ,%n", fact, &used) != 1 || used == 0)
+        return -1;
+    int f = cl_fact_index(fact); /* a typo must not make tests ungradable everywhere */
+    if (f < 0 || !cl_fact_is_yes_no((enum cl_fact)f))
         return -1;
     p += used;
     if (labs_string(&p, names, sizeof names) < 0)

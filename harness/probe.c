@@ -19,9 +19,11 @@
 #include <sys/mman.h>
 #include <sys/statvfs.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#define PROBE_TMPFS_MAGIC 0x01021994
+#define PROBE_TMPFS_MAGIC     0x01021994
+#define PROBE_MFD_NOEXEC_SEAL 0x0008U /* MFD_NOEXEC_SEAL, which older headers lack */
 enum { PROBE_ZERO_PAGES = 16, PROBE_AROUND_PAGES = 256 };
 
 static void probe_how(struct cl_probe *p, enum cl_fact f, const char *fmt, ...)
@@ -152,14 +154,20 @@ static void probe_zero_page(struct cl_probe *p)
         probe_how(p, CL_FACT_ZERO_PAGE, "mmap: %s", strerror(errno));
         return;
     }
-    madvise(b, n * ps, MADV_NOHUGEPAGE);
+    if (madvise(b, n * ps, MADV_NOHUGEPAGE) < 0 && errno != EINVAL) {
+        probe_how(p, CL_FACT_ZERO_PAGE, "madvise(MADV_NOHUGEPAGE): %s", strerror(errno));
+        probe_unmap_guarded(b, n, ps);
+        return;
+    }
     unsigned sum = 0;
     for (size_t i = 0; i < n; i++)
         sum += ((volatile unsigned char *)b)[i * ps];
     struct cl_mem m;
     if (cl_mem_region(0, b, n * ps, &m) < 0) {
         probe_how(p, CL_FACT_ZERO_PAGE, "smaps of the probe region: %s", strerror(errno));
-    } else if (m.kb[CL_SIZE] != n * kb || sum != 0) {
+    } else if (sum != 0) {
+        probe_how(p, CL_FACT_ZERO_PAGE, "never-written memory did not read as zeros");
+    } else if (m.kb[CL_SIZE] != n * kb) {
         probe_how(p, CL_FACT_ZERO_PAGE, "the probe region was not its own VMA (Size %llu kB)",
                   (unsigned long long)m.kb[CL_SIZE]);
     } else if (m.kb[CL_RSS] == 0) {
@@ -184,7 +192,8 @@ static void probe_zero_page(struct cl_probe *p)
     probe_unmap_guarded(b, n, ps);
 }
 
-/* THP mode, and whether MADV_NOHUGEPAGE keeps a written, PMD-aligned region on base pages. */
+/* THP mode, and whether MADV_NOHUGEPAGE keeps a PMD-aligned range on base pages: one write
+ * is enough, since the first write fault in a range THP may use maps a whole huge page. */
 static void probe_thp(struct cl_probe *p)
 {
     const char *dir = "/sys/kernel/mm/transparent_hugepage";
@@ -198,39 +207,70 @@ static void probe_thp(struct cl_probe *p)
         return;
     }
     probe_how(p, CL_FACT_THP, "%s", path);
+    if (strcmp(p->thp, "never") == 0) {
+        p->nohugepage = CL_YES;
+        probe_how(p, CL_FACT_NOHUGEPAGE, "THP mode never: no region gets huge pages");
+        return;
+    }
     snprintf(path, sizeof path, "%s/hpage_pmd_size", dir);
     if (probe_read_word(path, word, sizeof word) == 0)
         p->pmd_size = (size_t)strtoull(word, NULL, 10);
     size_t ps = p->page_size, n = p->pmd_size / (ps ? ps : 1);
-    if (n < 2 || p->smaps != CL_YES) {
+    if (n < 2 || (p->pmd_size & (p->pmd_size - 1)) || p->smaps != CL_YES) {
         probe_how(p, CL_FACT_NOHUGEPAGE, "cannot test: %s",
-                  p->smaps != CL_YES ? "needs smaps" : "no hpage_pmd_size");
+                  p->smaps != CL_YES ? "needs smaps" : "no usable hpage_pmd_size");
         return;
     }
-    /* 2 PMDs of room, so that one whole PMD-aligned range lies inside. */
-    unsigned char *b =
-        probe_map_guarded(2 * n, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+    /* 2 PMDs of room, so that one whole PMD-aligned range lies inside; nothing reserved. */
+    unsigned char *b = probe_map_guarded(2 * n, ps, PROT_READ | PROT_WRITE,
+                                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
     if (!b) {
         probe_how(p, CL_FACT_NOHUGEPAGE, "mmap: %s", strerror(errno));
         return;
     }
-    madvise(b, 2 * n * ps, MADV_NOHUGEPAGE);
-    uintptr_t a = ((uintptr_t)b + p->pmd_size - 1) & ~(uintptr_t)(p->pmd_size - 1);
-    for (size_t i = 0; i < n; i++)
-        ((volatile unsigned char *)a)[i * ps] = 1;
     struct cl_mem m;
-    if (cl_mem_region(0, b, 2 * n * ps, &m) < 0) {
+    uintptr_t a = ((uintptr_t)b + p->pmd_size - 1) & ~(uintptr_t)(p->pmd_size - 1);
+    if (madvise(b, 2 * n * ps, MADV_NOHUGEPAGE) < 0) {
+        probe_how(p, CL_FACT_NOHUGEPAGE, "madvise(MADV_NOHUGEPAGE): %s", strerror(errno));
+    } else if (*(volatile unsigned char *)a = 1, cl_mem_region(0, b, 2 * n * ps, &m) < 0) {
         probe_how(p, CL_FACT_NOHUGEPAGE, "smaps: %s", strerror(errno));
     } else {
-        p->nohugepage = m.kb[CL_ANON_HUGE] == 0 ? CL_YES : CL_NO;
+        p->nohugepage = m.kb[CL_ANON_HUGE] == 0 && m.kb[CL_RSS] == ps / 1024 ? CL_YES : CL_NO;
         probe_how(p, CL_FACT_NOHUGEPAGE,
-                  "wrote a PMD-aligned %zu kB range under MADV_NOHUGEPAGE: AnonHugePages %llu kB",
-                  p->pmd_size / 1024, (unsigned long long)m.kb[CL_ANON_HUGE]);
+                  "one write to a PMD-aligned %zu kB range under MADV_NOHUGEPAGE: Rss %llu kB, "
+                  "AnonHugePages %llu kB",
+                  p->pmd_size / 1024, (unsigned long long)m.kb[CL_RSS],
+                  (unsigned long long)m.kb[CL_ANON_HUGE]);
     }
     probe_unmap_guarded(b, 2 * n, ps);
 }
 
-/* pagemap of one written private page: bit 56 and the PFN. */
+/* Bit 56 of page b (mapped once) with a forked child mapping it too: it must be clear.
+ * 1 clear, 0 still set, -1 could not tell. */
+static int probe_bit56_clear_when_shared(unsigned char *b)
+{
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) { /* holds the page until the parent has looked */
+        char c;
+        close(pfd[1]);
+        (void)!read(pfd[0], &c, 1);
+        _exit(0);
+    }
+    close(pfd[0]);
+    struct cl_page pg;
+    int rc = pid < 0 || cl_pages(0, b, 1, &pg) < 0 ? -1 : !pg.exclusive;
+    close(pfd[1]);
+    if (pid > 0)
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    return rc;
+}
+
+/* pagemap of one written private page, mapped once and then shared with a child: bit 56
+ * set and clear as the page map needs; and the PFN. */
 static void probe_pagemap_bits(struct cl_probe *p)
 {
     size_t ps = p->page_size;
@@ -242,17 +282,26 @@ static void probe_pagemap_bits(struct cl_probe *p)
     unsigned char *b =
         probe_map_guarded(1, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
     struct cl_page pg;
-    if (!b || cl_pages(0, b, 1, &pg) < 0 || (b[0] = 1, cl_pages(0, b, 1, &pg) < 0)) {
+    if (b)
+        *(volatile unsigned char *)b = 1;
+    if (!b || cl_pages(0, b, 1, &pg) < 0) {
         probe_how(p, CL_FACT_EXCLUSIVE, "pagemap of a probe page: %s", strerror(errno));
         probe_how(p, CL_FACT_PFN, "pagemap of a probe page: %s", strerror(errno));
     } else if (!pg.present) {
         probe_how(p, CL_FACT_EXCLUSIVE, "a written page shows as not present");
         probe_how(p, CL_FACT_PFN, "a written page shows as not present");
     } else {
-        p->exclusive = pg.exclusive ? CL_YES : CL_NO;
+        int shared_clear = pg.exclusive ? probe_bit56_clear_when_shared(b) : 0;
+        p->exclusive = !pg.exclusive || shared_clear == 0 ? CL_NO
+                       : shared_clear < 0                 ? CL_UNKNOWN
+                                                          : CL_YES;
         p->pfn = pg.pfn ? CL_YES : CL_NO;
-        probe_how(p, CL_FACT_EXCLUSIVE, "a written private page: bit 56 %s",
-                  pg.exclusive ? "set" : "clear");
+        probe_how(p, CL_FACT_EXCLUSIVE, "a written page: bit 56 %s; shared with a child: %s",
+                  pg.exclusive ? "set" : "clear",
+                  !pg.exclusive      ? "not tried"
+                  : shared_clear < 0 ? "could not fork"
+                  : shared_clear     ? "clear"
+                                     : "still set");
         probe_how(p, CL_FACT_PFN, "a written private page: PFN %s",
                   pg.pfn ? "shown" : "0 (needs CAP_SYS_ADMIN)");
     }
@@ -273,7 +322,10 @@ static void probe_fault_around(struct cl_probe *p)
         probe_how(p, CL_FACT_FAULT_AROUND, "needs /proc/self/pagemap");
         return;
     }
-    int fd = memfd_create("cowlab-probe", MFD_CLOEXEC);
+    /* MFD_NOEXEC_SEAL (6.3+) keeps newer kernels from warning; older ones reject it. */
+    int fd = memfd_create("cowlab-probe", MFD_CLOEXEC | PROBE_MFD_NOEXEC_SEAL);
+    if (fd < 0 && errno == EINVAL)
+        fd = memfd_create("cowlab-probe", MFD_CLOEXEC);
     unsigned char *page = calloc(1, ps);
     struct cl_page *pg = calloc(n, sizeof *pg);
     unsigned char *b = NULL;
@@ -335,11 +387,7 @@ static void probe_dev_shm(struct cl_probe *p)
 
 static void probe_scratch(struct cl_probe *p)
 {
-    const char *dir = getenv("COWLAB_TMPDIR");
-    if (!dir || !*dir)
-        dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = "/tmp";
+    const char *dir = cl_scratch_dir();
     snprintf(p->scratch, sizeof p->scratch, "%s", dir);
     struct statvfs vfs;
     if (statvfs(dir, &vfs) < 0) {
@@ -348,7 +396,10 @@ static void probe_scratch(struct cl_probe *p)
     }
     p->scratch_exec = vfs.f_flag & ST_NOEXEC ? CL_NO : CL_YES;
     probe_how(p, CL_FACT_SCRATCH_EXEC, "statvfs(%s): %s", dir,
-              p->scratch_exec == CL_NO ? "mounted noexec (set COWLAB_TMPDIR)" : "exec allowed");
+              p->scratch_exec == CL_YES ? "exec allowed"
+              : getenv("COWLAB_TMPDIR")
+                  ? "mounted noexec: point COWLAB_TMPDIR elsewhere"
+                  : "mounted noexec: set COWLAB_TMPDIR to a folder that allows exec");
 }
 
 /* The smallest memory limit of this process's cgroup and its ancestors (v2), or of its v1

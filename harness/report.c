@@ -160,20 +160,17 @@ int cl_report_junit(const char *path, const struct cl_report *r)
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    int tests = 0, failures = 0, skipped = 0;
+    int tests = 0, failures = 0;
     for (int i = 0; i < r->nlabs; i++)
         for (int j = 0; j < r->labs[i].lab->ntests; j++)
             if (report_ran(&r->labs[i].tests[j])) {
                 const struct cl_test_outcome *t = &r->labs[i].tests[j];
                 tests++;
-                skipped += t->ungradable;
                 failures += !t->passed && !t->ungradable;
             }
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(f,
-            "<testsuites name=\"cowlab\" tests=\"%d\" failures=\"%d\" skipped=\"%d\" "
-            "time=\"%.3f\">\n",
-            tests, failures, skipped, r->elapsed_ms / 1000.0);
+    fprintf(f, "<testsuites name=\"cowlab\" tests=\"%d\" failures=\"%d\" time=\"%.3f\">\n", tests,
+            failures, r->elapsed_ms / 1000.0); /* junit-10.xsd: skipped only per testsuite */
     for (int i = 0; i < r->nlabs; i++) {
         const struct cl_lab_outcome *l = &r->labs[i];
         int lt = 0, lf = 0, ls = 0;

@@ -16,7 +16,7 @@ set xtics pool_pages
 set grid xtics front lc rgb "#ffffff" lw 1
 set ytics ("3.11 parent" 0, "3.11 child" 1, "3.12 immortal: parent" 2, "3.12 immortal: child" 3)
 set multiplot layout 2,1 title sprintf("Lab 02 - heap pages after the child's sum() over 4000 ints (pools of %d page%s)\n{/*0.8 %s}", pool_pages, pool_pages > 1 ? "s" : "", machine)
-set title sprintf("model (tics: pool boundaries; page %d: the list, %d: the iterator)", 8 * pool_pages, 9 * pool_pages)
+set title sprintf("model (tics: pool boundaries; page %d: the list, %d: the iterator)", 8 * 16 / page_kb, 9 * 16 / page_kb)
 plot rows(6) using 1:2:3 with image
 set title "measured (/proc/PID/pagemap)"
 set xlabel "heap page"

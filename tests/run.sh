@@ -90,6 +90,19 @@ assert r['score'] == sum(t['max_score'] for t in rest) == 25, r['score']
 s = ET.parse('$OUT/ungradable/junit.xml').getroot().find('testsuite')
 assert s.get('skipped') == '7' and s.get('failures') == '0'
 assert len(s.findall('testcase/skipped')) == 7"
+check "results.json and junit.xml with tests not gradable here pass the schema checks" \
+  python3 tests/report_check.py "$OUT/ungradable" --schema
+check "the report says which facts were forgotten on purpose" \
+  grep -q "FORGOTTEN ON PURPOSE: pagemap_bit56" "$OUT/ungradable/results.json"
+if [ "$(id -u)" -eq 0 ] && unshare -m --propagation private true 2>/dev/null; then
+  noexec_scratch() { # a noexec scratch folder: grading refuses, naming it (never 0 points)
+    local err; err=$(unshare -m --propagation private sh -c "mkdir -p $OUT/noexec &&
+      mount -t tmpfs -o noexec none $OUT/noexec && COWLAB_TMPDIR=$OUT/noexec \
+      $COWLAB grade --submission solutions --lab 01 --out $OUT/noexec-out 2>&1 >/dev/null;
+      rc=\$?; umount $OUT/noexec; exit \$rc"); local rc=$?
+    [ $rc -eq 2 ] && [[ $err == *"does not allow exec"* ]] && [ ! -e "$OUT/noexec-out/results.json" ]; }
+  check "grading with a noexec scratch folder refuses (exit 2, names it), writes no grade" noexec_scratch
+fi
 for bug in tests/probe/bugs/*.patch; do
   check "planted probe fault $(basename "$bug" .patch) is caught" \
     bash tests/probe/planted.sh "$bug" "$OUT/probe-bugs/$(basename "$bug" .patch)"

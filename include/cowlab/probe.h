@@ -40,7 +40,7 @@ enum cl_fact {
     CL_FACT_EXCLUSIVE,    /* pagemap bit 56 (exclusively mapped) set on a private page */
     CL_FACT_PFN,          /* pagemap shows PFNs (CAP_SYS_ADMIN) */
     CL_FACT_DEV_SHM,      /* /dev/shm: a tmpfs, its size and free space */
-    CL_FACT_SCRATCH_EXEC, /* the scratch folder ($COWLAB_TMPDIR, $TMPDIR or /tmp) allows exec */
+    CL_FACT_SCRATCH_EXEC, /* the scratch folder (cl_scratch_dir) allows exec */
     CL_FACT_MEM_LIMIT,    /* a cgroup memory limit on this process */
     CL_NFACTS
 };
@@ -81,6 +81,13 @@ const struct cl_probe *cl_probe(void);
  * Facts named in $COWLAB_PROBE_FORGET (space-separated) are reported UNKNOWN: the kit's own
  * tests use it to stand for a machine that lacks them. */
 int cl_probe_run(struct cl_probe *p);
+
+/* The folder the grader builds and runs lab binaries in: $COWLAB_TMPDIR if set (for machines
+ * whose /tmp is mounted noexec), else /tmp. The probe checks this same folder. */
+const char *cl_scratch_dir(void);
+
+/* Whether a fact is a yes/no one (cl_fact_state can say yes): only those can be CL_NEEDS. */
+bool cl_fact_is_yes_no(enum cl_fact f);
 
 /*
  * Check that the facts every measuring command needs were established: page size, smaps,

@@ -61,7 +61,7 @@ static void test_map_private(void)
         CL_CHECK_EQ(ps / 1024, m.kb[CL_ANONYMOUS], "Anonymous kB after writing one page",
                     "use MAP_PRIVATE | MAP_ANONYMOUS: a MAP_SHARED page is shmem, not Anonymous");
         CL_CHECK_EQ(0, m.kb[CL_ANON_HUGE], "AnonHugePages (kB)",
-                    "madvise(MADV_NOHUGEPAGE) keeps the buffer on 4 KiB pages");
+                    "madvise(MADV_NOHUGEPAGE) keeps the buffer on base pages");
     }
     if (cow_unmap(buf, n) != 0)
         CL_FAIL("cow_unmap returned non-zero: %s", strerror(errno));

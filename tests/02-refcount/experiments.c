@@ -311,7 +311,7 @@ static int rc_measure(struct cl_results *r, struct rc_ctx *c, const struct cl_te
         /* The world maps every region between guard pages, so its smaps block is its own;
          * should the kernel still have merged it with a neighbour, say so instead of
          * reporting the neighbour's pages as the region's. */
-        if (got.kb[CL_SIZE] != reg->npages * cl_page_kb() || got.vmas != 1) {
+        if (reg->guarded && (got.kb[CL_SIZE] != reg->npages * cl_page_kb() || got.vmas != 1)) {
             errno = EEXIST;
             return rc_cannot(c->sc, reg->name[0] == 'h' ? "keeping the heap its own VMA (merged)"
                                                         : "keeping a region its own VMA (merged)");

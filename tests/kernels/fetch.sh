@@ -9,7 +9,7 @@ set -euo pipefail
 pkg=$1 arch=$2 dir=$3
 cache=build/kernels/cache
 mkdir -p "$cache"
-version=$(apt-cache show --no-all-versions "$pkg:$arch" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+version=$(apt-cache show --no-all-versions "$pkg:$arch" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1 || true)
 if [[ -z $version ]]; then
   echo "kernels: package $pkg:$arch is not known to apt (run 'make deps KERNELS=1')" >&2
   exit 2

@@ -14,6 +14,7 @@ top=build/kernels
 start=$SECONDS
 mkdir -p "$top"
 say() { echo "kernels: $*" >&2; }
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { say "RUNS must be a positive number, not '$runs'"; exit 2; }
 
 bash scripts/deps.sh --kernels --check || exit 2
 resolved=$(bash "$here/resolve.sh") || exit 2

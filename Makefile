@@ -7,7 +7,8 @@
 #   make grade [SUBMISSION=DIR | SUBMISSIONS=DIR [JOBS=2]] [LAB=NN] [OUT=DIR]   score
 #   make plots LAB=NN    plot the student's own measurements
 #   make calibrate       lab 02's simulation against the installed CPython
-#   make deps            install what is missing (Debian packages; root)
+#   make kernels [RUNS=3]  reference solutions on this kernel and Debian's kernels under qemu
+#   make deps [KERNELS=1]  install what is missing (Debian packages; root); KERNELS=1: for kernels too
 #   make bench | memcheck | sanitize | format | clean
 # `make help` says the same.
 
@@ -40,14 +41,15 @@ CLI_DEFS := -DCL_KIT_DIR='"$(CURDIR)"' -DCL_CC='"$(CC)"' \
             -DCL_LAB_CFLAGS='"$(CFLAGS_BASE) $(CFLAGS)"' -DCL_LAB_LIBS='"$(CUNIT_LIBS)"' \
             -DCL_BUILD_DIR='"$(abspath $(BUILD))"'
 
-.PHONY: all deps demo test check grade plots run bench memcheck sanitize format clean help calibrate doctor
+.PHONY: all deps demo test check grade plots run bench memcheck sanitize format clean help calibrate \
+        doctor kernels
 all: $(COWLAB) $(LIB) $(LABMAIN)
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
-	@bash scripts/deps.sh
+	@bash scripts/deps.sh $(if $(filter 1,$(KERNELS)),--kernels)
 
 $(BUILD)/obj/%.o: %.c $(wildcard include/cowlab/*.h) | $(BUILD)/obj
 	@mkdir -p $(dir $@)
@@ -124,6 +126,12 @@ calibrate: all
 test: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/run.sh
+
+# Each lab's reference solution on this machine's kernel and on Debian's kernels under qemu
+# (tests/kernels/README.md). Last line: "kernels: K kernels x L labs, D rows differ".
+RUNS ?= 3
+kernels:
+	@RUNS=$(RUNS) bash tests/kernels/matrix.sh
 
 bench: all
 	@bash tests/bench.sh

@@ -2,7 +2,21 @@
 # deps.sh — install what cowlab needs from Debian's packages (make deps).
 # Idempotent and quiet when everything is there; exit 2 with a clear message when something
 # is missing and we are not root.
+# With --kernels (make deps KERNELS=1) it also installs what `make kernels` needs
+# (tests/kernels/host-packages), enables the arm64 architecture and refreshes the package
+# lists until every kernel of tests/kernels/kernels.list can be found.
+# With --check it installs nothing: it names what is missing and exits 2 (make kernels uses
+# `deps.sh --kernels --check`), or exits 0 quietly.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+kernels=0 check=0
+for arg in "$@"; do
+  case $arg in
+    --kernels) kernels=1 ;;
+    --check) check=1 ;;
+    *) echo "usage: deps.sh [--kernels] [--check]" >&2; exit 2 ;;
+  esac
+done
 
 # package: why
 packages=(
@@ -23,24 +37,63 @@ packages=(
 # shellcheck disable=SC2206
 packages+=(${COWLAB_DEPS_EXTRA:-})
 
-# Ask for the native architecture's package: once a foreign architecture is added (the kernel
-# matrix adds arm64), a bare name prints one status per architecture, run together.
-arch=$(dpkg --print-architecture)
+# Is package $1 installed? NAME:ARCH asks for that architecture; a bare NAME for the native
+# one or "all" (dpkg-query prints one status per architecture once a foreign one is installed).
+native=$(dpkg --print-architecture 2>/dev/null)
+deps_installed() {
+  if [[ $1 == *:* ]]; then
+    [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true) == "install ok installed" ]]
+    return
+  fi
+  dpkg-query -W -f='${Architecture} ${Status}\n' "$1" 2>/dev/null |
+    grep -Eqx "($native|all) install ok installed"
+}
+
+# make kernels: its packages, the foreign architectures of its kernels, package lists that
+# name every kernel of tests/kernels/kernels.list.
+kernel_steps=() new_arches=()
+if [[ $kernels -eq 1 ]]; then
+  # shellcheck disable=SC2207
+  packages+=($(sed 's/#.*//' tests/kernels/host-packages))
+  for arch in $(sed 's/#.*//' tests/kernels/kernels.list | awk 'NF { print $1 }' | sort -u); do
+    [[ $arch == "$native" ]] && continue
+    dpkg --print-foreign-architectures 2>/dev/null | grep -qx "$arch" && continue
+    new_arches+=("$arch")
+    kernel_steps+=("the $arch architecture (dpkg --add-architecture $arch)")
+  done
+  while read -r line; do
+    kernel_steps+=("package lists that have it (apt-get update): ${line#kernels: }")
+  done < <(bash tests/kernels/resolve.sh 2>&1 >/dev/null | grep '^kernels: no ' || true)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p:$arch" 2>/dev/null ||
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ $status == "install ok installed" ]] || missing+=("$p")
+  deps_installed "$p" || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+[[ ${#missing[@]} -eq 0 && ${#kernel_steps[@]} -eq 0 ]] && exit 0
 
-if [[ $(id -u) -ne 0 ]]; then
-  echo "cowlab: missing Debian packages: ${missing[*]}" >&2
-  echo "cowlab: run 'sudo make deps', or: sudo apt-get install ${missing[*]}" >&2
+if [[ $(id -u) -ne 0 || $check -eq 1 ]]; then
+  [[ ${#missing[@]} -gt 0 ]] && echo "cowlab: missing Debian packages: ${missing[*]}" >&2
+  for step in "${kernel_steps[@]}"; do echo "cowlab: missing: $step" >&2; done
+  if [[ $kernels -eq 1 ]]; then
+    echo "cowlab: get them with 'make deps KERNELS=1' (as root, or with sudo)" >&2
+  else
+    echo "cowlab: run 'sudo make deps', or: sudo apt-get install ${missing[*]}" >&2
+  fi
   exit 2
 fi
-echo "cowlab: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+for arch in "${new_arches[@]}"; do
+  echo "cowlab: dpkg --add-architecture $arch"
+  dpkg --add-architecture "$arch"
+done
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "cowlab: installed ${missing[*]}"
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "cowlab: installing ${missing[*]}"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "cowlab: installed ${missing[*]}"
+fi
+if [[ $kernels -eq 1 ]] && ! bash tests/kernels/resolve.sh >/dev/null; then
+  echo "cowlab: a kernel of tests/kernels/kernels.list is not among Debian's packages" >&2
+  exit 2
+fi

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# collect.sh LOG CELLDIR — split runlabs.sh's output (a guest's serial console, or a native
+# run's stdout) into CELLDIR: facts.tsv, and per run N: run-N/SLUG.csv, run-N/SLUG.out (what
+# `lab run` printed) and run-N/SLUG.done ("rc=RC cs=CENTISECONDS csv=MD5 out=MD5").
+# Carriage returns (the tty's) are dropped. Every CSV and output is checked against the MD5
+# the guest computed: a file that does not match is renamed *.corrupt (a kernel message in
+# the middle of it, or a cut-off run) and counted as missing.
+# Writes CELLDIR/complete when the guest reached "@@cowlab end". Exit 0 when complete and
+# every file matched; 1 otherwise (the reason on stderr).
+set -euo pipefail
+log=$1 cell=$2
+rm -rf "$cell"/run-* "$cell/facts.tsv" "$cell/complete"
+mkdir -p "$cell"
+tr -d '\r' <"$log" | awk -v cell="$cell" '
+  function to(f) { if (file != "") close(file); file = f; if (f != "") printf "" > f }
+  /^@@cowlab facts$/ { to(cell "/facts.tsv"); next }
+  /^@@cowlab (csv|out) / {
+    dir = cell "/run-" $4; system("mkdir -p \"" dir "\"")
+    to(dir "/" $3 "." $2); next
+  }
+  /^@@cowlab done / {
+    line = $5; for (i = 6; i <= NF; i++) line = line " " $i
+    to(cell "/run-" $4 "/" $3 ".done"); print line > file; to(""); next
+  }
+  /^@@cowlab end$/ { to(cell "/complete"); to(""); next }
+  file != "" { print > file }
+'
+ok=0
+[[ -f $cell/complete ]] || { echo "kernels: $cell: the run did not finish (see $log)" >&2; ok=1; }
+for done in "$cell"/run-*/*.done; do
+  [[ -e $done ]] || continue
+  base=${done%.done}
+  for kind in csv out; do
+    want=$(sed -n "s/.* $kind=\([0-9a-f]*\).*/\1/p" "$done")
+    have=$(md5sum <"$base.$kind" | cut -d' ' -f1)
+    if [[ $want != "$have" ]]; then
+      echo "kernels: $base.$kind does not match the guest's MD5 (kept as $base.$kind.corrupt)" >&2
+      mv "$base.$kind" "$base.$kind.corrupt"
+      ok=1
+    fi
+  done
+done
+exit "$ok"

@@ -1,0 +1,40 @@
+#!/bin/sh
+# runlabs.sh LABDIR RUNS TMPDIR — run every lab's experiments RUNS times and print everything
+# the host needs between clear markers (the same script runs natively and as the guest's job).
+# POSIX sh (busybox in a guest). LABDIR holds SLUG/lab binaries; TMPDIR is scratch space.
+# Output, in this order (each marker line starts with "@@cowlab "):
+#   @@cowlab facts            then facts.sh's lines
+#   @@cowlab csv SLUG RUN     then the CSV `lab run` wrote
+#   @@cowlab out SLUG RUN     then what `lab run` printed (stdout and stderr)
+#   @@cowlab done SLUG RUN rc=RC cs=CENTISECONDS csv=MD5 out=MD5
+#   @@cowlab end
+# collect.sh parses it and checks the MD5s (a kernel message in the middle is caught).
+labdir=$1 runs=$2 tmp=$3
+here=$(dirname "$0")
+now_cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
+md5() { md5sum "$1" | cut -d' ' -f1; }
+labs=$(cd "$labdir" && ls -d */ | tr -d /)
+first=$(echo "$labs" | head -n 1)
+echo "@@cowlab facts"
+sh "$here/facts.sh" "$labdir/$first/lab" "$tmp"
+run=1
+while [ "$run" -le "$runs" ]; do
+  for slug in $labs; do
+    t0=$(now_cs)
+    "$labdir/$slug/lab" run "$tmp/run.csv" >"$tmp/run.out" 2>&1
+    rc=$?
+    t1=$(now_cs)
+    for f in "$tmp/run.csv" "$tmp/run.out"; do # every file ends with a newline
+      [ -f "$f" ] || : >"$f"
+      [ -z "$(tail -c 1 "$f")" ] || echo >>"$f"
+    done
+    echo "@@cowlab csv $slug $run"
+    cat "$tmp/run.csv"
+    echo "@@cowlab out $slug $run"
+    cat "$tmp/run.out"
+    echo "@@cowlab done $slug $run rc=$rc cs=$((t1 - t0)) csv=$(md5 "$tmp/run.csv") out=$(md5 "$tmp/run.out")"
+    rm -f "$tmp/run.csv" "$tmp/run.out"
+  done
+  run=$((run + 1))
+done
+echo "@@cowlab end"

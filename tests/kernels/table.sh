@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# table.sh RUNS "SLUG..." HOSTCELL CELL... — the matrix's table from the cells' folders
+# (HOSTCELL, the native one, is also the first CELL). Each CELL holds cell.info (name=,
+# arch=, how=, secs=), facts.tsv and run-N/SLUG.{csv,out,done} (collect.sh).
+# Per cell and lab: rows compared (CSV rows with an expected value), rows differing
+# (expected != measured) for each run, seconds per run, the cell's wall time, and the facts
+# whose value differs from the host's (a fact equal to the cell's kernel release is left
+# out: the first column says it). Under the table, every run that differed: which
+# experiments and metrics, and where its CSV is kept.
+# The last line is exactly "kernels: K kernels x L labs, D rows differ" (D summed over every
+# cell, lab and run). Exit 0 when D is 0 and every run is there and consistent; 1 otherwise.
+set -euo pipefail
+runs=$1 slugs=$2 host=$3
+shift 3
+read -ra labs <<<"$slugs"
+info() { sed -n "s/^$2=//p" "$1/cell.info"; }
+
+# facts of CELL that differ from the host's: "name=value, ..."
+facts_diff() {
+  local cell=$1 release
+  release=$(info "$cell" name)
+  [[ -f $cell/facts.tsv && -f $host/facts.tsv ]] || { echo "(no facts)"; return; }
+  awk -F'\t' -v rel="$release" '
+    NR == FNR { host[$1] = $2; next }
+    $2 != rel && (!($1 in host) || host[$1] != $2) { out = out sep $1 "=" $2; sep = ", " }
+    END { print out == "" ? "-" : out }' "$host/facts.tsv" "$cell/facts.tsv"
+}
+
+# "compared differ" of a CSV: rows with an expected value, and those whose measured differs
+csv_count() {
+  awk -F, 'NR > 1 && $6 != "" { n++; if ($6 != $7) d++ } END { print n + 0, d + 0 }' "$1"
+}
+
+total=0 bad=0 details=()
+printf '%-26s %-5s %-6s %-12s %8s  %-11s %-14s %6s  %s\n' kernel arch how lab compared \
+  "differ/run" "s/run" "cell s" "facts that differ from the host's"
+for cell in "$@"; do
+  name=$(info "$cell" name) first=1
+  [[ $cell == "$host" ]] && name="$name (host)"
+  for slug in "${labs[@]}"; do
+    compared=() differ=() secs=()
+    for ((r = 1; r <= runs; r++)); do
+      base=$cell/run-$r/$slug
+      if [[ ! -f $base.csv || ! -f $base.done || ! -f $base.out ]]; then
+        compared+=("-") differ+=("-") secs+=("-") bad=1
+        details+=("$name $slug run $r: no result (see $cell/console.log)")
+        continue
+      fi
+      read -r n d < <(csv_count "$base.csv")
+      rc=$(sed -n 's/^rc=\([0-9]*\).*/\1/p' "$base.done")
+      cs=$(sed -n 's/.* cs=\([0-9]*\).*/\1/p' "$base.done")
+      said=$(tail -n 1 "$base.out" | sed -n 's/^[0-9]* rows, \([0-9]*\) differ .*/\1/p')
+      compared+=("$n") differ+=("$d") secs+=("$(( (cs + 50) / 100 ))")
+      total=$((total + d))
+      want_rc=0
+      [[ $d -gt 0 ]] && want_rc=3
+      if [[ $said != "$d" || $rc != "$want_rc" ]]; then
+        bad=1
+        details+=("$name $slug run $r: the lab said '${said:-nothing}' differ and exited $rc; its CSV has $d ($base.out)")
+      fi
+      if [[ $d -gt 0 ]]; then
+        what=$(gawk -F, 'NR > 1 && $6 != "" && $6 != $7 { e[$1]++; split($4, m, "."); k[m[1]]++ }
+          END { PROCINFO["sorted_in"] = "@ind_str_asc"; for (x in e) s = s " " x "(" e[x] ")"; for (x in k) t = t " " x; print "experiments" s "; regions/metrics" t }' "$base.csv")
+        details+=("$name $slug run $r: $d rows differ: $what; CSV $base.csv")
+      fi
+    done
+    uniq_n=$(printf '%s\n' "${compared[@]}" | sort -u)
+    [[ $(wc -l <<<"$uniq_n") -eq 1 ]] && ncol=$uniq_n || ncol=$(IFS=/; echo "${compared[*]}")
+    if [[ $first -eq 1 ]]; then
+      printf '%-26s %-5s %-6s %-12s %8s  %-11s %-14s %6s  %s\n' "$name" "$(info "$cell" arch)" \
+        "$(info "$cell" how)" "$slug" "$ncol" "${differ[*]}" "${secs[*]}" "$(info "$cell" secs)" \
+        "$(facts_diff "$cell")"
+      first=0
+    else
+      printf '%-26s %-5s %-6s %-12s %8s  %-11s %-14s %6s\n' "" "" "" "$slug" "$ncol" \
+        "${differ[*]}" "${secs[*]}" ""
+    fi
+  done
+done
+for line in "${details[@]}"; do echo "  $line"; done
+echo "kernels: $# kernels x ${#labs[@]} labs, $total rows differ"
+[[ $total -eq 0 && $bad -eq 0 ]]

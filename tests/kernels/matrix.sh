@@ -3,7 +3,8 @@
 # machine's kernel natively and on each Debian kernel of kernels.list under qemu; then the
 # table (table.sh), whose last line is "kernels: K kernels x L labs, D rows differ".
 # Everything lives under build/kernels/: cache/ (the .debs), RELEASE/pkg (an unpacked kernel),
-# RELEASE/ and native-RELEASE/ (one cell: console.log, facts.tsv, run-N/SLUG.csv …).
+# RELEASE/ and native-RELEASE/ (one cell: console.log, facts.tsv, run-N/SLUG.csv …, and
+# kept/: every run that differed, from this and earlier calls).
 # Exit 0 when no row differs and every run came back; 2 when a piece is missing (what, and
 # `make deps KERNELS=1` to get it); 1 otherwise.
 set -euo pipefail
@@ -44,6 +45,7 @@ host_cell=$top/native-$(uname -r)
 say "running the labs natively on $(uname -r)"
 t0=$SECONDS
 bash "$here/native.sh" "$host_cell" "$runs" || true
+bash "$here/keep.sh" "$host_cell"
 cell_info "$host_cell" "$(uname -r)" "$host_arch" native $((SECONDS - t0))
 dirs=("$host_cell")
 
@@ -69,6 +71,7 @@ for cell in "${cells[@]}"; do
     "$runs" "$dir/console.log" $((300 + runs * 900)) || status=$?
   [[ $status -eq 0 ]] || say "$release: qemu exited with status $status (see $dir/console.log.qemu)"
   bash "$here/collect.sh" "$dir/console.log" "$dir" || true
+  bash "$here/keep.sh" "$dir"
   cell_info "$dir" "$release" "$arch" "${accel^^}" $((SECONDS - t0))
   dirs+=("$dir")
 done

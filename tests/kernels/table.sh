@@ -61,7 +61,7 @@ for cell in "$@"; do
       if [[ $d -gt 0 ]]; then
         what=$(gawk -F, 'NR > 1 && $6 != "" && $6 != $7 { e[$1]++; split($4, m, "."); k[m[1]]++ }
           END { PROCINFO["sorted_in"] = "@ind_str_asc"; for (x in e) s = s " " x "(" e[x] ")"; for (x in k) t = t " " x; print "experiments" s "; regions/metrics" t }' "$base.csv")
-        details+=("$name $slug run $r: $d rows differ: $what; CSV $base.csv")
+        details+=("$name $slug run $r: $d rows differ: $what; CSV $base.csv (copy in $cell/kept/)")
       fi
     done
     uniq_n=$(printf '%s\n' "${compared[@]}" | sort -u)

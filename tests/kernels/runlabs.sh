@@ -13,7 +13,7 @@ labdir=$1 runs=$2 tmp=$3
 here=$(dirname "$0")
 now_cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
 md5() { md5sum "$1" | cut -d' ' -f1; }
-labs=$(cd "$labdir" && ls -d */ | tr -d /)
+labs=$(for lab in "$labdir"/*/lab; do basename "$(dirname "$lab")"; done)
 first=$(echo "$labs" | head -n 1)
 echo "@@cowlab facts"
 sh "$here/facts.sh" "$labdir/$first/lab" "$tmp"

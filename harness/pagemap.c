@@ -1,6 +1,6 @@
 /*
  * pagemap.c — one page at a time, from /proc/PID/pagemap and /proc/kpagecount;
- * plus the machine facts every result records (page size, THP mode, kernel).
+ * plus the page size and the kernel release (the other machine facts are cowlab/probe.h's).
  */
 #include "cowlab/mem.h"
 
@@ -90,25 +90,6 @@ int64_t cl_kpagecount(uint64_t pfn)
     ssize_t n = pread(fd, &count, sizeof count, (off_t)(pfn * sizeof count));
     close(fd);
     return n == (ssize_t)sizeof count ? (int64_t)count : -1;
-}
-
-const char *cl_thp_mode(char *buf, size_t n)
-{
-    snprintf(buf, n, "unknown");
-    int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return buf;
-    char text[128];
-    ssize_t got = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (got <= 0)
-        return buf;
-    text[got] = '\0';
-    /* The active mode is the bracketed word: "always [madvise] never". */
-    char *open_br = strchr(text, '['), *close_br = open_br ? strchr(open_br, ']') : NULL;
-    if (open_br && close_br)
-        snprintf(buf, n, "%.*s", (int)(close_br - open_br - 1), open_br + 1);
-    return buf;
 }
 
 const char *cl_kernel_release(char *buf, size_t n)

@@ -9,6 +9,7 @@
 #include "cowlab/probe.h"
 
 #include "cowlab/mem.h"
+#include "cowlab/team.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,6 @@
 #include <sys/mman.h>
 #include <sys/statvfs.h>
 #include <sys/vfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define PROBE_TMPFS_MAGIC     0x01021994
@@ -245,27 +245,23 @@ static void probe_thp(struct cl_probe *p)
     probe_unmap_guarded(b, 2 * n, ps);
 }
 
-/* Bit 56 of page b (mapped once) with a forked child mapping it too: it must be clear.
- * 1 clear, 0 still set, -1 could not tell. */
+static int probe_idle(void *arg, int worker, int phase, int64_t *report)
+{
+    (void)arg, (void)worker, (void)phase, (void)report;
+    return 0;
+}
+
+/* Bit 56 of page b (mapped once) while a forked worker (cl_team, held at its barrier) maps it
+ * too: it must be clear. 1 clear, 0 still set, -1 could not tell. */
 static int probe_bit56_clear_when_shared(unsigned char *b)
 {
-    int pfd[2];
-    if (pipe2(pfd, O_CLOEXEC) < 0)
+    struct cl_team t;
+    if (cl_team_start(&t, 1, 1, probe_idle, NULL, NULL) < 0)
         return -1;
-    pid_t pid = fork();
-    if (pid == 0) { /* holds the page until the parent has looked */
-        char c;
-        close(pfd[1]);
-        (void)!read(pfd[0], &c, 1);
-        _exit(0);
-    }
-    close(pfd[0]);
     struct cl_page pg;
-    int rc = pid < 0 || cl_pages(0, b, 1, &pg) < 0 ? -1 : !pg.exclusive;
-    close(pfd[1]);
-    if (pid > 0)
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-            ;
+    int rc = cl_team_await(&t, 5000) < 0 || cl_pages(0, b, 1, &pg) < 0 ? -1 : !pg.exclusive;
+    if (cl_team_finish(&t, 5000) < 0)
+        rc = -1;
     return rc;
 }
 

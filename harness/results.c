@@ -13,9 +13,10 @@
 void cl_results_init(struct cl_results *r)
 {
     memset(r, 0, sizeof *r);
-    cl_thp_mode(r->thp, sizeof r->thp);
-    cl_kernel_release(r->kernel, sizeof r->kernel);
-    cl_probe_summary(cl_probe(), r->machine, sizeof r->machine);
+    const struct cl_probe *p = cl_probe(); /* the one place that decides machine facts */
+    snprintf(r->thp, sizeof r->thp, "%s", p->thp);
+    snprintf(r->kernel, sizeof r->kernel, "%s", p->kernel);
+    cl_probe_summary(p, r->machine, sizeof r->machine);
 }
 
 void cl_results_free(struct cl_results *r)

@@ -104,9 +104,8 @@ int64_t cl_kpagecount(uint64_t pfn);
 size_t cl_page_size(void);
 size_t cl_page_kb(void);
 
-/* Into buf (size n): the THP mode ("always", "madvise", "never", or "unknown") and the kernel
- * release (uname -r). Return buf. */
-const char *cl_thp_mode(char *buf, size_t n);
+/* Into buf (size n): the kernel release (uname -r). Returns buf. The THP mode and every other
+ * fact the model depends on come from the machine probe (cowlab/probe.h). */
 const char *cl_kernel_release(char *buf, size_t n);
 
 #endif

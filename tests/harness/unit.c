@@ -455,6 +455,37 @@ static void t_labs_registry(void)
     if (fd >= 0)
         close(fd);
     unlink(path);
+    /* CL_NEEDS: the lab's own lines land on the tests they name; a typo in a fact, a fact
+     * that is not yes/no, or an unknown test is refused when the lab loads. */
+    const struct cl_test_def *page_map = NULL, *spawn = NULL;
+    for (int i = 0; i < l->ntests; i++) {
+        if (strcmp(l->tests[i].name, "page_map") == 0)
+            page_map = &l->tests[i];
+        if (strcmp(l->tests[i].name, "spawn") == 0)
+            spawn = &l->tests[i];
+    }
+    CL_CHECK_EQ(1, page_map && strcmp(page_map->needs, "nohugepage pagemap_bit56") == 0,
+                "lab 01 page_map needs nohugepage and pagemap_bit56",
+                page_map ? page_map->needs : "");
+    CL_CHECK_EQ(1, spawn && spawn->needs[0] == '\0', "lab 01 spawn needs nothing", "");
+    static const char *const bad_needs[] = {
+        "CL_NEEDS(pagemap_bit65, \"t\")\n", /* no such fact */
+        "CL_NEEDS(fault_around, \"t\")\n",  /* a number, not yes/no */
+        "CL_NEEDS(pagemap_bit56, \"u\")\n", /* no such test */
+    };
+    for (size_t i = 0; i < sizeof bad_needs / sizeof bad_needs[0]; i++) {
+        char text[256], p2[] = "/tmp/cowlab-unit-XXXXXX";
+        snprintf(text, sizeof text, "CL_LAB(\"03-x\", \"X\", \"a.c\")\nCL_TEST(t, 5, 3, \"x\")\n%s",
+                 bad_needs[i]);
+        int f2 = mkstemp(p2);
+        struct cl_lab_def d;
+        if (f2 >= 0 && write(f2, text, strlen(text)) == (ssize_t)strlen(text))
+            CL_CHECK_EQ(-1, cl_lab_parse(p2, &d, err, sizeof err), bad_needs[i],
+                        "CL_NEEDS must name a yes/no fact of the probe and a test of the lab");
+        if (f2 >= 0)
+            close(f2);
+        unlink(p2);
+    }
 }
 
 static void t_results_csv(void)

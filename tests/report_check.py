@@ -105,6 +105,9 @@ def main():
         if bad:
             die("stub scored points on: " + ", ".join(bad))
     if a.expect_failed:
+        if any(t["output"].startswith("not built") for t in tests):
+            die("the planted bug does not build (a bug must be caught by a check, not by the "
+                "compiler):\n" + tests[0]["output"][:2000])
         by_name = {t["name"].split("/", 1)[1]: t for t in tests}
         for name in a.expect_failed:
             if name not in by_name:

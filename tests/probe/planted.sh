@@ -10,8 +10,7 @@ cd "$(dirname "$0")/../.."
 bug=$1 out=$2
 rm -rf "$out"; mkdir -p "$out/harness"
 cp harness/*.c "$out/harness/"
-if ! patch -p1 -F0 -d "$out/harness" <"$bug" >"$out/patch.log" 2>&1 ||
-    grep -qiE 'offset|fuzz' "$out/patch.log"; then
+if ! bash tests/plant.sh "$bug" "$out/harness" 2>"$out/patch.log"; then
   echo "the patch does not apply exactly:"; cat "$out/patch.log"; exit 1
 fi
 cflags="-std=c11 -D_GNU_SOURCE -O2 -Iinclude"

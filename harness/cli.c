@@ -31,13 +31,14 @@ static int cli_nlabs;
 /* One command's options, all optional; which ones a command takes is in its usage. */
 struct cli_args {
     const char *lab, *dir, *submission, *submissions, *out, *csv, *test, *labs_dir, *jobs;
-    bool markdown, help, sanitize, quiet;
+    bool markdown, tsv, help, sanitize, quiet;
 };
 
 static const char *const cli_usage_text[][2] = {
-    {"list", "cowlab list [LAB] [--markdown]\n"
+    {"list", "cowlab list [LAB] [--markdown | --tsv]\n"
              "  the labs, or one lab's graded tests with their points (--markdown: the\n"
-             "  handbook's points table)\n"},
+             "  handbook's points table; --tsv: name, points, timeout (s), the probe's facts\n"
+             "  the test needs (\"-\" if none), what it checks; tab-separated, for scripts)\n"},
     {"check", "cowlab check LAB [--dir DIR] [--test NAME]\n"
               "  build LAB from DIR (default: labs/) and run its graded tests, each in its own\n"
               "  sandboxed process; every failed check says expected, measured and a hint.\n"
@@ -96,7 +97,7 @@ static int cli_error(const char *fmt, ...)
 static const char *cli_valid_options(const char *cmd)
 {
     if (strcmp(cmd, "list") == 0)
-        return "--markdown, --labs-dir, --help";
+        return "--markdown, --tsv, --labs-dir, --help";
     if (strcmp(cmd, "check") == 0)
         return "--dir, --test, --labs-dir, --quiet, --help";
     if (strcmp(cmd, "grade") == 0)
@@ -124,6 +125,10 @@ static int cli_parse(int argc, char **argv, const char *cmd, struct cli_args *a)
         }
         if (strcmp(o, "--markdown") == 0 && strcmp(cmd, "list") == 0) {
             a->markdown = true;
+            continue;
+        }
+        if (strcmp(o, "--tsv") == 0 && strcmp(cmd, "list") == 0) {
+            a->tsv = true;
             continue;
         }
         if (strcmp(o, "--sanitize") == 0 && strcmp(cmd, "grade") == 0) {
@@ -219,11 +224,21 @@ static int cli_list(const struct cli_args *a)
     const struct cl_lab_def *l = cli_lab(a->lab);
     if (!l)
         return 2;
+    if (a->markdown && a->tsv)
+        return cli_error("list: --markdown or --tsv, not both");
     if (a->markdown) {
         printf("| test | points | what it checks |\n|---|---:|---|\n");
         for (int i = 0; i < l->ntests; i++)
             printf("| `%s` | %d | %s |\n", l->tests[i].name, l->tests[i].points, l->tests[i].about);
         printf("| **total** | **%d** | |\n", l->max_points);
+        return 0;
+    }
+    if (a->tsv) {
+        for (int i = 0; i < l->ntests; i++) {
+            const struct cl_test_def *t = &l->tests[i];
+            printf("%s\t%d\t%d\t%s\t%s\n", t->name, t->points, t->timeout_s,
+                   t->needs[0] ? t->needs : "-", t->about);
+        }
         return 0;
     }
     for (int i = 0; i < l->ntests; i++)

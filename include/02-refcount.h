@@ -159,15 +159,20 @@ int64_t rc_array_sum(struct rc_world *w, struct rc_array *a);
 size_t rc_predict_blocks_per_pool(size_t block_size, const struct rc_geometry *g);
 
 /* Pages holding the ob_refcnt of n distinct ints, allocated one after another from fresh
- * pools of the 32-byte class (pools are page-aligned and consecutive). */
+ * pools of the 32-byte class: pool 0 starts at the heap's first byte, which starts a page, and
+ * pools follow one another without gaps. page_size is any machine's (4, 16, 64 KiB): a pool
+ * may span several pages, or share one page with its neighbours (4 KiB pools, 16 KiB pages). */
 size_t rc_predict_int_pages(size_t n, const struct rc_geometry *g, size_t page_size);
 
 /* Pages a child dirties by running sum() over a list of n distinct ints built by the parent,
  * for semantics s (the ints made immortal for RC_PY312/RC_PY314): the pages of the refcounts
  * it writes, in the heap and (RC_OUTLINE) in the table — counting the list object's page (the
  * iterator holds a reference to it) and the page of the iterator's block (a 48-byte pool the
- * parent already has). For RC_OUTLINE the table holds the ints' counts at indexes 0..n-1,
- * the list's at n, the iterator's at n+1. */
+ * parent already has). The parent allocated the ints first, then the list object (which
+ * starts the pool after the ints' last), then the iterator's pool (the next one); where pools
+ * are smaller than pages, these pages can coincide — count each page once. For RC_OUTLINE the
+ * table (a mapping of its own) holds the ints' counts at indexes 0..n-1, the list's at n, the
+ * iterator's at n+1. */
 size_t rc_predict_sum_pages(size_t n, enum rc_semantics s, const struct rc_geometry *g,
                             size_t page_size);
 

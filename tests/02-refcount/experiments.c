@@ -80,7 +80,7 @@ static int rc_build(struct rc_ctx *c)
 {
     const struct rc_scenario *sc = c->sc;
     size_t n = sc->n;
-    c->w = rc_world_new(sc->geometry, sc->sem, n + 64, n);
+    c->w = rc_world_new(sc->geometry, sc->sem, n + 64, n, sc->page_size);
     if (!c->w)
         return rc_cannot(sc, "building the world");
     if (sc->payload == PAY_ARRAY) {
@@ -380,12 +380,39 @@ int rc_model_only(const struct rc_scenario *sc, size_t *dirtied, size_t *residen
     return rc;
 }
 
+int rc_model_int_pages(const struct rc_scenario *sc, size_t *pages)
+{
+    struct rc_ctx c;
+    int rc = rc_prepare(&c, sc);
+    if (rc == 0) {
+        const struct rc_region *heap = rc_world_region(c.w, RC_HEAP);
+        unsigned char *seen = calloc(heap->npages, 1);
+        *pages = 0;
+        for (int64_t i = 0; seen && i < c.list->ob_size; i++) {
+            size_t p = rc_region_page(heap, &c.list->ob_item[i]->ob_refcnt);
+            if (p != SIZE_MAX && !seen[p]) {
+                seen[p] = 1;
+                ++*pages;
+            }
+        }
+        if (!seen)
+            rc = rc_cannot(sc, "malloc");
+        free(seen);
+    }
+    rc_ctx_free(&c);
+    return rc;
+}
+
 int rc_run(struct cl_results *r, const struct rc_scenario *sc, size_t *model_pages)
 {
     struct rc_ctx c;
     struct cl_team t;
     int rc = -1;
     bool team_up = false;
+    if (sc->page_size != 0) { /* a world of pretended pages cannot be measured */
+        errno = EINVAL;
+        return rc_cannot(sc, "measuring a world of pretended pages");
+    }
     if (rc_prepare(&c, sc) < 0)
         goto out;
     if (model_pages)

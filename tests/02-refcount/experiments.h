@@ -30,6 +30,9 @@ struct rc_scenario {
     int k;            /* children */
     int64_t contains; /* OP_CONTAINS: the value looked for */
     bool per_page;    /* also one page_state row per heap page, parent and child1 */
+    size_t page_size; /* model only (rc_model_only, rc_model_int_pages): count in pages of this
+                         size, as a machine with them would (0: this machine's); rc_run
+                         refuses anything but 0 */
 };
 
 /* Run one scenario into r. Rows: per process and region the smaps fields the model knows
@@ -43,5 +46,8 @@ int rc_run(struct cl_results *r, const struct rc_scenario *sc, size_t *model_pag
  * scenario: built in this process, nothing forked or measured. -1 if the world cannot be
  * built. */
 int rc_model_only(const struct rc_scenario *sc, size_t *dirtied, size_t *resident_heap);
+/* The model's count of heap pages holding the ob_refcnt of the list's items (the ints the
+ * parent built), for a scenario; as rc_model_only. */
+int rc_model_int_pages(const struct rc_scenario *sc, size_t *pages);
 
 #endif

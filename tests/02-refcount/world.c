@@ -93,9 +93,9 @@ size_t rc_block_size(const struct rc_geometry *g, size_t request)
 size_t rc_region_page(const struct rc_region *r, const void *addr)
 {
     const unsigned char *a = addr;
-    if (!r->base || a < r->base || a >= r->base + r->npages * (size_t)sysconf(_SC_PAGESIZE))
+    if (!r->base || a < r->base || a >= r->base + r->npages * r->page)
         return SIZE_MAX;
-    return (size_t)(a - r->base) / (size_t)sysconf(_SC_PAGESIZE);
+    return (size_t)(a - r->base) / r->page;
 }
 
 /* Mark [addr, addr+len) as written by this process. */
@@ -137,6 +137,7 @@ static int world_map(struct rc_world *w, int which, const char *name, size_t byt
     r->name = name;
     r->base = (unsigned char *)start;
     r->npages = npages;
+    r->page = page;
     r->guarded = true;
     r->written = calloc(npages, 1);
     return r->written ? 0 : -1;
@@ -248,14 +249,14 @@ static struct rc_object *world_object(struct rc_world *w, const struct rc_type *
 }
 
 struct rc_world *rc_world_new(const struct rc_geometry *g, enum rc_semantics s, size_t max_objects,
-                              size_t max_items)
+                              size_t max_items, size_t page_size)
 {
     struct rc_world *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
     w->g = *g;
     w->sem = s;
-    w->page = (size_t)sysconf(_SC_PAGESIZE);
+    w->page = page_size ? page_size : (size_t)sysconf(_SC_PAGESIZE);
     w->free_index = -1;
     w->young.gc_next = w->young.gc_prev = (uintptr_t)&w->young;
     w->permanent.gc_next = w->permanent.gc_prev = (uintptr_t)&w->permanent;
@@ -279,6 +280,7 @@ struct rc_world *rc_world_new(const struct rc_geometry *g, enum rc_semantics s, 
         r->name = "table";
         r->base = (unsigned char *)w->table;
         r->npages = (w->table_entries * sizeof(uint32_t) + w->page - 1) / w->page;
+        r->page = w->page;
         if (!(r->written = calloc(r->npages, 1)))
             goto fail;
     }
@@ -312,8 +314,9 @@ void rc_world_free(struct rc_world *w)
         struct rc_region *r = &w->regions[i];
         if (r->base && r->guarded)
             munmap(r->base - w->page, (r->npages + 2) * w->page);
-        else if (r->base) /* the student's table: rc_outline_table_new's mapping */
-            munmap(r->base, r->npages * w->page);
+        else if (r->base) /* the student's table: rc_outline_table_new's mapping (munmap
+                              rounds up to the machine's pages, whatever the world counts in) */
+            munmap(r->base, w->table_entries * sizeof(uint32_t));
         free(r->written);
     }
     free(w);

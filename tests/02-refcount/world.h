@@ -18,6 +18,7 @@ struct rc_region {
     const char *name; /* "heap", "small_ints", "items", "table", "array_data" */
     unsigned char *base;
     size_t npages;
+    size_t page;      /* bytes a page: the machine's, or the world's pretended size */
     uint8_t *written; /* per page: written by the parent (the model's starting point) */
     bool guarded;     /* mapped by the world between two guard pages (world.c) */
 };
@@ -27,9 +28,13 @@ enum { RC_HEAP, RC_SMALL, RC_ITEMS, RC_TABLE, RC_DATA, RC_NREGIONS };
 /* A world sized for max_objects pool objects and one item array of max_items slots. NULL
  * with errno set on failure. RC_OUTLINE worlds get a refcount table from the student's
  * rc_outline_table_new; RC_PY312/RC_PY314 make the small-int cache immortal (student's
- * rc_make_immortal). */
+ * rc_make_immortal).
+ * page_size 0: the machine's pages. Any other power of two: the world counts its pages
+ * (written[], rc_region_page) in pages of that size, as if the machine had them — for the
+ * model alone (a world of pretended pages must never be measured). Every region's page 0
+ * starts at its base either way. */
 struct rc_world *rc_world_new(const struct rc_geometry *g, enum rc_semantics s, size_t max_objects,
-                              size_t max_items);
+                              size_t max_items, size_t page_size);
 void rc_world_free(struct rc_world *w);
 
 /* The world's regions (base NULL: not mapped in this world). */

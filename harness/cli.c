@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,6 +303,63 @@ static long cli_now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/* --jobs N: 1 to 64, all digits. 0, or 2 after a one-line error. */
+static int cli_jobs(const char *text, int *jobs)
+{
+    *jobs = 1;
+    if (!text)
+        return 0;
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < 1 || v > 64)
+        return cli_error("--jobs takes a number from 1 to 64, not '%s'", text);
+    *jobs = (int)v;
+    return 0;
+}
+
+/* The absolute, symlink-free form of path, which need not exist yet: its longest existing
+ * ancestor resolved by realpath, the rest appended as written. 0, or -1. */
+static int cli_resolve(const char *path, char *out, size_t n)
+{
+    char prefix[PATH_MAX];
+    size_t cut = strlen(path);
+    if (cut >= sizeof prefix)
+        return -1;
+    while (cut > 0) {
+        memcpy(prefix, path, cut);
+        prefix[cut] = '\0';
+        char *real = realpath(prefix, NULL);
+        if (real) { /* path[cut] is '/' or the end */
+            int len = snprintf(out, n, "%s%s", real, path + cut);
+            free(real);
+            return len < 0 || (size_t)len >= n ? -1 : 0;
+        }
+        while (cut > 0 && path[cut - 1] != '/') /* drop the last component */
+            cut--;
+        if (cut > 0)
+            cut--;
+    }
+    char *cwd = path[0] == '/' ? NULL : realpath(".", NULL);
+    int len = snprintf(out, n, "%s%s%s", cwd ? cwd : "", path[0] == '/' ? "" : "/", path);
+    free(cwd);
+    return len < 0 || (size_t)len >= n ? -1 : 0;
+}
+
+/* Refuse an OUT inside what is graded: a student could plant files there, and the next
+ * batch would grade the reports as a submission. 0, or 2 after a one-line error. */
+static int cli_out_outside(const char *out_dir, const char *graded)
+{
+    char o[PATH_MAX], g[PATH_MAX];
+    if (cli_resolve(out_dir, o, sizeof o) < 0 || cli_resolve(graded, g, sizeof g) < 0)
+        return cli_error("cannot resolve '%s' or '%s'", out_dir, graded);
+    size_t len = strlen(g);
+    if (strncmp(o, g, len) == 0 && (o[len] == '/' || o[len] == '\0'))
+        return cli_error("--out %s is inside %s, which is graded: put the reports elsewhere",
+                         out_dir, graded);
+    return 0;
+}
+
 static int cli_grade_labs(const struct cli_args *a, bool details, const char *out_dir)
 {
     char base[1024];
@@ -311,6 +369,10 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
     struct stat st;
     if (stat(base, &st) < 0 || !S_ISDIR(st.st_mode))
         return cli_error("submission folder '%s' not found", base);
+    if (access(base, R_OK | X_OK) != 0)
+        return cli_error("cannot read the submission folder '%s': %s", base, strerror(errno));
+    if (out_dir && a->submission && cli_out_outside(out_dir, base))
+        return 2;
     const struct cl_lab_def *only = NULL;
     if (a->lab && !(only = cli_lab(a->lab)))
         return 2;
@@ -379,29 +441,41 @@ static int cli_append_grades(const char *one, FILE *all, bool header)
  * on stderr; the others go on. */
 static int cli_grade_many(const struct cli_args *a, const char *out_dir)
 {
+    int jobs;
+    if (cli_jobs(a->jobs, &jobs) || cli_out_outside(out_dir, a->submissions))
+        return 2;
     DIR *d = opendir(a->submissions);
     if (!d)
-        return cli_error("submissions folder '%s' not found", a->submissions);
-    char *names[4096];
-    int n = 0;
+        return cli_error("cannot read the submissions folder '%s': %s", a->submissions,
+                         strerror(errno));
+    char **names = NULL;
+    int n = 0, cap = 0;
     struct dirent *e;
-    while ((e = readdir(d)) && n < 4096) {
+    while ((e = readdir(d))) {
         char path[1200];
         struct stat st;
         snprintf(path, sizeof path, "%s/%s", a->submissions, e->d_name);
-        if (e->d_name[0] != '.' && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            names[n++] = strdup(e->d_name);
+        if (e->d_name[0] == '.' || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if (n == cap) {
+            char **more = realloc(names, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *names);
+            if (!more)
+                return cli_error("out of memory listing %s", a->submissions);
+            names = more;
+        }
+        names[n++] = strdup(e->d_name);
     }
     closedir(d);
-    qsort(names, (size_t)n, sizeof names[0], cli_cmp_str);
-    char all_path[1200];
+    if (n)
+        qsort(names, (size_t)n, sizeof names[0], cli_cmp_str);
+    /* The combined CSV is written aside and renamed at the end: an earlier grades.csv stays
+     * whole until a new one is complete. */
+    char all_path[1200], all_tmp[1300];
     snprintf(all_path, sizeof all_path, "%s/grades.csv", out_dir);
-    FILE *all = cli_mkdirs(out_dir) == 0 ? fopen(all_path, "w") : NULL;
+    snprintf(all_tmp, sizeof all_tmp, "%s.partial", all_path);
+    FILE *all = cli_mkdirs(out_dir) == 0 ? fopen(all_tmp, "w") : NULL;
     if (!all)
-        return cli_error("cannot write %s", all_path);
-    int jobs = a->jobs ? atoi(a->jobs) : 1;
-    if (jobs < 1 || jobs > 64)
-        return cli_error("--jobs takes 1 to 64, not '%s'", a->jobs);
+        return cli_error("cannot write %s: %s", all_tmp, strerror(errno));
     if (jobs > 1 && geteuid() != 0) {
         fprintf(stderr,
                 "cowlab: --jobs %d needs root (each grader its own uids); grading one "
@@ -463,9 +537,10 @@ static int cli_grade_many(const struct cli_args *a, const char *out_dir)
         }
         free(names[i]);
     }
+    free(names);
     free(failed);
-    if (fclose(all) != 0)
-        return cli_error("cannot write %s", all_path);
+    if (fclose(all) != 0 || rename(all_tmp, all_path) != 0)
+        return cli_error("cannot write %s: %s", all_path, strerror(errno));
     printf("graded %d submissions (%d could not be): %s\n", n - bad, bad, all_path);
     return bad ? 1 : 0;
 }
@@ -709,6 +784,9 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "grade") == 0 && a.submissions)
         return a.submission ? cli_error("grade: --submission or --submissions, not both")
                             : cli_grade_many(&a, a.out ? a.out : CL_BUILD_DIR "/grade");
+    if (strcmp(cmd, "grade") == 0 && a.jobs)
+        return cli_error("grade: --jobs goes with --submissions (one submission is graded by one "
+                         "grader)");
     if (strcmp(cmd, "grade") == 0)
         return cli_grade_labs(&a, false, a.out ? a.out : CL_BUILD_DIR "/grade");
     if (strcmp(cmd, "run") == 0)

@@ -143,6 +143,24 @@ if [ "$(id -u)" -eq 0 ]; then
     cmp "$many/out/grades.csv" "$many/out2/grades.csv"
 fi
 
+refused_intact() { # ARGS...: one line on stderr, exit 2, and $many/out/grades.csv unchanged
+  local before err rc
+  before=$(md5sum <"$many/out/grades.csv")
+  err=$($COWLAB grade "$@" --quiet 2>&1 >/dev/null); rc=$?
+  [ $rc -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] &&
+    [ "$before" = "$(md5sum <"$many/out/grades.csv")" ] && [ ! -e "$many/in/alice smith/out" ]
+}
+for bad in 0 2x -1 65; do
+  check "grade --jobs $bad: refused in one line, grades.csv left whole" \
+    refused_intact --submissions "$many/in" --out "$many/out" --jobs "$bad"
+done
+check "grade --submissions with OUT inside them: refused, nothing written there" \
+  refused_intact --submissions "$many/in" --out "$many/in/alice smith/out"
+check "grade --submission with OUT inside it: refused" \
+  refused_intact --submission "$many/in/alice smith" --out "$many/in/alice smith/out"
+check "grade --submissions of a missing folder: refused" \
+  refused_intact --submissions "$many/no such folder" --out "$many/out"
+
 echo "== handbook points tables match tests.def"
 for lab in $labs; do
   table=$(sed -n "/<!-- points:$lab/,/<!-- \/points -->/p" "handbook/$lab.md" | sed '1d;$d')

@@ -84,6 +84,13 @@ $(BUILD)/test/harness-unit: tests/harness/unit.c $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(ALL_CFLAGS) $< $(LIB) $(CUNIT_LIBS) -o $@
 
+# One copy-on-write scenario on this kernel, printed as a model fixture (make kernels runs it in
+# every cell; tests/harness/fixtures/kernels/ keeps what it printed there).
+$(BUILD)/test/capture: tests/harness/capture.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@
+
 $(BUILD)/bench/snapshot: tests/bench/snapshot.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"

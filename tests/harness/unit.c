@@ -16,6 +16,8 @@
 #include "cowlab/team.h"
 
 #include <CUnit/CUnit.h>
+#include <dirent.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -288,6 +290,184 @@ static void t_cow_model_variants(void)
     }
 }
 
+/*
+ * Model fixtures: tests/harness/capture.c's scenario as a real kernel printed it (one file per
+ * kernel of the matrix in FIX "kernels/"), replayed in the model with the fixture's own facts.
+ * Every smaps field the model sets, and every page's pagemap state, must match exactly.
+ */
+enum { FIXTURE_PAGES = 64 };
+
+/* The scenario of capture.c, step by step, in the model: stage 1 is everything up to the
+ * first snapshot, stage 2 worker 1's exit. */
+static void fixture_replay(struct cl_cow *c, int stage)
+{
+    if (stage == 1) {
+        for (size_t i = 0; i <= 31; i++)
+            cl_cow_write(c, 0, i);
+        for (size_t i = 32; i <= 47; i++)
+            cl_cow_read(c, 0, i);
+        cl_cow_fork(c, 0, 1);
+        cl_cow_fork(c, 0, 2);
+        for (size_t i = 0; i <= 7; i++)
+            cl_cow_write(c, 1, i);
+        for (size_t i = 48; i <= 55; i++)
+            cl_cow_read(c, 1, i);
+        for (size_t i = 8; i <= 11; i++)
+            cl_cow_write(c, 2, i);
+        for (size_t i = 32; i <= 35; i++)
+            cl_cow_read(c, 2, i);
+    } else {
+        cl_cow_exit(c, 2);
+    }
+}
+
+static const char *const fixture_state_names[] = {"absent", "shared", "private", "zero page"};
+
+/* One smaps block (lines of a fixture) against the model's numbers for process slot p. */
+static int fixture_smaps(const char *name, int snap, int p, const char *block,
+                         const struct cl_cow *c, size_t ps)
+{
+    int fd = memfd_create("smaps", 0);
+    struct cl_mem got, want;
+    if (fd < 0 || write(fd, block, strlen(block)) != (ssize_t)strlen(block) ||
+        lseek(fd, 0, SEEK_SET) != 0 || cl_mem_parse_fd(fd, 0, 0, &got) < 0 || got.vmas != 1) {
+        CL_FAIL("%s: snapshot %d, process %d: not one parsable smaps block", name, snap, p);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    cl_cow_region(c, (unsigned)p, ps, &want);
+    int bad = 0;
+    for (int f = 0; f < CL_NFIELDS; f++) {
+        if (!HAS(want, f) || !HAS(got, f) || want.kb[f] == got.kb[f])
+            continue;
+        CL_FAIL("%s: snapshot %d, process %d: %s is %llu kB, the model says %llu kB", name, snap, p,
+                cl_mem_field_names[f], (unsigned long long)got.kb[f],
+                (unsigned long long)want.kb[f]);
+        bad = 1;
+    }
+    if (!HAS(got, CL_RSS) || !HAS(got, CL_PSS) || !HAS(got, CL_PRIVATE_DIRTY)) {
+        CL_FAIL("%s: snapshot %d, process %d: no Rss, Pss or Private_Dirty", name, snap, p);
+        bad = 1;
+    }
+    return -bad;
+}
+
+/* One pagemap line ("E E ...", FIXTURE_PAGES hex entries) against the model's page states. */
+static int fixture_pagemap(const char *name, int snap, int p, const char *entries,
+                           const struct cl_cow *c, uint64_t zero_pfn)
+{
+    const char *q = entries;
+    for (size_t i = 0; i < FIXTURE_PAGES; i++) {
+        char *end;
+        errno = 0;
+        uint64_t e = strtoull(q, &end, 16);
+        if (end == q || errno) {
+            CL_FAIL("%s: snapshot %d, process %d: pagemap entry %zu missing", name, snap, p, i);
+            return -1;
+        }
+        q = end;
+        struct cl_page pg = cl_page_decode(e);
+        enum cl_page_state got = cl_page_state_of(&pg, zero_pfn);
+        enum cl_page_state want =
+            cl_page_state_visible(cl_cow_state(c, (unsigned)p, i), zero_pfn != 0);
+        if (got != want) {
+            CL_FAIL("%s: snapshot %d, process %d, page %zu: pagemap shows %s, the model says %s",
+                    name, snap, p, i, fixture_state_names[got], fixture_state_names[want]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Check one fixture file. Returns the number of snapshots it held that matched, -1 if any did
+ * not (each difference is a CUnit failure). */
+static int fixture_check(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        CL_FAIL("cannot open %s", path);
+        return -1;
+    }
+    const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char line[4096], rf[32] = "", block[8192];
+    size_t ps = 0;
+    uint64_t zero_pfn = 0;
+    struct cl_cow *c = NULL;
+    int snap = 0, bad = 0, slot = -1, done = 0;
+    while (fgets(line, sizeof line, f)) {
+        char val[64];
+        if (sscanf(line, "fact page_size %zu", &ps) == 1 ||
+            sscanf(line, "fact read_fault %31s", rf) == 1 ||
+            sscanf(line, "fact zero_pfn %" SCNu64, &zero_pfn) == 1 ||
+            sscanf(line, "fact %*s %63s", val) == 1)
+            continue;
+        if (sscanf(line, "snapshot %d", &snap) == 1) {
+            if (!c) {
+                enum cl_read_fault mode = strcmp(rf, "fresh_dirty") == 0   ? CL_READ_FRESH_DIRTY
+                                          : strcmp(rf, "fresh_clean") == 0 ? CL_READ_FRESH_CLEAN
+                                                                           : CL_READ_ZERO_PAGE;
+                if (ps == 0 || ps % 1024 || !rf[0] || !(c = cl_cow_new(FIXTURE_PAGES, 3, mode))) {
+                    CL_FAIL("%s: no page_size or read_fault fact before the first snapshot", name);
+                    bad = 1;
+                    break;
+                }
+            }
+            fixture_replay(c, snap);
+        } else if (sscanf(line, "smaps %d", &slot) == 1 && c) {
+            block[0] = '\0';
+            while (fgets(line, sizeof line, f) && strcmp(line, "end\n") != 0)
+                if (strlen(block) + strlen(line) < sizeof block)
+                    strcat(block, line);
+            bad |= fixture_smaps(name, snap, slot, block, c, ps) < 0;
+        } else if (strncmp(line, "pagemap ", 8) == 0 && c) {
+            char *end;
+            slot = (int)strtol(line + 8, &end, 10);
+            bad |= fixture_pagemap(name, snap, slot, end, c, zero_pfn) < 0;
+        } else if (strcmp(line, "done\n") == 0) {
+            done = 1;
+        }
+    }
+    fclose(f);
+    if (c)
+        cl_cow_free(c);
+    if (!done || snap != 2) {
+        CL_FAIL("%s: cut short (snapshot %d, no \"done\"): recapture it", name, snap);
+        bad = 1;
+    }
+    return bad ? -1 : snap;
+}
+
+/* Every committed fixture: at least one per page size the matrix boots (4 and 16 KiB). */
+static void t_model_fixtures(void)
+{
+    DIR *d = opendir(FIX "kernels");
+    if (!d) {
+        CL_FAIL("cannot open " FIX "kernels");
+        return;
+    }
+    struct dirent *e;
+    int files = 0, sizes16 = 0;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".txt") != 0)
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, FIX "kernels/%s", e->d_name);
+        files += fixture_check(path) == 2;
+        FILE *f = fopen(path, "r");
+        char line[128];
+        while (f && fgets(line, sizeof line, f))
+            sizes16 += strcmp(line, "fact page_size 16384\n") == 0;
+        if (f)
+            fclose(f);
+    }
+    closedir(d);
+    CL_CHECK_EQ(1, files >= 3, "fixtures of at least three kernels match the model", "");
+    CL_CHECK_EQ(1, sizes16 >= 1, "a fixture with 16 KiB pages", "");
+}
+
 /* The probe against an independent reading: its zero-page answer must agree with the smaps
  * of a region this test reads itself, and its page size with sysconf. */
 static void t_probe_live(void)
@@ -516,6 +696,7 @@ static const struct cl_test unit_tests[] = {
     {"pss_arithmetic", t_pss_arithmetic, 1, 10, ""},
     {"cow_model", t_cow_model, 1, 10, ""},
     {"cow_model_variants", t_cow_model_variants, 1, 10, ""},
+    {"model_fixtures", t_model_fixtures, 1, 10, ""},
     {"probe_live", t_probe_live, 1, 10, ""},
     {"team_barrier", t_team, 1, 10, ""},
     {"sandbox", t_sandbox, 1, 10, ""},
@@ -532,20 +713,35 @@ static bool unit_measures(const char *name)
     return strcmp(name, "measure_live_region") == 0 || strcmp(name, "probe_live") == 0;
 }
 
+/* --fixture FILE: only that capture (make kernels checks each cell's this way). */
+static const char *one_fixture;
+static void t_one_fixture(void)
+{
+    CL_CHECK_EQ(2, fixture_check(one_fixture), "snapshots that match the model", one_fixture);
+}
+
 int main(int argc, char **argv)
 {
     bool pure = argc > 1 && strcmp(argv[1], "--pure") == 0;
+    static const struct cl_test fixture_only[] = {{"model_fixture", t_one_fixture, 1, 10, ""}};
+    const struct cl_test *tests = unit_tests;
+    size_t ntests = sizeof unit_tests / sizeof unit_tests[0];
+    if (argc == 3 && strcmp(argv[1], "--fixture") == 0) {
+        one_fixture = argv[2];
+        tests = fixture_only;
+        ntests = 1;
+    }
     int passed = 0, failed = 0;
-    for (size_t i = 0; i < sizeof unit_tests / sizeof unit_tests[0]; i++) {
-        if (pure && unit_measures(unit_tests[i].name))
+    for (size_t i = 0; i < ntests; i++) {
+        if (pure && unit_measures(tests[i].name))
             continue;
         if (CU_initialize_registry() != CUE_SUCCESS)
             return 2;
         CU_pSuite s = CU_add_suite("harness", NULL, NULL);
-        CU_pTest t = CU_add_test(s, unit_tests[i].name, unit_tests[i].fn);
+        CU_pTest t = CU_add_test(s, tests[i].name, tests[i].fn);
         CU_run_test(s, t);
         unsigned nf = CU_get_number_of_failures();
-        printf("  %-4s  harness/%s\n", nf ? "FAIL" : "ok", unit_tests[i].name);
+        printf("  %-4s  harness/%s\n", nf ? "FAIL" : "ok", tests[i].name);
         for (CU_pFailureRecord f = CU_get_failure_list(); f; f = f->pNext)
             printf("        %s:%u: %s\n", f->strFileName, f->uiLineNumber, f->strCondition);
         nf ? failed++ : passed++;

@@ -1,22 +1,83 @@
 #!/usr/bin/env bash
-# build.sh ARCH — build every lab's reference solution for ARCH into
-# build/kernels/build-ARCH/labs/SLUG/lab, through the Makefile's own lab target.
-# The host's architecture: as `make` builds it (dynamic; initramfs.sh copies the libraries).
-# Another one: statically, with the cross compiler TRIPLET-gcc and that architecture's
-# libcunit.a (libcunit1-dev:ARCH through multiarch). Prints the slugs built, one a line.
-# Exit non-zero when a build fails (the compiler's messages on stderr).
+# build.sh ARCH — build, for ARCH, everything a cell of the matrix runs, under
+# build/kernels/build-ARCH/:
+#   labs/SLUG/lab            every lab's reference solution (the experiments, and graded)
+#   grade/stubs/SLUG/lab     the untouched stubs of labs/
+#   grade/BUG/SLUG/lab       the reference solution with one planted bug (tests/SLUG/bugs/BUG.patch,
+#                            applied exactly by tests/plant.sh)
+#   grade/plan.tsv           what gradelabs.sh runs and judge.sh expects, one test a line:
+#                            VARIANT SLUG TEST TIMEOUT EXPECT NEEDS (tab-separated; VARIANT
+#                            "ref" is labs/SLUG/lab; EXPECT pass or fail; NEEDS the probe's
+#                            facts the test needs, space-separated, or "-")
+#       ref: every test passes; stubs: every test fails; BUG: every test its Catches: names fails.
+#   capture                  tests/harness/capture.c: the model fixture of the cell's kernel
+# Everything goes through the Makefile's own lab target. The host's architecture: as `make`
+# builds it (dynamic; initramfs.sh copies the libraries). Another one: statically, with the
+# cross compiler TRIPLET-gcc and that architecture's libcunit.a (libcunit1-dev:ARCH through
+# multiarch). Needs build/bin/cowlab (make all) for the tests' timeouts and needs.
+# Prints the slugs built, one a line. Exit non-zero when a build or a bug fails (why on stderr).
 set -euo pipefail
 arch=$1
 build=build/kernels/build-$arch
-args=(BUILD="$build" SRC=solutions)
+args=(BUILD="$build")
 if [[ $arch != "$(dpkg --print-architecture)" ]]; then
   triplet=$(dpkg-architecture -a"$arch" -qDEB_HOST_MULTIARCH 2>/dev/null)
   args+=(CC="$triplet-gcc" CFLAGS=-static CUNIT_LIBS="/usr/lib/$triplet/libcunit.a")
 fi
-rm -rf "$build/labs"
+rm -rf "$build/labs" "$build/grade" "$build/src"
+mkdir -p "$build/grade"
+plan=$build/grade/plan.tsv
+: >"$plan"
+
+# make_lab SRC SLUG DEST: the lab built from SRC/SLUG/*.c, moved to DEST.
+make_lab() {
+  make -s "${args[@]}" SRC="$1" "$build/labs/$2/lab" >"$build.log" 2>&1 ||
+    { echo "kernels: $2 from $1 does not build for $arch:" >&2; cat "$build.log" >&2; exit 1; }
+  if [[ $3 != "$build/labs/$2/lab" ]]; then
+    mkdir -p "$(dirname "$3")"
+    mv "$build/labs/$2/lab" "$3"
+  fi
+}
+
+# plan VARIANT SLUG EXPECT TESTS...: one plan line per test, timeout and needs from tests.def.
+plan() {
+  local variant=$1 slug=$2 expect=$3 t
+  shift 3
+  for t in "$@"; do
+    build/bin/cowlab list "$slug" --tsv | awk -F'\t' -v v="$variant" -v s="$slug" -v e="$expect" \
+      -v t="$t" '$1 == t { print v "\t" s "\t" t "\t" $3 "\t" e "\t" $4; found = 1 }
+                 END { exit !found }' >>"$plan" ||
+      { echo "kernels: $slug has no test '$t' (named by $variant)" >&2; exit 1; }
+  done
+}
+
+slugs=()
 for dir in solutions/*/; do
   slug=$(basename "$dir")
   [[ -d tests/$slug ]] || continue
-  make -s "${args[@]}" "$build/labs/$slug/lab" >"$build.log" 2>&1 || { cat "$build.log" >&2; exit 1; }
-  echo "$slug"
+  slugs+=("$slug")
+  mapfile -t tests < <(build/bin/cowlab list "$slug" --tsv | cut -f1)
+  make_lab solutions "$slug" "$build/labs/$slug/lab"
+  ref=$build/labs/$slug/lab.ref
+  mv "$build/labs/$slug/lab" "$ref" # the next builds use the same path
+  plan ref "$slug" pass "${tests[@]}"
+  make_lab labs "$slug" "$build/grade/stubs/$slug/lab"
+  plan stubs "$slug" fail "${tests[@]}"
+  for bug in tests/"$slug"/bugs/*.patch; do
+    [[ -e $bug ]] || continue
+    name=$(basename "$bug" .patch)
+    src=$build/src/$name
+    mkdir -p "$src/$slug"
+    cp solutions/"$slug"/* "$src/$slug/"
+    bash tests/plant.sh "$bug" "$src/$slug" || { echo "kernels: $bug does not apply exactly" >&2; exit 1; }
+    make_lab "$src" "$slug" "$build/grade/$name/$slug/lab"
+    read -ra catches <<<"$(sed -n 's/^Catches: //p' "$bug")"
+    plan "$name" "$slug" fail "${catches[@]}"
+  done
+  mv "$ref" "$build/labs/$slug/lab"
 done
+rm -rf "$build/src"
+make -s "${args[@]}" "$build/test/capture" >"$build.log" 2>&1 ||
+  { echo "kernels: tests/harness/capture.c does not build for $arch:" >&2; cat "$build.log" >&2; exit 1; }
+cp "$build/test/capture" "$build/capture"
+printf '%s\n' "${slugs[@]}"

@@ -4,16 +4,20 @@
 # `lab run` printed) and run-N/SLUG.done ("rc=RC cs=CENTISECONDS csv=MD5 out=MD5").
 # Carriage returns (the tty's) are dropped. Every CSV and output is checked against the MD5
 # the guest computed: a file that does not match is renamed *.corrupt (a kernel message in
-# the middle of it, or a cut-off run) and counted as missing.
+# the middle of it, or a cut-off run) and counted as missing. The grading section (gradelabs.sh's
+# lines) goes to CELLDIR/graded.log as it came (judge.sh checks every line of it), the model
+# fixture to CELLDIR/capture.txt (table.sh replays it in the model).
 # Writes CELLDIR/complete when the guest reached "@@cowlab end". Exit 0 when complete and
 # every file matched; 1 otherwise (the reason on stderr).
 set -euo pipefail
 log=$1 cell=$2
-rm -rf "$cell"/run-* "$cell/facts.tsv" "$cell/complete"
+rm -rf "$cell"/run-* "$cell/facts.tsv" "$cell/graded.log" "$cell/capture.txt" "$cell/complete"
 mkdir -p "$cell"
 tr -d '\r' <"$log" | awk -v cell="$cell" '
   function to(f) { if (file != "") close(file); file = f; if (f != "") printf "" > f }
   /^@@cowlab facts$/ { to(cell "/facts.tsv"); next }
+  /^@@cowlab grading$/ { to(cell "/graded.log"); next }
+  /^@@cowlab capture$/ { to(cell "/capture.txt"); next }
   /^@@cowlab (csv|out) / {
     dir = cell "/run-" $4; system("mkdir -p \"" dir "\"")
     to(dir "/" $3 "." $2); next

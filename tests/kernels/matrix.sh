@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # matrix.sh — `make kernels`: every lab's reference solution, RUNS times (default 3), on this
-# machine's kernel natively and on each Debian kernel of kernels.list under qemu; then the
-# table (table.sh), whose last line is "kernels: K kernels x L labs, D rows differ".
+# machine's kernel natively and on each Debian kernel of kernels.list under qemu, then in the
+# same cell the graded tests of the reference, the stubs and every planted bug (build.sh,
+# gradelabs.sh); then the table (table.sh, judge.sh), whose last line is
+# "kernels: K kernels x L labs, D rows differ".
 # Everything lives under build/kernels/: cache/ (the .debs), RELEASE/pkg (an unpacked kernel),
 # RELEASE/ and native-RELEASE/ (one cell: console.log, facts.tsv, run-N/SLUG.csv …, and
 # kept/: every run that differed, from this and earlier calls).
@@ -31,8 +33,9 @@ for cell in "${cells[@]}"; do
   read -r arch pkg release <<<"$cell"
   bash "$here/fetch.sh" "$pkg" "$arch" "$top/$release/pkg" || exit 2
 done
+make -s all build/test/harness-unit >/dev/null || exit 1 # cowlab for build.sh; the unit tests replay fixtures
 for arch in $arches; do
-  say "building the labs for $arch"
+  say "building the labs, the stubs and every planted bug for $arch"
   built=$(bash "$here/build.sh" "$arch") || exit 1
   mapfile -t labs <<<"$built"
   bash "$here/initramfs.sh" "$arch" "$top/initrd-$arch.gz"

@@ -1,15 +1,20 @@
 #!/bin/sh
-# runlabs.sh LABDIR RUNS TMPDIR — run every lab's experiments RUNS times and print everything
-# the host needs between clear markers (the same script runs natively and as the guest's job).
+# runlabs.sh LABDIR RUNS TMPDIR [GRADEDIR SLOW [CAPTURE]] — run every lab's experiments RUNS
+# times, then
+# (given GRADEDIR) grade the reference, the stubs and the planted bugs (gradelabs.sh, test
+# timeouts times SLOW), then (given CAPTURE) the model fixture, and print everything the host needs between clear markers (the same
+# script runs natively and as the guest's job).
 # POSIX sh (busybox in a guest). LABDIR holds SLUG/lab binaries; TMPDIR is scratch space.
 # Output, in this order (each marker line starts with "@@cowlab "):
 #   @@cowlab facts            then facts.sh's lines
 #   @@cowlab csv SLUG RUN     then the CSV `lab run` wrote
 #   @@cowlab out SLUG RUN     then what `lab run` printed (stdout and stderr)
 #   @@cowlab done SLUG RUN rc=RC cs=CENTISECONDS csv=MD5 out=MD5
+#   @@cowlab grading          then gradelabs.sh's lines (given GRADEDIR)
+#   @@cowlab capture          then what CAPTURE printed (tests/harness/capture.c)
 #   @@cowlab end
 # collect.sh parses it and checks the MD5s (a kernel message in the middle is caught).
-labdir=$1 runs=$2 tmp=$3
+labdir=$1 runs=$2 tmp=$3 grade=${4:-} slow=${5:-1} capture=${6:-}
 here=$(dirname "$0")
 now_cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
 md5() { md5sum "$1" | cut -d' ' -f1; }
@@ -37,4 +42,12 @@ while [ "$run" -le "$runs" ]; do
   done
   run=$((run + 1))
 done
+if [ -n "$grade" ]; then
+  echo "@@cowlab grading"
+  sh "$here/gradelabs.sh" "$labdir" "$grade" "$slow" "$tmp"
+fi
+if [ -n "$capture" ]; then
+  echo "@@cowlab capture"
+  "$capture" 2>&1
+fi
 echo "@@cowlab end"

@@ -7,8 +7,13 @@
 # whose value differs from the host's (a fact equal to the cell's kernel release is left
 # out: the first column says it). Under the table, every run that differed: which
 # experiments and metrics, and where its CSV is kept.
+# Then grading in each cell (judge.sh over build-ARCH/grade/plan.tsv and the cell's graded.log):
+# per cell and lab, reference tests passed, stub tests passed, planted bugs caught, tests not
+# gradable on this kernel, seconds; under it, every test that went the wrong way. Then each
+# cell's model fixture (CELL/capture.txt) replayed in the model (build/test/harness-unit).
 # The last line is exactly "kernels: K kernels x L labs, D rows differ" (D summed over every
-# cell, lab and run). Exit 0 when D is 0 and every run is there and consistent; 1 otherwise.
+# cell, lab and run). Exit 0 when D is 0, every run is there and consistent, grading went
+# as it must and the fixture matches the model in every cell; 1 otherwise.
 set -euo pipefail
 runs=$1 slugs=$2 host=$3
 shift 3
@@ -78,5 +83,43 @@ for cell in "$@"; do
   done
 done
 for line in "${details[@]}"; do echo "  $line"; done
+
+# Grading in each cell (build.sh's plan, gradelabs.sh's results, judge.sh's verdict).
+echo
+echo "graded in each cell, one process per test: the reference must pass, the stubs and every planted bug fail"
+printf '%-26s %-12s %-10s %-11s %-12s %-13s %s\n' kernel lab reference "stubs pass" "bugs caught" \
+  "not gradable" "s"
+judged=()
+for cell in "$@"; do
+  name=$(info "$cell" name)
+  [[ $cell == "$host" ]] && name="$name (host)"
+  plan=build/kernels/build-$(info "$cell" arch)/grade/plan.tsv
+  verdict=$(bash "$(dirname "$0")/judge.sh" "$cell" "$plan") || bad=1
+  while read -r slug rp rn sp sn bc bn ng secs; do
+    printf '%-26s %-12s %-10s %-11s %-12s %-13s %s\n' "$name" "$slug" "$rp/$rn" "$sp/$sn" "$bc/$bn" \
+      "$ng" "$secs"
+    name=""
+  done < <(grep -E '^[^!~ ]' <<<"$verdict")
+  while IFS= read -r line; do
+    [[ $line == " "* ]] && judged+=("$line") || judged+=("$(info "$cell" name): $line")
+  done < <(grep -Ev '^[^!~ ]' <<<"$verdict")
+done
+for line in "${judged[@]}"; do echo "  $line"; done
+
+# The model fixture each cell captured, replayed in the model by the host's unit tests.
+echo
+echo "model fixtures (tests/harness/capture.c in each cell, replayed by build/test/harness-unit --fixture):"
+for cell in "$@"; do
+  name=$(info "$cell" name)
+  fixture=$cell/capture.txt
+  if [[ ! -s $fixture ]]; then
+    echo "  $name: no capture (see $cell/console.log)"; bad=1
+  elif build/test/harness-unit --fixture "$fixture" >"$cell/capture.check" 2>&1; then
+    echo "  $name: every smaps field and page state matches the model ($fixture)"
+  else
+    echo "  $name: differs from the model:"; grep ': snapshot\|cut short' "$cell/capture.check" | sed 's/^ */    /'
+    bad=1
+  fi
+done
 echo "kernels: $# kernels x ${#labs[@]} labs, $total rows differ"
 [[ $total -eq 0 && $bad -eq 0 ]]

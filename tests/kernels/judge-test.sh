@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# judge-test.sh — judge.sh must be able to fail: a small plan (a reference test, a stub test,
+# a planted bug naming two tests, a test that needs a fact the cell lacks) and a clean
+# graded.log pass; each of five corruptions (the reference fails, a stub passes, the bug
+# passes one of its tests, a result is missing, the log is empty) must fail with its
+# own message. make test runs it. Exit 0 when all of that holds; 1 (what went wrong) otherwise.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '%s\t%s\t%s\t%s\t%s\t%s\n' \
+  ref lab a 30 pass - ref lab b 30 pass pagemap_bit56 \
+  stubs lab a 30 fail - stubs lab b 30 fail pagemap_bit56 \
+  bug1 lab a 30 fail - bug1 lab b 30 fail - bug2 lab b 30 fail pagemap_bit56 >"$tmp/plan.tsv"
+printf 'pagemap_bit56\tno\tsaid so\n' >"$tmp/facts.tsv"
+clean='graded ref lab a rc=0 cs=3
+graded ref lab b rc=1 cs=3
+graded stubs lab a rc=1 cs=1
+graded stubs lab b rc=1 cs=1
+graded bug1 lab a rc=1 cs=2
+graded bug1 lab b rc=1 cs=2
+graded bug2 lab b rc=0 cs=2'
+status=0
+judge() { # NAME LOG WANT-EXIT WANT-TEXT
+  printf '%s\n' "$2" >"$tmp/graded.log"
+  out=$(bash "$here/judge.sh" "$tmp" "$tmp/plan.tsv" 2>&1)
+  rc=$?
+  if [[ $rc -ne $3 ]] || ! grep -qF -- "$4" <<<"$out"; then
+    echo "judge.sh, $1: exit $rc (want $3), wanted '$4' in:"; echo "$out"; status=1
+  fi
+}
+judge "clean" "$clean" 0 "lab 1 1 0 1 1 1 3 0"
+judge "clean: a bug whose test needs a missing fact" "$clean" 0 "bug2: this planted bug cannot be caught here: pagemap_bit56=no"
+judge "the reference fails" "${clean/ref lab a rc=0/ref lab a rc=1}" 1 "lab/a (ref): fails (exit 1), it must pass"
+judge "a stub passes" "${clean/stubs lab a rc=1/stubs lab a rc=0}" 1 "lab/a (stubs): passes, it must fail"
+judge "a bug passes one test" "${clean/bug1 lab b rc=1/bug1 lab b rc=0}" 1 "lab 1 1 0 1 0 1 3 0"
+judge "a result is missing" "$(grep -v 'bug1 lab a' <<<"$clean")" 1 "lab/a (bug1): no result"
+judge "an empty log" "" 1 "lab/a (ref): no result"
+exit "$status"

@@ -107,6 +107,16 @@ static void world_wrote(struct rc_world *w, int which, const void *addr, size_t 
         r->written[p] = 1;
 }
 
+/* A guarded region's mapping, in the machine's pages: the region's npages world pages rounded
+ * up to whole machine pages (*len), and one guard each side of at least a machine page
+ * (*guard). A world of pretended pages smaller than the machine's still maps whole pages. */
+static void world_extent(const struct rc_world *w, size_t npages, size_t *len, size_t *guard)
+{
+    size_t real = (size_t)sysconf(_SC_PAGESIZE);
+    *guard = w->page > real ? w->page : real;
+    *len = (npages * w->page + real - 1) / real * real;
+}
+
 /* Map a region of npages private anonymous base pages (MADV_NOHUGEPAGE), aligned to `align`,
  * between two PROT_NONE guard pages. The guards keep the region its own VMA: without them
  * the kernel may merge it with a neighbouring mapping of the same flags (another region of
@@ -115,20 +125,23 @@ static void world_wrote(struct rc_world *w, int which, const void *addr, size_t 
 static int world_map(struct rc_world *w, int which, const char *name, size_t bytes, size_t align)
 {
     struct rc_region *r = &w->regions[which];
-    size_t page = w->page, npages = (bytes + page - 1) / page, len = npages * page;
-    size_t span = len + align + 2 * page;
+    size_t page = w->page, npages = (bytes + page - 1) / page, len, guard;
+    world_extent(w, npages, &len, &guard);
+    if (align < guard)
+        align = guard;
+    size_t span = len + align + 2 * guard;
     unsigned char *raw =
         mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (raw == MAP_FAILED)
         return -1;
-    uintptr_t start = ((uintptr_t)raw + page + align - 1) / align * align;
+    uintptr_t start = ((uintptr_t)raw + guard + align - 1) / align * align;
     if (mmap((void *)start, len, PROT_READ | PROT_WRITE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED) {
         munmap(raw, span);
         return -1;
     }
     /* Give back what lies beyond one guard page on each side. */
-    uintptr_t keep_lo = start - page, keep_hi = start + len + page;
+    uintptr_t keep_lo = start - guard, keep_hi = start + len + guard;
     if (keep_lo > (uintptr_t)raw)
         munmap(raw, keep_lo - (uintptr_t)raw);
     if ((uintptr_t)raw + span > keep_hi)
@@ -312,8 +325,10 @@ void rc_world_free(struct rc_world *w)
         return;
     for (int i = 0; i < RC_NREGIONS; i++) {
         struct rc_region *r = &w->regions[i];
+        size_t len, guard;
+        world_extent(w, r->npages, &len, &guard);
         if (r->base && r->guarded)
-            munmap(r->base - w->page, (r->npages + 2) * w->page);
+            munmap(r->base - guard, len + 2 * guard);
         else if (r->base) /* the student's table: rc_outline_table_new's mapping (munmap
                               rounds up to the machine's pages, whatever the world counts in) */
             munmap(r->base, w->table_entries * sizeof(uint32_t));

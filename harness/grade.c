@@ -124,12 +124,30 @@ static int grade_mkdirs(const char *path, mode_t mode)
 }
 
 /* Split a flags string on spaces into argv (the strings live in store). */
+/* Split store at spaces into argv[at..]; words starting with -Werror are left out: a
+ * student's warning is shown as feedback and costs nothing (the kit's own sources are held to
+ * -Werror by make test). Returns the new count. */
 static int grade_split(char *store, char **argv, int at, int max)
 {
     for (char *save, *w = strtok_r(store, " ", &save); w && at < max - 1;
          w = strtok_r(NULL, " ", &save))
-        argv[at++] = w;
+        if (strncmp(w, "-Werror", 7) != 0)
+            argv[at++] = w;
     return at;
+}
+
+/* Remove every occurrence of prefix from text, in place: the compiler's messages name the
+ * student's files as they submitted them, not by the grader's scratch path. */
+static void grade_strip(char *text, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    char *w = text;
+    for (const char *r = text; *r;)
+        if (n && strncmp(r, prefix, n) == 0)
+            r += n;
+        else
+            *w++ = *r++;
+    *w = '\0';
 }
 
 /* The lab's own .c files (tests and experiments), as absolute paths in paths[][]. */
@@ -212,8 +230,12 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
     struct cl_sandbox_result r;
     int rc = cl_sandbox_run(argv, &o, &r);
     bool ok = rc == 0 && !r.timed_out && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
-    if (r.output_len)
+    if (r.output_len) {
+        char prefix[1000];
+        snprintf(prefix, sizeof prefix, "%s/", src);
+        grade_strip(r.output, prefix);
         grade_addf(&t, "%s", r.output);
+    }
     if (r.timed_out)
         grade_addf(&t, "the compiler did not finish in %d s\n", GRADE_BUILD_TIMEOUT_MS / 1000);
     else if (!ok)

@@ -76,6 +76,12 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
         if (!l->built) {
             fprintf(out, "\n%s%s did not build:%s\n", red, l->lab->slug, off);
             report_term_text(out, l->build_log);
+        } else if (l->build_log && l->build_log[0]) {
+            fprintf(out,
+                    "\n%s: the compiler warned (this costs no points, but a warning is often "
+                    "a bug):\n",
+                    l->lab->slug);
+            report_term_text(out, l->build_log);
         }
         for (int j = 0; j < l->lab->ntests; j++) {
             const struct cl_test_outcome *t = &l->tests[j];
@@ -84,6 +90,19 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
             fprintf(out, "\n%s%s/%s: %s%s\n", red, l->lab->slug, t->def->name, t->verdict, off);
             report_term_text(out, t->feedback);
         }
+    }
+}
+
+/* What the compiler said about labs that built: warnings, which cost nothing. */
+static void report_warnings(FILE *out, const struct cl_report *r)
+{
+    for (int i = 0; i < r->nlabs; i++) {
+        const struct cl_lab_outcome *l = &r->labs[i];
+        if (l->built && l->build_log && l->build_log[0])
+            fprintf(out,
+                    "\n\n%s: the compiler warned (this costs no points, but a warning is "
+                    "often a bug):\n%s",
+                    l->lab->slug, l->build_log);
     }
 }
 
@@ -120,14 +139,23 @@ int cl_report_json(const char *path, const struct cl_report *r)
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    char summary[512], machine[200];
-    snprintf(summary, sizeof summary, "cowlab: %d/%d points\nkernel %s; %s", cl_report_score(r),
+    char head[512], machine[200];
+    snprintf(head, sizeof head, "cowlab: %d/%d points\nkernel %s; %s", cl_report_score(r),
              cl_report_max(r), cl_probe()->kernel,
              cl_probe_summary(cl_probe(), machine, sizeof machine));
+    char *summary = NULL;
+    size_t summary_len = 0;
+    FILE *s = open_memstream(&summary, &summary_len);
+    if (s) {
+        fputs(head, s);
+        report_warnings(s, r);
+        fclose(s);
+    }
     fprintf(f,
             "{\n  \"score\": %d,\n  \"execution_time\": %.3f,\n  \"output\": ", cl_report_score(r),
             r->elapsed_ms / 1000.0);
-    cl_json_string(f, summary);
+    cl_json_string(f, summary ? summary : head);
+    free(summary);
     fputs(",\n  \"tests\": [", f);
     bool first = true;
     for (int i = 0; i < r->nlabs; i++) {

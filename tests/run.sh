@@ -108,21 +108,28 @@ for bug in tests/probe/bugs/*.patch; do
     bash tests/probe/planted.sh "$bug" "$OUT/probe-bugs/$(basename "$bug" .patch)"
 done
 
-echo "== broken submissions score 0 for their lab only"
-broken="$OUT/broken"; mkdir -p "$broken/missing/01-fork-cow" "$broken/syntax/01-fork-cow"
+echo "== broken submissions score 0 for their lab only; a warning costs nothing"
+broken="$OUT/broken"; mkdir -p "$broken/missing/01-fork-cow" "$broken/syntax/01-fork-cow" "$broken/warned"
 cp solutions/01-fork-cow/experiment.c "$broken/missing/01-fork-cow/"
 cp solutions/01-fork-cow/*.c "$broken/syntax/01-fork-cow/"
 echo 'this is not C;' >>"$broken/syntax/01-fork-cow/predict.c"
-for kind in missing syntax; do
-  $COWLAB grade --submission "$broken/$kind" --out "$broken/$kind/out" --quiet >/dev/null 2>&1
+cp -r solutions/01-fork-cow "$broken/warned/"
+printf 'static int cowlab_never_used;\n' >>"$broken/warned/01-fork-cow/predict.c"
+for kind in missing syntax warned; do
+  $COWLAB grade --submission "$broken/$kind" --lab 01 --out "$broken/out-$kind" --quiet >/dev/null 2>&1
 done
 check "a missing file scores 0 and the feedback names it" python3 -c "
-import json,sys; r=json.load(open('$broken/missing/out/results.json'))
+import json,sys; r=json.load(open('$broken/out-missing/results.json'))
 assert r['score']==0 and all(t['status']=='failed' for t in r['tests'])
 assert 'missing file' in r['tests'][0]['output'] and 'predict.c' in r['tests'][0]['output']"
 check "a compile error scores 0 and the feedback has the compiler's output" python3 -c "
-import json,sys; r=json.load(open('$broken/syntax/out/results.json'))
+import json,sys; r=json.load(open('$broken/out-syntax/results.json'))
 assert r['score']==0 and 'predict.c' in r['tests'][0]['output'] and 'error' in r['tests'][0]['output']"
+check "a warning scores full marks and is shown, naming the student's file (not the grader's path)" \
+  python3 -c "
+import json; r=json.load(open('$broken/out-warned/results.json'))
+assert r['score'] == sum(t['max_score'] for t in r['tests']) > 0, r['score']
+assert 'predict.c:' in r['output'] and 'cowlab_never_used' in r['output'] and '/tmp/' not in r['output'], r['output']"
 
 echo "== a folder of submissions, one grades.csv"
 many="$OUT/many"; mkdir -p "$many/in"
@@ -198,9 +205,9 @@ for lab in $labs; do
     if ! bash tests/plant.sh "$bug" "$sub/$lab" 2>"$OUT/patch.log"; then
       fail "$lab/$name: patch applies exactly" "$(cat "$OUT/patch.log")"; continue
     fi
-    $COWLAB grade --submission "$sub" --lab "$lab" --out "$sub/out" --quiet >"$sub/log" 2>&1
+    $COWLAB grade --submission "$sub" --lab "$lab" --out "$sub.out" --quiet >"$sub.log" 2>&1
     check "$lab/$name is caught by: $catches" \
-      python3 tests/report_check.py "$sub/out" --lab "$lab" --expect-failed $catches
+      python3 tests/report_check.py "$sub.out" --lab "$lab" --expect-failed $catches
   done
   for t in $($COWLAB list "$lab" | awk '{print $1}'); do
     if [[ " $named " == *" $t "* ]]; then ok "$lab/$t is proven by a planted bug"

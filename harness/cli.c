@@ -216,6 +216,8 @@ static int cli_mkdirs(const char *path)
 
 static int cli_list(const struct cli_args *a)
 {
+    if (!a->lab && (a->tsv || a->markdown))
+        return cli_error("list: --tsv and --markdown describe one lab's tests: name the lab");
     if (!a->lab) {
         for (int i = 0; i < cli_nlabs; i++)
             printf("%-16s %3d points  %s\n", cli_labs[i].slug, cli_labs[i].max_points,
@@ -312,14 +314,27 @@ static int cli_jobs(const char *text, int *jobs)
     char *end;
     errno = 0;
     long v = strtol(text, &end, 10);
-    if (errno || end == text || *end || v < 1 || v > 64)
+    if (strspn(text, "0123456789") != strlen(text) || errno || end == text || *end || v < 1 ||
+        v > 64)
         return cli_error("--jobs takes a number from 1 to 64, not '%s'", text);
     *jobs = (int)v;
     return 0;
 }
 
+/* True if path has a "." or ".." component. */
+static bool cli_has_dots(const char *path)
+{
+    for (const char *c = path; *c; c = strchr(c, '/') ? strchr(c, '/') + 1 : c + strlen(c)) {
+        size_t len = strcspn(c, "/");
+        if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+            return true;
+    }
+    return false;
+}
+
 /* The absolute, symlink-free form of path, which need not exist yet: its longest existing
- * ancestor resolved by realpath, the rest appended as written. 0, or -1. */
+ * ancestor resolved by realpath, the rest appended as written. 0, or -1 (also when that rest
+ * has a "." or ".." component: it cannot be resolved before it exists). */
 static int cli_resolve(const char *path, char *out, size_t n)
 {
     char prefix[PATH_MAX];
@@ -333,13 +348,15 @@ static int cli_resolve(const char *path, char *out, size_t n)
         if (real) { /* path[cut] is '/' or the end */
             int len = snprintf(out, n, "%s%s", real, path + cut);
             free(real);
-            return len < 0 || (size_t)len >= n ? -1 : 0;
+            return len < 0 || (size_t)len >= n || cli_has_dots(path + cut) ? -1 : 0;
         }
         while (cut > 0 && path[cut - 1] != '/') /* drop the last component */
             cut--;
         if (cut > 0)
             cut--;
     }
+    if (cli_has_dots(path))
+        return -1;
     char *cwd = path[0] == '/' ? NULL : realpath(".", NULL);
     int len = snprintf(out, n, "%s%s%s", cwd ? cwd : "", path[0] == '/' ? "" : "/", path);
     free(cwd);
@@ -352,7 +369,9 @@ static int cli_out_outside(const char *out_dir, const char *graded)
 {
     char o[PATH_MAX], g[PATH_MAX];
     if (cli_resolve(out_dir, o, sizeof o) < 0 || cli_resolve(graded, g, sizeof g) < 0)
-        return cli_error("cannot resolve '%s' or '%s'", out_dir, graded);
+        return cli_error("cannot tell whether --out %s is inside %s (a '.' or '..' in a part "
+                         "that does not exist yet?): give a plain path",
+                         out_dir, graded);
     size_t len = strlen(g);
     if (strncmp(o, g, len) == 0 && (o[len] == '/' || o[len] == '\0'))
         return cli_error("--out %s is inside %s, which is graded: put the reports elsewhere",
@@ -457,13 +476,18 @@ static int cli_grade_many(const struct cli_args *a, const char *out_dir)
         snprintf(path, sizeof path, "%s/%s", a->submissions, e->d_name);
         if (e->d_name[0] == '.' || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
             continue;
-        if (n == cap) {
-            char **more = realloc(names, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *names);
-            if (!more)
-                return cli_error("out of memory listing %s", a->submissions);
-            names = more;
+        char **more =
+            n < cap ? names : realloc(names, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *names);
+        char *name = more ? strdup(e->d_name) : NULL;
+        if (!name) {
+            closedir(d);
+            for (int i = 0; i < n; i++)
+                free((more ? more : names)[i]);
+            free(more ? more : names);
+            return cli_error("out of memory listing %s", a->submissions);
         }
-        names[n++] = strdup(e->d_name);
+        names = more;
+        names[n++] = name;
     }
     closedir(d);
     if (n)
@@ -528,10 +552,13 @@ static int cli_grade_many(const struct cli_args *a, const char *out_dir)
         if (done < 0)
             break;
     }
-    for (int i = 0; i < n; i++) { /* the combined CSV, in name order */
+    bool header = true;
+    for (int i = 0; i < n; i++) { /* the combined CSV, in name order, one header */
         char one[1300];
         snprintf(one, sizeof one, "%s/%s/grades.csv", out_dir, names[i]);
-        if (failed[i] || cli_append_grades(one, all, i == 0) < 0) {
+        if (!failed[i] && cli_append_grades(one, all, header) == 0)
+            header = false;
+        else {
             fprintf(stderr, "cowlab: %s could not be graded\n", names[i]);
             bad++;
         }

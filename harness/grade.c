@@ -123,7 +123,6 @@ static int grade_mkdirs(const char *path, mode_t mode)
     return mkdir(tmp, mode) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* Split a flags string on spaces into argv (the strings live in store). */
 /* Split store at spaces into argv[at..]; words starting with -Werror are left out: a
  * student's warning is shown as feedback and costs nothing (the kit's own sources are held to
  * -Werror by make test). Returns the new count. */

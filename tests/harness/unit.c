@@ -439,7 +439,8 @@ static int fixture_check(const char *path)
     return bad ? -1 : snap;
 }
 
-/* Every committed fixture: at least one per page size the matrix boots (4 and 16 KiB). */
+/* Every committed fixture must match; there must be the four kernels of the matrix, with
+ * both page sizes it boots (4 and 16 KiB) and both THP modes (madvise, always). */
 static void t_model_fixtures(void)
 {
     DIR *d = opendir(FIX "kernels");
@@ -448,24 +449,30 @@ static void t_model_fixtures(void)
         return;
     }
     struct dirent *e;
-    int files = 0, sizes16 = 0;
+    int files = 0, matched = 0, sizes4 = 0, sizes16 = 0, thp_always = 0;
     while ((e = readdir(d))) {
         size_t n = strlen(e->d_name);
         if (n < 5 || strcmp(e->d_name + n - 4, ".txt") != 0)
             continue;
         char path[512];
         snprintf(path, sizeof path, FIX "kernels/%s", e->d_name);
-        files += fixture_check(path) == 2;
+        files++;
+        matched += fixture_check(path) == 2;
         FILE *f = fopen(path, "r");
         char line[128];
-        while (f && fgets(line, sizeof line, f))
+        while (f && fgets(line, sizeof line, f)) {
+            sizes4 += strcmp(line, "fact page_size 4096\n") == 0;
             sizes16 += strcmp(line, "fact page_size 16384\n") == 0;
+            thp_always += strcmp(line, "fact thp always\n") == 0;
+        }
         if (f)
             fclose(f);
     }
     closedir(d);
-    CL_CHECK_EQ(1, files >= 3, "fixtures of at least three kernels match the model", "");
-    CL_CHECK_EQ(1, sizes16 >= 1, "a fixture with 16 KiB pages", "");
+    CL_CHECK_EQ(files, matched, "fixtures that match the model", "");
+    CL_CHECK_EQ(1, files >= 4, "fixtures of the four kernels of make kernels", "");
+    CL_CHECK_EQ(1, sizes4 >= 1 && sizes16 >= 1, "fixtures with 4 and with 16 KiB pages", "");
+    CL_CHECK_EQ(1, thp_always >= 1, "a fixture from a kernel whose THP mode is always", "");
 }
 
 /* The probe against an independent reading: its zero-page answer must agree with the smaps

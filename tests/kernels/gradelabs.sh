@@ -7,8 +7,10 @@
 # Writes only TMPDIR/test.out.
 # POSIX sh (busybox in a guest). Output, one line per plan line, in the plan's order:
 #   graded VARIANT SLUG TEST rc=RC cs=CENTISECONDS
-# followed, when the outcome is not the expected one (rc 0 for "pass", non-zero for "fail"),
-# by up to 20 lines of what the test printed, each starting with "| ". judge.sh reads it.
+# followed, when the outcome is not the expected one (rc 0 for "pass", non-zero for "fail") or
+# the test did not end by passing or failing (rc above 1: a crash, a timeout, a binary that did
+# not run), by up to 20 lines of what the test printed, each starting with "| ". judge.sh
+# reads it.
 labdir=$1 grade=$2 slow=$3 tmp=$4
 now_cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
 tab=$(printf '\t')
@@ -20,7 +22,8 @@ while IFS="$tab" read -r variant slug test limit expect needs; do
   rc=$?
   t1=$(now_cs)
   echo "graded $variant $slug $test rc=$rc cs=$((t1 - t0))"
-  if { [ "$expect" = pass ] && [ "$rc" -ne 0 ]; } || { [ "$expect" = fail ] && [ "$rc" -eq 0 ]; }; then
+  if [ "$rc" -gt 1 ] || { [ "$expect" = pass ] && [ "$rc" -ne 0 ]; } ||
+    { [ "$expect" = fail ] && [ "$rc" -eq 0 ]; }; then
     head -n 20 "$tmp/test.out" | sed 's/^/| /'
   fi
 done <"$grade/plan.tsv"

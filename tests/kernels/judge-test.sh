@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # judge-test.sh — judge.sh must be able to fail: a small plan (a reference test, a stub test,
 # a planted bug naming two tests, a test that needs a fact the cell lacks) and a clean
-# graded.log pass; each of five corruptions (the reference fails, a stub passes, the bug
-# passes one of its tests, a result is missing, the log is empty) must fail with its
-# own message. make test runs it. Exit 0 when all of that holds; 1 (what went wrong) otherwise.
+# graded.log pass; each corruption (the reference fails, a stub passes, the bug passes one of
+# its tests, a binary that did not run, a cut-off line, a missing result, an empty log, no
+# facts) must fail with its own message. make test runs it. Exit 0 when all of that holds;
+# 1 (what went wrong) otherwise.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
@@ -29,11 +30,19 @@ judge() { # NAME LOG WANT-EXIT WANT-TEXT
     echo "judge.sh, $1: exit $rc (want $3), wanted '$4' in:"; echo "$out"; status=1
   fi
 }
-judge "clean" "$clean" 0 "lab 1 1 0 1 1 1 3 0"
+judge "clean" "$clean" 0 "lab 1 1 0 1 1 1 1 0"
 judge "clean: a bug whose test needs a missing fact" "$clean" 0 "bug2: this planted bug cannot be caught here: pagemap_bit56=no"
-judge "the reference fails" "${clean/ref lab a rc=0/ref lab a rc=1}" 1 "lab/a (ref): fails (exit 1), it must pass"
+judge "the reference fails" "${clean/ref lab a rc=0/ref lab a rc=1}" 1 "lab/a (ref): failed, it must pass"
 judge "a stub passes" "${clean/stubs lab a rc=1/stubs lab a rc=0}" 1 "lab/a (stubs): passes, it must fail"
-judge "a bug passes one test" "${clean/bug1 lab b rc=1/bug1 lab b rc=0}" 1 "lab 1 1 0 1 0 1 3 0"
+judge "a bug passes one test" "${clean/bug1 lab b rc=1/bug1 lab b rc=0}" 1 "lab 1 1 0 1 0 1 1 0"
+judge "a crash is a failure, noted" "${clean/bug1 lab b rc=1/bug1 lab b rc=139}" 0 "lab/b (bug1): failed by signal 11, not by a check"
+judge "a stub binary that did not run" "${clean/stubs lab a rc=1/stubs lab a rc=127}" 1 "lab/a (stubs): did not run (exit 127)"
+judge "a bug test that does not exist" "${clean/bug1 lab a rc=1/bug1 lab a rc=2}" 1 "lab 1 1 0 1 0 1 1 0"
+judge "a cut-off line" "${clean/bug1 lab a rc=1 cs=2/bug1 lab a}" 1 "lab/a (bug1): no result"
 judge "a result is missing" "$(grep -v 'bug1 lab a' <<<"$clean")" 1 "lab/a (bug1): no result"
 judge "an empty log" "" 1 "lab/a (ref): no result"
+printf 'other\tyes\tsaid so\n' >"$tmp/facts.tsv"
+judge "a fact the probe did not print" "$clean" 0 "pagemap_bit56=unknown"
+rm "$tmp/facts.tsv"
+judge "no facts at all" "$clean" 1 "no facts.tsv"
 exit "$status"

@@ -117,7 +117,7 @@ for cell in "$@"; do
   elif build/test/harness-unit --fixture "$fixture" >"$cell/capture.check" 2>&1; then
     echo "  $name: every smaps field and page state matches the model ($fixture)"
   else
-    echo "  $name: differs from the model:"; grep ': snapshot\|cut short' "$cell/capture.check" | sed 's/^ */    /'
+    echo "  $name: differs from the model:"; { grep ': snapshot\|cut short' "$cell/capture.check" || tail -5 "$cell/capture.check"; } | sed 's/^ */    /'
     bad=1
   fi
 done

@@ -165,6 +165,8 @@ check "grade --submissions with OUT inside them: refused, nothing written there"
   refused_intact --submissions "$many/in" --out "$many/in/alice smith/out"
 check "grade --submission with OUT inside it: refused" \
   refused_intact --submission "$many/in/alice smith" --out "$many/in/alice smith/out"
+check "grade --out whose missing part climbs back into the submissions (..): refused" \
+  refused_intact --submissions "$many/in" --out "$many/not yet/../in/x"
 check "grade --submissions of a missing folder: refused" \
   refused_intact --submissions "$many/no such folder" --out "$many/out"
 

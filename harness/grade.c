@@ -341,12 +341,14 @@ static void grade_one(const struct cl_lab_def *lab, const char *bin, const char 
     t->def = def;
     if (cl_sandbox_run(argv, &so, &r) < 0) {
         snprintf(t->verdict, sizeof t->verdict, "could not start: %s", strerror(errno));
+        t->error = true;
     } else {
         bool done_ok;
         int nfail, fails = grade_records(r.records, nonce, &fb, &done_ok, &nfail);
         char st[64];
         cl_status_text(r.status, st, sizeof st);
         bool exit0 = WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
+        t->error = r.timed_out || WIFSIGNALED(r.status) || !done_ok;
         if (r.timed_out)
             snprintf(t->verdict, sizeof t->verdict, "timed out after %d s", def->timeout_s);
         else if (WIFSIGNALED(r.status))
@@ -436,8 +438,10 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
         fprintf(stderr, "%s: building from %s\n", lab->slug, student_dir);
     out->built = cl_build_lab(lab, student_dir, run_dir, &out->build_log) == 0;
     if (!out->built) {
-        for (int i = 0; i < lab->ntests; i++)
+        for (int i = 0; i < lab->ntests; i++) {
             snprintf(out->tests[i].verdict, sizeof out->tests[i].verdict, "not built");
+            out->tests[i].error = true;
+        }
         if (!o->quiet)
             fprintf(stderr, "%s", out->build_log);
         grade_rmtree(run_dir);

@@ -188,30 +188,40 @@ int cl_report_junit(const char *path, const struct cl_report *r)
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    int tests = 0, failures = 0;
+    /* A failed check (or a leak) is a <failure>; a test that never reached a verdict of its
+     * checks (not built, crashed, timed out, no completion record) an <error>. */
+    int tests = 0, failures = 0, errors = 0;
     for (int i = 0; i < r->nlabs; i++)
         for (int j = 0; j < r->labs[i].lab->ntests; j++)
             if (report_ran(&r->labs[i].tests[j])) {
                 const struct cl_test_outcome *t = &r->labs[i].tests[j];
+                bool bad = !t->passed && !t->ungradable;
                 tests++;
-                failures += !t->passed && !t->ungradable;
+                failures += bad && !t->error;
+                errors += bad && t->error;
             }
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(f, "<testsuites name=\"cowlab\" tests=\"%d\" failures=\"%d\" time=\"%.3f\">\n", tests,
-            failures, r->elapsed_ms / 1000.0); /* junit-10.xsd: skipped only per testsuite */
+    fprintf(f,
+            "<testsuites name=\"cowlab\" tests=\"%d\" failures=\"%d\" errors=\"%d\" "
+            "time=\"%.3f\">\n",
+            tests, failures, errors,
+            r->elapsed_ms / 1000.0); /* junit-10.xsd: skipped only per testsuite */
     for (int i = 0; i < r->nlabs; i++) {
         const struct cl_lab_outcome *l = &r->labs[i];
-        int lt = 0, lf = 0, ls = 0;
+        int lt = 0, lf = 0, le = 0, ls = 0;
         for (int j = 0; j < l->lab->ntests; j++)
             if (report_ran(&l->tests[j])) {
+                const struct cl_test_outcome *t = &l->tests[j];
+                bool bad = !t->passed && !t->ungradable;
                 lt++;
-                ls += l->tests[j].ungradable;
-                lf += !l->tests[j].passed && !l->tests[j].ungradable;
+                ls += t->ungradable;
+                lf += bad && !t->error;
+                le += bad && t->error;
             }
         fprintf(f,
-                "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
+                "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"%d\" "
                 "skipped=\"%d\" time=\"%.3f\">\n",
-                l->lab->slug, lt, lf, ls, l->ms / 1000.0);
+                l->lab->slug, lt, lf, le, ls, l->ms / 1000.0);
         for (int j = 0; j < l->lab->ntests; j++) {
             const struct cl_test_outcome *t = &l->tests[j];
             if (!report_ran(t))
@@ -228,11 +238,12 @@ int cl_report_junit(const char *path, const struct cl_report *r)
                 fputs("\"/>\n    </testcase>\n", f);
                 continue;
             }
-            fputs(">\n      <failure message=\"", f);
+            const char *tag = t->error ? "error" : "failure";
+            fprintf(f, ">\n      <%s message=\"", tag);
             cl_xml_text(f, t->verdict);
             fputs("\">", f);
             report_test_text(l, t, f, cl_xml_text);
-            fputs("</failure>\n    </testcase>\n", f);
+            fprintf(f, "</%s>\n    </testcase>\n", tag);
         }
         fputs("  </testsuite>\n", f);
     }

@@ -61,9 +61,24 @@ def check_schema(out):
     cases = root.findall("./testsuite/testcase")
     if len(cases) != len(r["tests"]):
         die(f"junit.xml has {len(cases)} testcases, results.json {len(r['tests'])} tests")
-    fails = len(root.findall("./testsuite/testcase/failure"))
-    if int(root.get("failures")) != fails:
-        die("junit.xml: failures attribute disagrees with the failure elements")
+    for kind in ("failure", "error"):
+        n = len(root.findall(f"./testsuite/testcase/{kind}"))
+        if int(root.get(kind + "s")) != n:
+            die(f"junit.xml: {kind}s attribute disagrees with the {kind} elements")
+        for suite in root.findall("./testsuite"):
+            if int(suite.get(kind + "s", "-1")) != len(suite.findall(f"./testcase/{kind}")):
+                die(f"junit.xml: testsuite {suite.get('name')!r}: {kind}s disagrees")
+    # a crash, a timeout, a missing completion record or a failed build is an <error>; a
+    # failed check a <failure>
+    for case in root.findall("./testsuite/testcase"):
+        for kind, el in (("failure", case.find("failure")), ("error", case.find("error"))):
+            if el is None:
+                continue
+            msg = el.get("message", "")
+            is_error = msg.startswith(("crashed", "timed out", "ended before", "not built",
+                                       "could not start"))
+            if is_error != (kind == "error"):
+                die(f"junit.xml: {case.get('name')}: '{msg}' reported as <{kind}>")
     if "skipped" in root.attrib:  # junit-10.xsd allows it on <testsuite> only
         die("junit.xml: <testsuites> has a skipped attribute")
     for suite in root.findall("./testsuite"):

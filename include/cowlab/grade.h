@@ -15,6 +15,9 @@ struct cl_test_outcome {
     bool passed;
     bool ungradable; /* the machine cannot decide it (verdict "not gradable here: ..."): not
                         run, its points out of the maximum */
+    bool error;      /* failed without a verdict of its checks: not built, could not start,
+                        timed out, crashed, or ended without its completion record (junit
+                        <error>; a failed check or a leak is a <failure>) */
     int score;
     char verdict[128]; /* "passed", "failed: 2 checks", "timed out after 30 s", ... */
     char *feedback;    /* malloc'd: failed checks, then the captured output */

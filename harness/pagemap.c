@@ -40,42 +40,82 @@ struct cl_page cl_page_decode(uint64_t e)
     return p;
 }
 
-int cl_pages(pid_t pid, const void *addr, size_t npages, struct cl_page *out)
+/* Open pid's pagemap (0 = self). fd, or -1 with errno (ESRCH: the process has gone). */
+static int pagemap_open(pid_t pid)
 {
     char path[64];
     if (pid == 0)
         snprintf(path, sizeof path, "/proc/self/pagemap");
     else
         snprintf(path, sizeof path, "/proc/%ld/pagemap", (long)pid);
-    memset(out, 0, npages * sizeof *out);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            errno = ESRCH;
-        return -1;
-    }
-    uint64_t chunk[512];
-    off_t off = (off_t)((uintptr_t)addr / cl_page_size() * sizeof(uint64_t));
+    if (fd < 0 && errno == ENOENT)
+        errno = ESRCH;
+    return fd;
+}
+
+/* Read n entries at *off into out, advancing *off. 0, or -1 with errno. */
+static int pagemap_read(int fd, off_t *off, uint64_t *out, size_t n)
+{
     size_t done = 0;
-    while (done < npages) {
+    while (done < n) {
+        ssize_t got = pread(fd, out + done, (n - done) * sizeof(uint64_t), *off);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0 || got % (ssize_t)sizeof(uint64_t)) {
+            errno = got == 0 ? ESRCH : (got < 0 ? errno : EIO);
+            return -1;
+        }
+        done += (size_t)got / sizeof(uint64_t);
+        *off += got;
+    }
+    return 0;
+}
+
+static off_t pagemap_offset(const void *addr)
+{
+    return (off_t)((uintptr_t)addr / cl_page_size() * sizeof(uint64_t));
+}
+
+int cl_pagemap_raw(pid_t pid, const void *addr, size_t npages, uint64_t *out)
+{
+    memset(out, 0, npages * sizeof *out);
+    int fd = pagemap_open(pid);
+    if (fd < 0)
+        return -1;
+    off_t off = pagemap_offset(addr);
+    int rc = pagemap_read(fd, &off, out, npages);
+    int e = errno;
+    close(fd);
+    if (rc < 0) {
+        memset(out, 0, npages * sizeof *out);
+        errno = e;
+    }
+    return rc;
+}
+
+int cl_pages(pid_t pid, const void *addr, size_t npages, struct cl_page *out)
+{
+    memset(out, 0, npages * sizeof *out);
+    int fd = pagemap_open(pid);
+    if (fd < 0)
+        return -1;
+    uint64_t chunk[512];
+    off_t off = pagemap_offset(addr);
+    for (size_t done = 0; done < npages;) {
         size_t want = npages - done;
         if (want > sizeof chunk / sizeof chunk[0])
             want = sizeof chunk / sizeof chunk[0];
-        ssize_t n = pread(fd, chunk, want * sizeof(uint64_t), off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0 || n % (ssize_t)sizeof(uint64_t)) {
-            int e = n == 0 ? ESRCH : (n < 0 ? errno : EIO);
+        if (pagemap_read(fd, &off, chunk, want) < 0) {
+            int e = errno;
             close(fd);
             memset(out, 0, npages * sizeof *out);
             errno = e;
             return -1;
         }
-        size_t got = (size_t)n / sizeof(uint64_t);
-        for (size_t i = 0; i < got; i++)
+        for (size_t i = 0; i < want; i++)
             out[done + i] = cl_page_decode(chunk[i]);
-        done += got;
-        off += n;
+        done += want;
     }
     close(fd);
     return 0;

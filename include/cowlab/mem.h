@@ -97,6 +97,10 @@ struct cl_page cl_page_decode(uint64_t entry);
 /* Fill out[0..npages) for the pages of pid (0 = self) starting at page-aligned addr. */
 int cl_pages(pid_t pid, const void *addr, size_t npages, struct cl_page *out);
 
+/* The same pages' pagemap entries as the kernel wrote them (decode with cl_page_decode):
+ * for fixtures that keep what the kernel said. */
+int cl_pagemap_raw(pid_t pid, const void *addr, size_t npages, uint64_t *out);
+
 /* The mapcount of a physical page from /proc/kpagecount (root only): -1 on error. */
 int64_t cl_kpagecount(uint64_t pfn);
 

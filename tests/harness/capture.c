@@ -23,20 +23,21 @@
  *   fact NAME VALUE       kernel, machine, page_size, read_fault (zero_page, fresh_dirty,
  *                         fresh_clean), zero_pfn (0 when hidden or absent), thp, nohugepage
  *   snapshot N
- *   smaps P               then the region's smaps block as the kernel printed it (header
- *                         line included), up to a line "end"
- *   pagemap P E E ...     NPAGES raw 64-bit entries in hex, PFN bits kept
+ *   smaps P               then the region's smaps block: a header line with its range, and
+ *                         every field the kernel printed, as the harness read it
+ *                         (cl_mem_region), in smaps' format, up to a line "end"
+ *   pagemap P E E ...     NPAGES raw 64-bit entries in hex, PFN bits kept (cl_pagemap_raw)
  *   done                  only when every snapshot was taken and every worker exited well
  * P is the process's slot in the model: 0 the owner, 1 worker 0, 2 worker 1.
  * Exit 0; 2 when the probe says the labs cannot run here; 1 on any other failure (why on
  * stderr).
  */
+#include "cowlab/mem.h"
 #include "cowlab/model.h"
 #include "cowlab/probe.h"
 #include "cowlab/team.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,44 +75,33 @@ static int capture_worker(void *arg, int worker, int phase, int64_t *report)
     return 0;
 }
 
-/* Print the smaps block of pid whose range starts at region: every line after the header up
- * to the next header. 0, or -1. */
+/* The region in pid as smaps shows it, read by the harness (cl_mem_region) and printed back in
+ * smaps' own format: a header line with the region's range, then "Field: N kB" for every field
+ * the kernel printed. 0, or -1 (also when the region is not exactly one VMA of its own). */
 static int print_smaps(pid_t pid, int slot)
 {
-    char path[64], line[512], want[32];
-    snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
-    snprintf(want, sizeof want, "%" PRIxPTR "-", (uintptr_t)region);
-    FILE *f = fopen(path, "r");
-    if (!f)
+    struct cl_mem m;
+    if (cl_mem_region(pid, region, NPAGES * page, &m) < 0)
         return -1;
-    int in = 0, found = 0;
-    printf("smaps %d\n", slot);
-    while (fgets(line, sizeof line, f)) {
-        uintptr_t lo, hi;
-        char space;
-        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR "%c", &lo, &hi, &space) == 3 && space == ' ') {
-            in = strncmp(line, want, strlen(want)) == 0;
-            found |= in;
-        }
-        if (in)
-            fputs(line, stdout);
+    if (m.vmas != 1 || m.kb[CL_SIZE] != NPAGES * page / 1024) {
+        fprintf(stderr, "capture: the region is not one VMA of its own (%u VMAs, %llu kB)\n",
+                m.vmas, (unsigned long long)m.kb[CL_SIZE]);
+        errno = EINVAL;
+        return -1;
     }
-    fclose(f);
+    printf("smaps %d\n%" PRIxPTR "-%" PRIxPTR " rw-p 00000000 00:00 0\n", slot, (uintptr_t)region,
+           (uintptr_t)region + NPAGES * page);
+    for (int f = 0; f < CL_NFIELDS; f++)
+        if ((m.have >> f) & 1u)
+            printf("%s: %llu kB\n", cl_mem_field_names[f], (unsigned long long)m.kb[f]);
     printf("end\n");
-    return found ? 0 : -1;
+    return 0;
 }
 
 static int print_pagemap(pid_t pid, int slot)
 {
-    char path[64];
     uint64_t e[NPAGES];
-    snprintf(path, sizeof path, "/proc/%d/pagemap", (int)pid);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return -1;
-    ssize_t n = pread(fd, e, sizeof e, (off_t)((uintptr_t)region / page * sizeof e[0]));
-    close(fd);
-    if (n != (ssize_t)sizeof e)
+    if (cl_pagemap_raw(pid, region, NPAGES, e) < 0)
         return -1;
     printf("pagemap %d", slot);
     for (int i = 0; i < NPAGES; i++)

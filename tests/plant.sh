@@ -2,7 +2,7 @@
 # plant.sh BUG DIR — apply one planted bug (a unified diff whose header lines say "Bug: …" and
 # "Catches: …") to the files in DIR, exactly: an offset or fuzz means the code moved under
 # the bug, and the patch must be regenerated rather than trusted. Used by make test
-# (tests/run.sh, tests/probe/planted.sh) and make kernels (tests/kernels/build.sh).
+# (tests/run.sh, tests/harness/planted.sh) and make kernels (tests/kernels/build.sh).
 # Exit 0 when it applied exactly; 1 otherwise, with patch's own words on stderr.
 set -uo pipefail
 bug=$1 dir=$2

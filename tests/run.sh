@@ -8,7 +8,7 @@
 #   5. grader isolation: hostile tests (tests/grader/) are all failed, in bounded time, and
 #      leave no process and no /dev/shm object behind
 #   6. the machine probe: cowlab doctor establishes every fact here, refuses (exit 2, naming
-#      the fact) where /proc is hidden, and a planted probe fault (tests/probe/bugs/) is caught
+#      the fact) where /proc is hidden, and planted harness faults (tests/harness/bugs/) are caught
 set -uo pipefail
 cd "$(dirname "$0")/.."
 COWLAB=build/bin/cowlab
@@ -103,9 +103,9 @@ if [ "$(id -u)" -eq 0 ] && unshare -m --propagation private true 2>/dev/null; th
     [ $rc -eq 2 ] && [[ $err == *"does not allow exec"* ]] && [ ! -e "$OUT/noexec-out/results.json" ]; }
   check "grading with a noexec scratch folder refuses (exit 2, names it), writes no grade" noexec_scratch
 fi
-for bug in tests/probe/bugs/*.patch; do
-  check "planted probe fault $(basename "$bug" .patch) is caught" \
-    bash tests/probe/planted.sh "$bug" "$OUT/probe-bugs/$(basename "$bug" .patch)"
+for bug in tests/harness/bugs/*.patch; do
+  check "planted harness fault $(basename "$bug" .patch) is caught ($(sed -n 's/^\(Differs\|Unit\): //p' "$bug" | tr '\n' ' '))" \
+    bash tests/harness/planted.sh "$bug" "$OUT/harness-bugs/$(basename "$bug" .patch)"
 done
 
 echo "== broken submissions score 0 for their lab only; a warning costs nothing"

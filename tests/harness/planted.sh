@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# tests/probe/planted.sh BUG.patch OUT — a planted probe fault must be caught.
-# Builds the harness with harness/probe.c patched (exactly: no offset, no fuzz) into OUT,
-# links lab 01's reference solution and the harness unit tests against it, and succeeds
-# only if BOTH notice: lab 01's experiments report differing rows (exit 3) in the
-# experiments that read never-written memory, and the unit test probe_live fails.
+# tests/harness/planted.sh BUG.patch OUT — a planted fault in the harness (the probe, the
+# model, a reader) must be caught. Builds the harness with one of its files patched (exactly:
+# no offset, no fuzz; the patch names the file) into OUT, links lab 01's reference solution and
+# the harness unit tests against it, and succeeds only if both notice as the patch's header
+# says: "Differs: EXPERIMENT ..." — lab 01 exits 3 with rows differing in each of them;
+# "Unit: TEST ..." — each of those harness unit tests fails.
 # Prints what it saw on failure. Needs the kit built (make all) for CUnit's flags.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,6 +26,10 @@ cc $cflags -Itests/01-fork-cow tests/01-fork-cow/*.c solutions/01-fork-cow/*.c \
 "$out/lab" run "$out/01.csv" >"$out/run.log" 2>&1; rc=$?
 differing=$(awk -F, 'NR > 1 && $6 != "" && $6 != $7 {print $1}' "$out/01.csv" | sort -u | tr '\n' ' ')
 "$out/unit" >"$out/unit.log" 2>&1
-unit_caught=$(grep -c '^  FAIL  harness/probe_live' "$out/unit.log")
-echo "lab 01 exit $rc, experiments differing: ${differing:-none}; unit probe_live failed: $unit_caught"
-[ "$rc" -eq 3 ] && [[ " $differing " == *" zero_page "* ]] && [ "$unit_caught" -eq 1 ]
+unit_failed=$(sed -n 's/^  FAIL  harness\///p' "$out/unit.log" | tr '\n' ' ')
+echo "lab 01 exit $rc, experiments differing: ${differing:-none}; unit tests failed: ${unit_failed:-none}"
+caught=1
+grep -q '^Differs: ' "$bug" && { [ "$rc" -eq 3 ] || caught=0; }
+for e in $(sed -n 's/^Differs: //p' "$bug"); do [[ " $differing " == *" $e "* ]] || caught=0; done
+for t in $(sed -n 's/^Unit: //p' "$bug"); do grep -q "^  FAIL  harness/$t\$" "$out/unit.log" || caught=0; done
+[ "$caught" -eq 1 ]

@@ -121,8 +121,8 @@ check: all
 	$(COWLAB) check $(LABARG)
 
 grade: all
-	$(COWLAB) grade $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS) $(if $(JOBS),--jobs $(JOBS)),--submission $(SUBMISSION)) \
-	  --out $(OUT) $(if $(filter command line,$(origin LAB)),--lab $(LAB))
+	$(COWLAB) grade $(if $(SUBMISSIONS),--submissions '$(subst ','\'',$(SUBMISSIONS))' $(if $(JOBS),--jobs '$(JOBS)'),--submission '$(subst ','\'',$(SUBMISSION))') \
+	  --out '$(subst ','\'',$(OUT))' $(if $(filter command line,$(origin LAB)),--lab '$(LAB)')
 
 plots: all
 	$(COWLAB) plot $(LABARG) --dir labs

@@ -463,6 +463,8 @@ static int cli_grade_many(const struct cli_args *a, const char *out_dir)
     int jobs;
     if (cli_jobs(a->jobs, &jobs) || cli_out_outside(out_dir, a->submissions))
         return 2;
+    if (a->lab && !cli_lab(a->lab)) /* said once, before any submission is touched */
+        return 2;
     DIR *d = opendir(a->submissions);
     if (!d)
         return cli_error("cannot read the submissions folder '%s': %s", a->submissions,
@@ -490,8 +492,11 @@ static int cli_grade_many(const struct cli_args *a, const char *out_dir)
         names[n++] = name;
     }
     closedir(d);
-    if (n)
-        qsort(names, (size_t)n, sizeof names[0], cli_cmp_str);
+    if (n == 0) {
+        free(names);
+        return cli_error("no submission folders in %s (one folder per submission)", a->submissions);
+    }
+    qsort(names, (size_t)n, sizeof names[0], cli_cmp_str);
     /* The combined CSV is written aside and renamed at the end: an earlier grades.csv stays
      * whole until a new one is complete. */
     char all_path[1200], all_tmp[1300];
@@ -566,7 +571,14 @@ static int cli_grade_many(const struct cli_args *a, const char *out_dir)
     }
     free(names);
     free(failed);
-    if (fclose(all) != 0 || rename(all_tmp, all_path) != 0)
+    if (fclose(all) != 0)
+        return cli_error("cannot write %s: %s", all_tmp, strerror(errno));
+    if (bad == n) { /* nothing graded: an earlier grades.csv is worth more than an empty one */
+        unlink(all_tmp);
+        fprintf(stderr, "cowlab: no submission could be graded; %s left as it was\n", all_path);
+        return 1;
+    }
+    if (rename(all_tmp, all_path) != 0)
         return cli_error("cannot write %s: %s", all_path, strerror(errno));
     printf("graded %d submissions (%d could not be): %s\n", n - bad, bad, all_path);
     return bad ? 1 : 0;

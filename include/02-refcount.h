@@ -166,9 +166,10 @@ size_t rc_predict_int_pages(size_t n, const struct rc_geometry *g, size_t page_s
 
 /* Pages a child dirties by running sum() over a list of n distinct ints built by the parent,
  * for semantics s (the ints made immortal for RC_PY312/RC_PY314): the pages of the refcounts
- * it writes, in the heap and (RC_OUTLINE) in the table — counting the list object's page (the
- * iterator holds a reference to it) and the page of the iterator's block (a 48-byte pool the
- * parent already has). The parent allocated the ints first, then the list object (which
+ * it writes, in the heap and (RC_OUTLINE) in the table — counting, under every semantics, the
+ * list object's heap page (tracking the iterator writes the list's GC head; the iterator's
+ * reference to the list is a refcount write too, in the table for RC_OUTLINE) and the page of
+ * the iterator's block (a pool of the 48-byte class the parent already has). The parent allocated the ints first, then the list object (which
  * starts the pool after the ints' last), then the iterator's pool (the next one); where pools
  * are smaller than pages, these pages can coincide — count each page once. For RC_OUTLINE the
  * table (a mapping of its own) holds the ints' counts at indexes 0..n-1, the list's at n, the

@@ -167,6 +167,11 @@ check "grade --submission with OUT inside it: refused" \
   refused_intact --submission "$many/in/alice smith" --out "$many/in/alice smith/out"
 check "grade --out whose missing part climbs back into the submissions (..): refused" \
   refused_intact --submissions "$many/in" --out "$many/not yet/../in/x"
+check "grade --submissions with an unknown --lab: refused once, grades.csv left whole" \
+  refused_intact --submissions "$many/in" --out "$many/out" --lab 99
+mkdir -p "$many/none"
+check "grade --submissions of a folder with no submission in it: refused, grades.csv left whole" \
+  refused_intact --submissions "$many/none" --out "$many/out"
 check "grade --submissions of a missing folder: refused" \
   refused_intact --submissions "$many/no such folder" --out "$many/out"
 

@@ -25,15 +25,20 @@ CFLAGS  ?=
 ALL_CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 
-LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c \
+LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c harness/spawn.c \
            harness/results.c harness/check.c harness/record.c harness/labs.c \
-           harness/sandbox.c harness/escape.c \
+           harness/sandbox.c harness/escape.c harness/link.c \
            harness/probe.c harness/facts.c
 CLI_SRC := harness/cli.c harness/grade.c harness/report.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/lib/libcowlab.a
 LABMAIN := $(BUILD)/obj/harness/labmain.o
+# What a subject links besides the student's files and its lab's subject.c: the protocol loop
+# and the barrier. No model, no measurement, no grading, no reference answer.
+SUBJECT_OBJ := $(BUILD)/obj/harness/subject.o $(BUILD)/obj/harness/team.o
+# Every lab's observer (build/labs/NN-slug/lab).
+OBSERVERS := $(patsubst tests/%/tests.def,$(BUILD)/labs/%/lab,$(wildcard tests/*/tests.def))
 COWLAB  := $(BUILD)/bin/cowlab
 
 # What the CLI needs to compile a lab binary from a submission: baked in at build time.
@@ -43,7 +48,7 @@ CLI_DEFS := -DCL_KIT_DIR='"$(CURDIR)"' -DCL_CC='"$(CC)"' \
 
 .PHONY: all deps demo test check grade plots run bench memcheck sanitize format clean help calibrate \
         doctor kernels
-all: $(COWLAB) $(LIB) $(LABMAIN)
+all: $(COWLAB) $(LIB) $(LABMAIN) $(SUBJECT_OBJ) $(OBSERVERS)
 
 help:
 	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -72,12 +77,26 @@ $(COWLAB): $(CLI_OBJ) $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(ALL_CFLAGS) $^ -o $@
 
-# A lab binary straight from the Makefile (the CLI builds its own the same way). STUDENT=1:
-# without -Werror, as the grader compiles a submission (make kernels builds its variants so).
-$(BUILD)/labs/%/lab: $(LIB) $(LABMAIN) FORCE
+# The labs' binaries. `lab` is a lab's observer: its tests, experiments and the harness, no
+# student code (make all builds every lab's). `subject`, beside it, is the student's files (or
+# SRC's: `make build/labs/01-fork-cow/subject SRC=solutions`) with the lab's subject.c; the
+# observer starts it. STUDENT=1: the subject without -Werror, as the grader compiles a
+# submission (make kernels builds its variants so).
+SRC ?= solutions
+LABS_DIR ?= tests
+LAB_DIR = $(LABS_DIR)/$*
+# The kit's sources a lab's subject links besides its subject.c (tests.def: CL_SUBJECT).
+SUBJECT_SRCS = $(foreach f,$(shell sed -n 's/^CL_SUBJECT("\(.*\)")$$/\1/p' $(LAB_DIR)/tests.def),$(if $(findstring /,$(f)),$(f),$(LAB_DIR)/$(f)))
+.SECONDEXPANSION:
+$(BUILD)/labs/%/lab: $(LIB) $(LABMAIN) $$(wildcard $$(LAB_DIR)/*.c $$(LAB_DIR)/*.h $$(LAB_DIR)/tests.def include/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(if $(STUDENT),$(filter-out -Werror%,$(ALL_CFLAGS)),$(ALL_CFLAGS)) -Itests/$* tests/$*/*.c \
-	  $(SRC)/$*/*.c $(LABMAIN) $(LIB) $(CUNIT_LIBS) -o $@
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) -I$(LAB_DIR) $(filter-out $(LAB_DIR)/subject.c,$(wildcard $(LAB_DIR)/*.c)) \
+	  $(LABMAIN) $(LIB) $(CUNIT_LIBS) -o $@
+$(BUILD)/labs/%/subject: $(SUBJECT_OBJ) FORCE
+	@mkdir -p $(dir $@)
+	$(CC) $(if $(STUDENT),$(filter-out -Werror%,$(ALL_CFLAGS)),$(ALL_CFLAGS)) -I$(LAB_DIR) \
+	  $(LAB_DIR)/subject.c $(SUBJECT_SRCS) $(SRC)/$*/*.c $(SUBJECT_OBJ) -o $@
 FORCE:
 
 # The harness's own unit tests (tests/run.sh builds and runs them).

@@ -75,3 +75,25 @@ int cl_cannot(const char *experiment, const char *what)
         fprintf(stderr, "%s\n", msg);
     return -1;
 }
+
+int cl_cannot_subject(const char *experiment, struct cl_link *L, const char *what)
+{
+    char msg[700];
+    if (L->failed) {
+        const char *why = cl_link_failure(L);
+        if (!why)
+            return -1; /* told once already: one cause, one message */
+        snprintf(msg, sizeof msg, "%s: %s", experiment, why);
+    } else if (L->error_worker >= 0 && L->error_worker < CL_TEAM_MAX &&
+               L->running[L->error_worker + 1][0]) {
+        snprintf(msg, sizeof msg, "%s: %s: %s (it was running %s)", experiment, what, L->failure,
+                 L->running[L->error_worker + 1]);
+    } else {
+        snprintf(msg, sizeof msg, "%s: %s: %s", experiment, what, L->failure);
+    }
+    if (CU_is_test_running())
+        CL_FAIL("%s", msg);
+    else
+        fprintf(stderr, "%s\n", msg);
+    return -1;
+}

@@ -3,6 +3,7 @@
  * calls into it. `cowlab help` and `cowlab COMMAND --help` say what each command does.
  */
 #include "cowlab/grade.h"
+#include "cowlab/link.h"
 #include "cowlab/mem.h"
 #include "cowlab/probe.h"
 #include "cowlab/report.h"
@@ -635,14 +636,16 @@ static int cli_run_lab(const struct cl_lab_def *l, const char *base, const char 
         return 1;
     }
     free(log);
-    char bin[1300], csv_abs[1800], cwd[512];
-    snprintf(bin, sizeof bin, "%s/lab", work);
+    char bin[1300], csv_abs[1800], cwd[512], subject_env[1400];
+    cl_observer_path(l, bin, sizeof bin);
+    snprintf(subject_env, sizeof subject_env, "%s=%s/subject", CL_SUBJECT_ENV, work);
     if (csv[0] == '/')
         snprintf(csv_abs, sizeof csv_abs, "%s", csv);
     else
         snprintf(csv_abs, sizeof csv_abs, "%s/%s", getcwd(cwd, sizeof cwd) ? cwd : ".", csv);
     char *argv[] = {bin, "run", csv_abs, NULL};
     struct cl_sandbox_opts o = cli_local_opts(CLI_RUN_TIMEOUT_MS);
+    o.env[0] = subject_env;
     struct cl_sandbox_result r;
     if (cl_sandbox_run(argv, &o, &r) < 0) {
         cl_sandbox_result_free(&r);

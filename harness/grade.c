@@ -6,6 +6,7 @@
 
 #include "cowlab/probe.h"
 
+#include "cowlab/link.h"
 #include "cowlab/record.h"
 #include "cowlab/sandbox.h"
 
@@ -149,37 +150,47 @@ static void grade_strip(char *text, const char *prefix)
     *w = '\0';
 }
 
-/* The lab's own .c files (tests and experiments), as absolute paths in paths[][]. */
-static int grade_lab_sources(const struct cl_lab_def *lab, char paths[][1024], int max)
+/* The kit's sources of the lab's subject: its subject.c and the files tests.def's CL_SUBJECT
+ * names, as absolute paths in paths[][]. Returns how many. */
+static int grade_subject_sources(const struct cl_lab_def *lab, char paths[][1024], int max)
 {
-    DIR *d = opendir(lab->dir);
     int n = 0;
-    if (!d)
-        return -1;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < max) {
-        size_t len = strlen(e->d_name);
-        if (len > 2 && strcmp(e->d_name + len - 2, ".c") == 0)
-            snprintf(paths[n++], 1024, "%s/%s", lab->dir, e->d_name);
-    }
-    closedir(d);
+    snprintf(paths[n++], 1024, "%s/subject.c", lab->dir);
+    char list[sizeof lab->subject_files];
+    snprintf(list, sizeof list, "%s", lab->subject_files);
+    for (char *save, *f = strtok_r(list, " ", &save); f && n < max; f = strtok_r(NULL, " ", &save))
+        if (strchr(f, '/'))
+            snprintf(paths[n++], 1024, "%s/%s", cl_kit_dir(), f);
+        else
+            snprintf(paths[n++], 1024, "%s/%s", lab->dir, f);
     return n;
+}
+
+const char *cl_observer_path(const struct cl_lab_def *lab, char *out, size_t n)
+{
+    snprintf(out, n, "%s/labs/%s/lab", CL_BUILD_DIR, lab->slug);
+    return out;
 }
 
 int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const char *work_dir,
                  char **log)
 {
     struct grade_text t = {0};
-    char src[900], bin[900];
+    char src[900], bin[900], observer[900];
     snprintf(src, sizeof src, "%s/src", work_dir);
-    snprintf(bin, sizeof bin, "%s/lab", work_dir);
+    snprintf(bin, sizeof bin, "%s/subject", work_dir);
     unlink(bin);
+    if (access(cl_observer_path(lab, observer, sizeof observer), X_OK) != 0) {
+        grade_addf(&t, "%s: the kit is not built (run make): %s\n", observer, strerror(errno));
+        *log = grade_text_take(&t);
+        return -1;
+    }
     if (grade_mkdirs(src, 0755) < 0) {
         grade_addf(&t, "cannot create %s: %s\n", src, strerror(errno));
         *log = grade_text_take(&t);
         return -1;
     }
-    static char copies[CL_MAX_FILES][1024], labsrc[16][1024];
+    static char copies[CL_MAX_FILES][1024], kitsrc[16][1024];
     int bad = 0;
     for (int i = 0; i < lab->nfiles; i++) {
         char from[1024];
@@ -187,20 +198,17 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
         snprintf(copies[i], sizeof copies[i], "%s/%s", src, lab->files[i]);
         bad |= grade_copy(from, copies[i], &t);
     }
-    int nlab = grade_lab_sources(lab, labsrc, 16);
-    if (bad || nlab <= 0) {
-        if (nlab <= 0)
-            grade_addf(&t, "%s: no test sources\n", lab->dir);
+    if (bad) {
         *log = grade_text_take(&t);
         return -1;
     }
-    char flags[1024], libs[256], inc_kit[1100], inc_lab[1100], labmain[1100], libcowlab[1100];
+    int nkit = grade_subject_sources(lab, kitsrc, 16);
+    char flags[1024], inc_kit[1100], inc_lab[1100], subject_o[1100], team_o[1100];
     snprintf(flags, sizeof flags, "%s", CL_LAB_CFLAGS);
-    snprintf(libs, sizeof libs, "%s", CL_LAB_LIBS);
     snprintf(inc_kit, sizeof inc_kit, "-I%s/include", cl_kit_dir());
     snprintf(inc_lab, sizeof inc_lab, "-I%s", lab->dir);
-    snprintf(labmain, sizeof labmain, "%s/obj/harness/labmain.o", CL_BUILD_DIR);
-    snprintf(libcowlab, sizeof libcowlab, "%s/lib/libcowlab.a", CL_BUILD_DIR);
+    snprintf(subject_o, sizeof subject_o, "%s/obj/harness/subject.o", CL_BUILD_DIR);
+    snprintf(team_o, sizeof team_o, "%s/obj/harness/team.o", CL_BUILD_DIR);
     char *argv[GRADE_MAX_ARGS];
     int n = 0;
     argv[n++] = "/usr/bin/env";
@@ -208,13 +216,12 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
     n = grade_split(flags, argv, n, GRADE_MAX_ARGS - 40);
     argv[n++] = inc_kit;
     argv[n++] = inc_lab;
-    for (int i = 0; i < nlab; i++)
-        argv[n++] = labsrc[i];
+    for (int i = 0; i < nkit; i++)
+        argv[n++] = kitsrc[i];
     for (int i = 0; i < lab->nfiles; i++)
         argv[n++] = copies[i];
-    argv[n++] = labmain;
-    argv[n++] = libcowlab;
-    n = grade_split(libs, argv, n, GRADE_MAX_ARGS - 3);
+    argv[n++] = subject_o;
+    argv[n++] = team_o;
     argv[n++] = "-o";
     argv[n++] = bin;
     argv[n] = NULL;
@@ -262,11 +269,12 @@ static void grade_nonce(char *out, size_t n)
 /* Read the record lines: failure messages into fb, the DONE line's verdict into *done_ok
  * (right nonce) and *nfail. Returns the number of F lines. */
 static int grade_records(char *records, const char *nonce, struct grade_text *fb, bool *done_ok,
-                         int *nfail)
+                         int *nfail, char *kind, char *why, size_t nwhy)
 {
     int fails = 0;
     *done_ok = false;
     *nfail = -1;
+    *kind = 0;
     for (char *save, *line = strtok_r(records, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
         if (strncmp(line, "F ", 2) == 0) {
@@ -275,6 +283,9 @@ static int grade_records(char *records, const char *nonce, struct grade_text *fb
                 *tab = '\0';
             if (fails++ < 20)
                 grade_addf(fb, "  %s: %s\n", line + 2, tab ? cl_record_unescape(tab + 1) : "");
+        } else if (strncmp(line, "X ", 2) == 0 && line[2] && line[3] == '\t') {
+            *kind = line[2];
+            snprintf(why, nwhy, "%s", cl_record_unescape(line + 4));
         } else if (strncmp(line, "DONE ", 5) == 0) {
             char got[80];
             int n;
@@ -320,16 +331,31 @@ static void grade_rmtree(const char *path)
     rmdir(path);
 }
 
-static void grade_one(const struct cl_lab_def *lab, const char *bin, const char *run_dir,
+static void grade_one(const struct cl_lab_def *lab, const char *subject, const char *run_dir,
                       const struct cl_test_def *def, const struct cl_grade_opts *o,
                       struct cl_test_outcome *t)
 {
-    char nonce[40], cwd[1200];
+    char nonce[40], cwd[1200], observer[900], subject_env[1000];
     grade_nonce(nonce, sizeof nonce);
     snprintf(cwd, sizeof cwd, "%s/t-%s", run_dir, def->name);
     mkdir(cwd, 0700);
-    char *argv[] = {(char *)bin, "test", (char *)def->name, NULL};
+    cl_observer_path(lab, observer, sizeof observer);
+    snprintf(subject_env, sizeof subject_env, "%s=%s", CL_SUBJECT_ENV, subject);
+    char *argv[] = {observer, "test", (char *)def->name, NULL};
     struct cl_sandbox_opts so = cl_sandbox_defaults();
+    so.subject_uid = true; /* the observer keeps our rights; the subject gets a fresh uid */
+    so.env[0] = subject_env;
+    /* No call of the observer's may wait so long that the test's own timeout cuts it: a hang
+     * is then named (which function), not only timed. */
+    char deadline[64], slow[64];
+    snprintf(deadline, sizeof deadline, "%s=%d", CL_DEADLINE_ENV,
+             def->timeout_s * 1000 - (def->timeout_s > 4 ? 2000 : 1000));
+    so.env[1] = deadline;
+    const char *slow_env = getenv(CL_SLOW_ENV);
+    if (slow_env) {
+        snprintf(slow, sizeof slow, "%s=%s", CL_SLOW_ENV, slow_env);
+        so.env[2] = slow;
+    }
     so.timeout_ms = def->timeout_s * 1000;
     so.record_pipe = true;
     so.nonce = nonce;
@@ -344,12 +370,28 @@ static void grade_one(const struct cl_lab_def *lab, const char *bin, const char 
         t->error = true;
     } else {
         bool done_ok;
-        int nfail, fails = grade_records(r.records, nonce, &fb, &done_ok, &nfail);
+        char kind, why[400] = "";
+        int nfail,
+            fails = grade_records(r.records, nonce, &fb, &done_ok, &nfail, &kind, why, sizeof why);
         char st[64];
         cl_status_text(r.status, st, sizeof st);
         bool exit0 = WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
-        t->error = r.timed_out || WIFSIGNALED(r.status) || !done_ok;
-        if (r.timed_out)
+        t->error = r.timed_out || WIFSIGNALED(r.status) || !done_ok || kind;
+        static const struct {
+            char kind;
+            const char *verdict;
+        } ends[] = {{'c', "crashed"},
+                    {'t', "timed out"},
+                    {'e', "ended early"},
+                    {'s', "did not start"},
+                    {'p', "broke the subject protocol"}};
+        const char *end = NULL;
+        for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+            if (kind == ends[i].kind)
+                end = ends[i].verdict;
+        if (done_ok && kind) /* the observer finished and says how the subject ended */
+            snprintf(t->verdict, sizeof t->verdict, "%s: %.90s", end ? end : "error", why);
+        else if (r.timed_out)
             snprintf(t->verdict, sizeof t->verdict, "timed out after %d s", def->timeout_s);
         else if (WIFSIGNALED(r.status))
             snprintf(t->verdict, sizeof t->verdict, "crashed: %s", st);
@@ -388,7 +430,6 @@ static void grade_one(const struct cl_lab_def *lab, const char *bin, const char 
     grade_rmtree(cwd);
     if (!o->quiet)
         fprintf(stderr, "  %-24s %s\n", def->name, t->verdict);
-    (void)lab;
 }
 
 /* Whether this machine can decide test def, by the grader's own probe (never the student's
@@ -448,7 +489,7 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
         return;
     }
     char bin[600];
-    snprintf(bin, sizeof bin, "%s/lab", run_dir);
+    snprintf(bin, sizeof bin, "%s/subject", run_dir);
     for (int i = 0; i < lab->ntests; i++) {
         if (o->only && strcmp(o->only, lab->tests[i].name) != 0)
             continue;

@@ -1,7 +1,8 @@
 /*
- * labmain.c — main() of every lab binary: the lab's tests and experiments linked with a
- * student's (or the reference) files. The grader runs `test NAME` in a sandbox, once per
- * test; people and CI run the other commands.
+ * labmain.c — main() of every lab binary: the observer. It holds the lab's tests and
+ * experiments, the model and the measurements, and no student code: the student's (or the
+ * reference) files are in the subject beside it (cowlab/subject.h), which it starts and
+ * drives. The grader runs `test NAME` once per test; people and CI run the other commands.
  */
 #include "cowlab/lab.h"
 #include "cowlab/probe.h"
@@ -13,7 +14,57 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
+
+static struct cl_link labmain_link;
+static bool labmain_link_up;
+static char labmain_subject_kind;         /* how the last test's subject failed, or 0 */
+static char labmain_subject_failure[400]; /* and what was said */
+static char labmain_subject_path[1024];
+
+/* The subject binary: $COWLAB_SUBJECT, else `subject` in this binary's own folder. */
+static void labmain_find_subject(void)
+{
+    const char *env = getenv(CL_SUBJECT_ENV);
+    if (env && *env) {
+        snprintf(labmain_subject_path, sizeof labmain_subject_path, "%s", env);
+        return;
+    }
+    char self[900];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(labmain_subject_path, sizeof labmain_subject_path, "%s/subject", slash ? self : ".");
+}
+
+struct cl_link *cl_lab_subject(void)
+{
+    if (!labmain_link_up) {
+        cl_link_start(&labmain_link, labmain_subject_path); /* a failure stays in the link */
+        labmain_link_up = true;
+    }
+    return &labmain_link;
+}
+
+/* Stop the subject (between tests: each test starts from a fresh one). With show, print
+ * what it printed, for the student. */
+static void labmain_subject_stop(bool show)
+{
+    if (!labmain_link_up)
+        return;
+    labmain_subject_kind = labmain_link.failed ? labmain_link.kind : 0;
+    snprintf(labmain_subject_failure, sizeof labmain_subject_failure, "%s",
+             labmain_link.failed ? labmain_link.failure : "");
+    cl_link_stop(&labmain_link);
+    if (show && labmain_link.output_len)
+        fprintf(stderr, "--- what the subject (your code) printed ---\n%s%s", labmain_link.output,
+                labmain_link.output[labmain_link.output_len - 1] == '\n' ? "" : "\n");
+    free(labmain_link.output);
+    labmain_link_up = false;
+}
 
 static const struct cl_test *labmain_find(const char *name)
 {
@@ -26,15 +77,19 @@ static const struct cl_test *labmain_find(const char *name)
 /* Run one test under CUnit. Returns the number of failures, or -1 if CUnit failed. */
 static int labmain_run_one(const struct cl_test *t)
 {
+    labmain_subject_kind = 0;
     if (CU_initialize_registry() != CUE_SUCCESS)
         return -1;
     CU_pSuite suite = CU_add_suite(cl_this_lab.slug, NULL, NULL);
     CU_pTest test = suite ? CU_add_test(suite, t->name, t->fn) : NULL;
     if (!test || CU_run_test(suite, test) != CUE_SUCCESS) {
         CU_cleanup_registry();
+        labmain_subject_stop(false);
         return -1;
     }
-    return (int)CU_get_number_of_failures();
+    int failures = (int)CU_get_number_of_failures();
+    labmain_subject_stop(failures != 0);
+    return failures;
 }
 
 /* A source path as people read it: from "tests/" on, if it has that. */
@@ -60,6 +115,12 @@ static void labmain_report(int fd, const char *nonce, int failures)
         snprintf(line, sizeof line, "F %s:%u\t%s\n", file, f->uiLineNumber, esc);
         if (write(fd, line, strlen(line)) < 0)
             break;
+    }
+    if (fd >= 0 && labmain_subject_kind) { /* not a failed check: the subject's own end */
+        cl_record_escape(labmain_subject_failure, esc, sizeof esc);
+        snprintf(line, sizeof line, "X %c\t%s\n", labmain_subject_kind, esc);
+        if (write(fd, line, strlen(line)) < 0)
+            perror("record fd");
     }
     if (fd >= 0) {
         snprintf(line, sizeof line, "DONE %s %d\n", nonce, failures);
@@ -130,6 +191,7 @@ static int labmain_run(const char *csv_path)
     struct cl_results r;
     cl_results_init(&r);
     int rc = cl_this_lab.run_experiments(&r);
+    labmain_subject_stop(rc != 0);
     FILE *out = stdout;
     if (csv_path && !(out = fopen(csv_path, "w"))) {
         fprintf(stderr, "%s: %s: %s\n", cl_this_lab.slug, csv_path, strerror(errno));
@@ -158,12 +220,17 @@ static void labmain_usage(FILE *out)
             "              exit 3 if a measured value differs from the expected one\n"
             "  probe       the machine facts the expected values follow, one per line:\n"
             "              name<TAB>value<TAB>how it was established (exit 2 if the labs\n"
-            "              cannot run here)\n",
-            cl_this_lab.slug, CL_RECORD_FD_ENV);
+            "              cannot run here)\n"
+            "The student's code runs in the subject, $%s or `subject` beside this binary.\n",
+            cl_this_lab.slug, CL_RECORD_FD_ENV, CL_SUBJECT_ENV);
 }
 
 int main(int argc, char **argv)
 {
+    /* The subject may run under our uid: make this process one it cannot trace, read or
+     * write through /proc. */
+    prctl(PR_SET_DUMPABLE, 0);
+    labmain_find_subject();
     const char *cmd = argc > 1 ? argv[1] : "help";
     if (strcmp(cmd, "list") == 0 && argc == 2) {
         for (int i = 0; i < cl_this_lab.ntests; i++) {

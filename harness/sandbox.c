@@ -258,7 +258,7 @@ static ssize_t sb_read_capped(int fd, char **buf, size_t *len, size_t cap, bool 
 
 /* In the child: become the sandboxed command. Never returns. */
 static void sb_child(char *const argv[], const struct cl_sandbox_opts *o, int out_w, int rec_w,
-                     pid_t grader, bool drop, uid_t uid)
+                     pid_t grader, bool drop, uid_t uid, bool give_uid)
 {
     setpgid(0, 0);
     int null = open("/dev/null", O_RDONLY);
@@ -283,7 +283,9 @@ static void sb_child(char *const argv[], const struct cl_sandbox_opts *o, int ou
         setrlimit(RLIMIT_FSIZE, &fs);
     }
     if (o->nproc > 0) {
-        rlim_t cap = (rlim_t)o->nproc + (drop ? 0 : (rlim_t)sb_count_uid_procs(getuid()));
+        /* A fresh uid starts with none (the observer, root, is not held to it: its subject is). */
+        rlim_t cap =
+            (rlim_t)o->nproc + (drop || give_uid ? 0 : (rlim_t)sb_count_uid_procs(getuid()));
         struct rlimit np = {cap, cap};
         setrlimit(RLIMIT_NPROC, &np);
     }
@@ -294,12 +296,18 @@ static void sb_child(char *const argv[], const struct cl_sandbox_opts *o, int ou
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     if (getppid() != grader)
         _exit(126);
-    char home[600], tmp[600], recfd[32] = "", nonce[128] = "";
+    char home[600], tmp[600], recfd[32] = "", nonce[128] = "", suid[64];
     const char *dir = o->cwd ? o->cwd : ".";
     snprintf(home, sizeof home, "HOME=%s", dir);
     snprintf(tmp, sizeof tmp, "TMPDIR=%s", dir);
-    char *envp[8] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", home, tmp, NULL};
+    char *envp[16] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", home, tmp, NULL};
     int ne = 4;
+    for (int i = 0; i < 4 && o->env[i]; i++)
+        envp[ne++] = (char *)o->env[i];
+    if (give_uid) {
+        snprintf(suid, sizeof suid, "COWLAB_SUBJECT_UID=%u", (unsigned)uid);
+        envp[ne++] = suid;
+    }
     if (rec_w >= 0) {
         snprintf(recfd, sizeof recfd, "COWLAB_RECORD_FD=3");
         snprintf(nonce, sizeof nonce, "COWLAB_NONCE=%s", o->nonce ? o->nonce : "-");
@@ -355,10 +363,12 @@ int cl_sandbox_run(char *const argv[], const struct cl_sandbox_opts *o, struct c
     memset(r, 0, sizeof *r);
     r->output = calloc(1, 1);
     r->records = calloc(1, 1);
-    bool drop = o->drop_privileges && geteuid() == 0;
-    uid_t uid = drop ? sb_fresh_uid() : getuid();
+    bool give_uid = o->subject_uid && geteuid() == 0;
+    bool drop = o->drop_privileges && geteuid() == 0 && !give_uid;
+    bool by_uid = drop || give_uid; /* the command's processes are found by a fresh uid */
+    uid_t uid = by_uid ? sb_fresh_uid() : getuid();
     prctl(PR_SET_CHILD_SUBREAPER, 1);
-    if (drop && o->cwd && chown(o->cwd, uid, (gid_t)uid) < 0)
+    if (by_uid && o->cwd && chown(o->cwd, uid, (gid_t)uid) < 0)
         goto fail_early;
     struct sb_shm *shm_before = malloc(sizeof *shm_before);
     if (shm_before)
@@ -372,7 +382,7 @@ int cl_sandbox_run(char *const argv[], const struct cl_sandbox_opts *o, struct c
     if (pid < 0)
         goto fail;
     if (pid == 0)
-        sb_child(argv, o, out[1], rec[1], grader, drop, uid);
+        sb_child(argv, o, out[1], rec[1], grader, drop, uid, give_uid);
     setpgid(pid, pid);
     close(out[1]);
     if (rec[1] >= 0)
@@ -380,13 +390,13 @@ int cl_sandbox_run(char *const argv[], const struct cl_sandbox_opts *o, struct c
     fcntl(out[0], F_SETFL, O_NONBLOCK);
     if (rec[0] >= 0)
         fcntl(rec[0], F_SETFL, O_NONBLOCK);
-    sb_collect(pid, out[0], rec[0], o, r, drop, uid);
+    sb_collect(pid, out[0], rec[0], o, r, by_uid, uid);
     close(out[0]);
     if (rec[0] >= 0)
         close(rec[0]);
-    r->leftovers_killed += sb_sweep(pid, drop, uid);
+    r->leftovers_killed += sb_sweep(pid, by_uid, uid);
     /* A fresh uid owns nothing from before; otherwise only objects new since the start. */
-    r->shm_removed = (drop || shm_before) ? sb_shm_clean(drop ? NULL : shm_before, uid) : 0;
+    r->shm_removed = (by_uid || shm_before) ? sb_shm_clean(by_uid ? NULL : shm_before, uid) : 0;
     free(shm_before);
     return 0;
 fail:;

@@ -16,28 +16,6 @@
 
 enum { TEAM_POLL_SLICE_MS = 50, TEAM_ESCAPED = 125 };
 
-int cl_spawn(int k, cl_child_fn child, void *arg, pid_t *pids)
-{
-    for (int i = 0; i < k; i++) {
-        pid_t pid = fork();
-        if (pid < 0) {
-            int e = errno;
-            for (int j = 0; j < i; j++)
-                kill(pids[j], SIGKILL);
-            for (int j = 0; j < i; j++)
-                waitpid(pids[j], NULL, 0);
-            errno = e;
-            return -1;
-        }
-        if (pid == 0) {
-            child(i, arg);
-            _exit(0);
-        }
-        pids[i] = pid;
-    }
-    return 0;
-}
-
 static void team_close(int *fd)
 {
     if (*fd >= 0)
@@ -130,7 +108,7 @@ int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *a
     t->ready_rd = t->ready_wr = -1;
     for (int i = 0; i < CL_TEAM_MAX; i++)
         t->go_rd[i] = t->go_wr[i] = -1;
-    if (k < 1 || k > CL_TEAM_MAX || nphases < 1 || !fn) {
+    if (k < 1 || k > CL_TEAM_MAX || nphases < 1 || !fn || !spawn) {
         errno = EINVAL;
         return -1;
     }
@@ -155,7 +133,7 @@ int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *a
         t->go_rd[i] = fds[0];
         t->go_wr[i] = fds[1];
     }
-    if ((spawn ? spawn : cl_spawn)(k, team_worker, t, t->pids) < 0)
+    if (spawn(k, team_worker, t, t->pids) < 0)
         goto fail;
     /* A spawn that returned in a child (a broken student spawn) must not run the owner's code. */
     if (getpid() != t->owner)

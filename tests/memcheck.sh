@@ -15,9 +15,10 @@ run "harness unit tests (--pure)" "${VG[@]}" build/test/harness-unit --pure
 run "cowlab list" "${VG[@]}" build/bin/cowlab list 01 --markdown
 for def in tests/[0-9]*/tests.def; do
   lab=$(basename "$(dirname "$def")")
-  make -s "build/labs/$lab/lab" SRC=solutions >/dev/null || { failed=$((failed+1)); continue; }
+  make -s "build/labs/$lab/lab" "build/labs/$lab/subject" SRC=solutions >/dev/null ||
+    { failed=$((failed+1)); continue; }
   for t in $(sed -n 's/^CL_PURE("\(.*\)")$/\1/p' "$def"); do
-    run "$lab/$t (solutions)" "${VG[@]}" "build/labs/$lab/lab" test "$t"
+    COWLAB_SLOW=20 run "$lab/$t (solutions)" "${VG[@]}" --trace-children=yes "build/labs/$lab/lab" test "$t"
   done
   run "cowlab grade $lab (pure tests, grader under valgrind)" "${VG[@]}" build/bin/cowlab grade \
     --submission solutions --lab "$lab" --test "$(sed -n 's/^CL_PURE("\([^ "]*\).*/\1/p' "$def")" \

@@ -75,8 +75,9 @@ def check_schema(out):
             if el is None:
                 continue
             msg = el.get("message", "")
-            is_error = msg.startswith(("crashed", "timed out", "ended before", "not built",
-                                       "could not start"))
+            is_error = msg.startswith(("crashed", "timed out", "ended before", "ended early",
+                                       "not built", "could not start", "did not start",
+                                       "broke the subject protocol"))
             if is_error != (kind == "error"):
                 die(f"junit.xml: {case.get('name')}: '{msg}' reported as <{kind}>")
     if "skipped" in root.attrib:  # junit-10.xsd allows it on <testsuite> only

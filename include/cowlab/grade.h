@@ -41,12 +41,16 @@ struct cl_grade_opts {
 
 /*
  * Copy the lab's student files from student_dir (the lab's own folder, e.g. labs/01-fork-cow)
- * into work_dir/src and compile them with the lab's tests into work_dir/lab.
+ * into work_dir/src and compile them with the lab's subject side into work_dir/subject, which
+ * the lab's observer (cl_observer_path, built by make) drives.
  * Returns 0 if the binary was built; -1 otherwise, with the reason (a missing file, the
  * compiler's output) in *log (malloc'd, always set; the caller frees).
  */
 int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const char *work_dir,
                  char **log);
+
+/* Where the lab's observer is: the kit's own lab binary, built by make. Returns out. */
+const char *cl_observer_path(const struct cl_lab_def *lab, char *out, size_t n);
 
 /* Build and grade. Never fails as a whole: a lab that does not build scores 0 with the log
  * in out->build_log. Free with cl_lab_outcome_free. */

@@ -10,6 +10,7 @@
 #ifndef COWLAB_LAB_H
 #define COWLAB_LAB_H
 
+#include "cowlab/link.h"
 #include "cowlab/results.h"
 
 #include <stdint.h>
@@ -54,6 +55,17 @@ void cl_fail_at(const char *file, int line, const char *fmt, ...)
 /* Say why an experiment could not run (`what` failed, with errno's text): a test failure
  * while a CUnit test runs, a line on stderr otherwise. Returns -1, for `return cl_cannot(...)`. */
 int cl_cannot(const char *experiment, const char *what);
+
+/* Say why an experiment could not go on because of its subject: the subject's own failure
+ * (crashed, hung: told once per subject, later calls say nothing), or the command that failed
+ * (`what`) with the subject's reason and, for a worker, the function it was running.
+ * Returns -1. */
+int cl_cannot_subject(const char *experiment, struct cl_link *L, const char *what);
+
+/* The subject this observer process talks to: started on first use from $COWLAB_SUBJECT (or
+ * `subject` beside the lab binary), stopped between tests. Never NULL; a subject that cannot
+ * start is a failed link whose calls fail with the reason. */
+struct cl_link *cl_lab_subject(void);
 
 /* One failure per row of `experiment` whose expected and measured differ (the first
  * `max_report` are spelled out, then a count). Returns the number of differing rows. */

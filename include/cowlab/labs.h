@@ -30,6 +30,9 @@ struct cl_lab_def {
     char dir[512]; /* the folder holding tests.def */
     char files[CL_MAX_FILES][64];
     int nfiles;
+    /* The kit's sources the subject links besides the lab's subject.c, space-separated: bare
+     * names are in dir, others relative to the kit (tests.def's CL_SUBJECT). */
+    char subject_files[256];
     struct cl_test_def tests[CL_MAX_TESTS];
     int ntests;
     int max_points;

@@ -4,6 +4,9 @@
  * The grader never parses what test code prints. A test process writes, on the fd named by
  * COWLAB_RECORD_FD, one line per failed check and one closing line:
  *     F <file>:<line>\t<message>\n        message with \\, \t, \n escaped
+ *     X <kind>\t<message>\n               the subject crashed ('c'), timed out ('t'), ended
+ *                                          early ('e'), did not start ('s') or broke the
+ *                                          protocol ('p'): an error, not a failed check
  *     DONE <nonce> <failures>\n           nonce from COWLAB_NONCE
  * A test passes only if its process exits 0 AND the DONE line came with the right nonce and
  * zero failures: a test that exits early, crashes, or prints a fake summary fails.

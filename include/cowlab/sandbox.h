@@ -30,6 +30,12 @@ struct cl_sandbox_opts {
     bool record_pipe;     /* open fd 3 for records and set COWLAB_RECORD_FD=3 */
     const char *nonce;    /* exported as COWLAB_NONCE when record_pipe */
     const char *cwd;      /* directory to run in (made writable for the uid); NULL: . */
+    /* Instead of dropping the command's own privileges: when root, choose the fresh uid all
+     * the same, give it to the command as $COWLAB_SUBJECT_UID (the observer runs its subject
+     * under it), and sweep that uid's processes and objects afterwards. The command itself
+     * keeps ours: it is the kit's observer, trusted to read the subject's /proc. */
+    bool subject_uid;
+    const char *env[4]; /* more NAME=value strings for the command's environment, NULL-ended */
 };
 
 struct cl_sandbox_result {

@@ -48,12 +48,13 @@ struct cl_team {
     void *arg;
 };
 
-/* The harness's own spawn: fork k children with the contract above. */
+/* The harness's own spawn: fork k children with the contract above (harness/spawn.c; never
+ * linked into a lab 01 subject, whose students write it). */
 int cl_spawn(int k, cl_child_fn child, void *arg, pid_t *pids);
 
-/* Start k (1..CL_TEAM_MAX) workers, each running phases 0..nphases-1 of fn. spawn NULL means
- * cl_spawn. Returns 0, or -1 with errno set and nothing left running (ESRCH: the spawn did
- * not report k distinct child pids). */
+/* Start k (1..CL_TEAM_MAX) workers, each running phases 0..nphases-1 of fn, forked by spawn
+ * (cl_spawn, or a student's). Returns 0, or -1 with errno set and nothing left running (ESRCH: the
+ * spawn did not report k distinct child pids). */
 int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *arg,
                   cl_spawn_fn spawn);
 

@@ -1,10 +1,11 @@
 /*
- * experiments.c — lab 01's experiments (contracts in experiments.h).
+ * experiments.c — lab 01's experiments, run by the observer (contracts in experiments.h).
  *
- * Shape of every experiment: the parent (this process) maps the buffer with the student's
- * cow_map, prepares it, and starts a team of workers through the student's cow_spawn; the
- * harness holds them at a barrier; a copy-on-write simulation (harness/model) replays the
- * same writes page by page; then every process's region is measured and set beside the
+ * Shape of every experiment: the subject's process (the "parent") maps the buffer with the
+ * student's cow_map, prepares it, and starts a team of workers through the student's
+ * cow_spawn, all on the observer's command (subject.c lists the commands); the subject holds
+ * the workers at a barrier; here a copy-on-write simulation (harness/model) replays the same
+ * writes page by page; then every process's region is measured from here and set beside the
  * simulation's numbers. Nothing here reads /proc: cowlab/mem.h does.
  */
 #include "experiments.h"
@@ -13,29 +14,46 @@
 #include "cowlab/lab.h"
 #include "cowlab/model.h"
 #include "cowlab/team.h"
+#include "protocol.h"
 
 #include <CUnit/CUnit.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
-enum { FC_TIMEOUT_MS = 10000 };
+/* How long workers may take to reach a barrier: the reference takes milliseconds. */
+enum { FC_TIMEOUT_MS = 3000 };
+
+#define FC_ADDR(a) ((const void *)(uintptr_t)(a))
+
+/* A failure inside a test, a line on stderr outside one. */
+#define CL_FAIL_OR_SAY(...)                                                                        \
+    do {                                                                                           \
+        if (CU_is_test_running())                                                                  \
+            CL_FAIL(__VA_ARGS__);                                                                  \
+        else {                                                                                     \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+        }                                                                                          \
+    } while (0)
 
 /* One experiment in flight. */
 struct fc_scene {
     const char *name;
     struct cl_results *r;
-    unsigned char *buf;
+    struct cl_link *L;
+    uint64_t buf; /* the buffer's address in the subject */
     size_t npages;
-    struct cl_cow *sim; /* slot 0 = parent, slot i+1 = worker i */
-    struct cl_team team;
+    struct cl_cow *sim;          /* slot 0 = parent, slot i+1 = worker i */
+    pid_t pids[CL_TEAM_MAX + 1]; /* [0] the subject's process, [i+1] worker i (verified) */
+    bool alive[CL_TEAM_MAX + 1];
     bool team_up;
     int k;
-    /* what the workers do in phase 0 */
-    void (*work)(struct fc_scene *s, int worker, int64_t *report);
+    int work; /* what the workers do (protocol.h), with nphases phases */
+    int nphases;
     size_t stride;
 };
 
@@ -51,6 +69,12 @@ static int fc_cannot(struct fc_scene *s, const char *what)
     return cl_cannot(s->name, what);
 }
 
+/* The subject failed a command (or failed for good): say so, once. */
+static int fc_subject_failed(struct fc_scene *s, const char *what)
+{
+    return cl_cannot_subject(s->name, s->L, what);
+}
+
 static int fc_begin(struct fc_scene *s, const char *name, struct cl_results *r, size_t npages,
                     int k)
 {
@@ -59,63 +83,99 @@ static int fc_begin(struct fc_scene *s, const char *name, struct cl_results *r, 
     s->r = r;
     s->npages = npages;
     s->k = k;
+    s->nphases = 1;
+    s->L = cl_lab_subject();
     s->sim = cl_cow_new(npages, (unsigned)k + 1, cl_read_fault_of_machine());
     if (!s->sim)
         return fc_cannot(s, "the model");
-    errno = 0;
-    s->buf = cow_map(npages);
-    if (!s->buf) {
-        cl_cow_free(s->sim);
-        s->sim = NULL;
-        return fc_cannot(s, "cow_map");
+    s->pids[0] = s->L->pid;
+    s->alive[0] = true;
+    int64_t v[2];
+    if (cl_link_call(s->L, v, 2, NULL, "map %zu", npages) != 0) {
+        fc_subject_failed(s, "cow_map");
+        goto fail;
     }
+    if (v[0] == 0) {
+        errno = (int)v[1];
+        CL_FAIL_OR_SAY("%s: cow_map(%zu) returned NULL (errno %d: %s)", name, npages, (int)v[1],
+                       strerror((int)v[1]));
+        goto fail;
+    }
+    s->buf = (uint64_t)v[0];
     return 0;
+fail:
+    cl_cow_free(s->sim);
+    s->sim = NULL;
+    return -1;
 }
 
 static void fc_end(struct fc_scene *s)
 {
     if (s->team_up)
-        cl_team_abort(&s->team);
+        cl_link_call(s->L, NULL, 0, NULL, "finish 1000");
     if (s->buf)
-        cow_unmap(s->buf, s->npages);
+        cl_link_call(s->L, NULL, 0, NULL, "unmap 0x%" PRIx64 " %zu", s->buf, s->npages);
     cl_cow_free(s->sim);
-    s->buf = NULL;
+    s->buf = 0;
     s->sim = NULL;
 }
 
 /* The parent writes every page of the buffer; the model replays it. */
-static void fc_fill_all(struct fc_scene *s)
+static int fc_fill_all(struct fc_scene *s)
 {
-    cow_fill(s->buf, s->npages);
+    if (cl_link_call(s->L, NULL, 0, NULL, "fill 0x%" PRIx64 " %zu", s->buf, s->npages) != 0)
+        return fc_subject_failed(s, "cow_fill");
     for (size_t i = 0; i < s->npages; i++)
         cl_cow_write(s->sim, 0, i);
-}
-
-static int fc_phase(void *arg, int worker, int phase, int64_t *report)
-{
-    struct fc_scene *s = arg;
-    if (phase == 0 && s->work)
-        s->work(s, worker, report);
     return 0;
 }
 
-/* Fork the workers (through the student's cow_spawn), let them run phase 0, hold them. */
+/* Wait until every live worker is at the barrier. */
+static int fc_await(struct fc_scene *s)
+{
+    if (cl_link_call(s->L, NULL, 0, NULL, "await %d", cl_link_deadline_ms(FC_TIMEOUT_MS)) != 0)
+        return fc_subject_failed(s, errno == ECHILD ? "a child died"
+                                                    : "waiting for the children "
+                                                      "at the barrier");
+    return 0;
+}
+
+/* Fork the workers (through the student's cow_spawn), let them run phase 0, hold them. The
+ * pids they report must be the subject's children. */
 static int fc_fork(struct fc_scene *s)
 {
     for (int i = 0; i < s->k; i++)
         cl_cow_fork(s->sim, 0, (unsigned)i + 1);
-    if (cl_team_start(&s->team, s->k, 1, fc_phase, s, cow_spawn) < 0)
-        return fc_cannot(s, errno == ESRCH ? "cow_spawn (pids[] must hold the k children's pids)"
-                                           : "cow_spawn");
+    int64_t v[CL_TEAM_MAX];
+    int n = 0;
+    if (cl_link_call(s->L, v, CL_TEAM_MAX, &n, "team %d %d %d 0x%" PRIx64 " %zu %zu", s->k,
+                     s->nphases, s->work, s->buf, s->npages, s->stride) != 0)
+        return fc_subject_failed(
+            s, errno == ESRCH ? "cow_spawn (pids[] must hold the k children's pids)" : "cow_spawn");
     s->team_up = true;
-    if (cl_team_await(&s->team, FC_TIMEOUT_MS) < 0)
-        return fc_cannot(s, "waiting for the children at the barrier");
-    return 0;
+    for (int i = 0; i < s->k; i++) {
+        s->pids[i + 1] = i < n ? cl_link_verify_pid(s->L, v[i]) : -1;
+        s->alive[i + 1] = true;
+        if (s->pids[i + 1] <= 0) {
+            errno = ESRCH;
+            return fc_cannot(s, "cow_spawn (pids[] must hold the k children's pids)");
+        }
+    }
+    return fc_await(s);
+}
+
+static int64_t fc_report(struct fc_scene *s, int worker, int slot)
+{
+    int64_t v[CL_TEAM_REPORTS];
+    int n = 0;
+    if (cl_link_call(s->L, v, CL_TEAM_REPORTS, &n, "report %d", worker) != 0 || slot >= n)
+        return INT64_MIN;
+    return v[slot];
 }
 
 static pid_t fc_pid(const struct fc_scene *s, unsigned p)
 {
-    return p == 0 ? 0 : s->team.pids[p - 1];
+    return s->pids[p];
 }
 
 static void fc_proc_name(unsigned p, char *out, size_t n)
@@ -136,7 +196,7 @@ static int fc_measure(struct fc_scene *s, unsigned p, const char *phase, int64_t
     fc_proc_name(p, proc, sizeof proc);
     struct cl_mem want, got;
     cl_cow_region(s->sim, p, cl_page_size(), &want);
-    if (cl_mem_region(fc_pid(s, p), s->buf, s->npages * cl_page_size(), &got) < 0)
+    if (cl_mem_region(fc_pid(s, p), FC_ADDR(s->buf), s->npages * cl_page_size(), &got) < 0)
         return fc_cannot(s, "measuring the buffer (smaps)");
     if (cl_results_add_mem(s->r, s->name, x, proc, phase, &want, &got, hint) < 0)
         return fc_cannot(s, "recording");
@@ -144,7 +204,7 @@ static int fc_measure(struct fc_scene *s, unsigned p, const char *phase, int64_t
     struct cl_page *pages = calloc(s->npages, sizeof *pages);
     if (!pages)
         return fc_cannot(s, "allocating the page table copy");
-    if (cl_pages(fc_pid(s, p), s->buf, s->npages, pages) < 0) {
+    if (cl_pages(fc_pid(s, p), FC_ADDR(s->buf), s->npages, pages) < 0) {
         free(pages);
         return fc_cannot(s, "measuring the buffer (pagemap)");
     }
@@ -175,7 +235,7 @@ static int fc_measure(struct fc_scene *s, unsigned p, const char *phase, int64_t
 static int fc_measure_all(struct fc_scene *s, const char *phase, int64_t x, const char *hint)
 {
     for (unsigned p = 0; p <= (unsigned)s->k; p++)
-        if ((p == 0 || s->team.alive[p - 1]) && fc_measure(s, p, phase, x, hint, false) < 0)
+        if (s->alive[p] && fc_measure(s, p, phase, x, hint, false) < 0)
             return -1;
     return 0;
 }
@@ -183,39 +243,36 @@ static int fc_measure_all(struct fc_scene *s, const char *phase, int64_t x, cons
 static int fc_finish(struct fc_scene *s)
 {
     s->team_up = false;
-    if (cl_team_finish(&s->team, FC_TIMEOUT_MS) < 0)
-        return fc_cannot(s, "a child exited badly or did not exit");
+    if (cl_link_call(s->L, NULL, 0, NULL, "finish %d", cl_link_deadline_ms(FC_TIMEOUT_MS)) != 0)
+        return fc_subject_failed(s, "a child exited badly or did not exit");
     return 0;
 }
 
 /* ---- the experiments ----------------------------------------------------------------- */
-
-static void fc_work_read(struct fc_scene *s, int worker, int64_t *report)
-{
-    (void)worker;
-    report[0] = (int64_t)cow_read(s->buf, s->npages);
-}
 
 int fc_exp_zero_page(struct cl_results *r, size_t npages, int k)
 {
     struct fc_scene s;
     if (fc_begin(&s, "zero_page", r, npages, k) < 0)
         return -1;
-    s.work = fc_work_read;
+    s.work = FC_WORK_READ;
     int rc = -1;
-    uint64_t sum = cow_read(s.buf, npages);
+    int64_t sum;
+    if (cl_link_call(s.L, &sum, 1, NULL, "read 0x%" PRIx64 " %zu", s.buf, npages) != 0) {
+        fc_subject_failed(&s, "cow_read");
+        goto out;
+    }
     for (size_t i = 0; i < npages; i++)
         cl_cow_read(s.sim, 0, i);
     if (fc_fork(&s) < 0)
         goto out;
-    cl_results_add(r, s.name, k, "parent", "after_read", "read_sum", 0, (int64_t)sum, "bytes",
+    cl_results_add(r, s.name, k, "parent", "after_read", "read_sum", 0, sum, "bytes",
                    "a never-written page reads as zeros");
     for (int i = 0; i < k; i++) {
         char proc[16];
         fc_proc_name((unsigned)i + 1, proc, sizeof proc);
-        cl_results_add(r, s.name, k, proc, "after_read", "read_sum", 0,
-                       cl_team_report(&s.team, i, 0), "bytes",
-                       "a never-written page reads as zeros");
+        cl_results_add(r, s.name, k, proc, "after_read", "read_sum", 0, fc_report(&s, i, 0),
+                       "bytes", "a never-written page reads as zeros");
     }
     /* The hint follows what this kernel does on a read fault (cowlab doctor: zero_page). */
     const char *hint =
@@ -238,8 +295,8 @@ int fc_exp_shared(struct cl_results *r, const char *name, size_t npages, int k)
     if (fc_begin(&s, name, r, npages, k) < 0)
         return -1;
     int rc = -1;
-    fc_fill_all(&s);
-    if (fc_fork(&s) < 0)
+    s.work = FC_WORK_IDLE;
+    if (fc_fill_all(&s) < 0 || fc_fork(&s) < 0)
         goto out;
     if (fc_measure_all(&s, "after_fork", k,
                        "after fork every written page is mapped by K+1 processes: "
@@ -251,29 +308,6 @@ out:
     return rc;
 }
 
-/* Count only the faults of the writes themselves. Two other faults would land in the window:
- * the stack page holding `before` is still shared with the parent (writing it is a CoW
- * fault, taken after the kernel read the counter), and the code cow_write_every runs (its
- * own and libc's) is not mapped in the child yet: fork does not copy the page tables of file
- * mappings. So write both structs first and run the same code once on a scratch page. */
-static void fc_work_write_counted(struct fc_scene *s, int worker, int64_t *report)
-{
-    (void)worker;
-    struct rusage before, after;
-    memset(&before, 0, sizeof before);
-    memset(&after, 0, sizeof after);
-    void *scratch = cow_map(1);
-    if (scratch) {
-        cow_write_every(scratch, 1, 1);
-        cow_unmap(scratch, 1);
-    }
-    getrusage(RUSAGE_SELF, &before);
-    size_t n = cow_write_every(s->buf, s->npages, s->stride);
-    getrusage(RUSAGE_SELF, &after);
-    report[0] = (int64_t)n;
-    report[1] = after.ru_minflt - before.ru_minflt;
-}
-
 /* The pages cow_write_every(stride) must write, replayed in the model by process p. */
 static int64_t fc_sim_write_every(struct fc_scene *s, unsigned p, size_t npages, size_t stride)
 {
@@ -283,22 +317,35 @@ static int64_t fc_sim_write_every(struct fc_scene *s, unsigned p, size_t npages,
     return n;
 }
 
+/* Count only the faults of the writes themselves, from /proc/PID/stat at the two barriers
+ * around them. In phase 0 the worker ran the same code on a page of its own: the stack it
+ * uses is its own by then (writing a page still shared with the parent is a copy-on-write
+ * fault), and the code of cow_write_every and libc is mapped in it (fork does not copy the
+ * page tables of file mappings). So phase 1 faults once per page of the buffer it writes. */
 int fc_exp_child_writes(struct cl_results *r, size_t npages, size_t stride)
 {
     struct fc_scene s;
     if (fc_begin(&s, "child_writes", r, npages, 1) < 0)
         return -1;
     int rc = -1;
-    s.work = fc_work_write_counted;
+    s.work = FC_WORK_WRITE;
+    s.nphases = 2;
     s.stride = stride;
-    fc_fill_all(&s);
-    if (fc_fork(&s) < 0)
+    if (fc_fill_all(&s) < 0 || fc_fork(&s) < 0)
         goto out;
+    int64_t before = cl_link_minflt(s.pids[1]);
+    if (cl_link_call(s.L, NULL, 0, NULL, "release") != 0) {
+        fc_subject_failed(&s, "letting the child write");
+        goto out;
+    }
+    if (fc_await(&s) < 0)
+        goto out;
+    int64_t after = cl_link_minflt(s.pids[1]);
     int64_t w = fc_sim_write_every(&s, 1, npages, stride);
-    cl_results_add(r, s.name, w, "child1", "after_write", "pages_written", w,
-                   cl_team_report(&s.team, 0, 0), "pages", "what cow_write_every returned");
+    cl_results_add(r, s.name, w, "child1", "after_write", "pages_written", w, fc_report(&s, 0, 0),
+                   "pages", "what cow_write_every returned");
     cl_results_add(r, s.name, w, "child1", "after_write", "minflt", w,
-                   cl_team_report(&s.team, 0, 1), "faults",
+                   before < 0 || after < 0 ? -1 : after - before, "faults",
                    "one minor fault per page written: each first write to a shared page "
                    "is one copy-on-write fault");
     if (fc_measure_all(&s, "after_write", w,
@@ -317,19 +364,26 @@ int fc_exp_parent_writes(struct cl_results *r, size_t npages, size_t stride)
     if (fc_begin(&s, "parent_writes", r, npages, 1) < 0)
         return -1;
     int rc = -1;
-    fc_fill_all(&s);
-    cl_cow_mark_original(s.sim, 0);
+    s.work = FC_WORK_IDLE;
     struct cl_page *before = calloc(npages, sizeof *before);
     struct cl_page *now = calloc(npages, sizeof *now);
-    if (!before || !now || cl_pages(0, s.buf, npages, before) < 0) {
+    if (fc_fill_all(&s) < 0)
+        goto out_free;
+    cl_cow_mark_original(s.sim, 0);
+    if (!before || !now || cl_pages(s.pids[0], FC_ADDR(s.buf), npages, before) < 0) {
         fc_cannot(&s, "reading the parent's pagemap");
         goto out_free;
     }
     if (fc_fork(&s) < 0)
         goto out_free;
-    size_t n = cow_write_every(s.buf, npages, stride);
+    int64_t n;
+    if (cl_link_call(s.L, &n, 1, NULL, "write_every 0x%" PRIx64 " %zu %zu", s.buf, npages,
+                     stride) != 0) {
+        fc_subject_failed(&s, "cow_write_every");
+        goto out_free;
+    }
     int64_t w = fc_sim_write_every(&s, 0, npages, stride);
-    cl_results_add(r, s.name, w, "parent", "after_write", "pages_written", w, (int64_t)n, "pages",
+    cl_results_add(r, s.name, w, "parent", "after_write", "pages_written", w, n, "pages",
                    "what cow_write_every returned");
     if (fc_measure_all(&s, "after_write", w,
                        "the first writer gets the copy: the parent's written pages are new "
@@ -338,7 +392,7 @@ int fc_exp_parent_writes(struct cl_results *r, size_t npages, size_t stride)
     /* With PFNs visible (root), show who kept the original frames. */
     if (before[0].pfn) {
         for (unsigned p = 0; p <= 1; p++) {
-            if (cl_pages(fc_pid(&s, p), s.buf, npages, now) < 0) {
+            if (cl_pages(fc_pid(&s, p), FC_ADDR(s.buf), npages, now) < 0) {
                 fc_cannot(&s, "reading pagemap");
                 goto out_free;
             }
@@ -365,15 +419,16 @@ int fc_exp_sibling_exit(struct cl_results *r, size_t npages, int k)
     if (fc_begin(&s, "sibling_exit", r, npages, k) < 0)
         return -1;
     int rc = -1;
-    fc_fill_all(&s);
-    if (fc_fork(&s) < 0)
+    s.work = FC_WORK_IDLE;
+    if (fc_fill_all(&s) < 0 || fc_fork(&s) < 0)
         goto out;
     if (fc_measure_all(&s, "all_alive", k, "K+1 processes share every page") < 0)
         goto out;
-    if (cl_team_kill(&s.team, k - 1) < 0) {
-        fc_cannot(&s, "stopping the last child");
+    if (cl_link_call(s.L, NULL, 0, NULL, "kill %d", k - 1) != 0) {
+        fc_subject_failed(&s, "stopping the last child");
         goto out;
     }
+    s.alive[k] = false;
     cl_cow_exit(s.sim, (unsigned)k);
     if (fc_measure_all(&s, "after_exit", k,
                        "a sibling's exit leaves K processes mapping each page: each survivor's "
@@ -387,17 +442,6 @@ out:
 
 /* Page-map scene: the parent wrote the first 3/4; child1 writes every 4th page, child2 the
  * second quarter, child3 only reads; then the parent writes every 16th page of its part. */
-static void fc_work_map(struct fc_scene *s, int worker, int64_t *report)
-{
-    size_t q = s->npages / 4;
-    if (worker == 0)
-        report[0] = (int64_t)cow_write_every(s->buf, s->npages, 4);
-    else if (worker == 1)
-        report[0] = (int64_t)cow_write_every(s->buf + q * cl_page_size(), q, 1);
-    else
-        report[0] = (int64_t)cow_read(s->buf, s->npages);
-}
-
 int fc_exp_page_map(struct cl_results *r, size_t npages)
 {
     struct fc_scene s;
@@ -405,8 +449,11 @@ int fc_exp_page_map(struct cl_results *r, size_t npages)
         return -1;
     int rc = -1;
     size_t q = npages / 4;
-    s.work = fc_work_map;
-    cow_fill(s.buf, 3 * q);
+    s.work = FC_WORK_MAP;
+    if (cl_link_call(s.L, NULL, 0, NULL, "fill 0x%" PRIx64 " %zu", s.buf, 3 * q) != 0) {
+        fc_subject_failed(&s, "cow_fill");
+        goto out;
+    }
     for (size_t i = 0; i < 3 * q; i++)
         cl_cow_write(s.sim, 0, i);
     if (fc_fork(&s) < 0)
@@ -416,7 +463,10 @@ int fc_exp_page_map(struct cl_results *r, size_t npages)
         cl_cow_write(s.sim, 2, i);
     for (size_t i = 0; i < npages; i++)
         cl_cow_read(s.sim, 3, i);
-    cow_write_every(s.buf, 3 * q, 16);
+    if (cl_link_call(s.L, NULL, 0, NULL, "write_every 0x%" PRIx64 " %zu 16", s.buf, 3 * q) != 0) {
+        fc_subject_failed(&s, "cow_write_every");
+        goto out;
+    }
     fc_sim_write_every(&s, 0, 3 * q, 16);
     for (unsigned p = 0; p <= 3; p++)
         if (fc_measure(&s, p, "final", (int64_t)npages,
@@ -442,21 +492,23 @@ int fc_exp_fork_time(struct cl_results *r, size_t mib)
     if (fc_begin(&s, "fork_time", r, npages, 1) < 0)
         return -1;
     int rc = -1;
-    fc_fill_all(&s);
-    /* Time the start of the team alone (pipes + the student's cow_spawn, which forks):
-     * the fork copies the page tables of the filled buffer. */
+    s.work = FC_WORK_IDLE;
+    if (fc_fill_all(&s) < 0)
+        goto out;
+    /* Time the start of the team (pipes, the student's cow_spawn, which forks and so copies
+     * the page tables of the filled buffer, and one round trip to the subject). */
     cl_cow_fork(s.sim, 0, 1);
     long t0 = fc_now_us();
-    if (cl_team_start(&s.team, 1, 1, fc_phase, &s, cow_spawn) < 0) {
-        fc_cannot(&s, "cow_spawn");
+    int64_t pid;
+    if (cl_link_call(s.L, &pid, 1, NULL, "team 1 1 %d 0x%" PRIx64 " %zu 0", s.work, s.buf,
+                     npages) != 0) {
+        fc_subject_failed(&s, "cow_spawn");
         goto out;
     }
     long t1 = fc_now_us();
     s.team_up = true;
-    if (cl_team_await(&s.team, FC_TIMEOUT_MS) < 0) {
-        fc_cannot(&s, "waiting for the child at the barrier");
+    if (fc_await(&s) < 0)
         goto out;
-    }
     cl_results_add(r, s.name, (int64_t)mib, "parent", "fork", "fork_us", CL_NO_EXPECT, t1 - t0,
                    "us", "reported, not modelled: page tables are copied at fork");
     rc = fc_finish(&s);

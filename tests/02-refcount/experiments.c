@@ -15,6 +15,7 @@
 
 #include "cowlab/lab.h"
 #include "cowlab/model.h"
+#include "cowlab/mem.h"
 #include "cowlab/team.h"
 #include "world.h"
 
@@ -24,8 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { RC_TIMEOUT_MS = 20000, RC_ITER_BYTES = 48 };
+/* How long children may take to reach the barrier: the reference takes milliseconds. */
+enum { RC_TIMEOUT_MS = 4000, RC_ITER_BYTES = 48 };
 
+#define RC_ADDR(a) ((const void *)(uintptr_t)(a))
+
+/* One scenario: the model's own world (built here, never run), and where the subject's copy
+ * of each region is. */
 struct rc_ctx {
     const struct rc_scenario *sc;
     struct rc_world *w;
@@ -34,6 +40,8 @@ struct rc_ctx {
     void *warm_block; /* the block the child's iterator will get */
     uint8_t *marks[RC_NREGIONS];
     int64_t want_result;
+    uint64_t base[RC_NREGIONS]; /* the regions in the subject */
+    struct cl_link *L;
 };
 
 static int rc_cannot(const struct rc_scenario *sc, const char *what)
@@ -67,66 +75,17 @@ static void rc_mark_ref(struct rc_ctx *c, const struct rc_object *o)
         rc_mark(c, &o->ob_refcnt, sizeof o->ob_refcnt);
 }
 
-/* The items are immortal when the scenario made them so, and always when they are the small
- * int cache under 3.12+ (CPython's small ints are immortal there). */
-static bool rc_items_immortal(const struct rc_ctx *c)
+/* Build the payload in the model's world. */
+static int rc_build_model(struct rc_ctx *c)
 {
-    bool immortal_sem = c->sc->sem == RC_PY312 || c->sc->sem == RC_PY314;
-    return immortal_sem && (c->sc->immortal_items || c->sc->payload == PAY_SMALL);
-}
-
-/* Build the payload in this process (the parent). */
-static int rc_build(struct rc_ctx *c)
-{
-    const struct rc_scenario *sc = c->sc;
-    size_t n = sc->n;
-    c->w = rc_world_new(sc->geometry, sc->sem, n + 64, n, sc->page_size);
-    if (!c->w)
-        return rc_cannot(sc, "building the world");
-    if (sc->payload == PAY_ARRAY) {
-        if (!(c->array = rc_array_new(c->w, n)))
-            return rc_cannot(sc, "allocating the array");
-        c->want_result = (int64_t)n * ((int64_t)n - 1) / 2;
-    } else {
-        struct rc_object **tmp = malloc(n * sizeof *tmp);
-        if (!tmp)
-            return rc_cannot(sc, "malloc");
-        c->want_result = 0;
-        for (size_t i = 0; i < n; i++) {
-            int64_t v = sc->payload == PAY_SMALL ? (int64_t)(i % RC_NSMALL) + RC_SMALL_MIN
-                                                 : (int64_t)i + 1000;
-            if (sc->payload == PAY_CONTAINERS)
-                tmp[i] = &rc_list_new_empty(c->w)->ob_base;
-            else if (sc->payload == PAY_SMALL)
-                tmp[i] = &rc_small_int(c->w, v)->ob_base;
-            else if (sc->payload == PAY_FLOATS)
-                tmp[i] = &rc_float_new(c->w, (double)v + 0.5)->ob_base;
-            else
-                tmp[i] = &rc_int_new(c->w, v)->ob_base;
-            c->want_result += sc->payload == PAY_CONTAINERS ? 0 : v;
-        }
-        c->list = rc_list_new(c->w, n);
-        if (!c->list) {
-            free(tmp);
-            return rc_cannot(sc, "allocating the list");
-        }
-        for (size_t i = 0; i < n; i++)
-            rc_list_append(c->w, c->list, tmp[i]);
-        free(tmp);
-        if (rc_items_immortal(c))
-            for (size_t i = 0; i < n; i++)
-                rc_make_immortal(c->w, c->list->ob_item[i]);
-        if (sc->freeze)
-            rc_gc_freeze(c->w);
-        c->warm_block = rc_world_warm_iterator(c->w, c->list);
-    }
-    if (sc->op == OP_LEN)
-        c->want_result = (int64_t)n;
-    if (sc->op == OP_CONTAINS)
-        c->want_result = 1;
-    if (sc->op == OP_GC)
-        c->want_result = 0;
-    return 0;
+    struct rc_built b;
+    int rc = rc_build(c->sc, &rc_model_hooks, &b);
+    c->w = b.w;
+    c->list = b.list;
+    c->array = b.array;
+    c->warm_block = b.warm_block;
+    c->want_result = b.want_result;
+    return rc < 0 ? rc_cannot(c->sc, "building the model's world") : 0;
 }
 
 /* The model: mark what one child's operation writes. */
@@ -138,7 +97,7 @@ static void rc_model(struct rc_ctx *c)
     case OP_LEN: break;
     case OP_CONTAINS:
         for (int64_t i = 0; i < l->ob_size; i++) {
-            if (!rc_items_immortal(c))
+            if (!rc_items_immortal(c->sc))
                 rc_mark_ref(c, l->ob_item[i]);
             if (rc_number_value(l->ob_item[i]) == sc->contains)
                 break;
@@ -156,7 +115,7 @@ static void rc_model(struct rc_ctx *c)
     case OP_ARRAY_SUM: rc_mark_ref(c, &c->array->ob_base); break;
     case OP_SUM: {
         for (int64_t i = 0; i < l->ob_size; i++)
-            if (!rc_items_immortal(c))
+            if (!rc_items_immortal(c->sc))
                 rc_mark_ref(c, l->ob_item[i]);
         rc_mark_ref(c, &l->ob_base);
         /* the iterator: its block (memset), its pool's header, its own count */
@@ -175,24 +134,6 @@ static void rc_model(struct rc_ctx *c)
         break;
     }
     }
-}
-
-static int rc_child_op(void *arg, int worker, int phase, int64_t *report)
-{
-    struct rc_ctx *c = arg;
-    (void)worker;
-    (void)phase;
-    switch (c->sc->op) {
-    case OP_SUM: report[0] = rc_list_sum(c->w, c->list); break;
-    case OP_LEN: report[0] = (int64_t)rc_list_len(c->list); break;
-    case OP_CONTAINS: report[0] = rc_list_contains(c->w, c->list, c->sc->contains); break;
-    case OP_GC:
-        rc_gc_collect(c->w);
-        report[0] = 0;
-        break;
-    case OP_ARRAY_SUM: report[0] = rc_array_sum(c->w, c->array); break;
-    }
-    return 0;
 }
 
 static size_t rc_count_marks(const struct rc_ctx *c)
@@ -248,7 +189,7 @@ static int rc_page_rows(struct cl_results *r, struct rc_ctx *c, pid_t pid, unsig
             used = pg + 1;
     struct cl_cow *sim = cl_cow_new(used, (unsigned)c->sc->k + 1, cl_read_fault_of_machine());
     struct cl_page *pages = calloc(used ? used : 1, sizeof *pages);
-    if (!sim || !pages || cl_pages(pid, reg->base, used, pages) < 0) {
+    if (!sim || !pages || cl_pages(pid, RC_ADDR(c->base[RC_HEAP]), used, pages) < 0) {
         cl_cow_free(sim);
         free(pages);
         return rc_cannot(c->sc, "reading the heap's pagemap");
@@ -291,14 +232,14 @@ static const char *rc_hint(const struct rc_scenario *sc, const char *region)
 static const enum cl_field rc_fields[] = {CL_RSS, CL_PSS, CL_SHARED_DIRTY, CL_PRIVATE_DIRTY};
 
 /* Rows for one process: each used region's fields, and (children) pages of its own. */
-static int rc_measure(struct cl_results *r, struct rc_ctx *c, const struct cl_team *t, unsigned p)
+static int rc_measure(struct cl_results *r, struct rc_ctx *c, const pid_t *pids, unsigned p)
 {
     char proc[16], metric[40];
     if (p == 0)
         snprintf(proc, sizeof proc, "parent");
     else
         snprintf(proc, sizeof proc, "child%u", p);
-    pid_t pid = p == 0 ? 0 : t->pids[p - 1];
+    pid_t pid = pids[p];
     int64_t own = 0;
     for (int i = 0; i < RC_NREGIONS; i++) {
         if (!rc_region_used(c, i))
@@ -306,7 +247,7 @@ static int rc_measure(struct cl_results *r, struct rc_ctx *c, const struct cl_te
         const struct rc_region *reg = rc_world_region(c->w, i);
         struct cl_mem want, got;
         if (rc_expect(c, i, p, &want) < 0 ||
-            cl_mem_region(pid, reg->base, reg->npages * cl_page_size(), &got) < 0)
+            cl_mem_region(pid, RC_ADDR(c->base[i]), reg->npages * cl_page_size(), &got) < 0)
             return rc_cannot(c->sc, "measuring a region");
         /* The world maps every region between guard pages, so its smaps block is its own;
          * should the kernel still have merged it with a neighbour, say so instead of
@@ -325,7 +266,7 @@ static int rc_measure(struct cl_results *r, struct rc_ctx *c, const struct cl_te
         if (p == 0)
             continue;
         struct cl_page *pages = calloc(reg->npages, sizeof *pages);
-        if (!pages || cl_pages(pid, reg->base, reg->npages, pages) < 0) {
+        if (!pages || cl_pages(pid, RC_ADDR(c->base[i]), reg->npages, pages) < 0) {
             free(pages);
             return rc_cannot(c->sc, "reading pagemap");
         }
@@ -354,7 +295,7 @@ static int rc_prepare(struct rc_ctx *c, const struct rc_scenario *sc)
     memset(c, 0, sizeof *c);
     c->sc = sc;
     errno = 0;
-    if (rc_build(c) < 0)
+    if (rc_build_model(c) < 0)
         return -1;
     for (int i = 0; i < RC_NREGIONS; i++) {
         const struct rc_region *reg = rc_world_region(c->w, i);
@@ -403,44 +344,102 @@ int rc_model_int_pages(const struct rc_scenario *sc, size_t *pages)
     return rc;
 }
 
+int rc_model_heap_pss(const struct rc_scenario *sc, unsigned p, uint64_t *kb)
+{
+    struct rc_ctx c;
+    struct cl_mem m;
+    int rc = rc_prepare(&c, sc);
+    if (rc == 0 && rc_expect(&c, RC_HEAP, p, &m) < 0)
+        rc = rc_cannot(sc, "the model");
+    if (rc == 0)
+        *kb = m.kb[CL_PSS];
+    rc_ctx_free(&c);
+    return rc;
+}
+
+/* The subject builds the same scenario; its regions must have the model's sizes. */
+static int rc_build_subject(struct rc_ctx *c)
+{
+    const struct rc_scenario *sc = c->sc;
+    int64_t v[2 * RC_NREGIONS];
+    int n = 0;
+    if (cl_link_call(c->L, v, 2 * RC_NREGIONS, &n, "build %d %d %d %zu %d %d", (int)sc->sem,
+                     sc->geometry == &rc_geometry_38, (int)sc->payload, sc->n, sc->immortal_items,
+                     sc->freeze) != 0)
+        return cl_cannot_subject(sc->name, c->L, "building the world");
+    for (int i = 0; i < RC_NREGIONS; i++) {
+        const struct rc_region *reg = rc_world_region(c->w, i);
+        c->base[i] = n == 2 * RC_NREGIONS ? (uint64_t)v[2 * i] : 0;
+        if (n != 2 * RC_NREGIONS || (reg->base != NULL) != (c->base[i] != 0) ||
+            (reg->base && (size_t)v[2 * i + 1] != reg->npages)) {
+            errno = EPROTO;
+            return rc_cannot(sc, "building the same world in the subject");
+        }
+    }
+    return 0;
+}
+
 int rc_run(struct cl_results *r, const struct rc_scenario *sc, size_t *model_pages)
 {
     struct rc_ctx c;
-    struct cl_team t;
     int rc = -1;
-    bool team_up = false;
+    bool built = false, team_up = false;
+    pid_t pids[CL_TEAM_MAX + 1];
     if (sc->page_size != 0) { /* a world of pretended pages cannot be measured */
         errno = EINVAL;
         return rc_cannot(sc, "measuring a world of pretended pages");
     }
     if (rc_prepare(&c, sc) < 0)
         goto out;
+    c.L = cl_lab_subject();
     if (model_pages)
         *model_pages = rc_count_marks(&c);
-    if (cl_team_start(&t, sc->k, 1, rc_child_op, &c, NULL) < 0) {
-        rc_cannot(sc, "forking the children");
+    if (rc_build_subject(&c) < 0)
+        goto out;
+    built = true;
+    int64_t v[CL_TEAM_MAX];
+    int n = 0;
+    if (cl_link_call(c.L, v, CL_TEAM_MAX, &n, "team %d 1 %d %lld 0 0", sc->k, (int)sc->op,
+                     (long long)sc->contains) != 0) {
+        cl_cannot_subject(sc->name, c.L, "forking the children");
         goto out;
     }
     team_up = true;
-    if (cl_team_await(&t, RC_TIMEOUT_MS) < 0) {
-        rc_cannot(sc, "waiting for the children (did an operation crash?)");
+    pids[0] = c.L->pid;
+    for (int i = 0; i < sc->k; i++)
+        if ((pids[i + 1] = i < n ? cl_link_verify_pid(c.L, v[i]) : -1) < 0) {
+            rc_cannot(sc, "forking the children (a pid that is not the subject's child)");
+            goto out;
+        }
+    if (cl_link_call(c.L, NULL, 0, NULL, "await %d", cl_link_deadline_ms(RC_TIMEOUT_MS)) != 0) {
+        cl_cannot_subject(sc->name, c.L, "waiting for the children");
         goto out;
     }
     for (int i = 0; i < sc->k; i++) {
         char proc[16];
+        int64_t rep[CL_TEAM_REPORTS];
         snprintf(proc, sizeof proc, "child%d", i + 1);
+        if (cl_link_call(c.L, rep, CL_TEAM_REPORTS, NULL, "report %d", i) != 0) {
+            cl_cannot_subject(sc->name, c.L, "reading a child's result");
+            goto out;
+        }
         cl_results_add(r, sc->name, (int64_t)sc->n, proc, "after_op", "op_result", c.want_result,
-                       cl_team_report(&t, i, 0), "value",
-                       "what the operation returned (sum, len, contains)");
+                       rep[0], "value", "what the operation returned (sum, len, contains)");
     }
     for (unsigned p = 0; p <= (unsigned)sc->k; p++)
-        if (rc_measure(r, &c, &t, p) < 0)
+        if (rc_measure(r, &c, pids, p) < 0)
             goto out;
     team_up = false;
-    rc = cl_team_finish(&t, RC_TIMEOUT_MS) < 0 ? rc_cannot(sc, "a child exited badly") : 0;
+    if (cl_link_call(c.L, NULL, 0, NULL, "finish %d", cl_link_deadline_ms(RC_TIMEOUT_MS)) != 0) {
+        cl_cannot_subject(sc->name, c.L, "a child exited badly");
+        goto out;
+    }
+    rc = 0;
 out:
     if (team_up)
-        cl_team_abort(&t);
+        cl_link_call(c.L, NULL, 0, NULL, "finish 1000");
+    if (built)
+        cl_link_call(c.L, NULL, 0, NULL, "unbuild");
     rc_ctx_free(&c);
     return rc;
 }

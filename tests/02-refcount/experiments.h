@@ -8,32 +8,7 @@
 
 #include "02-refcount.h"
 #include "cowlab/results.h"
-
-enum rc_op { OP_SUM, OP_LEN, OP_CONTAINS, OP_GC, OP_ARRAY_SUM };
-enum rc_payload {
-    PAY_DISTINCT,   /* [i + 1000 for i in range(n)] */
-    PAY_FLOATS,     /* [i + 0.5 for i in range(n)] */
-    PAY_SMALL,      /* [i % 262 - 5 for i in range(n)]: the small-int cache */
-    PAY_CONTAINERS, /* [[] for _ in range(n)] */
-    PAY_ARRAY       /* one unboxed array of n int64 */
-};
-
-struct rc_scenario {
-    const char *name; /* the experiment's name in the results ("boxed", "immortal_312", ...) */
-    enum rc_semantics sem;
-    const struct rc_geometry *geometry;
-    enum rc_payload payload;
-    enum rc_op op;
-    bool immortal_items; /* make the list's items immortal before fork (RC_PY312/RC_PY314) */
-    bool freeze;         /* rc_gc_freeze() before fork */
-    size_t n;
-    int k;            /* children */
-    int64_t contains; /* OP_CONTAINS: the value looked for */
-    bool per_page;    /* also one page_state row per heap page, parent and child1 */
-    size_t page_size; /* model only (rc_model_only, rc_model_int_pages): count in pages of this
-                         size, as a machine with them would (0: this machine's); rc_run
-                         refuses anything but 0 */
-};
+#include "world.h"
 
 /* Run one scenario into r. Rows: per process and region the smaps fields the model knows
  * ("heap.Pss", ...), and per child "pages_dirtied" (pagemap: pages of the child's own in the
@@ -49,5 +24,9 @@ int rc_model_only(const struct rc_scenario *sc, size_t *dirtied, size_t *residen
 /* The model's count of heap pages holding the ob_refcnt of the list's items (the ints the
  * parent built), for a scenario; as rc_model_only. */
 int rc_model_int_pages(const struct rc_scenario *sc, size_t *pages);
+
+/* The model's Pss (kB) of the heap in process p (0: the parent, 1..k: the children) after a
+ * scenario's operation; as rc_model_only. */
+int rc_model_heap_pss(const struct rc_scenario *sc, unsigned p, uint64_t *kb);
 
 #endif

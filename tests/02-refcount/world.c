@@ -36,6 +36,7 @@ struct rc_pool {
 enum { RC_NCLASSES = 32 };
 
 struct rc_world {
+    struct rc_hooks hooks;
     struct rc_geometry g;
     enum rc_semantics sem;
     size_t page;
@@ -262,11 +263,12 @@ static struct rc_object *world_object(struct rc_world *w, const struct rc_type *
 }
 
 struct rc_world *rc_world_new(const struct rc_geometry *g, enum rc_semantics s, size_t max_objects,
-                              size_t max_items, size_t page_size)
+                              size_t max_items, size_t page_size, const struct rc_hooks *hooks)
 {
     struct rc_world *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
+    w->hooks = *hooks;
     w->g = *g;
     w->sem = s;
     w->page = page_size ? page_size : (size_t)sysconf(_SC_PAGESIZE);
@@ -286,7 +288,7 @@ struct rc_world *rc_world_new(const struct rc_geometry *g, enum rc_semantics s, 
         goto fail;
     if (s == RC_OUTLINE) {
         w->table_entries = max_objects + 8;
-        w->table = rc_outline_table_new(w->table_entries);
+        w->table = w->hooks.outline_table_new(w->table_entries);
         if (!w->table)
             goto fail;
         struct rc_region *r = &w->regions[RC_TABLE];
@@ -311,7 +313,7 @@ struct rc_world *rc_world_new(const struct rc_geometry *g, enum rc_semantics s, 
         if (s == RC_OUTLINE) { /* the cache keeps inline counts: it is not the experiment */
             continue;
         }
-        rc_make_immortal(w, &o->ob_base);
+        w->hooks.make_immortal(w, &o->ob_base);
     }
     return w;
 fail:
@@ -374,7 +376,7 @@ struct rc_int *rc_small_int(struct rc_world *w, int64_t v)
     size_t stride = rc_block_size(&w->g, rc_int_type.basicsize);
     struct rc_int *o =
         (struct rc_int *)(w->regions[RC_SMALL].base + (size_t)(v - RC_SMALL_MIN) * stride);
-    rc_incref(w, &o->ob_base);
+    w->hooks.incref(w, &o->ob_base);
     world_wrote(w, RC_SMALL, o, sizeof(int64_t));
     return o;
 }
@@ -429,13 +431,13 @@ struct rc_listiter *rc_listiter_new(struct rc_world *w, struct rc_list *l)
     if (!it)
         return NULL;
     it->it_seq = l;
-    rc_incref(w, &l->ob_base);
+    w->hooks.incref(w, &l->ob_base);
     return it;
 }
 
 void rc_listiter_free(struct rc_world *w, struct rc_listiter *it)
 {
-    rc_decref(w, &it->it_seq->ob_base);
+    w->hooks.decref(w, &it->it_seq->ob_base);
     unsigned char *block = (unsigned char *)it - sizeof(struct rc_gchead);
     struct rc_gchead *g = (struct rc_gchead *)block; /* untrack */
     ((struct rc_gchead *)g->gc_prev)->gc_next = g->gc_next;
@@ -454,4 +456,93 @@ void *rc_world_warm_iterator(struct rc_world *w, struct rc_list *l)
     void *block = (unsigned char *)it - sizeof(struct rc_gchead);
     rc_listiter_free(w, it);
     return block;
+}
+
+/* ---- the model's world: the kit's own table, and writes nobody measures ---------------- */
+
+static uint32_t *world_model_table(size_t entries)
+{
+    void *t = mmap(NULL, entries * sizeof(uint32_t), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return t == MAP_FAILED ? NULL : t;
+}
+
+static void world_model_nothing(struct rc_world *w, struct rc_object *o)
+{
+    (void)w, (void)o;
+}
+
+/* The model's freeze moves nothing: what a collection writes is the model's business
+ * (experiments.c), and a frozen scenario says so itself. */
+static void world_model_nothing_gc(struct rc_world *w)
+{
+    (void)w;
+}
+
+const struct rc_hooks rc_model_hooks = {
+    .outline_table_new = world_model_table,
+    .make_immortal = world_model_nothing,
+    .incref = world_model_nothing,
+    .decref = world_model_nothing,
+    .gc_freeze = world_model_nothing_gc,
+};
+
+/* ---- a scenario's payload ------------------------------------------------------------ */
+
+bool rc_items_immortal(const struct rc_scenario *sc)
+{
+    bool immortal_sem = sc->sem == RC_PY312 || sc->sem == RC_PY314;
+    return immortal_sem && (sc->immortal_items || sc->payload == PAY_SMALL);
+}
+
+int rc_build(const struct rc_scenario *sc, const struct rc_hooks *h, struct rc_built *b)
+{
+    size_t n = sc->n;
+    memset(b, 0, sizeof *b);
+    b->w = rc_world_new(sc->geometry, sc->sem, n + 64, n, sc->page_size, h);
+    if (!b->w)
+        return -1;
+    if (sc->payload == PAY_ARRAY) {
+        if (!(b->array = rc_array_new(b->w, n)))
+            return -1;
+        b->want_result = (int64_t)n * ((int64_t)n - 1) / 2;
+    } else {
+        struct rc_object **tmp = malloc((n ? n : 1) * sizeof *tmp);
+        if (!tmp)
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            int64_t v = sc->payload == PAY_SMALL ? (int64_t)(i % RC_NSMALL) + RC_SMALL_MIN
+                                                 : (int64_t)i + 1000;
+            if (sc->payload == PAY_CONTAINERS)
+                tmp[i] = &rc_list_new_empty(b->w)->ob_base;
+            else if (sc->payload == PAY_SMALL)
+                tmp[i] = &rc_small_int(b->w, v)->ob_base;
+            else if (sc->payload == PAY_FLOATS)
+                tmp[i] = &rc_float_new(b->w, (double)v + 0.5)->ob_base;
+            else
+                tmp[i] = &rc_int_new(b->w, v)->ob_base;
+            b->want_result += sc->payload == PAY_CONTAINERS ? 0 : v;
+        }
+        b->list = rc_list_new(b->w, n);
+        if (!b->list) {
+            free(tmp);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            rc_list_append(b->w, b->list, tmp[i]);
+        free(tmp);
+        if (rc_items_immortal(sc))
+            for (size_t i = 0; i < n; i++)
+                h->make_immortal(b->w, b->list->ob_item[i]);
+        if (sc->freeze)
+            h->gc_freeze(b->w);
+        b->warm_block = rc_world_warm_iterator(b->w, b->list);
+    }
+    if (sc->op == OP_LEN)
+        b->want_result = (int64_t)n;
+    if (sc->op == OP_CONTAINS)
+        b->want_result = 1;
+    if (sc->op == OP_GC)
+        b->want_result = 0;
+    return 0;
 }

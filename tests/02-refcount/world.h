@@ -25,16 +25,29 @@ struct rc_region {
 
 enum { RC_HEAP, RC_SMALL, RC_ITEMS, RC_TABLE, RC_DATA, RC_NREGIONS };
 
+/* What the world calls that students write: in the subject, the student's functions; in the
+ * observer's model, rc_model_hooks (the kit's own table; refcount writes and a freeze that the
+ * model accounts for itself). The world never names a student function: the observer, which
+ * builds worlds too, links none. */
+struct rc_hooks {
+    uint32_t *(*outline_table_new)(size_t entries);
+    void (*make_immortal)(struct rc_world *w, struct rc_object *o);
+    void (*incref)(struct rc_world *w, struct rc_object *o);
+    void (*decref)(struct rc_world *w, struct rc_object *o);
+    void (*gc_freeze)(struct rc_world *w);
+};
+extern const struct rc_hooks rc_model_hooks;
+
 /* A world sized for max_objects pool objects and one item array of max_items slots. NULL
- * with errno set on failure. RC_OUTLINE worlds get a refcount table from the student's
- * rc_outline_table_new; RC_PY312/RC_PY314 make the small-int cache immortal (student's
- * rc_make_immortal).
+ * with errno set on failure. RC_OUTLINE worlds get a refcount table from
+ * hooks->outline_table_new; RC_PY312/RC_PY314 make the small-int cache immortal
+ * (hooks->make_immortal).
  * page_size 0: the machine's pages. Any other power of two: the world counts its pages
  * (written[], rc_region_page) in pages of that size, as if the machine had them — for the
  * model alone (a world of pretended pages must never be measured). Every region's page 0
  * starts at its base either way. */
 struct rc_world *rc_world_new(const struct rc_geometry *g, enum rc_semantics s, size_t max_objects,
-                              size_t max_items, size_t page_size);
+                              size_t max_items, size_t page_size, const struct rc_hooks *hooks);
 void rc_world_free(struct rc_world *w);
 
 /* The world's regions (base NULL: not mapped in this world). */
@@ -67,5 +80,51 @@ size_t rc_block_size(const struct rc_geometry *g, size_t request);
 
 /* The page index of addr in region r, or SIZE_MAX if outside it. */
 size_t rc_region_page(const struct rc_region *r, const void *addr);
+
+/* ---- scenarios: what the parent builds, and what each child then does ------------------- */
+
+enum rc_op { OP_SUM, OP_LEN, OP_CONTAINS, OP_GC, OP_ARRAY_SUM };
+enum rc_payload {
+    PAY_DISTINCT,   /* [i + 1000 for i in range(n)] */
+    PAY_FLOATS,     /* [i + 0.5 for i in range(n)] */
+    PAY_SMALL,      /* [i % 262 - 5 for i in range(n)]: the small-int cache */
+    PAY_CONTAINERS, /* [[] for _ in range(n)] */
+    PAY_ARRAY       /* one unboxed array of n int64 */
+};
+
+struct rc_scenario {
+    const char *name; /* the experiment's name in the results ("boxed", "immortal_312", ...) */
+    enum rc_semantics sem;
+    const struct rc_geometry *geometry;
+    enum rc_payload payload;
+    enum rc_op op;
+    bool immortal_items; /* make the list's items immortal before fork (RC_PY312/RC_PY314) */
+    bool freeze;         /* rc_gc_freeze() before fork */
+    size_t n;
+    int k;            /* children */
+    int64_t contains; /* OP_CONTAINS: the value looked for */
+    bool per_page;    /* also one page_state row per heap page, parent and child1 */
+    size_t page_size; /* model only (rc_model_only, rc_model_int_pages): count in pages of this
+                         size, as a machine with them would (0: this machine's); rc_run
+                         refuses anything but 0 */
+};
+
+/* A scenario's payload, built in a world. */
+struct rc_built {
+    struct rc_world *w;
+    struct rc_list *list;
+    struct rc_array *array;
+    void *warm_block;    /* the block the child's iterator will get */
+    int64_t want_result; /* what the child's operation must return */
+};
+
+/* The items are immortal when the scenario made them so, and always when they are the small
+ * int cache under 3.12+ (CPython's small ints are immortal there). */
+bool rc_items_immortal(const struct rc_scenario *sc);
+
+/* Build sc's world and payload (the parent's part, before fork) through hooks: the same
+ * objects at the same offsets in every process that builds it. 0, or -1 with errno set (b->w,
+ * if not NULL, is the caller's to free). */
+int rc_build(const struct rc_scenario *sc, const struct rc_hooks *h, struct rc_built *b);
 
 #endif

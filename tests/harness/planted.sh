@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/harness/planted.sh BUG.patch OUT — a planted fault in the harness (the probe, the
 # model, a reader) must be caught. Builds the harness with one of its files patched (exactly:
-# no offset, no fuzz; the patch names the file) into OUT, links lab 01's reference solution and
-# the harness unit tests against it, and succeeds only if both notice as the patch's header
+# no offset, no fuzz; the patch names the file) into OUT, links lab 01's observer (with the
+# reference solution's subject beside it) and the harness unit tests against it, and succeeds only if both notice as the patch's header
 # says: "Differs: EXPERIMENT ..." — lab 01 exits 3 with rows differing in each of them;
 # "Unit: TEST ..." — each of those harness unit tests fails.
 # Prints what it saw on failure. Needs the kit built (make all) for CUnit's flags.
@@ -19,8 +19,10 @@ cunit=$(pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 lib_src=$(awk '/^LIB_SRC/ {on = 1} on {print; if ($0 !~ /\\$/) exit}' Makefile |
   grep -o 'harness/[a-z]*\.c' | sed "s#^#$out/#")
 # shellcheck disable=SC2086
-cc $cflags -Itests/01-fork-cow tests/01-fork-cow/*.c solutions/01-fork-cow/*.c \
+cc $cflags -Itests/01-fork-cow tests/01-fork-cow/experiments.c tests/01-fork-cow/tests.c \
   "$out/harness/labmain.c" $lib_src $cunit -o "$out/lab" 2>"$out/build.log" &&
+  cc $cflags -Itests/01-fork-cow tests/01-fork-cow/subject.c solutions/01-fork-cow/*.c \
+  "$out/harness/subject.c" "$out/harness/team.c" -o "$out/subject" 2>>"$out/build.log" &&
   cc $cflags tests/harness/unit.c $lib_src $cunit -o "$out/unit" 2>>"$out/build.log" ||
   { echo "the patched harness does not build:"; cat "$out/build.log"; exit 1; }
 "$out/lab" run "$out/01.csv" >"$out/run.log" 2>&1; rc=$?

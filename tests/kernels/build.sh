@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # build.sh ARCH — build, for ARCH, everything a cell of the matrix runs, under
 # build/kernels/build-ARCH/:
-#   labs/SLUG/lab            every lab's reference solution (the experiments, and graded)
-#   grade/stubs/SLUG/lab     the untouched stubs of labs/
-#   grade/BUG/SLUG/lab       the reference solution with one planted bug (tests/SLUG/bugs/BUG.patch,
+#   labs/SLUG/lab, subject   every lab's observer and its reference subject (the experiments,
+#                            and graded)
+#   grade/stubs/SLUG/lab     the observer beside a subject of the untouched stubs of labs/
+#   grade/BUG/SLUG/lab       the observer beside the reference subject with one planted bug (tests/SLUG/bugs/BUG.patch,
 #                            applied exactly by tests/plant.sh)
 #   grade/plan.tsv           what gradelabs.sh runs and judge.sh expects, one test a line:
 #                            VARIANT SLUG TEST TIMEOUT EXPECT NEEDS (tab-separated; VARIANT
@@ -30,13 +31,15 @@ mkdir -p "$build/grade"
 plan=$build/grade/plan.tsv
 : >"$plan"
 
-# make_lab SRC SLUG DEST: the lab built from SRC/SLUG/*.c, moved to DEST.
+# make_lab SRC SLUG DEST: the lab's observer (DEST) and, beside it, its subject built from
+# SRC/SLUG/*.c (DEST's folder/subject).
 make_lab() {
-  make -s "${args[@]}" SRC="$1" "$build/labs/$2/lab" >"$build.log" 2>&1 ||
+  make -s "${args[@]}" SRC="$1" "$build/labs/$2/lab" "$build/labs/$2/subject" >"$build.log" 2>&1 ||
     { echo "kernels: $2 from $1 does not build for $arch:" >&2; cat "$build.log" >&2; exit 1; }
   if [[ $3 != "$build/labs/$2/lab" ]]; then
     mkdir -p "$(dirname "$3")"
-    mv "$build/labs/$2/lab" "$3"
+    cp "$build/labs/$2/lab" "$3"
+    mv "$build/labs/$2/subject" "$(dirname "$3")/subject"
   fi
 }
 
@@ -59,8 +62,8 @@ for dir in solutions/*/; do
   slugs+=("$slug")
   mapfile -t tests < <(build/bin/cowlab list "$slug" --tsv | cut -f1)
   make_lab solutions "$slug" "$build/labs/$slug/lab"
-  ref=$build/labs/$slug/lab.ref
-  mv "$build/labs/$slug/lab" "$ref" # the next builds use the same path
+  ref=$build/labs/$slug/subject.ref
+  mv "$build/labs/$slug/subject" "$ref" # the next builds use the same path
   plan ref "$slug" pass "${tests[@]}"
   make_lab labs "$slug" "$build/grade/stubs/$slug/lab"
   plan stubs "$slug" fail "${tests[@]}"
@@ -75,7 +78,7 @@ for dir in solutions/*/; do
     read -ra catches <<<"$(sed -n 's/^Catches: //p' "$bug")"
     plan "$name" "$slug" fail "${catches[@]}"
   done
-  mv "$ref" "$build/labs/$slug/lab"
+  mv "$ref" "$build/labs/$slug/subject"
 done
 rm -rf "$build/src"
 make -s "${args[@]}" "$build/test/capture" >"$build.log" 2>&1 ||

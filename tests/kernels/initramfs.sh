@@ -18,11 +18,12 @@ ln -s busybox "$stage/bin/sh"
 cp "$here/init" "$here/runlabs.sh" "$here/gradelabs.sh" "$here/facts.sh" "$stage/"
 cp -r "$top/build-$arch/grade" "$stage/grade"
 cp "$top/build-$arch/capture" "$stage/capture"
-for lab in "$top/build-$arch"/labs/*/lab "$top/build-$arch/capture"; do
-  if [[ $lab == */labs/*/lab ]]; then
+for lab in "$top/build-$arch"/labs/*/lab "$top/build-$arch"/labs/*/subject \
+  "$top/build-$arch/capture"; do
+  if [[ $lab == */labs/*/* ]]; then
     slug=$(basename "$(dirname "$lab")")
     mkdir -p "$stage/labs/$slug"
-    cp "$lab" "$stage/labs/$slug/lab"
+    cp "$lab" "$stage/labs/$slug/"
   fi
   if [[ $arch == "$(dpkg --print-architecture)" ]]; then
     # "libx.so => /path (0x…)" and "/lib64/ld-linux-x86-64.so.2 (0x…)"; vdso has no path.

@@ -1,0 +1,449 @@
+/*
+ * link.c — start a subject, talk to it, and say what it was running when it failed.
+ * Contracts in cowlab/link.h.
+ */
+#include "cowlab/link.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long link_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+int cl_link_deadline_ms(int ms)
+{
+    const char *slow = getenv(CL_SLOW_ENV);
+    long f = slow ? strtol(slow, NULL, 10) : 1;
+    return (int)(ms * (f >= 1 && f <= 100 ? f : 1));
+}
+
+/* The subject's uid when we may choose one: $COWLAB_SUBJECT_UID, only as root. */
+static uid_t link_uid(void)
+{
+    const char *u = getenv(CL_SUBJECT_UID_ENV);
+    if (geteuid() != 0 || !u || !*u)
+        return geteuid();
+    return (uid_t)strtoul(u, NULL, 10);
+}
+
+/* In the child: fds 0 (commands), 1 and 2 (output), 3 (answers); then the subject. */
+static void link_child(const char *path, int cmd_r, int out_w, int rep_w, uid_t uid)
+{
+    if (dup2(cmd_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0 || dup2(rep_w, 3) < 0)
+        _exit(126);
+    for (int fd = 4; fd < 1024; fd++)
+        close(fd);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (uid != geteuid() &&
+        (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0))
+        _exit(126);
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    char *argv[] = {(char *)path, NULL};
+    char *envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
+    execve(path, argv, envp);
+    _exit(127);
+}
+
+static void link_fail(struct cl_link *L, char kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void link_fail(struct cl_link *L, char kind, const char *fmt, ...)
+{
+    if (L->failed)
+        return;
+    L->kind = kind;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(L->failure, sizeof L->failure, fmt, ap);
+    va_end(ap);
+    L->failed = true;
+}
+
+/* Keep what the subject printed (up to the cap; the rest is read and dropped). */
+static void link_drain_output(struct cl_link *L)
+{
+    char chunk[4096];
+    ssize_t n;
+    while (L->out_fd >= 0 && (n = read(L->out_fd, chunk, sizeof chunk)) > 0) {
+        size_t keep = L->output_len < CL_LINK_OUTPUT_CAP ? CL_LINK_OUTPUT_CAP - L->output_len : 0;
+        keep = (size_t)n < keep ? (size_t)n : keep;
+        char *grown = keep ? realloc(L->output, L->output_len + keep + 1) : NULL;
+        if (grown) {
+            memcpy(grown + L->output_len, chunk, keep);
+            L->output_len += keep;
+            grown[L->output_len] = '\0';
+            L->output = grown;
+        }
+    }
+}
+
+/* Who a "C" line names: 0 for "p", 1 + N for "wN"; -1 if neither. */
+static int link_who(const char *who)
+{
+    if (strcmp(who, "p") == 0)
+        return 0;
+    if (who[0] != 'w')
+        return -1;
+    char *end;
+    long n = strtol(who + 1, &end, 10);
+    return *end == '\0' && n >= 0 && n < CL_TEAM_MAX ? (int)n + 1 : -1;
+}
+
+static void link_where(const struct cl_link *L, int who, char *out, size_t n)
+{
+    const char *fn = who >= 0 ? L->running[who] : "";
+    if (!fn[0])
+        snprintf(out, n, "the subject (before any function of yours ran)");
+    else if (who == 0)
+        snprintf(out, n, "%s, in the parent", fn);
+    else
+        snprintf(out, n, "%s, in worker %d", fn, who - 1);
+}
+
+/* The subject is gone: reap it and say what it was running. */
+static void link_died(struct cl_link *L)
+{
+    int st = 0;
+    link_drain_output(L);
+    pid_t r = L->pid > 0 ? waitpid(L->pid, &st, 0) : -1;
+    char where[200];
+    link_where(L, L->last_who, where, sizeof where);
+    if (r == L->pid && WIFSIGNALED(st))
+        link_fail(L, 'c', "%s: killed by SIG%s", where,
+                  sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
+    else if (r == L->pid && WIFEXITED(st) && !L->running[0][0] && WEXITSTATUS(st) >= 126)
+        link_fail(L, 's', "the subject could not be run (status %d): is it built?",
+                  WEXITSTATUS(st));
+    else if (r == L->pid && WIFEXITED(st))
+        link_fail(L, 'e',
+                  "the subject exited (status %d) while %s was running: does your code call "
+                  "exit?",
+                  WEXITSTATUS(st), where);
+    else
+        link_fail(L, 'e', "the subject ended while %s was running", where);
+    L->pid = -1;
+}
+
+/* A worker died (ECHILD, worker w) or some did not reach the barrier (ETIMEDOUT): say which
+ * function each was running, and fail the link. */
+static void link_workers_failed(struct cl_link *L, int e, int w, const char *why)
+{
+    char msg[sizeof L->failure];
+    size_t at = 0;
+    if (e == ECHILD && w >= 0 && w < CL_TEAM_MAX) {
+        at +=
+            (size_t)snprintf(msg, sizeof msg, "%s, in worker %d, crashed (%s)",
+                             L->running[w + 1][0] ? L->running[w + 1] : "a worker's code", w, why);
+    } else {
+        at += (size_t)snprintf(msg, sizeof msg, "%s; the workers were running:", why);
+        for (int i = 1; i <= CL_TEAM_MAX && at < sizeof msg - 80; i++)
+            if (L->running[i][0])
+                at += (size_t)snprintf(msg + at, sizeof msg - at, " %s (worker %d)", L->running[i],
+                                       i - 1);
+        snprintf(msg + at, sizeof msg - at, ": an endless loop, or a wait that never ends?");
+    }
+    link_fail(L, e == ECHILD ? 'c' : 't', "%s", msg);
+}
+
+/* Handle one line from the subject. Returns 1 for an answer (R or E), 0 otherwise. */
+static int link_line(struct cl_link *L, char *line, int64_t *v, int max, int *n, int *rc)
+{
+    if (line[0] == 'C' && line[1] == ' ') {
+        char who[16], fn[64];
+        int w = sscanf(line + 2, "%15s %63s", who, fn) == 2 ? link_who(who) : -1;
+        if (w >= 0) {
+            snprintf(L->running[w], sizeof L->running[w], "%s", fn);
+            L->last_who = w;
+        }
+        return 0;
+    }
+    if (line[0] == 'R' && (line[1] == ' ' || line[1] == '\0')) {
+        int count = 0;
+        char *p = line + 1, *end;
+        while (*p == ' ') {
+            long long x = strtoll(p + 1, &end, 10);
+            if (end == p + 1)
+                break;
+            if (count < max)
+                v[count] = x;
+            count++;
+            p = end;
+        }
+        if (n)
+            *n = count < max ? count : max;
+        *rc = 0;
+        return 1;
+    }
+    if (line[0] == 'E' && line[1] == ' ') {
+        int e = 0, w = -1, used = 0;
+        if (sscanf(line + 2, "%d %d %n", &e, &w, &used) < 2)
+            used = 0;
+        L->error_worker = w;
+        snprintf(L->failure, sizeof L->failure, "%s", line + 2 + used);
+        errno = e;
+        *rc = -1;
+        if (e == ECHILD || e == ETIMEDOUT) { /* a worker died or hangs: the subject is done */
+            link_workers_failed(L, e, w, line + 2 + used);
+            *rc = -2;
+        }
+        return 1;
+    }
+    return 0; /* the hello, or noise: ignored */
+}
+
+/* Read lines until an answer arrives or the deadline passes. */
+static int link_wait(struct cl_link *L, int64_t *v, int max, int *n, int ms, const char *what)
+{
+    long deadline = link_now_ms() + ms;
+    for (;;) {
+        char *nl;
+        while ((nl = memchr(L->in, '\n', L->have))) {
+            *nl = '\0';
+            int rc = 0, done = link_line(L, L->in, v, max, n, &rc);
+            L->have -= (size_t)(nl + 1 - L->in);
+            memmove(L->in, nl + 1, L->have);
+            if (done)
+                return rc;
+        }
+        if (L->have == sizeof L->in) {
+            link_fail(L, 'p', "the subject sent a line too long to be an answer");
+            return -2;
+        }
+        long left = deadline - link_now_ms();
+        if (left <= 0) {
+            char where[200];
+            link_where(L, L->last_who, where, sizeof where);
+            link_fail(L, 't',
+                      "%s did not finish within %.1f s (%s): an endless loop, or a wait "
+                      "for something that never comes?",
+                      where, ms / 1000.0, what);
+            return -2;
+        }
+        struct pollfd p[2] = {{.fd = L->reply_fd, .events = POLLIN},
+                              {.fd = L->out_fd, .events = POLLIN}};
+        if (poll(p, 2, (int)(left < 100 ? left : 100)) < 0 && errno != EINTR)
+            return -2;
+        if (p[1].revents)
+            link_drain_output(L);
+        if (!p[0].revents)
+            continue;
+        ssize_t got = read(L->reply_fd, L->in + L->have, sizeof L->in - L->have);
+        if (got < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (got <= 0) {
+            link_died(L);
+            return -2;
+        }
+        L->have += (size_t)got;
+    }
+}
+
+int cl_link_start(struct cl_link *L, const char *path)
+{
+    memset(L, 0, sizeof *L);
+    L->pid = -1;
+    L->cmd_fd = L->reply_fd = L->out_fd = -1;
+    L->error_worker = -1;
+    L->call_ms = cl_link_deadline_ms(CL_LINK_CALL_MS);
+    const char *cap = getenv(CL_DEADLINE_ENV);
+    long cap_ms = cap ? strtol(cap, NULL, 10) : 0;
+    if (cap_ms > 0 && cap_ms < L->call_ms)
+        L->call_ms = (int)cap_ms;
+    L->uid = link_uid();
+    int cmd[2], rep[2], out[2];
+    if (pipe2(cmd, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
+        link_fail(L, 's', "cannot make the subject's pipes: %s", strerror(errno));
+        return -1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        link_child(path, cmd[0], out[1], rep[1], L->uid);
+    close(cmd[0]);
+    close(rep[1]);
+    close(out[1]);
+    L->cmd_fd = cmd[1];
+    L->reply_fd = rep[0];
+    L->out_fd = out[0];
+    fcntl(L->out_fd, F_SETFL, O_NONBLOCK);
+    if (pid < 0) {
+        link_fail(L, 's', "cannot start the subject: %s", strerror(errno));
+        return -1;
+    }
+    L->pid = pid;
+    /* The hello: "H pid". Nothing of the student's has been announced yet, so a constructor
+     * that blocks or crashes is blamed as such. */
+    long deadline = link_now_ms() + cl_link_deadline_ms(CL_LINK_START_MS);
+    while (!memchr(L->in, '\n', L->have)) {
+        struct pollfd p = {.fd = L->reply_fd, .events = POLLIN};
+        long left = deadline - link_now_ms();
+        if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+            link_fail(L, 't',
+                      "the subject did not start within %.1f s: does code of yours run "
+                      "before main (a constructor) and block?",
+                      cl_link_deadline_ms(CL_LINK_START_MS) / 1000.0);
+            return -1;
+        }
+        ssize_t got = read(L->reply_fd, L->in + L->have, sizeof L->in - L->have - 1);
+        if (got <= 0) {
+            link_died(L);
+            return -1;
+        }
+        L->have += (size_t)got;
+    }
+    char *nl = memchr(L->in, '\n', L->have);
+    if (strncmp(L->in, "H ", 2) != 0) {
+        link_fail(L, 'p', "the subject did not start as a subject should (no hello)");
+        return -1;
+    }
+    L->have -= (size_t)(nl + 1 - L->in);
+    memmove(L->in, nl + 1, L->have);
+    return 0;
+}
+
+int cl_link_call(struct cl_link *L, int64_t *v, int max, int *n, const char *fmt, ...)
+{
+    if (n)
+        *n = 0;
+    if (L->failed)
+        return -2;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (len < 0 || (size_t)len >= sizeof line - 1)
+        return -2;
+    line[len++] = '\n';
+    L->error_worker = -1;
+    if (write(L->cmd_fd, line, (size_t)len) != len) {
+        link_died(L);
+        return -2;
+    }
+    line[len - 1] = '\0';
+    return link_wait(L, v, max, n, L->call_ms, line);
+}
+
+const char *cl_link_failure(struct cl_link *L)
+{
+    if (!L->failed || L->reported)
+        return NULL;
+    L->reported = true;
+    return L->failure;
+}
+
+/* Parent pid and owner of a process (a zombie too), from /proc. 0, or -1 if it is gone. */
+static int link_stat(pid_t pid, pid_t *ppid, uid_t *uid)
+{
+    char path[64], buf[512];
+    struct stat st;
+    /* The owner of the folder: a zombie's files (no memory left) belong to root. */
+    snprintf(path, sizeof path, "/proc/%d", (int)pid);
+    if (stat(path, &st) < 0)
+        return -1;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t len = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (len <= 0)
+        return -1;
+    buf[len] = '\0';
+    char *rp = strrchr(buf, ')'), state;
+    long pp;
+    if (!rp || sscanf(rp + 1, " %c %ld", &state, &pp) != 2)
+        return -1;
+    *ppid = (pid_t)pp;
+    *uid = st.st_uid;
+    return 0;
+}
+
+pid_t cl_link_verify_pid(const struct cl_link *L, int64_t reported)
+{
+    pid_t pid = (pid_t)reported, ppid;
+    uid_t uid;
+    if (reported <= 0 || reported > INT32_MAX || L->pid <= 0 || link_stat(pid, &ppid, &uid) < 0 ||
+        (pid != L->pid && ppid != L->pid) || uid != L->uid) {
+        errno = ESRCH;
+        return -1;
+    }
+    return pid;
+}
+
+int64_t cl_link_minflt(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t len = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (len <= 0)
+        return -1;
+    buf[len] = '\0';
+    char *rp = strrchr(buf, ')');
+    long long minflt;
+    /* after the name: state ppid pgrp session tty_nr tpgid flags minflt */
+    if (!rp || sscanf(rp + 1, " %*c %*d %*d %*d %*d %*d %*u %lld", &minflt) != 1)
+        return -1;
+    return minflt;
+}
+
+int cl_link_peek(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+    struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+    ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+    if (n == (ssize_t)len)
+        return 0;
+    if (n >= 0)
+        errno = EFAULT;
+    return -1;
+}
+
+void cl_link_stop(struct cl_link *L)
+{
+    if (L->cmd_fd >= 0) {
+        close(L->cmd_fd); /* end of input: the subject quits */
+        L->cmd_fd = -1;
+    }
+    if (L->pid > 0) {
+        long until = link_now_ms() + 500;
+        int st;
+        pid_t r;
+        while ((r = waitpid(L->pid, &st, WNOHANG)) == 0 && link_now_ms() < until) {
+            struct timespec ts = {0, 2 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        if (r == 0) {
+            kill(L->pid, SIGKILL);
+            waitpid(L->pid, &st, 0);
+        }
+        L->pid = -1;
+    }
+    link_drain_output(L);
+    if (L->reply_fd >= 0)
+        close(L->reply_fd);
+    if (L->out_fd >= 0)
+        close(L->out_fd);
+    L->reply_fd = L->out_fd = -1;
+}

@@ -1,0 +1,88 @@
+/*
+ * cowlab/link.h — the observer's end of a subject (protocol in cowlab/subject.h).
+ *
+ * The observer starts the subject, sends it commands and waits for each answer within a
+ * deadline. It keeps what the subject said it was running ("C" lines), so that when the
+ * subject dies or stops answering, the failure names the student function and the process
+ * it ran in. Once the subject has failed, every later call fails at once with the same
+ * failure: one cause, one message.
+ */
+#ifndef COWLAB_LINK_H
+#define COWLAB_LINK_H
+
+#include "cowlab/team.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum {
+    CL_LINK_START_MS = 3000, /* the subject must say hello within this (constructors run first) */
+    CL_LINK_CALL_MS = 5000,  /* default deadline of one command (the reference needs ms); at
+                                most $COWLAB_DEADLINE_MS, which the grader sets below the
+                                test's own timeout so that a hang is named, not just cut */
+    CL_LINK_OUTPUT_CAP = 16384,
+};
+
+#define CL_SUBJECT_ENV     "COWLAB_SUBJECT"     /* the subject binary's path, for `lab` */
+#define CL_SUBJECT_UID_ENV "COWLAB_SUBJECT_UID" /* run the subject under this uid (root only) */
+#define CL_SLOW_ENV        "COWLAB_SLOW"        /* deadlines times this (an emulated machine) */
+#define CL_DEADLINE_ENV    "COWLAB_DEADLINE_MS" /* no call waits longer than this */
+
+struct cl_link {
+    pid_t pid;     /* the subject's process, as this process sees it */
+    uid_t uid;     /* the uid it runs as */
+    int cmd_fd;    /* commands to the subject */
+    int reply_fd;  /* its answers */
+    int out_fd;    /* what student code printed */
+    char in[8192]; /* answer bytes read and not yet used */
+    size_t have;
+    char *output; /* what the subject printed, up to CL_LINK_OUTPUT_CAP (malloc'd) */
+    size_t output_len;
+    char running[CL_TEAM_MAX + 1][64]; /* [0]: the subject's process; [1 + N]: worker N */
+    int last_who;                      /* index into running of the last "C" line */
+    int call_ms;                       /* deadline of one command */
+    bool failed;                       /* the subject died, stopped answering or broke protocol */
+    char kind;                         /* how: 'c' crashed, 't' timed out, 'e' exited early,
+                                          's' could not start, 'p' broke the protocol */
+    bool reported;                     /* its failure was already told (see cl_link_failure) */
+    char failure[400];                 /* what went wrong, for the student */
+    int error_worker;                  /* the worker an "E" line named, or -1 */
+};
+
+/* Start the subject binary at path (with the uid of $COWLAB_SUBJECT_UID when root) and wait
+ * for its hello. Returns 0, or -1 with L->failure saying why (the link is then failed). */
+int cl_link_start(struct cl_link *L, const char *path);
+
+/* Send one command (printf-style, no newline) and wait for its answer: up to max values in v,
+ * their count in *n (n may be NULL). Returns 0 on "R"; -1 on "E" (errno from the line,
+ * L->failure the subject's text, the link still usable), or -2 when the subject failed (died,
+ * timed out, garbled, or a worker of its team died or hung, said with the function it was
+ * running): L->failed is set and every later call returns -2 at once. */
+int cl_link_call(struct cl_link *L, int64_t *v, int max, int *n, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* The subject's failure, once: the first call after it failed returns L->failure, later ones
+ * NULL (so that a test reports one cause once). NULL also while the link is fine. */
+const char *cl_link_failure(struct cl_link *L);
+
+/* The pid a subject reported, checked: it must be the subject itself or a process (maybe
+ * exited, not yet reaped) whose parent is the subject, under the subject's uid. Returns the pid as
+ * this process sees it, or -1 (errno ESRCH). */
+pid_t cl_link_verify_pid(const struct cl_link *L, int64_t reported);
+
+/* Minor faults of a process so far (/proc/PID/stat), or -1. */
+int64_t cl_link_minflt(pid_t pid);
+
+/* Read len bytes at addr in process pid (process_vm_readv). 0, or -1 with errno set. */
+int cl_link_peek(pid_t pid, uint64_t addr, void *buf, size_t len);
+
+/* Ask the subject to quit, give it a moment, then kill it and reap it. Safe to call twice.
+ * L->output (what it printed) stays for the caller, who frees it. */
+void cl_link_stop(struct cl_link *L);
+
+/* The deadline of one call, in ms, times $COWLAB_SLOW. */
+int cl_link_deadline_ms(int ms);
+
+#endif

@@ -1,0 +1,337 @@
+/*
+ * subject.c — lab 01's commands in the subject (protocol: cowlab/subject.h). Each runs one
+ * student function, or a step the observer needs in this address space (a byte written, the
+ * spawn test's children), and answers with what happened. Nothing here knows what is right.
+ *
+ *   map N                 cow_map(N)                        R addr errno
+ *   unmap ADDR N          cow_unmap                          R rc errno
+ *   fill ADDR N           cow_fill                           R
+ *   read ADDR N           cow_read                           R sum
+ *   write_every ADDR N S  cow_write_every                    R pages
+ *   poke ADDR             one byte written (the kit's)       R
+ *   spawn_probe K         cow_spawn with a child that records itself in a shared page
+ *                                                            R rc page-address pid0..pidK-1
+ *   reap_probe            wait for the spawn_probe children  R status0..statusK-1 (-1: not ours)
+ *   spawn_failing K F     cow_spawn of K children that sleep, where only the first F forks
+ *                         succeed (fork fails with EAGAIN after)       R rc errno
+ *   p_untouched N PS ZP, p_written N S, p_shared N M PS, p_one_writer N S PS (R the writer's
+ *   4 fields, then the other's), p_minflt N S: the predictions of predict.c
+ * Team workers (A0 = what to do, A1 = buffer, A2 = pages, A3 = stride):
+ *   FC_WORK_IDLE     nothing: the worker only holds its mappings
+ *   FC_WORK_READ     phase 0: cow_read of the buffer            report[0] = sum
+ *   FC_WORK_WRITE    phase 0: cow_write_every on a page of its own (so that phase 1 takes no
+ *                    fault but its copies); phase 1: cow_write_every(buffer, stride)
+ *                                                              report[0] = pages written
+ *   FC_WORK_MAP      the page-map scene: worker 0 writes every 4th page, worker 1 the second
+ *                    quarter, the others read                   report[0] = the return value
+ */
+#include "01-fork-cow.h"
+#include "cowlab/subject.h"
+#include "protocol.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FC_PTR(a) ((void *)(uintptr_t)(a))
+
+static int fc_map(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    cl_subject_calls("cow_map");
+    errno = 0;
+    void *p = cow_map((size_t)a[0]);
+    v[0] = (int64_t)(uintptr_t)p;
+    v[1] = p ? 0 : errno;
+    *n = 2;
+    return 0;
+}
+
+static int fc_unmap(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    cl_subject_calls("cow_unmap");
+    errno = 0;
+    v[0] = cow_unmap(FC_PTR(a[0]), (size_t)a[1]);
+    v[1] = errno;
+    *n = 2;
+    return 0;
+}
+
+static int fc_fill(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)v, (void)why;
+    cl_subject_calls("cow_fill");
+    cow_fill(FC_PTR(a[0]), (size_t)a[1]);
+    *n = 0;
+    return 0;
+}
+
+static int fc_read(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    cl_subject_calls("cow_read");
+    v[0] = (int64_t)cow_read(FC_PTR(a[0]), (size_t)a[1]);
+    *n = 1;
+    return 0;
+}
+
+static int fc_write_every(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    cl_subject_calls("cow_write_every");
+    v[0] = (int64_t)cow_write_every(FC_PTR(a[0]), (size_t)a[1], (size_t)a[2]);
+    *n = 1;
+    return 0;
+}
+
+static int fc_poke(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)v, (void)why;
+    *(volatile unsigned char *)FC_PTR(a[0]) = 1;
+    *n = 0;
+    return 0;
+}
+
+/* ---- the spawn test: children that say who ran ---------------------------------------- */
+
+/* One shared page: ran[i] counts the calls of child(i), pid[i] is the pid that made them. */
+struct fc_probe_page {
+    volatile int ran[FC_PROBE_MAX];
+    volatile pid_t pid[FC_PROBE_MAX];
+};
+
+static struct fc_probe_page *fc_probe;
+static pid_t fc_probe_pids[FC_PROBE_MAX];
+static int fc_probe_k;
+
+static void fc_probe_child(int i, void *arg)
+{
+    struct fc_probe_page *p = arg;
+    if (i >= 0 && i < FC_PROBE_MAX) {
+        p->ran[i]++;
+        p->pid[i] = getpid();
+    }
+    /* return: cow_spawn must _exit for us */
+}
+
+static int fc_spawn_probe(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    if (a[0] < 1 || a[0] > FC_PROBE_MAX || fc_probe) {
+        *why = "spawn_probe: 1 to 8 children, once";
+        errno = EINVAL;
+        return -1;
+    }
+    fc_probe =
+        mmap(NULL, sizeof *fc_probe, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (fc_probe == MAP_FAILED) {
+        fc_probe = NULL;
+        *why = "mmap of the probe page";
+        return -1;
+    }
+    fc_probe_k = (int)a[0];
+    pid_t me = getpid();
+    cl_subject_calls("cow_spawn");
+    int rc = cow_spawn(fc_probe_k, fc_probe_child, fc_probe, fc_probe_pids);
+    if (getpid() != me)
+        _exit(FC_PROBE_ESCAPED); /* a child came back out of cow_spawn */
+    v[0] = rc;
+    v[1] = (int64_t)(uintptr_t)fc_probe;
+    for (int i = 0; i < fc_probe_k; i++)
+        v[2 + i] = fc_probe_pids[i];
+    *n = 2 + fc_probe_k;
+    return 0;
+}
+
+/* fork() for the student's code in this subject: the real one, until a budget set by
+ * spawn_failing runs out; then it fails with EAGAIN, as when a user is out of processes. The
+ * executable's own definition is the one student code links to. */
+static int fc_fork_budget = -1; /* -1: no limit */
+
+pid_t fork(void)
+{
+    static pid_t (*real_fork)(void);
+    if (!real_fork)
+        real_fork = (pid_t(*)(void))dlsym(RTLD_NEXT, "fork");
+    if (fc_fork_budget == 0 || !real_fork) {
+        errno = EAGAIN;
+        return -1;
+    }
+    if (fc_fork_budget > 0)
+        fc_fork_budget--;
+    return real_fork();
+}
+
+/* A child of the failing spawn waits to be killed: one that is not killed stays. */
+static void fc_sleeper(int i, void *arg)
+{
+    (void)i, (void)arg;
+    for (;;)
+        pause();
+}
+
+static int fc_spawn_failing(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    pid_t pids[FC_PROBE_MAX];
+    if (a[0] < 1 || a[0] > FC_PROBE_MAX || a[1] >= a[0]) {
+        *why = "spawn_failing: K from 1 to 8, fewer forks allowed than K";
+        errno = EINVAL;
+        return -1;
+    }
+    pid_t me = getpid();
+    fc_fork_budget = (int)a[1];
+    cl_subject_calls("cow_spawn");
+    errno = 0;
+    int rc = cow_spawn((int)a[0], fc_sleeper, NULL, pids);
+    int e = errno;
+    fc_fork_budget = -1;
+    if (getpid() != me)
+        _exit(FC_PROBE_ESCAPED);
+    v[0] = rc;
+    v[1] = e;
+    *n = 2;
+    return 0;
+}
+
+static int fc_reap_probe(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)a, (void)why;
+    for (int i = 0; i < fc_probe_k; i++) {
+        int st;
+        pid_t pid = fc_probe_pids[i];
+        v[i] = pid > 0 && waitpid(pid, &st, 0) == pid ? st : -1;
+    }
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+    *n = fc_probe_k;
+    return 0;
+}
+
+/* ---- predictions ------------------------------------------------------------------------ */
+
+static int fc_p_untouched(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    cl_subject_calls("cow_predict_untouched_rss_kb");
+    v[0] = (int64_t)cow_predict_untouched_rss_kb((size_t)a[0], (size_t)a[1], (int)a[2]);
+    *n = 1;
+    return 0;
+}
+
+static int fc_p_written(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    cl_subject_calls("cow_predict_pages_written");
+    v[0] = (int64_t)cow_predict_pages_written((size_t)a[0], (size_t)a[1]);
+    *n = 1;
+    return 0;
+}
+
+static int fc_p_shared(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    cl_subject_calls("cow_predict_shared_pss_kb");
+    v[0] = (int64_t)cow_predict_shared_pss_kb((size_t)a[0], (unsigned)a[1], (size_t)a[2]);
+    *n = 1;
+    return 0;
+}
+
+static int fc_p_one_writer(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    struct cow_expect w, o;
+    memset(&w, 0xff, sizeof w);
+    memset(&o, 0xff, sizeof o);
+    cl_subject_calls("cow_predict_one_writer");
+    cow_predict_one_writer((size_t)a[0], (size_t)a[1], (size_t)a[2], &w, &o);
+    const uint64_t f[] = {w.rss_kb, w.pss_kb, w.shared_dirty_kb, w.private_dirty_kb,
+                          o.rss_kb, o.pss_kb, o.shared_dirty_kb, o.private_dirty_kb};
+    for (int i = 0; i < 8; i++)
+        v[i] = (int64_t)f[i];
+    *n = 8;
+    return 0;
+}
+
+static int fc_p_minflt(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    cl_subject_calls("cow_predict_minor_faults");
+    v[0] = (int64_t)cow_predict_minor_faults((size_t)a[0], (size_t)a[1]);
+    *n = 1;
+    return 0;
+}
+
+/* ---- team workers ------------------------------------------------------------------------ */
+
+static int fc_worker(void *arg, int worker, int phase, int64_t *report)
+{
+    const uint64_t *a = arg;
+    unsigned char *buf = FC_PTR(a[1]);
+    size_t npages = (size_t)a[2], stride = (size_t)a[3], ps = (size_t)sysconf(_SC_PAGESIZE);
+    switch (a[0]) {
+    case FC_WORK_IDLE: break;
+    case FC_WORK_READ:
+        cl_subject_calls("cow_read");
+        report[0] = (int64_t)cow_read(buf, npages);
+        break;
+    case FC_WORK_WRITE:
+        if (phase == 0) { /* the same code once, on a page of its own */
+            cl_subject_calls("cow_map");
+            void *scratch = cow_map(1);
+            if (scratch) {
+                cl_subject_calls("cow_write_every");
+                report[1] = (int64_t)cow_write_every(scratch, 1, 1);
+                cl_subject_calls("cow_unmap");
+                cow_unmap(scratch, 1);
+            }
+        } else {
+            cl_subject_calls("cow_write_every");
+            report[0] = (int64_t)cow_write_every(buf, npages, stride);
+        }
+        break;
+    case FC_WORK_MAP:
+        if (worker == 0) {
+            cl_subject_calls("cow_write_every");
+            report[0] = (int64_t)cow_write_every(buf, npages, 4);
+        } else if (worker == 1) {
+            cl_subject_calls("cow_write_every");
+            report[0] = (int64_t)cow_write_every(buf + npages / 4 * ps, npages / 4, 1);
+        } else {
+            cl_subject_calls("cow_read");
+            report[0] = (int64_t)cow_read(buf, npages);
+        }
+        break;
+    default: return 1;
+    }
+    return 0;
+}
+
+static const struct cl_subject_op fc_ops[] = {
+    {"map", 1, fc_map},
+    {"unmap", 2, fc_unmap},
+    {"fill", 2, fc_fill},
+    {"read", 2, fc_read},
+    {"write_every", 3, fc_write_every},
+    {"poke", 1, fc_poke},
+    {"spawn_probe", 1, fc_spawn_probe},
+    {"reap_probe", 0, fc_reap_probe},
+    {"spawn_failing", 2, fc_spawn_failing},
+    {"p_untouched", 3, fc_p_untouched},
+    {"p_written", 2, fc_p_written},
+    {"p_shared", 3, fc_p_shared},
+    {"p_one_writer", 3, fc_p_one_writer},
+    {"p_minflt", 2, fc_p_minflt},
+};
+
+const struct cl_subject_lab cl_subject_lab = {
+    .slug = "01-fork-cow",
+    .ops = fc_ops,
+    .nops = sizeof fc_ops / sizeof fc_ops[0],
+    .spawn = cow_spawn,
+    .spawn_name = "cow_spawn",
+    .worker = fc_worker,
+};

@@ -350,27 +350,35 @@ const char *cl_link_failure(struct cl_link *L)
     return L->failure;
 }
 
-/* Parent pid and owner of a process (a zombie too), from /proc. 0, or -1 if it is gone. */
-static int link_stat(pid_t pid, pid_t *ppid, uid_t *uid)
+/* The fields of /proc/PID/stat after the command name (which may hold spaces and
+ * parentheses), into buf. Returns them, or NULL if the process is gone. */
+static const char *link_stat_fields(pid_t pid, char *buf, size_t n)
 {
-    char path[64], buf[512];
-    struct stat st;
-    /* The owner of the folder: a zombie's files (no memory left) belong to root. */
-    snprintf(path, sizeof path, "/proc/%d", (int)pid);
-    if (stat(path, &st) < 0)
-        return -1;
+    char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return -1;
-    ssize_t len = read(fd, buf, sizeof buf - 1);
+        return NULL;
+    ssize_t len = read(fd, buf, n - 1);
     close(fd);
     if (len <= 0)
-        return -1;
+        return NULL;
     buf[len] = '\0';
-    char *rp = strrchr(buf, ')'), state;
+    char *rp = strrchr(buf, ')');
+    return rp ? rp + 1 : NULL;
+}
+
+/* Parent pid and owner of a process (a zombie too), from /proc. 0, or -1 if it is gone. */
+static int link_stat(pid_t pid, pid_t *ppid, uid_t *uid)
+{
+    char path[64], buf[1024];
+    struct stat st;
+    /* The owner of the folder: a zombie's files (no memory left) belong to root. */
+    snprintf(path, sizeof path, "/proc/%d", (int)pid);
+    const char *f = stat(path, &st) == 0 ? link_stat_fields(pid, buf, sizeof buf) : NULL;
+    char state;
     long pp;
-    if (!rp || sscanf(rp + 1, " %c %ld", &state, &pp) != 2)
+    if (!f || sscanf(f, " %c %ld", &state, &pp) != 2)
         return -1;
     *ppid = (pid_t)pp;
     *uid = st.st_uid;
@@ -391,20 +399,11 @@ pid_t cl_link_verify_pid(const struct cl_link *L, int64_t reported)
 
 int64_t cl_link_minflt(pid_t pid)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t len = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (len <= 0)
-        return -1;
-    buf[len] = '\0';
-    char *rp = strrchr(buf, ')');
+    char buf[1024];
+    const char *f = link_stat_fields(pid, buf, sizeof buf);
     long long minflt;
-    /* after the name: state ppid pgrp session tty_nr tpgid flags minflt */
-    if (!rp || sscanf(rp + 1, " %*c %*d %*d %*d %*d %*d %*u %lld", &minflt) != 1)
+    /* state ppid pgrp session tty_nr tpgid flags minflt */
+    if (!f || sscanf(f, " %*c %*d %*d %*d %*d %*d %*u %lld", &minflt) != 1)
         return -1;
     return minflt;
 }

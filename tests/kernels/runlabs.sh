@@ -15,6 +15,9 @@
 #   @@cowlab end
 # collect.sh parses it and checks the MD5s (a kernel message in the middle is caught).
 labdir=$1 runs=$2 tmp=$3 grade=${4:-} slow=${5:-1} capture=${6:-}
+# The observers wait for their subjects this many times longer (an emulated machine).
+COWLAB_SLOW=$slow
+export COWLAB_SLOW
 here=$(dirname "$0")
 now_cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
 md5() { md5sum "$1" | cut -d' ' -f1; }

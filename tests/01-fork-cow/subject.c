@@ -176,7 +176,7 @@ static void fc_sleeper(int i, void *arg)
 
 static int fc_spawn_failing(const uint64_t *a, int64_t *v, int *n, const char **why)
 {
-    pid_t pids[FC_PROBE_MAX];
+    pid_t pids[FC_PROBE_MAX] = {0};
     if (a[0] < 1 || a[0] > FC_PROBE_MAX || a[1] >= a[0]) {
         *why = "spawn_failing: K from 1 to 8, fewer forks allowed than K";
         errno = EINVAL;

@@ -155,9 +155,11 @@ static int fc_fork_budget = -1; /* -1: no limit */
 pid_t fork(void)
 {
     static pid_t (*real_fork)(void);
-    if (!real_fork)
+    if (!real_fork) /* libc's fork; a static binary has no dynamic symbols: glibc's _Fork */
         real_fork = (pid_t(*)(void))dlsym(RTLD_NEXT, "fork");
-    if (fc_fork_budget == 0 || !real_fork) {
+    if (!real_fork)
+        real_fork = _Fork;
+    if (fc_fork_budget == 0) {
         errno = EAGAIN;
         return -1;
     }

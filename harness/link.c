@@ -4,6 +4,7 @@
  */
 #include "cowlab/link.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -400,15 +401,21 @@ pid_t cl_link_verify_pid(const struct cl_link *L, int64_t reported)
     return pid;
 }
 
-int64_t cl_link_minflt(pid_t pid)
+int cl_link_children(const struct cl_link *L)
 {
-    char buf[1024];
-    const char *f = link_stat_fields(pid, buf, sizeof buf);
-    long long minflt;
-    /* state ppid pgrp session tty_nr tpgid flags minflt */
-    if (!f || sscanf(f, " %*c %*d %*d %*d %*d %*d %*u %lld", &minflt) != 1)
-        return -1;
-    return minflt;
+    int n = 0;
+    DIR *d = L->pid > 0 ? opendir("/proc") : NULL;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        pid_t ppid;
+        uid_t uid;
+        if (e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
+            link_stat((pid_t)atol(e->d_name), &ppid, &uid) == 0 && ppid == L->pid)
+            n++;
+    }
+    if (d)
+        closedir(d);
+    return n;
 }
 
 int cl_link_peek(pid_t pid, uint64_t addr, void *buf, size_t len)

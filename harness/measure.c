@@ -280,3 +280,23 @@ int cl_mem_nameless(pid_t pid, struct cl_mem *out)
 {
     return mem_parse_proc(pid, "smaps", 0, 0, true, out);
 }
+
+int64_t cl_minor_faults(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t len = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (len <= 0)
+        return -1;
+    buf[len] = '\0';
+    const char *rp = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+    long long minflt;
+    /* after the name: state ppid pgrp session tty_nr tpgid flags minflt */
+    if (!rp || sscanf(rp + 1, " %*c %*d %*d %*d %*d %*d %*u %lld", &minflt) != 1)
+        return -1;
+    return minflt;
+}

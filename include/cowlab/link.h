@@ -72,8 +72,8 @@ const char *cl_link_failure(struct cl_link *L);
  * this process sees it, or -1 (errno ESRCH). */
 pid_t cl_link_verify_pid(const struct cl_link *L, int64_t reported);
 
-/* Minor faults of a process so far (/proc/PID/stat), or -1. */
-int64_t cl_link_minflt(pid_t pid);
+/* Children of the subject's process that are still there, running or not yet reaped. */
+int cl_link_children(const struct cl_link *L);
 
 /* Read len bytes at addr in process pid (process_vm_readv). 0, or -1 with errno set. */
 int cl_link_peek(pid_t pid, uint64_t addr, void *buf, size_t len);

@@ -112,4 +112,7 @@ size_t cl_page_kb(void);
  * fact the model depends on come from the machine probe (cowlab/probe.h). */
 const char *cl_kernel_release(char *buf, size_t n);
 
+/* Minor page faults process pid has taken so far (/proc/PID/stat), or -1. */
+int64_t cl_minor_faults(pid_t pid);
+
 #endif

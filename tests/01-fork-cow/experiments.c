@@ -333,14 +333,14 @@ int fc_exp_child_writes(struct cl_results *r, size_t npages, size_t stride)
     s.stride = stride;
     if (fc_fill_all(&s) < 0 || fc_fork(&s) < 0)
         goto out;
-    int64_t before = cl_link_minflt(s.pids[1]);
+    int64_t before = cl_minor_faults(s.pids[1]);
     if (cl_link_call(s.L, NULL, 0, NULL, "release") != 0) {
         fc_subject_failed(&s, "letting the child write");
         goto out;
     }
     if (fc_await(&s) < 0)
         goto out;
-    int64_t after = cl_link_minflt(s.pids[1]);
+    int64_t after = cl_minor_faults(s.pids[1]);
     int64_t w = fc_sim_write_every(&s, 1, npages, stride);
     cl_results_add(r, s.name, w, "child1", "after_write", "pages_written", w, fc_report(&s, 0, 0),
                    "pages", "what cow_write_every returned");

@@ -11,7 +11,6 @@
 #include "experiments.h"
 #include "protocol.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -100,33 +99,6 @@ static void test_map_private(void)
                     "munmap the whole length: npages * page size");
 }
 
-/* Children of the subject's process that are still there (alive or not yet reaped). */
-static int fc_children_left(pid_t parent)
-{
-    int n = 0;
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        char path[300], buf[512];
-        if (e->d_name[0] < '1' || e->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        size_t len = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[len] = '\0';
-        char *rp = strrchr(buf, ')');
-        long ppid;
-        if (rp && sscanf(rp + 1, " %*c %ld", &ppid) == 1 && ppid == parent)
-            n++;
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
 static void test_spawn(void)
 {
     enum { K = 5 };
@@ -176,7 +148,7 @@ static void test_spawn(void)
                 "return -1 when a fork fails");
     CL_CHECK_EQ(EAGAIN, f[1], "errno after cow_spawn failed (fork failed with EAGAIN)",
                 "leave fork's errno for the caller: save it before kill and waitpid");
-    CL_CHECK_EQ(0, fc_children_left(L->pid),
+    CL_CHECK_EQ(0, cl_link_children(L),
                 "children left (running or unreaped) after the failed cow_spawn",
                 "kill (SIGKILL) and waitpid the children already forked before returning -1");
 }

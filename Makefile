@@ -27,7 +27,7 @@ CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 
 LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c harness/spawn.c \
            harness/results.c harness/check.c harness/record.c harness/labs.c \
-           harness/sandbox.c harness/escape.c harness/link.c \
+           harness/sandbox.c harness/isolate.c harness/escape.c harness/link.c \
            harness/probe.c harness/facts.c
 CLI_SRC := harness/cli.c harness/grade.c harness/report.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -37,8 +37,9 @@ LABMAIN := $(BUILD)/obj/harness/labmain.o
 # What a subject links besides the student's files and its lab's subject.c: the protocol loop
 # and the barrier. No model, no measurement, no grading, no reference answer.
 SUBJECT_OBJ := $(BUILD)/obj/harness/subject.o $(BUILD)/obj/harness/team.o
-# Every lab's observer (build/labs/NN-slug/lab).
+# Every lab's observer (build/labs/NN-slug/lab), and the kit's half of its subject.
 OBSERVERS := $(patsubst tests/%/tests.def,$(BUILD)/labs/%/lab,$(wildcard tests/*/tests.def))
+SUBJECT_KITS := $(OBSERVERS:%/lab=%/subject-kit.o)
 COWLAB  := $(BUILD)/bin/cowlab
 
 # What the CLI needs to compile a lab binary from a submission: baked in at build time.
@@ -48,7 +49,7 @@ CLI_DEFS := -DCL_KIT_DIR='"$(CURDIR)"' -DCL_CC='"$(CC)"' \
 
 .PHONY: all deps demo test check grade plots run bench memcheck sanitize format clean help calibrate \
         doctor kernels
-all: $(COWLAB) $(LIB) $(LABMAIN) $(SUBJECT_OBJ) $(OBSERVERS)
+all: $(COWLAB) $(LIB) $(LABMAIN) $(SUBJECT_OBJ) $(OBSERVERS) $(SUBJECT_KITS)
 
 help:
 	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -93,10 +94,20 @@ $(BUILD)/labs/%/lab: $(LIB) $(LABMAIN) $$(wildcard $$(LAB_DIR)/*.c $$(LAB_DIR)/*
 	@echo "  LD      $@"
 	@$(CC) $(ALL_CFLAGS) -I$(LAB_DIR) $(filter-out $(LAB_DIR)/subject.c,$(wildcard $(LAB_DIR)/*.c)) \
 	  $(LABMAIN) $(LIB) $(CUNIT_LIBS) -o $@
-$(BUILD)/labs/%/subject: $(SUBJECT_OBJ) FORCE
+# subject-kit.o: everything of a subject but the student's files, as one relocatable object
+# (its subject.c, the CL_SUBJECT files, the protocol loop and the barrier). The grader links a
+# submission with a copy of it in a folder that holds nothing else of the kit.
+$(BUILD)/labs/%/subject-kit.o: $(SUBJECT_OBJ) $$(wildcard $$(LAB_DIR)/*.c $$(LAB_DIR)/*.h $$(LAB_DIR)/tests.def include/*.h)
+	@mkdir -p $(dir $@)/kit
+	@echo "  LD -r   $@"
+	@for f in $(LAB_DIR)/subject.c $(SUBJECT_SRCS); do \
+	  $(CC) $(ALL_CFLAGS) -I$(LAB_DIR) -c $$f -o $(dir $@)/kit/$$(basename $$f .c).o || exit 1; done
+	@$(CC) -r -nostdlib $(foreach f,$(LAB_DIR)/subject.c $(SUBJECT_SRCS),$(dir $@)/kit/$(basename $(notdir $(f))).o) \
+	  $(SUBJECT_OBJ) -o $@
+$(BUILD)/labs/%/subject: $(BUILD)/labs/%/subject-kit.o FORCE
 	@mkdir -p $(dir $@)
-	$(CC) $(if $(STUDENT),$(filter-out -Werror%,$(ALL_CFLAGS)),$(ALL_CFLAGS)) -I$(LAB_DIR) \
-	  $(LAB_DIR)/subject.c $(SUBJECT_SRCS) $(SRC)/$*/*.c $(SUBJECT_OBJ) -o $@
+	$(CC) $(if $(STUDENT),$(filter-out -Werror%,$(ALL_CFLAGS)),$(ALL_CFLAGS)) \
+	  $(SRC)/$*/*.c $< -o $@
 FORCE:
 
 # The harness's own unit tests (tests/run.sh builds and runs them).

@@ -6,6 +6,7 @@
 
 #include "cowlab/probe.h"
 
+#include "cowlab/isolate.h"
 #include "cowlab/link.h"
 #include "cowlab/record.h"
 #include "cowlab/sandbox.h"
@@ -39,6 +40,8 @@
 #endif
 
 enum { GRADE_MAX_SOURCE = 1 << 20, GRADE_BUILD_TIMEOUT_MS = 120000, GRADE_MAX_ARGS = 128 };
+
+static void grade_rmtree(const char *path);
 
 const char *cl_kit_dir(void)
 {
@@ -124,14 +127,15 @@ static int grade_mkdirs(const char *path, mode_t mode)
     return mkdir(tmp, mode) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* Split store at spaces into argv[at..]; words starting with -Werror are left out: a
- * student's warning is shown as feedback and costs nothing (the kit's own sources are held to
- * -Werror by make test). Returns the new count. */
+/* Split store at spaces into argv[at..]; words starting with -Werror are left out (a
+ * student's warning is shown as feedback and costs nothing; the kit's own sources are held to
+ * -Werror by make test), and so are -I folders (the kit's: the scratch folder has its own
+ * include/). Returns the new count. */
 static int grade_split(char *store, char **argv, int at, int max)
 {
     for (char *save, *w = strtok_r(store, " ", &save); w && at < max - 1;
          w = strtok_r(NULL, " ", &save))
-        if (strncmp(w, "-Werror", 7) != 0)
+        if (strncmp(w, "-Werror", 7) != 0 && strncmp(w, "-I", 2) != 0)
             argv[at++] = w;
     return at;
 }
@@ -150,95 +154,130 @@ static void grade_strip(char *text, const char *prefix)
     *w = '\0';
 }
 
-/* The kit's sources of the lab's subject: its subject.c and the files tests.def's CL_SUBJECT
- * names, as absolute paths in paths[][]. Returns how many. */
-static int grade_subject_sources(const struct cl_lab_def *lab, char paths[][1024], int max)
-{
-    int n = 0;
-    snprintf(paths[n++], 1024, "%s/subject.c", lab->dir);
-    char list[sizeof lab->subject_files];
-    snprintf(list, sizeof list, "%s", lab->subject_files);
-    for (char *save, *f = strtok_r(list, " ", &save); f && n < max; f = strtok_r(NULL, " ", &save))
-        if (strchr(f, '/'))
-            snprintf(paths[n++], 1024, "%s/%s", cl_kit_dir(), f);
-        else
-            snprintf(paths[n++], 1024, "%s/%s", lab->dir, f);
-    return n;
-}
-
 const char *cl_observer_path(const struct cl_lab_def *lab, char *out, size_t n)
 {
     snprintf(out, n, "%s/labs/%s/lab", CL_BUILD_DIR, lab->slug);
     return out;
 }
 
+/* The lab's public header: include/NN-slug.h in the kit, or (the kit's own test labs) the
+ * header named after the slug without its number beside tests.def. 0 with its path, or -1. */
+static int grade_public_header(const struct cl_lab_def *lab, char *path, size_t n, char *name,
+                               size_t nn)
+{
+    const char *bare = strchr(lab->slug, '-') ? strchr(lab->slug, '-') + 1 : lab->slug;
+    snprintf(name, nn, "%s.h", lab->slug);
+    snprintf(path, n, "%s/include/%s", cl_kit_dir(), name);
+    if (access(path, R_OK) == 0)
+        return 0;
+    snprintf(name, nn, "%s.h", bare);
+    snprintf(path, n, "%s/%s", lab->dir, name);
+    return access(path, R_OK) == 0 ? 0 : -1;
+}
+
+/*
+ * The scratch folder a submission compiles in holds only what the compiler needs:
+ *   src/<the submission's files>   include/<the lab's public header>   subject-kit.o
+ * (subject-kit.o: the kit's half of every subject, built by make). The compiler runs as the
+ * sandbox's fresh uid, in bwrap's private view (cowlab/isolate.h) where the scratch folder
+ * appears as /lab and nothing of the kit, the solutions or other submissions exists; where
+ * bwrap cannot run, it runs as that uid in the scratch folder and the build log says that
+ * world-readable files are then within reach.
+ */
 int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const char *work_dir,
                  char **log)
 {
     struct grade_text t = {0};
-    char src[900], bin[900], observer[900];
-    snprintf(src, sizeof src, "%s/src", work_dir);
+    char scratch[900], dir[1000], bin[900], observer[900], kit[900], header[1100], hname[64];
+    snprintf(scratch, sizeof scratch, "%s/build", work_dir);
     snprintf(bin, sizeof bin, "%s/subject", work_dir);
+    snprintf(kit, sizeof kit, "%s/labs/%s/subject-kit.o", CL_BUILD_DIR, lab->slug);
     unlink(bin);
-    if (access(cl_observer_path(lab, observer, sizeof observer), X_OK) != 0) {
-        grade_addf(&t, "%s: the kit is not built (run make): %s\n", observer, strerror(errno));
+    if (access(cl_observer_path(lab, observer, sizeof observer), X_OK) != 0 ||
+        access(kit, R_OK) != 0) {
+        grade_addf(&t, "%s: the kit is not built (run make): %s\n",
+                   access(kit, R_OK) != 0 ? kit : observer, strerror(errno));
         *log = grade_text_take(&t);
         return -1;
     }
-    if (grade_mkdirs(src, 0755) < 0) {
-        grade_addf(&t, "cannot create %s: %s\n", src, strerror(errno));
-        *log = grade_text_take(&t);
-        return -1;
-    }
-    static char copies[CL_MAX_FILES][1024], kitsrc[16][1024];
-    int bad = 0;
-    for (int i = 0; i < lab->nfiles; i++) {
-        char from[1024];
-        snprintf(from, sizeof from, "%s/%s", student_dir, lab->files[i]);
-        snprintf(copies[i], sizeof copies[i], "%s/%s", src, lab->files[i]);
-        bad |= grade_copy(from, copies[i], &t);
-    }
+    snprintf(dir, sizeof dir, "%s/src", scratch);
+    int bad = grade_mkdirs(dir, 0755);
+    snprintf(dir, sizeof dir, "%s/include", scratch);
+    bad |= grade_mkdirs(dir, 0755);
     if (bad) {
+        grade_addf(&t, "cannot create %s: %s\n", dir, strerror(errno));
         *log = grade_text_take(&t);
         return -1;
     }
-    int nkit = grade_subject_sources(lab, kitsrc, 16);
-    char flags[1024], inc_kit[1100], inc_lab[1100], subject_o[1100], team_o[1100];
-    snprintf(flags, sizeof flags, "%s", CL_LAB_CFLAGS);
-    snprintf(inc_kit, sizeof inc_kit, "-I%s/include", cl_kit_dir());
-    snprintf(inc_lab, sizeof inc_lab, "-I%s", lab->dir);
-    snprintf(subject_o, sizeof subject_o, "%s/obj/harness/subject.o", CL_BUILD_DIR);
-    snprintf(team_o, sizeof team_o, "%s/obj/harness/team.o", CL_BUILD_DIR);
-    char *argv[GRADE_MAX_ARGS];
+    for (int i = 0; i < lab->nfiles; i++) {
+        char from[1024], to[1200];
+        snprintf(from, sizeof from, "%s/%s", student_dir, lab->files[i]);
+        snprintf(to, sizeof to, "%s/src/%s", scratch, lab->files[i]);
+        bad |= grade_copy(from, to, &t);
+    }
+    char to[1200];
+    if (grade_public_header(lab, header, sizeof header, hname, sizeof hname) == 0) {
+        snprintf(to, sizeof to, "%s/include/%s", scratch, hname);
+        bad |= grade_copy(header, to, &t);
+    }
+    snprintf(to, sizeof to, "%s/subject-kit.o", scratch);
+    bad |= grade_copy(kit, to, &t);
+    if (bad) {
+        grade_rmtree(scratch);
+        *log = grade_text_take(&t);
+        return -1;
+    }
+
+    char why[300] = "", cc[512], *argv[GRADE_MAX_ARGS];
+    const char *bwrap = cl_isolation(why, sizeof why);
+    if (bwrap && cl_isolate_program(CL_CC, cc, sizeof cc) < 0) {
+        snprintf(why, sizeof why, "the compiler %s is not a program under /usr", CL_CC);
+        bwrap = NULL;
+    }
+    /* Inside bwrap the scratch folder is /lab; without it, the compiler works in it. */
+    const char *base = bwrap ? "/lab" : scratch;
     int n = 0;
-    argv[n++] = "/usr/bin/env";
-    argv[n++] = CL_CC;
-    n = grade_split(flags, argv, n, GRADE_MAX_ARGS - 40);
-    argv[n++] = inc_kit;
-    argv[n++] = inc_lab;
-    for (int i = 0; i < nkit; i++)
-        argv[n++] = kitsrc[i];
-    for (int i = 0; i < lab->nfiles; i++)
-        argv[n++] = copies[i];
-    argv[n++] = subject_o;
-    argv[n++] = team_o;
+    if (bwrap) {
+        struct cl_isolate_bind b = {scratch, "/lab", true};
+        n = cl_isolate_argv(bwrap, argv, 0, GRADE_MAX_ARGS - 48, &b, 1, "/lab");
+    } else {
+        argv[n++] = "/usr/bin/env";
+        snprintf(cc, sizeof cc, "%s", CL_CC);
+    }
+    argv[n++] = cc;
+    char flags[1024], inc[1100], obj[1100], out_bin[1100], prefix[1000];
+    static char paths[CL_MAX_FILES][1200];
+    snprintf(flags, sizeof flags, "%s", CL_LAB_CFLAGS);
+    n = grade_split(flags, argv, n, GRADE_MAX_ARGS - 8 - CL_MAX_FILES);
+    snprintf(inc, sizeof inc, "-I%s/include", base);
+    argv[n++] = inc;
+    for (int i = 0; i < lab->nfiles; i++) {
+        snprintf(paths[i], sizeof paths[i], "%s/src/%s", base, lab->files[i]);
+        argv[n++] = paths[i];
+    }
+    snprintf(obj, sizeof obj, "%s/subject-kit.o", base);
+    snprintf(out_bin, sizeof out_bin, "%s/subject", base);
+    argv[n++] = obj;
     argv[n++] = "-o";
-    argv[n++] = bin;
+    argv[n++] = out_bin;
     argv[n] = NULL;
 
     struct cl_sandbox_opts o = cl_sandbox_defaults();
-    o.drop_privileges = false;
     o.as_bytes = 0;
     o.nproc = 0;
     o.fsize_bytes = 256ull << 20;
     o.timeout_ms = GRADE_BUILD_TIMEOUT_MS;
-    o.cwd = cl_kit_dir();
+    o.cwd = scratch;
     struct cl_sandbox_result r;
     int rc = cl_sandbox_run(argv, &o, &r);
     bool ok = rc == 0 && !r.timed_out && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
+    if (!bwrap)
+        grade_addf(&t,
+                   "note: compiled without isolation (%s): files that everyone may read on "
+                   "this machine were within the compiler's reach\n",
+                   why);
     if (r.output_len) {
-        char prefix[1000];
-        snprintf(prefix, sizeof prefix, "%s/", src);
+        snprintf(prefix, sizeof prefix, "%s/src/", base);
         grade_strip(r.output, prefix);
         grade_addf(&t, "%s", r.output);
     }
@@ -247,6 +286,13 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
     else if (!ok)
         grade_addf(&t, "the lab did not compile (%s)\n", rc < 0 ? strerror(errno) : "see above");
     cl_sandbox_result_free(&r);
+    /* The subject, out of the folder the compiler's uid owned: ours, readable by all. */
+    snprintf(to, sizeof to, "%s/subject", scratch);
+    if (ok && (grade_copy(to, bin, &t) < 0 || chmod(bin, 0755) < 0)) {
+        grade_addf(&t, "cannot keep the compiled subject: %s\n", strerror(errno));
+        ok = false;
+    }
+    grade_rmtree(scratch);
     *log = grade_text_take(&t);
     return ok ? 0 : -1;
 }
@@ -355,6 +401,14 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
     if (slow_env) {
         snprintf(slow, sizeof slow, "%s=%s", CL_SLOW_ENV, slow_env);
         so.env[2] = slow;
+    }
+    /* The subject runs in bwrap's private view where the machine allows it (a sanitizer's
+     * runtime needs /proc, which the view does not have). */
+    char bwrap_env[600];
+    const char *bwrap = o->sanitize ? NULL : cl_isolation(NULL, 0);
+    if (bwrap) {
+        snprintf(bwrap_env, sizeof bwrap_env, "%s=%s", CL_BWRAP_ENV, bwrap);
+        so.env[slow_env ? 3 : 2] = bwrap_env;
     }
     so.timeout_ms = def->timeout_s * 1000;
     so.record_pipe = true;

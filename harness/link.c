@@ -4,6 +4,8 @@
  */
 #include "cowlab/link.h"
 
+#include "cowlab/isolate.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+static int link_stat(pid_t pid, pid_t *ppid, uid_t *uid);
 
 static long link_now_ms(void)
 {
@@ -45,8 +49,15 @@ static uid_t link_uid(void)
     return (uid_t)strtoul(u, NULL, 10);
 }
 
-/* In the child: fds 0 (commands), 1 and 2 (output), 3 (answers); then the subject. */
-static void link_child(const char *path, int cmd_r, int out_w, int rep_w, uid_t uid)
+/* The subject's /tmp and /var/tmp when it runs isolated: folders of the observer's working
+ * folder, so that what a test leaves there can be named afterwards (by the grader). */
+static const char *const link_tmp_dirs[][2] = {{"subject-tmp", "/tmp"},
+                                               {"subject-vartmp", "/var/tmp"}};
+
+/* In the child: fds 0 (commands), 1 and 2 (output), 3 (answers); then the subject, in bwrap's
+ * private view when bwrap is given (cowlab/isolate.h). */
+static void link_child(const char *path, int cmd_r, int out_w, int rep_w, uid_t uid,
+                       const char *bwrap)
 {
     if (dup2(cmd_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0 || dup2(rep_w, 3) < 0)
         _exit(126);
@@ -56,13 +67,34 @@ static void link_child(const char *path, int cmd_r, int out_w, int rep_w, uid_t 
      * never stored, which is 0) reaches the subject and its children, never the observer. */
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    char here[512], tmp[2][600];
+    struct cl_isolate_bind b[4];
+    char *argv[80];
+    int at = 0;
+    if (bwrap) {
+        if (!getcwd(here, sizeof here))
+            _exit(126);
+        for (int i = 0; i < 2; i++) {
+            snprintf(tmp[i], sizeof tmp[i], "%s/%s", here, link_tmp_dirs[i][0]);
+            if ((mkdir(tmp[i], 0700) < 0 && errno != EEXIST) ||
+                (uid != geteuid() && chown(tmp[i], uid, (gid_t)uid) < 0))
+                _exit(126);
+            b[i] = (struct cl_isolate_bind){tmp[i], link_tmp_dirs[i][1], true};
+        }
+        b[2] = (struct cl_isolate_bind){"/dev/shm", "/dev/shm", true};
+        b[3] = (struct cl_isolate_bind){path, "/subject", false};
+        at = cl_isolate_argv(bwrap, argv, 0, 76, b, 4, "/tmp");
+        if (at < 0)
+            _exit(126);
+    }
+    argv[at] = bwrap ? "/subject" : (char *)path;
+    argv[at + 1] = NULL;
     if (uid != geteuid() &&
         (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0))
         _exit(126);
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    char *argv[] = {(char *)path, NULL};
     char *envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
-    execve(path, argv, envp);
+    execve(argv[0], argv, envp);
     _exit(127);
 }
 
@@ -126,23 +158,32 @@ static void link_died(struct cl_link *L)
 {
     int st = 0;
     link_drain_output(L);
-    pid_t r = L->pid > 0 ? waitpid(L->pid, &st, 0) : -1;
+    pid_t r = L->child > 0 ? waitpid(L->child, &st, 0) : -1;
     char where[200];
     link_where(L, L->last_who, where, sizeof where);
-    if (r == L->pid && WIFSIGNALED(st))
+    /* bwrap ends as its child did, a signal N as status 128 + N. */
+    int sig = r != L->child     ? 0
+              : WIFSIGNALED(st) ? WTERMSIG(st)
+              : L->isolated && WIFEXITED(st) && WEXITSTATUS(st) > 128 && WEXITSTATUS(st) < 128 + 65
+                  ? WEXITSTATUS(st) - 128
+                  : 0;
+    if (sig)
         link_fail(L, 'c', "%s: killed by SIG%s", where,
-                  sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
-    else if (r == L->pid && WIFEXITED(st) && !L->running[0][0] && WEXITSTATUS(st) >= 126)
+                  sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+    else if (r == L->child && WIFEXITED(st) && !L->running[0][0] && L->isolated && !L->started)
+        link_fail(L, 's', "the sandbox (bwrap) could not start the subject (status %d): %.200s",
+                  WEXITSTATUS(st), L->output ? L->output : "no message");
+    else if (r == L->child && WIFEXITED(st) && !L->running[0][0] && WEXITSTATUS(st) >= 126)
         link_fail(L, 's', "the subject could not be run (status %d): is it built?",
                   WEXITSTATUS(st));
-    else if (r == L->pid && WIFEXITED(st))
+    else if (r == L->child && WIFEXITED(st))
         link_fail(L, 'e',
                   "the subject exited (status %d) while %s was running: does your code call "
                   "exit?",
                   WEXITSTATUS(st), where);
     else
         link_fail(L, 'e', "the subject ended while %s was running", where);
-    L->pid = -1;
+    L->pid = L->child = -1;
 }
 
 /* A worker died (ECHILD, worker w) or some did not reach the barrier (ETIMEDOUT): say which
@@ -262,7 +303,7 @@ static int link_wait(struct cl_link *L, int64_t *v, int max, int *n, int ms, con
 int cl_link_start(struct cl_link *L, const char *path)
 {
     memset(L, 0, sizeof *L);
-    L->pid = -1;
+    L->pid = L->child = -1;
     L->cmd_fd = L->reply_fd = L->out_fd = -1;
     L->error_worker = -1;
     L->call_ms = cl_link_deadline_ms(CL_LINK_CALL_MS);
@@ -278,9 +319,11 @@ int cl_link_start(struct cl_link *L, const char *path)
     }
     signal(SIGPIPE, SIG_IGN);
     fflush(NULL);
+    const char *bwrap = getenv(CL_BWRAP_ENV);
+    L->isolated = bwrap && *bwrap;
     pid_t pid = fork();
     if (pid == 0)
-        link_child(path, cmd[0], out[1], rep[1], L->uid);
+        link_child(path, cmd[0], out[1], rep[1], L->uid, L->isolated ? bwrap : NULL);
     close(cmd[0]);
     close(rep[1]);
     close(out[1]);
@@ -292,7 +335,7 @@ int cl_link_start(struct cl_link *L, const char *path)
         link_fail(L, 's', "cannot start the subject: %s", strerror(errno));
         return -1;
     }
-    L->pid = pid;
+    L->pid = L->child = pid;
     /* The hello: "H pid". Nothing of the student's has been announced yet, so a constructor
      * that blocks or crashes is blamed as such. */
     long deadline = link_now_ms() + cl_link_deadline_ms(CL_LINK_START_MS);
@@ -317,6 +360,19 @@ int cl_link_start(struct cl_link *L, const char *path)
     if (strncmp(L->in, "H ", 2) != 0) {
         link_fail(L, 'p', "the subject did not start as a subject should (no hello)");
         return -1;
+    }
+    L->started = true;
+    /* Isolated, the subject is bwrap's child: the pid it says must be that, under its uid. */
+    if (L->isolated) {
+        long said = strtol(L->in + 2, NULL, 10);
+        pid_t ppid;
+        uid_t uid;
+        if (said <= 0 || said > INT32_MAX || link_stat((pid_t)said, &ppid, &uid) < 0 ||
+            ppid != L->child || uid != L->uid) {
+            link_fail(L, 'p', "the subject's hello named a process that is not the subject");
+            return -1;
+        }
+        L->pid = (pid_t)said;
     }
     L->have -= (size_t)(nl + 1 - L->in);
     memmove(L->in, nl + 1, L->have);
@@ -435,20 +491,20 @@ void cl_link_stop(struct cl_link *L)
         close(L->cmd_fd); /* end of input: the subject quits */
         L->cmd_fd = -1;
     }
-    if (L->pid > 0) {
+    if (L->child > 0) {
         long until = link_now_ms() + 500;
         int st;
         pid_t r;
-        while ((r = waitpid(L->pid, &st, WNOHANG)) == 0 && link_now_ms() < until) {
+        while ((r = waitpid(L->child, &st, WNOHANG)) == 0 && link_now_ms() < until) {
             struct timespec ts = {0, 2 * 1000 * 1000};
             nanosleep(&ts, NULL);
         }
         if (r == 0) {
-            kill(-L->pid, SIGKILL); /* the subject and whatever is left of its group */
-            kill(L->pid, SIGKILL);
-            waitpid(L->pid, &st, 0);
+            kill(-L->child, SIGKILL); /* the subject and whatever is left of its group */
+            kill(L->child, SIGKILL);
+            waitpid(L->child, &st, 0);
         }
-        L->pid = -1;
+        L->pid = L->child = -1;
     }
     link_drain_output(L);
     if (L->reply_fd >= 0)

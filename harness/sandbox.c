@@ -302,7 +302,7 @@ static void sb_child(char *const argv[], const struct cl_sandbox_opts *o, int ou
     snprintf(tmp, sizeof tmp, "TMPDIR=%s", dir);
     char *envp[16] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", home, tmp, NULL};
     int ne = 4;
-    for (int i = 0; i < 4 && o->env[i]; i++)
+    for (int i = 0; i < 6 && o->env[i]; i++)
         envp[ne++] = (char *)o->env[i];
     if (give_uid) {
         snprintf(suid, sizeof suid, "COWLAB_SUBJECT_UID=%u", (unsigned)uid);

@@ -31,7 +31,10 @@ enum {
 #define CL_DEADLINE_ENV    "COWLAB_DEADLINE_MS" /* no call waits longer than this */
 
 struct cl_link {
-    pid_t pid;     /* the subject's process, as this process sees it */
+    pid_t pid;     /* the subject's process (where student code runs): what tests measure */
+    pid_t child;   /* the process started: the subject, or bwrap holding it (isolated) */
+    bool isolated; /* run in bwrap's private view ($COWLAB_BWRAP, set by the grader) */
+    bool started;  /* its hello came */
     uid_t uid;     /* the uid it runs as */
     int cmd_fd;    /* commands to the subject */
     int reply_fd;  /* its answers */

@@ -27,7 +27,7 @@ CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 
 LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c harness/spawn.c \
            harness/results.c harness/check.c harness/record.c harness/labs.c \
-           harness/sandbox.c harness/isolate.c harness/escape.c harness/link.c \
+           harness/sandbox.c harness/leftover.c harness/isolate.c harness/escape.c harness/link.c \
            harness/probe.c harness/facts.c
 CLI_SRC := harness/cli.c harness/grade.c harness/report.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)

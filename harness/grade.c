@@ -429,6 +429,23 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
             fails = grade_records(r.records, nonce, &fb, &done_ok, &nfail, &kind, why, sizeof why);
         char st[64];
         cl_status_text(r.status, st, sizeof st);
+        /* What outlived the test: processes, then what the sandbox swept (shared memory, IPC
+         * objects, files of the subject's uid), then what is in the folders that stood for the
+         * subject's /tmp and /var/tmp in its private view. */
+        struct cl_leftovers left = {0};
+        if (r.leftovers_killed)
+            cl_leftovers_add(&left, "%d process%s", r.leftovers_killed,
+                             r.leftovers_killed == 1 ? "" : "es");
+        if (r.left.n)
+            cl_leftovers_add(&left, "%s", r.left.what);
+        left.n += r.left.n ? r.left.n - 1 : 0;
+        static const char *const private_tmp[][2] = {{"subject-tmp", "/tmp"},
+                                                      {"subject-vartmp", "/var/tmp"}};
+        for (int i = 0; i < 2; i++) {
+            char dir[1300];
+            snprintf(dir, sizeof dir, "%s/%s", cwd, private_tmp[i][0]);
+            cl_leftovers_folder(dir, private_tmp[i][1], &left);
+        }
         bool exit0 = WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
         t->error = r.timed_out || WIFSIGNALED(r.status) || !done_ok || kind;
         static const struct {
@@ -455,24 +472,16 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
         else if (fails || nfail != 0 || !exit0)
             snprintf(t->verdict, sizeof t->verdict, "failed: %d check%s", fails ? fails : nfail,
                      (fails ? fails : nfail) == 1 ? "" : "s");
-        else if (r.leftovers_killed || r.shm_removed)
-            /* Cleaning up is part of every contract: a test that passes but leaves processes
-             * or shared memory behind would, in a real program, leak them. */
-            snprintf(t->verdict, sizeof t->verdict,
-                     "failed: left %d process%s and %d /dev/shm "
-                     "object%s behind",
-                     r.leftovers_killed, r.leftovers_killed == 1 ? "" : "es", r.shm_removed,
-                     r.shm_removed == 1 ? "" : "s");
+        else if (left.n)
+            /* Cleaning up is part of every contract: a test that passes but leaves processes,
+             * shared memory or files behind would, in a real program, leak them. */
+            snprintf(t->verdict, sizeof t->verdict, "failed: left behind: %.90s", left.what);
         else
             t->passed = true;
         if (t->passed)
             snprintf(t->verdict, sizeof t->verdict, "passed");
-        if (r.leftovers_killed)
-            grade_addf(&fb, "  (%d process%s left running by the test were killed)\n",
-                       r.leftovers_killed, r.leftovers_killed == 1 ? "" : "es");
-        if (r.shm_removed)
-            grade_addf(&fb, "  (%d /dev/shm object%s left by the test were removed)\n",
-                       r.shm_removed, r.shm_removed == 1 ? "" : "s");
+        if (left.n)
+            grade_addf(&fb, "  (left behind by the test, and removed: %s)\n", left.what);
         if (r.output_len && !t->passed)
             grade_addf(&fb, "--- output%s ---\n%s%s", r.output_truncated ? " (cut at 64 KiB)" : "",
                        r.output, r.output[r.output_len - 1] == '\n' ? "" : "\n");

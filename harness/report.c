@@ -4,6 +4,8 @@
  */
 #include "cowlab/report.h"
 
+#include "cowlab/isolate.h"
+
 #include "cowlab/escape.h"
 #include "cowlab/probe.h"
 
@@ -48,9 +50,10 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
 {
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
                *bold = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
-    char machine[200];
-    fprintf(out, "\ngraded on kernel %s; %s\n", cl_probe()->kernel,
-            cl_probe_summary(cl_probe(), machine, sizeof machine));
+    char machine[200], iso[300];
+    fprintf(out, "\ngraded on kernel %s; %s\n%s\n", cl_probe()->kernel,
+            cl_probe_summary(cl_probe(), machine, sizeof machine),
+            cl_isolation_summary(iso, sizeof iso));
     fprintf(out, "%-14s %-24s %7s  %s\n", "lab", "test", "points", "verdict");
     for (int i = 0; i < r->nlabs; i++) {
         const struct cl_lab_outcome *l = &r->labs[i];
@@ -139,10 +142,11 @@ int cl_report_json(const char *path, const struct cl_report *r)
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    char head[512], machine[200];
-    snprintf(head, sizeof head, "cowlab: %d/%d points\nkernel %s; %s", cl_report_score(r),
+    char head[800], machine[200], iso[300];
+    snprintf(head, sizeof head, "cowlab: %d/%d points\nkernel %s; %s\n%s", cl_report_score(r),
              cl_report_max(r), cl_probe()->kernel,
-             cl_probe_summary(cl_probe(), machine, sizeof machine));
+             cl_probe_summary(cl_probe(), machine, sizeof machine),
+             cl_isolation_summary(iso, sizeof iso));
     char *summary = NULL;
     size_t summary_len = 0;
     FILE *s = open_memstream(&summary, &summary_len);

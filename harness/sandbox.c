@@ -139,7 +139,7 @@ static void sb_shm_list(struct sb_shm *s)
 }
 
 /* Remove /dev/shm objects that are not in `before` and belong to owner. */
-static int sb_shm_clean(const struct sb_shm *before, uid_t owner)
+static int sb_shm_clean(const struct sb_shm *before, uid_t owner, struct cl_leftovers *left)
 {
     struct sb_shm *now = malloc(sizeof *now);
     int removed = 0;
@@ -153,8 +153,10 @@ static int sb_shm_clean(const struct sb_shm *before, uid_t owner)
         char path[300];
         struct stat st;
         snprintf(path, sizeof path, "/dev/shm/%s", now->name[i]);
-        if (!old && lstat(path, &st) == 0 && st.st_uid == owner && unlink(path) == 0)
+        if (!old && lstat(path, &st) == 0 && st.st_uid == owner && unlink(path) == 0) {
             removed++;
+            cl_leftovers_add(left, "/dev/shm/%.60s", now->name[i]);
+        }
     }
     free(now);
     return removed;
@@ -396,7 +398,10 @@ int cl_sandbox_run(char *const argv[], const struct cl_sandbox_opts *o, struct c
         close(rec[0]);
     r->leftovers_killed += sb_sweep(pid, by_uid, uid);
     /* A fresh uid owns nothing from before; otherwise only objects new since the start. */
-    r->shm_removed = (by_uid || shm_before) ? sb_shm_clean(by_uid ? NULL : shm_before, uid) : 0;
+    r->shm_removed =
+        (by_uid || shm_before) ? sb_shm_clean(by_uid ? NULL : shm_before, uid, &r->left) : 0;
+    if (by_uid)
+        cl_leftovers_sweep(uid, &r->left);
     free(shm_before);
     return 0;
 fail:;

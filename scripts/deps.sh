@@ -24,6 +24,7 @@ packages=(
   pkg-config        # finds CUnit's flags
   libcunit1-dev     # the graded tests
   gnuplot-nox       # the plots
+  bubblewrap        # the grader's private view: submissions see nothing of the kit
   valgrind          # make memcheck
   python3           # lab 02's calibration against real CPython
   patch             # planted bugs are patches of the reference solutions

@@ -35,6 +35,9 @@ struct cl_isolate_bind {
  * (under a fresh uid when root); $COWLAB_ISOLATION=off makes it NULL. */
 const char *cl_isolation(char *why, size_t n);
 
+/* One line for reports: "isolation: bwrap (...)" or "isolation: none (why) ...". */
+const char *cl_isolation_summary(char *buf, size_t n);
+
 /* Put bwrap and its options into argv[at...]: the view above, then binds[0..nbinds-1], then
  * the folder to start in (inside). The command follows at the returned index; -1 when max
  * is too small. Nothing is allocated: argv points at bwrap, the binds' strings and constants. */

@@ -10,10 +10,13 @@
  * The grader is a child subreaper: descendants that lose their parent come back to it.
  *
  * After the command exits or times out: every process it left is killed and reaped, and the
- * /dev/shm objects it created are removed.
+ * /dev/shm objects it created are removed; under a fresh uid, so are its System V and POSIX IPC
+ * objects and its files in /tmp and /var/tmp (cowlab/leftover.h).
  */
 #ifndef COWLAB_SANDBOX_H
 #define COWLAB_SANDBOX_H
+
+#include "cowlab/leftover.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,6 +53,9 @@ struct cl_sandbox_result {
     long elapsed_ms;
     int leftovers_killed; /* processes that outlived the command and were killed */
     int shm_removed;      /* /dev/shm objects removed */
+    /* What else outlived the command and was removed (cowlab/leftover.h), /dev/shm's objects
+     * by name too; only when the command ran under a fresh uid. */
+    struct cl_leftovers left;
 };
 
 /* Defaults for a graded test: 30 s, 384 MiB address space, 16 MiB files, 32 processes,

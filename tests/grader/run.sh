@@ -17,7 +17,7 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "skip grader isolation needs root (tests run under fresh uids); run make test as root" >>"$V"
   exit 0
 fi
-make -s build/labs/00-hostile/lab LABS_DIR=tests/grader >"$OUT/build.log" 2>&1 ||
+make -s build/labs/00-hostile/lab build/labs/00-hostile/subject-kit.o LABS_DIR=tests/grader >"$OUT/build.log" 2>&1 ||
   { echo "fail the hostile lab's observer builds" >>"$V"; cat "$OUT/build.log"; exit 0; }
 shm_before=$(ls /dev/shm | grep -c cowlab-hostile || true)
 scratch=$(cd "$OUT" && pwd)/scratch
@@ -35,7 +35,7 @@ J="$OUT/out/results.json"
 status() { python3 -c "import json,sys; t={x['name'].split('/')[1]:x for x in json.load(open('$J'))['tests']}; print(t['$1']['status'], t['$1']['output'].split(chr(10))[0])" 2>/dev/null; }
 expect() { # test, pattern in its verdict
   local s; s=$(status "$1")
-  verdict "hostile $1 is failed: ${s:-missing}" "[[ \"$s\" == failed* && \"$s\" == *'$2'* ]]"
+  verdict "hostile $1 is failed ($2): ${s:-missing}" "[[ \"$s\" == failed* && \"$s\" == *'$2'* ]]"
 }
 expect segfault "killed by SIGSEGV"
 expect aborts "killed by SIGABRT"
@@ -45,9 +45,25 @@ expect memory_hog ""
 expect output_flood "timed out"
 expect fake_summary "ended early"
 expect forged_record "ended early"
-expect kills_parent "timed out"
+expect kills_parent "hostile_kill_parent"
 expect escapes_group "left"
 expect leaks_shm "/dev/shm"
+expect leaks_ipc "SysV shm"
+expect leaks_ipc "SysV sem"
+expect leaks_ipc "SysV msg"
+expect leaks_ipc "POSIX message queue /cowlab-hostile-mq-"
+expect leaks_tmp "/tmp/cowlab-hostile-notes"
+expect leaks_tmp "/var/tmp/cowlab-hostile-notes"
+# What a submission can read and print: nothing outside what it was given, when bwrap works
+# here (the report says so); the search proves it ran to the end.
+output() { python3 -c "import json; t={x['name'].split('/')[1]:x for x in json.load(open('$J'))['tests']}; print(t['$1']['output'])" 2>/dev/null; }
+if grep -q '"output": "cowlab:[^"]*isolation: bwrap' "$J"; then
+  found=$(output reads_files)
+  verdict "a submission finds no file it was not given (what it printed: $(echo "$found" | grep -c '^found ') finds)" \
+    "[[ \"\$found\" == *'search done'* && \"\$found\" != *'found /'* ]]"
+else
+  echo "skip a submission finds no file it was not given: $(grep -o 'isolation: none[^\\"]*' "$J" | head -1)" >>"$V"
+fi
 expect weird_output "failed: 1 check"
 verdict "results.json and junit.xml parse despite hostile bytes in the feedback" \
   "python3 tests/report_check.py '$OUT/out' --schema >/dev/null"
@@ -66,6 +82,27 @@ ours() {
   done
   echo "$n"
 }
+# At compile time: a lab-01 submission whose files only include the kit's reference answers by
+# their absolute paths, and one that includes /etc/passwd and /etc/shadow. Neither may compile
+# (the first would score like the reference), and no byte of those files may reach feedback.
+forge() { # NAME FILE-TEXT-FOR-experiment.c FILE-TEXT-FOR-predict.c: the score of that submission
+  mkdir -p "$OUT/$1/01-fork-cow"
+  printf '%s\n' "$2" >"$OUT/$1/01-fork-cow/experiment.c"
+  printf '%s\n' "$3" >"$OUT/$1/01-fork-cow/predict.c"
+  build/bin/cowlab grade 01 --submission "$OUT/$1" --out "$OUT/$1-out" --quiet >"$OUT/$1.log" 2>&1
+  python3 -c "import json; print(json.load(open('$OUT/$1-out/results.json'))['score'])" 2>/dev/null || echo missing
+}
+if grep -q '"output": "cowlab:[^"]*isolation: bwrap' "$J"; then
+  copied=$(forge forge-copy "#include \"$PWD/solutions/01-fork-cow/experiment.c\"" \
+    "#include \"$PWD/solutions/01-fork-cow/predict.c\"")
+  verdict "a submission that only includes the kit's solutions scores 0 (score: $copied)" "[ '$copied' = 0 ]"
+  forge forge-etc '#include "/etc/passwd"' '#include "../../../../../../../../etc/shadow"' >/dev/null
+  verdict "no line of /etc/passwd or /etc/shadow is in the feedback of a submission that includes them" \
+    "grep -q 'No such file' '$OUT/forge-etc-out/results.json' && ! grep -q 'root:' '$OUT/forge-etc-out/results.json' '$OUT/forge-etc.log'"
+else
+  echo "skip submissions that include the kit's files: $(grep -o 'isolation: none[^\\"]*' "$J" | head -1)" >>"$V"
+fi
+
 left=$(ours)
 verdict "no process of the hostile tests is left running ($left)" "[ $left -eq 0 ]"
 shm_after=$(ls /dev/shm | grep -c cowlab-hostile || true)

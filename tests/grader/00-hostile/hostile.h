@@ -16,6 +16,9 @@ void hostile_forged_record(void);
 void hostile_kill_parent(void);
 int hostile_escape_group(void);
 int hostile_leak_shm(void);
+int hostile_leak_ipc(void);
+int hostile_leak_tmp(void);
+void hostile_read_files(void);
 void hostile_weird_output(void);
 
 #endif

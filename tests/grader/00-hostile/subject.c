@@ -39,6 +39,9 @@ HOSTILE_VOID(forged_record, hostile_forged_record)
 HOSTILE_VOID(kills_parent, hostile_kill_parent)
 HOSTILE_INT(escapes_group, hostile_escape_group)
 HOSTILE_INT(leaks_shm, hostile_leak_shm)
+HOSTILE_INT(leaks_ipc, hostile_leak_ipc)
+HOSTILE_INT(leaks_tmp, hostile_leak_tmp)
+HOSTILE_VOID(reads_files, hostile_read_files)
 HOSTILE_VOID(weird_output, hostile_weird_output)
 
 static int hostile_no_worker(void *arg, int worker, int phase, int64_t *report)
@@ -62,7 +65,7 @@ static const struct cl_subject_op hostile_ops[] = {
     HOSTILE_OP(segfault),      HOSTILE_OP(aborts),        HOSTILE_OP(loops_forever),
     HOSTILE_OP(fork_bomb),     HOSTILE_OP(memory_hog),    HOSTILE_OP(output_flood),
     HOSTILE_OP(fake_summary),  HOSTILE_OP(forged_record), HOSTILE_OP(kills_parent),
-    HOSTILE_OP(escapes_group), HOSTILE_OP(leaks_shm),     HOSTILE_OP(weird_output),
+    HOSTILE_OP(escapes_group), HOSTILE_OP(leaks_shm), HOSTILE_OP(leaks_ipc), HOSTILE_OP(leaks_tmp), HOSTILE_OP(reads_files),     HOSTILE_OP(weird_output),
 };
 
 const struct cl_subject_lab cl_subject_lab = {

@@ -33,6 +33,16 @@ HOSTILE_TEST(forged_record)
 HOSTILE_TEST(kills_parent)
 HOSTILE_TEST(escapes_group)
 HOSTILE_TEST(leaks_shm)
+HOSTILE_TEST(leaks_ipc)
+HOSTILE_TEST(leaks_tmp)
+
+/* Whatever the subject found is in its output, which the feedback shows on a failure: the
+ * grader's isolation must leave it nothing to find (tests/grader/run.sh looks). */
+static void test_reads_files(void)
+{
+    hostile_run("reads_files");
+    CL_FAIL("shows what the subject printed");
+}
 
 static void test_weird_output(void)
 {

@@ -201,7 +201,7 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
         return -1;
     }
     snprintf(dir, sizeof dir, "%s/src", scratch);
-    int bad = grade_mkdirs(dir, 0755);
+    int bad = grade_mkdirs(dir, 0755) | chmod(scratch, 0700); /* the compiler's uid's alone */
     snprintf(dir, sizeof dir, "%s/include", scratch);
     bad |= grade_mkdirs(dir, 0755);
     if (bad) {
@@ -286,9 +286,10 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
     else if (!ok)
         grade_addf(&t, "the lab did not compile (%s)\n", rc < 0 ? strerror(errno) : "see above");
     cl_sandbox_result_free(&r);
-    /* The subject, out of the folder the compiler's uid owned: ours, readable by all. */
+    /* The subject, out of the folder the compiler's uid owned: ours; others may run it (the
+     * subject's uid), nobody else may read it. */
     snprintf(to, sizeof to, "%s/subject", scratch);
-    if (ok && (grade_copy(to, bin, &t) < 0 || chmod(bin, 0755) < 0)) {
+    if (ok && (grade_copy(to, bin, &t) < 0 || chmod(bin, 0711) < 0)) {
         grade_addf(&t, "cannot keep the compiled subject: %s\n", strerror(errno));
         ok = false;
     }
@@ -346,14 +347,14 @@ static int grade_records(char *records, const char *nonce, struct grade_text *fb
     return fails;
 }
 
-/* A private run folder, reachable by an unprivileged uid: under $COWLAB_TMPDIR if set (for
+/* A private run folder, reachable (not readable) by an unprivileged uid: under $COWLAB_TMPDIR if set (for
  * machines whose /tmp is mounted noexec), else /tmp. */
 static int grade_run_dir(char *out, size_t n)
 {
     snprintf(out, n, "%s/cowlab-run-XXXXXX", cl_scratch_dir());
     if (!mkdtemp(out))
         return -1;
-    return chmod(out, 0755);
+    return chmod(out, 0711); /* the subject's uid passes through; nobody lists or reads it */
 }
 
 static void grade_rmtree(const char *path)

@@ -227,11 +227,16 @@ static void labmain_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    const char *cmd = argc > 1 ? argv[1] : "help";
+    /* The probe reads /proc/self and its own children's /proc files, which belong to root once
+     * this process is not dumpable: it runs first (and keeps what it found). */
+    if (strcmp(cmd, "test") == 0 || strcmp(cmd, "all") == 0 || strcmp(cmd, "run") == 0 ||
+        strcmp(cmd, "probe") == 0)
+        (void)cl_probe();
     /* The subject may run under our uid: make this process one it cannot trace, read or
      * write through /proc. */
     prctl(PR_SET_DUMPABLE, 0);
     labmain_find_subject();
-    const char *cmd = argc > 1 ? argv[1] : "help";
     if (strcmp(cmd, "list") == 0 && argc == 2) {
         for (int i = 0; i < cl_this_lab.ntests; i++) {
             const struct cl_test *t = &cl_this_lab.tests[i];

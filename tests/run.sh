@@ -191,6 +191,24 @@ done
 check "results.json follows Gradescope's schema; junit.xml parses; grades.csv has one row" \
   python3 tests/report_check.py "$OUT/solutions" --schema
 
+# Without root the grader runs everything as you (no fresh uid): the reference must still
+# score full marks (the observer probes before it makes itself non-dumpable; the subject
+# runs in bwrap's view made by an unprivileged user namespace).
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+  nobody="setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent"
+  if $nobody test -x build/labs/01-fork-cow/lab -a -r solutions/01-fork-cow/predict.c; then
+    mkdir -p "$OUT/nobody" && chown 65534:65534 "$OUT/nobody"
+    $nobody COWLAB_TMPDIR="$PWD/$OUT/nobody" $COWLAB grade --submission solutions \
+      --out "$OUT/nobody/out" --quiet >"$OUT/nobody.log" 2>&1
+    for lab in $labs; do
+      check "$lab: solutions score full marks when graded without root" \
+        python3 tests/report_check.py "$OUT/nobody/out" --lab "$lab" --expect full
+    done
+  else
+    skipped=$((skipped + 1)); printf '  skip  grading without root: uid 65534 cannot reach the kit here\n'
+  fi
+fi
+
 echo "== stubs build and score 0"
 $COWLAB grade --submission labs --out "$OUT/stubs" --quiet >"$OUT/stubs.log" 2>&1
 for lab in $labs; do

@@ -347,8 +347,8 @@ static int grade_records(char *records, const char *nonce, struct grade_text *fb
     return fails;
 }
 
-/* A private run folder, reachable (not readable) by an unprivileged uid: under $COWLAB_TMPDIR if set (for
- * machines whose /tmp is mounted noexec), else /tmp. */
+/* A private run folder, reachable (not readable) by an unprivileged uid: under $COWLAB_TMPDIR if
+ * set (for machines whose /tmp is mounted noexec), else /tmp. */
 static int grade_run_dir(char *out, size_t n)
 {
     snprintf(out, n, "%s/cowlab-run-XXXXXX", cl_scratch_dir());
@@ -441,7 +441,7 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
             cl_leftovers_add(&left, "%s", r.left.what);
         left.n += r.left.n ? r.left.n - 1 : 0;
         static const char *const private_tmp[][2] = {{"subject-tmp", "/tmp"},
-                                                      {"subject-vartmp", "/var/tmp"}};
+                                                     {"subject-vartmp", "/var/tmp"}};
         for (int i = 0; i < 2; i++) {
             char dir[1300];
             snprintf(dir, sizeof dir, "%s/%s", cwd, private_tmp[i][0]);
@@ -554,6 +554,7 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
     }
     char bin[600];
     snprintf(bin, sizeof bin, "%s/subject", run_dir);
+    int first_dead = -1;
     for (int i = 0; i < lab->ntests; i++) {
         if (o->only && strcmp(o->only, lab->tests[i].name) != 0)
             continue;
@@ -575,9 +576,26 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
                 fprintf(stderr, "  %-24s %s\n", lab->tests[i].name, t->verdict);
             continue;
         }
+        if (first_dead >= 0) { /* its subject cannot start: neither can this test's */
+            struct cl_test_outcome *t = &out->tests[i];
+            t->def = &lab->tests[i];
+            t->error = true;
+            snprintf(t->verdict, sizeof t->verdict, "%s", out->tests[first_dead].verdict);
+            if (asprintf(&t->feedback, "not run: the subject did not start in %s (see there)\n",
+                         lab->tests[first_dead].name) < 0)
+                t->feedback = strdup("");
+            if (!o->quiet)
+                fprintf(stderr, "  %-24s %s\n", lab->tests[i].name, t->verdict);
+            continue;
+        }
         grade_one(lab, bin, run_dir, &lab->tests[i], o, &out->tests[i]);
         out->score += out->tests[i].score;
         out->ms += out->tests[i].ms;
+        /* A subject that cannot say hello (a constructor that blocks or dies) fails every
+         * test the same way: the first says so and the rest are not run. */
+        if (strncmp(out->tests[i].verdict, "did not start", 13) == 0 ||
+            strstr(out->tests[i].verdict, "the subject did not start"))
+            first_dead = i;
     }
     grade_rmtree(run_dir);
 }

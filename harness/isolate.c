@@ -123,11 +123,13 @@ const char *cl_isolation_summary(char *buf, size_t n)
 {
     char why[200];
     if (cl_isolation(why, sizeof why))
-        snprintf(buf, n, "isolation: bwrap (submissions compiled and ran seeing only the system's "
-                         "programs and their own files)");
+        snprintf(buf, n,
+                 "isolation: bwrap (submissions compiled and ran seeing only the system's "
+                 "programs and their own files)");
     else
-        snprintf(buf, n, "isolation: none (%s): files anyone may read on this machine were "
-                         "within a submission's reach",
+        snprintf(buf, n,
+                 "isolation: none (%s): files anyone may read on this machine were "
+                 "within a submission's reach",
                  why);
     return buf;
 }

@@ -46,6 +46,8 @@ static void report_term_text(FILE *out, const char *s)
     }
 }
 
+static void report_causes(FILE *out, const struct cl_report *r);
+
 void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool details)
 {
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
@@ -71,7 +73,9 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
         fprintf(out, "%s%-14s %-24s %3d/%-3d%s\n", bold, l->lab->slug, "total", l->score, l->max,
                 off);
     }
-    fprintf(out, "%sscore: %d/%d%s\n", bold, cl_report_score(r), cl_report_max(r), off);
+    fprintf(out, "%sscore: %d/%d%s", bold, cl_report_score(r), cl_report_max(r), off);
+    report_causes(out, r);
+    fputc('\n', out);
     if (!details)
         return;
     for (int i = 0; i < r->nlabs; i++) {
@@ -96,9 +100,56 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
     }
 }
 
-/* What the compiler said about labs that built: warnings, which cost nothing. */
+/* The cause a crash, hang or early end names: its verdict up to the command it was running
+ * ("timed out: cow_map, in the parent did not finish within 1.0 s"), into key. */
+static void report_cause(const char *verdict, char *key, size_t n)
+{
+    size_t len = strcspn(verdict, "(");
+    while (len > 0 && verdict[len - 1] == ' ')
+        len--;
+    snprintf(key, n, "%.*s", (int)len, verdict);
+}
+
+/* Failures that share one cause, said once: "one cause, 8 tests (a, b, ...): <cause>". */
+static void report_causes(FILE *out, const struct cl_report *r)
+{
+    for (int i = 0; i < r->nlabs; i++) {
+        const struct cl_lab_outcome *l = &r->labs[i];
+        bool told[CL_MAX_TESTS] = {false};
+        for (int j = 0; j < l->lab->ntests; j++) {
+            const struct cl_test_outcome *t = &l->tests[j];
+            if (told[j] || !t->error || !l->built || !report_ran(t))
+                continue;
+            char key[200], other[200];
+            report_cause(t->verdict, key, sizeof key);
+            int same = 0;
+            for (int k = j; k < l->lab->ntests; k++) {
+                report_cause(l->tests[k].verdict, other, sizeof other);
+                if (l->tests[k].error && report_ran(&l->tests[k]) && strcmp(key, other) == 0)
+                    same++;
+            }
+            if (same < 2)
+                continue;
+            fprintf(out, "\n\n%s: one cause, %d tests (", l->lab->slug, same);
+            const char *sep = "";
+            for (int k = j; k < l->lab->ntests; k++) {
+                report_cause(l->tests[k].verdict, other, sizeof other);
+                if (l->tests[k].error && report_ran(&l->tests[k]) && strcmp(key, other) == 0) {
+                    fprintf(out, "%s%s", sep, l->tests[k].def->name);
+                    sep = ", ";
+                    told[k] = true;
+                }
+            }
+            fprintf(out, "): %s", key);
+        }
+    }
+}
+
+/* Grouped causes, then what the compiler said about labs that built: warnings, which cost
+ * nothing. */
 static void report_warnings(FILE *out, const struct cl_report *r)
 {
+    report_causes(out, r);
     for (int i = 0; i < r->nlabs; i++) {
         const struct cl_lab_outcome *l = &r->labs[i];
         if (l->built && l->build_log && l->build_log[0])

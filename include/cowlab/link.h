@@ -17,11 +17,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Deadlines, sized by the reference's own times: its slowest command takes 13 ms here
+ * (COWLAB_LINK_TIMES=1 prints each), its hello a few ms; the floors below are 50-75 times
+ * that, times $COWLAB_SLOW under emulation. A submission that hangs in every test is so graded
+ * in about a second per test. */
 enum {
-    CL_LINK_START_MS = 3000, /* the subject must say hello within this (constructors run first) */
-    CL_LINK_CALL_MS = 5000,  /* default deadline of one command (the reference needs ms); at
-                                most $COWLAB_DEADLINE_MS, which the grader sets below the
-                                test's own timeout so that a hang is named, not just cut */
+    CL_LINK_START_MS = 1000, /* the subject must say hello within this (constructors run first) */
+    CL_LINK_CALL_MS = 1000,  /* default deadline of one command, plus the wait a team command
+                                carries ("await MS", "finish MS"); at most $COWLAB_DEADLINE_MS,
+                                which the grader sets below the test's own timeout so that a
+                                hang is named, not just cut */
     CL_LINK_OUTPUT_CAP = 16384,
 };
 
@@ -29,6 +34,7 @@ enum {
 #define CL_SUBJECT_UID_ENV "COWLAB_SUBJECT_UID" /* run the subject under this uid (root only) */
 #define CL_SLOW_ENV        "COWLAB_SLOW"        /* deadlines times this (an emulated machine) */
 #define CL_DEADLINE_ENV    "COWLAB_DEADLINE_MS" /* no call waits longer than this */
+#define CL_LINK_TIMES_ENV  "COWLAB_LINK_TIMES"  /* set: print each command's time on stderr */
 
 struct cl_link {
     pid_t pid;     /* the subject's process (where student code runs): what tests measure */

@@ -65,7 +65,8 @@ static const struct cl_subject_op hostile_ops[] = {
     HOSTILE_OP(segfault),      HOSTILE_OP(aborts),        HOSTILE_OP(loops_forever),
     HOSTILE_OP(fork_bomb),     HOSTILE_OP(memory_hog),    HOSTILE_OP(output_flood),
     HOSTILE_OP(fake_summary),  HOSTILE_OP(forged_record), HOSTILE_OP(kills_parent),
-    HOSTILE_OP(escapes_group), HOSTILE_OP(leaks_shm), HOSTILE_OP(leaks_ipc), HOSTILE_OP(leaks_tmp), HOSTILE_OP(reads_files),     HOSTILE_OP(weird_output),
+    HOSTILE_OP(escapes_group), HOSTILE_OP(leaks_shm),     HOSTILE_OP(leaks_ipc),
+    HOSTILE_OP(leaks_tmp),     HOSTILE_OP(reads_files),   HOSTILE_OP(weird_output),
 };
 
 const struct cl_subject_lab cl_subject_lab = {

@@ -127,7 +127,8 @@ int hostile_leak_ipc(void)
 
 int hostile_leak_tmp(void)
 {
-    static const char *const paths[] = {"/tmp/cowlab-hostile-notes", "/var/tmp/cowlab-hostile-notes"};
+    static const char *const paths[] = {"/tmp/cowlab-hostile-notes",
+                                        "/var/tmp/cowlab-hostile-notes"};
     for (int i = 0; i < 2; i++) {
         int fd = open(paths[i], O_CREAT | O_WRONLY, 0600);
         if (fd < 0 || write(fd, "x", 1) != 1)

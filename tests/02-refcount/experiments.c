@@ -416,15 +416,23 @@ int rc_model_int_pages(const struct rc_scenario *sc, size_t *pages)
     return rc;
 }
 
-int rc_model_heap_pss(const struct rc_scenario *sc, unsigned p, uint64_t *kb)
+int rc_model_heap_pss(const struct rc_scenario *sc, unsigned p, uint64_t *kb, size_t *resident,
+                      size_t *dirtied)
 {
     struct rc_ctx c;
     struct cl_mem m;
     int rc = rc_prepare(&c, sc);
     if (rc == 0 && rc_expect(&c, RC_HEAP, p, &m) < 0)
         rc = rc_cannot(sc, "the model");
-    if (rc == 0)
+    if (rc == 0) {
+        const struct rc_region *heap = rc_world_region(c.w, RC_HEAP);
         *kb = m.kb[CL_PSS];
+        *resident = *dirtied = 0;
+        for (size_t pg = 0; pg < heap->npages; pg++) {
+            *resident += heap->written[pg];
+            *dirtied += c.marks[RC_HEAP][pg];
+        }
+    }
     rc_ctx_free(&c);
     return rc;
 }

@@ -26,8 +26,10 @@ int rc_model_only(const struct rc_scenario *sc, size_t *dirtied, size_t *residen
  * parent built), for a scenario; as rc_model_only. */
 int rc_model_int_pages(const struct rc_scenario *sc, size_t *pages);
 
-/* The model's Pss (kB) of the heap in process p (0: the parent, 1..k: the children) after a
- * scenario's operation; as rc_model_only. */
-int rc_model_heap_pss(const struct rc_scenario *sc, unsigned p, uint64_t *kb);
+/* The model's heap after a scenario's operation: its Pss (kB) in process p (0: the parent,
+ * 1..k: the children), its resident pages (the parent wrote them) and the pages of it each
+ * child wrote; as rc_model_only. */
+int rc_model_heap_pss(const struct rc_scenario *sc, unsigned p, uint64_t *kb, size_t *resident,
+                      size_t *dirtied);
 
 #endif

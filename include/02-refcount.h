@@ -140,9 +140,13 @@ size_t rc_list_len(const struct rc_list *l);
  * stop at the first match. */
 bool rc_list_contains(struct rc_world *w, struct rc_list *l, int64_t value);
 
-/* One collection of the young generation, as far as its writes go: CPython's update_refs
- * stores each tracked container's refcount into its GC head (gc_prev) before counting
- * references. Write gc_prev of every container in rc_world_young(w); nothing else. */
+/* One collection of the young generation, as far as its writes go: its first step, CPython's
+ * update_refs, which stores each tracked container's refcount into its GC head before counting
+ * references. For every container o in rc_world_young(w), set gc_prev to
+ * (uintptr_t)o->ob_refcnt << 2 (gc_refs, above the two flag bits that stay 0 here) and leave
+ * it there; write nothing else. Walk the generation through gc_next: afterwards the
+ * containers' gc_prev hold counts, not links (CPython's later steps restore them; the lab
+ * stops here, and the observer reads what you stored). */
 void rc_gc_collect(struct rc_world *w);
 
 /* gc.freeze(): move every container of the young generation to the permanent one (splice
@@ -169,11 +173,11 @@ size_t rc_predict_int_pages(size_t n, const struct rc_geometry *g, size_t page_s
  * it writes, in the heap and (RC_OUTLINE) in the table — counting, under every semantics, the
  * list object's heap page (tracking the iterator writes the list's GC head; the iterator's
  * reference to the list is a refcount write too, in the table for RC_OUTLINE) and the page of
- * the iterator's block (a pool of the 48-byte class the parent already has). The parent allocated the ints first, then the list object (which
- * starts the pool after the ints' last), then the iterator's pool (the next one); where pools
- * are smaller than pages, these pages can coincide — count each page once. For RC_OUTLINE the
- * table (a mapping of its own) holds the ints' counts at indexes 0..n-1, the list's at n, the
- * iterator's at n+1. */
+ * the iterator's block (a pool of the 48-byte class the parent already has). The parent allocated
+ * the ints first, then the list object (which starts the pool after the ints' last), then the
+ * iterator's pool (the next one); where pools are smaller than pages, these pages can coincide —
+ * count each page once. For RC_OUTLINE the table (a mapping of its own) holds the ints' counts at
+ * indexes 0..n-1, the list's at n, the iterator's at n+1. */
 size_t rc_predict_sum_pages(size_t n, enum rc_semantics s, const struct rc_geometry *g,
                             size_t page_size);
 

@@ -73,7 +73,7 @@ bool rc_list_contains(struct rc_world *w, struct rc_list *l, int64_t value)
 
 void rc_gc_collect(struct rc_world *w)
 {
-    /* TODO: walk rc_world_young(w) and write each container's gc_prev. */
+    /* TODO: walk rc_world_young(w) and store each container's ob_refcnt << 2 in its gc_prev. */
     (void)w;
 }
 

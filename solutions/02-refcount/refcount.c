@@ -120,12 +120,8 @@ void rc_gc_collect(struct rc_world *w)
     struct rc_gchead *young = rc_world_young(w);
     for (struct rc_gchead *g = (struct rc_gchead *)young->gc_next; g != young;
          g = (struct rc_gchead *)g->gc_next) {
-        /* update_refs stores the refcount in gc_prev (as gc_refs); the link is restored
-         * once the collection is over */
-        volatile uintptr_t *prev = &g->gc_prev;
-        uintptr_t link = *prev;
-        *prev = (uintptr_t)((struct rc_object *)(g + 1))->ob_refcnt << 2;
-        *prev = link;
+        /* update_refs stores the refcount in gc_prev (as gc_refs, above two flag bits) */
+        g->gc_prev = (uintptr_t)((struct rc_object *)(g + 1))->ob_refcnt << 2;
     }
 }
 

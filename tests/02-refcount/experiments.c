@@ -7,7 +7,9 @@
  *              pool header (a 48-byte pool the parent already has); the GC head of the last
  *              young container (tracking the iterator links it in after that one);
  *   len:       nothing;   contains: the items up to the match;
- *   gc:        gc_prev of every young container;   array sum: the array's ob_refcnt.
+ *   gc:        gc_prev of every young container, which then holds its ob_refcnt << 2 (a
+ *              row of its own: the count of containers holding it, read from each child);
+ *   array sum: the array's ob_refcnt.
  * Then it replays "the parent wrote these pages, forked, the child wrote those" through the
  * harness's copy-on-write simulation, region by region, for the expected smaps numbers.
  */
@@ -231,6 +233,74 @@ static const char *rc_hint(const struct rc_scenario *sc, const char *region)
 
 static const enum cl_field rc_fields[] = {CL_RSS, CL_PSS, CL_SHARED_DIRTY, CL_PRIVATE_DIRTY};
 
+/* A window on one process's copy of the heap, read with process_vm_readv as it is needed. */
+struct rc_peek {
+    pid_t pid;
+    uint64_t base; /* the heap in that process */
+    size_t size;   /* its bytes */
+    unsigned char *buf;
+    size_t off, len; /* the heap's bytes [off, off + len) are in buf */
+};
+
+enum { RC_PEEK_BYTES = 1 << 20 };
+
+/* The word at the model's address a, in the process's copy of the heap (the subject's world
+ * has the model's objects at the model's offsets). -1 if it cannot be read. */
+static int rc_peek_word(struct rc_peek *pk, const struct rc_region *heap, const void *a,
+                        uintptr_t *out)
+{
+    size_t off = (size_t)((const unsigned char *)a - heap->base);
+    if (off > pk->size - sizeof *out)
+        return -1;
+    if (off < pk->off || off + sizeof *out > pk->off + pk->len) {
+        pk->off = off;
+        pk->len = pk->size - off < RC_PEEK_BYTES ? pk->size - off : RC_PEEK_BYTES;
+        if (cl_link_peek(pk->pid, pk->base + off, pk->buf, pk->len) < 0) {
+            pk->len = 0;
+            return -1;
+        }
+    }
+    memcpy(out, pk->buf + (off - pk->off), sizeof *out);
+    return 0;
+}
+
+/* OP_GC, in a child: a row with the number of the kit's containers (the list's items and the
+ * list) that the model's collection visits — every one, none after a freeze — beside the
+ * number whose gc_prev holds, in that child's memory, what update_refs stores there: the
+ * model's ob_refcnt of the container << 2. */
+static int rc_gc_refs_row(struct cl_results *r, const struct rc_ctx *c, pid_t pid, const char *proc)
+{
+    const struct rc_scenario *sc = c->sc;
+    const struct rc_region *heap = rc_world_region(c->w, RC_HEAP);
+    struct rc_list *l = c->list;
+    size_t items = sc->payload == PAY_CONTAINERS ? (size_t)l->ob_size : 0;
+    struct rc_peek pk = {.pid = pid,
+                         .base = c->base[RC_HEAP],
+                         .size = heap->npages * heap->page,
+                         .buf = malloc(RC_PEEK_BYTES)};
+    if (!pk.buf)
+        return rc_cannot(sc, "malloc");
+    int64_t stored = 0;
+    int rc = 0;
+    for (size_t i = 0; i <= items; i++) {
+        struct rc_object *o = i < items ? l->ob_item[i] : &l->ob_base;
+        uintptr_t got;
+        if (rc_peek_word(&pk, heap, &rc_gc_head_of(o)->gc_prev, &got) < 0) {
+            rc = rc_cannot(sc, "reading the containers' GC heads");
+            break;
+        }
+        stored += got == (uintptr_t)o->ob_refcnt << 2;
+    }
+    free(pk.buf);
+    if (rc < 0)
+        return rc;
+    cl_results_add(r, sc->name, (int64_t)sc->n, proc, "after_op", "gc_refs_stored",
+                   sc->freeze ? 0 : (int64_t)items + 1, stored, "objects",
+                   "gc_prev of each young container must hold its ob_refcnt << 2 after "
+                   "rc_gc_collect (update_refs' gc_refs), and no frozen one");
+    return 0;
+}
+
 /* Rows for one process: each used region's fields, and (children) pages of its own. */
 static int rc_measure(struct cl_results *r, struct rc_ctx *c, const pid_t *pids, unsigned p)
 {
@@ -275,6 +345,8 @@ static int rc_measure(struct cl_results *r, struct rc_ctx *c, const pid_t *pids,
         free(pages);
     }
     if (c->sc->per_page && p <= 1 && rc_page_rows(r, c, pid, p, proc) < 0)
+        return -1;
+    if (c->sc->op == OP_GC && p > 0 && rc_gc_refs_row(r, c, pid, proc) < 0)
         return -1;
     if (p > 0)
         cl_results_add(r, c->sc->name, (int64_t)c->sc->n, proc, "after_op", "pages_dirtied",
@@ -344,15 +416,23 @@ int rc_model_int_pages(const struct rc_scenario *sc, size_t *pages)
     return rc;
 }
 
-int rc_model_heap_pss(const struct rc_scenario *sc, unsigned p, uint64_t *kb)
+int rc_model_heap_pss(const struct rc_scenario *sc, unsigned p, uint64_t *kb, size_t *resident,
+                      size_t *dirtied)
 {
     struct rc_ctx c;
     struct cl_mem m;
     int rc = rc_prepare(&c, sc);
     if (rc == 0 && rc_expect(&c, RC_HEAP, p, &m) < 0)
         rc = rc_cannot(sc, "the model");
-    if (rc == 0)
+    if (rc == 0) {
+        const struct rc_region *heap = rc_world_region(c.w, RC_HEAP);
         *kb = m.kb[CL_PSS];
+        *resident = *dirtied = 0;
+        for (size_t pg = 0; pg < heap->npages; pg++) {
+            *resident += heap->written[pg];
+            *dirtied += c.marks[RC_HEAP][pg];
+        }
+    }
     rc_ctx_free(&c);
     return rc;
 }

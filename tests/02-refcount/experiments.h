@@ -12,9 +12,10 @@
 
 /* Run one scenario into r. Rows: per process and region the smaps fields the model knows
  * ("heap.Pss", ...), and per child "pages_dirtied" (pagemap: pages of the child's own in the
- * world's regions) and "op_result". Returns 0, or -1 if it could not run (said with
- * CL_FAIL in a test, on stderr otherwise). *model_pages, if not NULL, gets the model's count
- * of pages one child dirties. */
+ * world's regions), "op_result" and, for a collection, "gc_refs_stored" (containers whose
+ * gc_prev holds the model's ob_refcnt << 2, read from the child's memory). Returns 0, or -1
+ * if it could not run (said with CL_FAIL in a test, on stderr otherwise). *model_pages, if
+ * not NULL, gets the model's count of pages one child dirties. */
 int rc_run(struct cl_results *r, const struct rc_scenario *sc, size_t *model_pages);
 
 /* The model's count of pages a child dirties, and of the heap's resident pages, for a
@@ -25,8 +26,10 @@ int rc_model_only(const struct rc_scenario *sc, size_t *dirtied, size_t *residen
  * parent built), for a scenario; as rc_model_only. */
 int rc_model_int_pages(const struct rc_scenario *sc, size_t *pages);
 
-/* The model's Pss (kB) of the heap in process p (0: the parent, 1..k: the children) after a
- * scenario's operation; as rc_model_only. */
-int rc_model_heap_pss(const struct rc_scenario *sc, unsigned p, uint64_t *kb);
+/* The model's heap after a scenario's operation: its Pss (kB) in process p (0: the parent,
+ * 1..k: the children), its resident pages (the parent wrote them) and the pages of it each
+ * child wrote; as rc_model_only. */
+int rc_model_heap_pss(const struct rc_scenario *sc, unsigned p, uint64_t *kb, size_t *resident,
+                      size_t *dirtied);
 
 #endif

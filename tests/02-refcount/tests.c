@@ -372,22 +372,31 @@ static void test_predict_measured(void)
 static void test_predict_pss(void)
 {
     struct cl_link *L = cl_lab_subject();
-    for (int k = 1; k <= 3; k++) {
-        struct rc_scenario sc = SC(.name = "pss", .sem = RC_PY311, .payload = PAY_DISTINCT,
-                                   .op = OP_SUM, .n = 20000, .k = k);
-        size_t dirtied, resident;
-        if (rc_model_only(&sc, &dirtied, &resident) < 0)
-            return;
+    /* sum() copies every heap page the parent wrote, whatever K; `x in lst` copies the pages
+     * up to the match and leaves the rest shared by the K + 1 processes: K counts there. */
+    static const struct {
+        enum rc_op op;
+        int k;
+    } cases[] = {{OP_SUM, 1},      {OP_SUM, 2},      {OP_SUM, 3},     {OP_CONTAINS, 1},
+                 {OP_CONTAINS, 2}, {OP_CONTAINS, 3}, {OP_CONTAINS, 7}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int k = cases[i].k;
+        bool sum = cases[i].op == OP_SUM;
+        struct rc_scenario sc =
+            SC(.name = "pss", .sem = RC_PY311, .payload = PAY_DISTINCT, .op = cases[i].op,
+               .n = 20000, .k = k, .contains = 1000 + 20000 / 3);
         for (unsigned p = 0; p <= (unsigned)k; p += (unsigned)k) { /* the parent, a child */
             uint64_t want;
+            size_t resident, dirtied;
             int64_t got;
-            if (rc_model_heap_pss(&sc, p, &want) < 0 ||
+            if (rc_model_heap_pss(&sc, p, &want, &resident, &dirtied) < 0 ||
                 !RC_ASK(L, &got, 1, "p_pss %zu %zu %d %zu", resident, dirtied, k, cl_page_size()))
                 return;
-            char what[140];
+            char what[160];
             snprintf(what, sizeof what,
-                     "K=%d %s heap Pss (model) vs rc_predict_pss_kb(%zu resident, %zu dirtied)", k,
-                     p ? "child" : "parent", resident, dirtied);
+                     "K=%d, %s: %s heap Pss (model) vs rc_predict_pss_kb(%zu resident, %zu "
+                     "dirtied)",
+                     k, sum ? "sum()" : "x in lst", p ? "child" : "parent", resident, dirtied);
             CL_CHECK_EQ(want, got, what,
                         "copied pages count whole in every process; the rest is shared by K+1; "
                         "the kernel truncates once");

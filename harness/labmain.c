@@ -253,8 +253,10 @@ int main(int argc, char **argv)
         cl_probe_print_tsv(p, stdout);
         return cl_probe_require(p, stderr) < 0 ? 2 : 0;
     }
-    if (strcmp(cmd, "run") == 0 && argc <= 3)
+    if (strcmp(cmd, "run") == 0 && argc <= 3) {
+        cl_link_set_call_ms(CL_LINK_RUN_CALL_MS);
         return labmain_run(argc == 3 ? argv[2] : NULL);
+    }
     bool help = strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0;
     labmain_usage(help ? stdout : stderr);
     return help ? 0 : 2;

@@ -33,6 +33,13 @@ static long link_now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+static int link_call_ms = CL_LINK_CALL_MS;
+
+void cl_link_set_call_ms(int ms)
+{
+    link_call_ms = ms > 0 ? ms : CL_LINK_CALL_MS;
+}
+
 int cl_link_deadline_ms(int ms)
 {
     const char *slow = getenv(CL_SLOW_ENV);
@@ -306,7 +313,7 @@ int cl_link_start(struct cl_link *L, const char *path)
     L->pid = L->child = -1;
     L->cmd_fd = L->reply_fd = L->out_fd = -1;
     L->error_worker = -1;
-    L->call_ms = cl_link_deadline_ms(CL_LINK_CALL_MS);
+    L->call_ms = cl_link_deadline_ms(link_call_ms);
     const char *cap = getenv(CL_DEADLINE_ENV);
     long cap_ms = cap ? strtol(cap, NULL, 10) : 0;
     if (cap_ms > 0 && cap_ms < L->call_ms)

@@ -2,6 +2,7 @@
  * cli.c — build/bin/cowlab: every entry point of the kit. The Makefile's targets are thin
  * calls into it. `cowlab help` and `cowlab COMMAND --help` say what each command does.
  */
+#include "cowlab/batch.h"
 #include "cowlab/grade.h"
 #include "cowlab/link.h"
 #include "cowlab/mem.h"
@@ -11,7 +12,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,19 +202,6 @@ static bool cli_color(FILE *f)
     return isatty(fileno(f)) && !(nc && *nc);
 }
 
-static int cli_mkdirs(const char *path)
-{
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(tmp, 0755);
-            *p = '/';
-        }
-    return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int cli_list(const struct cli_args *a)
 {
     if (!a->lab && (a->tsv || a->markdown))
@@ -306,7 +293,8 @@ static long cli_now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* --jobs N: 1 to 64, all digits. 0, or 2 after a one-line error. */
+/* --jobs N: 1 to CL_BATCH_MAX_JOBS, all digits (1 when not given). 0, or 2 after a one-line
+ * error. */
 static int cli_jobs(const char *text, int *jobs)
 {
     *jobs = 1;
@@ -316,67 +304,9 @@ static int cli_jobs(const char *text, int *jobs)
     errno = 0;
     long v = strtol(text, &end, 10);
     if (strspn(text, "0123456789") != strlen(text) || errno || end == text || *end || v < 1 ||
-        v > 64)
-        return cli_error("--jobs takes a number from 1 to 64, not '%s'", text);
+        v > CL_BATCH_MAX_JOBS)
+        return cli_error("--jobs takes a number from 1 to %d, not '%s'", CL_BATCH_MAX_JOBS, text);
     *jobs = (int)v;
-    return 0;
-}
-
-/* True if path has a "." or ".." component. */
-static bool cli_has_dots(const char *path)
-{
-    for (const char *c = path; *c; c = strchr(c, '/') ? strchr(c, '/') + 1 : c + strlen(c)) {
-        size_t len = strcspn(c, "/");
-        if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
-            return true;
-    }
-    return false;
-}
-
-/* The absolute, symlink-free form of path, which need not exist yet: its longest existing
- * ancestor resolved by realpath, the rest appended as written. 0, or -1 (also when that rest
- * has a "." or ".." component: it cannot be resolved before it exists). */
-static int cli_resolve(const char *path, char *out, size_t n)
-{
-    char prefix[PATH_MAX];
-    size_t cut = strlen(path);
-    if (cut >= sizeof prefix)
-        return -1;
-    while (cut > 0) {
-        memcpy(prefix, path, cut);
-        prefix[cut] = '\0';
-        char *real = realpath(prefix, NULL);
-        if (real) { /* path[cut] is '/' or the end */
-            int len = snprintf(out, n, "%s%s", real, path + cut);
-            free(real);
-            return len < 0 || (size_t)len >= n || cli_has_dots(path + cut) ? -1 : 0;
-        }
-        while (cut > 0 && path[cut - 1] != '/') /* drop the last component */
-            cut--;
-        if (cut > 0)
-            cut--;
-    }
-    if (cli_has_dots(path))
-        return -1;
-    char *cwd = path[0] == '/' ? NULL : realpath(".", NULL);
-    int len = snprintf(out, n, "%s%s%s", cwd ? cwd : "", path[0] == '/' ? "" : "/", path);
-    free(cwd);
-    return len < 0 || (size_t)len >= n ? -1 : 0;
-}
-
-/* Refuse an OUT inside what is graded: a student could plant files there, and the next
- * batch would grade the reports as a submission. 0, or 2 after a one-line error. */
-static int cli_out_outside(const char *out_dir, const char *graded)
-{
-    char o[PATH_MAX], g[PATH_MAX];
-    if (cli_resolve(out_dir, o, sizeof o) < 0 || cli_resolve(graded, g, sizeof g) < 0)
-        return cli_error("cannot tell whether --out %s is inside %s (a '.' or '..' in a part "
-                         "that does not exist yet?): give a plain path",
-                         out_dir, graded);
-    size_t len = strlen(g);
-    if (strncmp(o, g, len) == 0 && (o[len] == '/' || o[len] == '\0'))
-        return cli_error("--out %s is inside %s, which is graded: put the reports elsewhere",
-                         out_dir, graded);
     return 0;
 }
 
@@ -391,7 +321,7 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
         return cli_error("submission folder '%s' not found", base);
     if (access(base, R_OK | X_OK) != 0)
         return cli_error("cannot read the submission folder '%s': %s", base, strerror(errno));
-    if (out_dir && a->submission && cli_out_outside(out_dir, base))
+    if (out_dir && a->submission && cl_out_outside(out_dir, base))
         return 2;
     const struct cl_lab_def *only = NULL;
     if (a->lab && !(only = cli_lab(a->lab)))
@@ -415,7 +345,7 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
     int rc = 0;
     if (out_dir) {
         char p[1200];
-        if (cli_mkdirs(out_dir) < 0)
+        if (cl_mkdirs(out_dir) < 0)
             rc = cli_error("cannot create %s", out_dir);
         snprintf(p, sizeof p, "%s/results.json", out_dir);
         if (rc == 0 && cl_report_json(p, &rep) < 0)
@@ -442,147 +372,26 @@ static int cli_cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Append the data row of one submission's grades.csv to the combined one (header once). */
-static int cli_append_grades(const char *one, FILE *all, bool header)
+/* Grade one submission of a batch (cl_batch_grade_fn): ctx is the grade command's options. */
+static int cli_grade_one(const void *ctx, const char *submission, const char *out_dir)
 {
-    FILE *f = fopen(one, "r");
-    if (!f)
-        return -1;
-    char line[4096];
-    for (int n = 0; fgets(line, sizeof line, f); n++)
-        if (n > 0 || header)
-            fputs(line, all);
-    fclose(f);
-    return 0;
+    struct cli_args each = *(const struct cli_args *)ctx;
+    each.submission = submission;
+    each.submissions = NULL;
+    each.quiet = true;
+    return cli_grade_labs(&each, false, out_dir);
 }
 
-/* Grade every folder of a->submissions as one submission: OUT/<name>/ each, and one
- * OUT/grades.csv with a row per submission. A submission that cannot be graded is named
- * on stderr; the others go on. */
+/* grade --submissions: every folder of a->submissions is one submission (cowlab/batch.h). */
 static int cli_grade_many(const struct cli_args *a, const char *out_dir)
 {
-    int jobs;
-    if (cli_jobs(a->jobs, &jobs) || cli_out_outside(out_dir, a->submissions))
+    struct cl_batch b = {
+        .submissions = a->submissions, .out_dir = out_dir, .grade = cli_grade_one, .ctx = a};
+    if (cli_jobs(a->jobs, &b.jobs))
         return 2;
     if (a->lab && !cli_lab(a->lab)) /* said once, before any submission is touched */
         return 2;
-    DIR *d = opendir(a->submissions);
-    if (!d)
-        return cli_error("cannot read the submissions folder '%s': %s", a->submissions,
-                         strerror(errno));
-    char **names = NULL;
-    int n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        char path[1200];
-        struct stat st;
-        snprintf(path, sizeof path, "%s/%s", a->submissions, e->d_name);
-        if (e->d_name[0] == '.' || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-            continue;
-        char **more =
-            n < cap ? names : realloc(names, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *names);
-        char *name = more ? strdup(e->d_name) : NULL;
-        if (!name) {
-            closedir(d);
-            for (int i = 0; i < n; i++)
-                free((more ? more : names)[i]);
-            free(more ? more : names);
-            return cli_error("out of memory listing %s", a->submissions);
-        }
-        names = more;
-        names[n++] = name;
-    }
-    closedir(d);
-    if (n == 0) {
-        free(names);
-        return cli_error("no submission folders in %s (one folder per submission)", a->submissions);
-    }
-    qsort(names, (size_t)n, sizeof names[0], cli_cmp_str);
-    /* The combined CSV is written aside and renamed at the end: an earlier grades.csv stays
-     * whole until a new one is complete. */
-    char all_path[1200], all_tmp[1300];
-    snprintf(all_path, sizeof all_path, "%s/grades.csv", out_dir);
-    snprintf(all_tmp, sizeof all_tmp, "%s.partial", all_path);
-    FILE *all = cli_mkdirs(out_dir) == 0 ? fopen(all_tmp, "w") : NULL;
-    if (!all)
-        return cli_error("cannot write %s: %s", all_tmp, strerror(errno));
-    if (jobs > 1 && geteuid() != 0) {
-        fprintf(stderr,
-                "cowlab: --jobs %d needs root (each grader its own uids); grading one "
-                "at a time\n",
-                jobs);
-        jobs = 1;
-    }
-    int bad = 0, running = 0, next = 0;
-    pid_t pids[64] = {0};
-    int slot_of[64];
-    bool *failed = calloc((size_t)n + 1, sizeof *failed);
-    while (next < n || running > 0) {
-        if (next < n && running < jobs) { /* start submission `next` in a grader of its own */
-            char sub[1200], out[1200];
-            snprintf(sub, sizeof sub, "%s/%s", a->submissions, names[next]);
-            snprintf(out, sizeof out, "%s/%s", out_dir, names[next]);
-            fprintf(stderr, "== %s (%d/%d)\n", names[next], next + 1, n);
-            fflush(NULL);
-            pid_t pid = fork();
-            if (pid == 0) {
-                struct cli_args each = *a;
-                each.submission = sub;
-                each.submissions = NULL;
-                each.quiet = true;
-                if (!freopen("/dev/null", "w", stdout)) /* per-submission tables: noise here */
-                    _exit(1);
-                _exit(cli_grade_labs(&each, false, out) == 0 ? 0 : 1);
-            }
-            for (int j = 0; j < jobs; j++)
-                if (pid > 0 && pids[j] == 0) {
-                    pids[j] = pid;
-                    slot_of[j] = next;
-                    break;
-                }
-            if (pid < 0)
-                failed[next] = true;
-            else
-                running++;
-            next++;
-            continue;
-        }
-        int st;
-        pid_t done = waitpid(-1, &st, 0);
-        for (int j = 0; j < jobs; j++)
-            if (done > 0 && pids[j] == done) {
-                failed[slot_of[j]] = !WIFEXITED(st) || WEXITSTATUS(st) != 0;
-                pids[j] = 0;
-                running--;
-            }
-        if (done < 0)
-            break;
-    }
-    bool header = true;
-    for (int i = 0; i < n; i++) { /* the combined CSV, in name order, one header */
-        char one[1300];
-        snprintf(one, sizeof one, "%s/%s/grades.csv", out_dir, names[i]);
-        if (!failed[i] && cli_append_grades(one, all, header) == 0)
-            header = false;
-        else {
-            fprintf(stderr, "cowlab: %s could not be graded\n", names[i]);
-            bad++;
-        }
-        free(names[i]);
-    }
-    free(names);
-    free(failed);
-    if (fclose(all) != 0)
-        return cli_error("cannot write %s: %s", all_tmp, strerror(errno));
-    if (bad == n) { /* nothing graded: an earlier grades.csv is worth more than an empty one */
-        unlink(all_tmp);
-        fprintf(stderr, "cowlab: no submission could be graded; %s left as it was\n", all_path);
-        return 1;
-    }
-    if (rename(all_tmp, all_path) != 0)
-        return cli_error("cannot write %s: %s", all_path, strerror(errno));
-    printf("graded %d submissions (%d could not be): %s\n", n - bad, bad, all_path);
-    return bad ? 1 : 0;
+    return cl_batch_grade(&b);
 }
 
 /* `cowlab doctor`: the probe's facts as a table (or TSV). 0, or 2 when the labs cannot run. */
@@ -626,7 +435,7 @@ static int cli_run_lab(const struct cl_lab_def *l, const char *base, const char 
     char *slash = strrchr(log_dir, '/');
     if (slash) {
         *slash = '\0';
-        cli_mkdirs(log_dir);
+        cl_mkdirs(log_dir);
     }
     char *log = NULL;
     fprintf(stderr, "%s: building from %s\n", l->slug, src);
@@ -708,7 +517,7 @@ static int cli_plot_lab(const struct cl_lab_def *l, const char *csv, const char 
     char dir[1024], prefix[64];
     snprintf(dir, sizeof dir, "%s/plots", cl_kit_dir());
     snprintf(prefix, sizeof prefix, "%s-", l->slug);
-    if (cli_mkdirs(out_dir) < 0)
+    if (cl_mkdirs(out_dir) < 0)
         return cli_error("cannot create %s", out_dir);
     DIR *d = opendir(dir);
     if (!d)

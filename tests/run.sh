@@ -44,7 +44,17 @@ one_line_exit2() { # command...: exit status 2 and exactly one line on stderr na
 check "unknown lab: one line naming the labs, exit 2" one_line_exit2 $COWLAB check 99
 check "unknown option: one line naming the options, exit 2" one_line_exit2 $COWLAB grade --frobnicate
 check "unknown command: one line naming the commands, exit 2" one_line_exit2 $COWLAB frobnicate
-check "every command has --help" bash -c "for c in list check grade run plot demo; do $COWLAB \$c --help | grep -q \"cowlab \$c\" || exit 1; done"
+check "every command has --help and cowlab help COMMAND" bash -c "for c in list check grade run plot demo measure doctor; do
+  $COWLAB \$c --help | grep -q \"^cowlab \$c \" && $COWLAB help \$c | grep -q \"^cowlab \$c \" || exit 1; done"
+check "cowlab --help lists every command in one line each" bash -c "
+  [ \$($COWLAB --help | grep -cE '^  (list|check|grade|run|plot|demo|measure|doctor) ') -eq 8 ]"
+check "an option of another command: one line naming this command's options, exit 2" \
+  one_line_exit2 $COWLAB run 01 --out x
+check "an abbreviated option (--sub, --ou) is refused, not guessed" bash -c "
+  $COWLAB grade --sub x 2>&1 | grep -q \"unknown option '--sub'\" &&
+  $COWLAB grade --ou x 2>&1 | grep -q \"unknown option '--ou'\""
+check "--name=value and options after the LAB operand work" bash -c "
+  [ \"\$($COWLAB list --lab=01 --markdown)\" = \"\$($COWLAB list 01 --markdown)\" ]"
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
   deps_nonroot() { local out; out=$(COWLAB_DEPS_EXTRA=cowlab-no-such-package \
       setpriv --reuid=65534 --regid=65534 --clear-groups bash scripts/deps.sh 2>&1); [ $? -eq 2 ] &&

@@ -122,7 +122,7 @@ static int batch_cmp_str(const void *a, const void *b)
 static int batch_list(const char *dir, struct batch_list *l)
 {
     *l = (struct batch_list){0};
-    DIR *d = opendir(dir);
+    DIR *d = access(dir, R_OK | X_OK) == 0 ? opendir(dir) : NULL;
     if (!d)
         return batch_error("cannot read the submissions folder '%s': %s", dir, strerror(errno));
     int cap = 0;
@@ -152,6 +152,26 @@ static int batch_list(const char *dir, struct batch_list *l)
     if (l->n == 0)
         return batch_error("no submission folders in %s (one folder per submission)", dir);
     qsort(l->names, (size_t)l->n, sizeof l->names[0], batch_cmp_str);
+    return 0;
+}
+
+/* Everything that would make a submission ungradable for a reason of the instructor's, or
+ * put reports into what is graded, refused before anything is written: 0, or 2 after a
+ * one-line error naming the first submission at fault. */
+static int batch_check(const struct cl_batch *b, const struct batch_list *l)
+{
+    for (int i = 0; i < l->n; i++) {
+        const char *name = l->names[i];
+        char sub[1200];
+        snprintf(sub, sizeof sub, "%s/%s", b->submissions, name);
+        if (strcmp(name, "grades.csv") == 0 || strcmp(name, "grades.csv.partial") == 0)
+            return batch_error("a submission named %s would be written over %s/%s: rename it", name,
+                               b->out_dir, name);
+        if (access(sub, R_OK | X_OK) != 0)
+            return batch_error("cannot read the submission folder '%s': %s", sub, strerror(errno));
+        if (cl_out_outside(b->out_dir, sub)) /* a submission may be a symlink to anywhere */
+            return 2;
+    }
     return 0;
 }
 
@@ -278,6 +298,8 @@ int cl_batch_grade(const struct cl_batch *b)
         return 2;
     struct batch_list l;
     int rc = batch_list(b->submissions, &l);
+    if (rc == 0)
+        rc = batch_check(b, &l);
     if (rc) {
         batch_list_free(&l);
         return rc;

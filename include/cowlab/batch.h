@@ -29,8 +29,10 @@ struct cl_batch {
  * Grade every submission of b->submissions, b->jobs at a time, however many there are.
  *
  * Before anything is written, refused with one line on stderr and 2 returned: a submissions
- * folder that is missing, unreadable or holds no submission; OUT inside (or equal to) the
- * submissions folder, symlinks resolved.
+ * folder that is missing, unreadable or holds no submission; a submission folder this process
+ * cannot read (root reads every one); OUT inside (or equal to) the submissions folder or any
+ * submission, symlinks resolved (a submission may be a symlink to anywhere); a submission
+ * named grades.csv or grades.csv.partial (OUT's own files).
  *
  * OUT/grades.csv is written aside (OUT/grades.csv.partial) and renamed when complete: an
  * earlier one stays whole until then, and stays as it was when no submission could be graded.

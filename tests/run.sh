@@ -44,7 +44,104 @@ one_line_exit2() { # command...: exit status 2 and exactly one line on stderr na
 check "unknown lab: one line naming the labs, exit 2" one_line_exit2 $COWLAB check 99
 check "unknown option: one line naming the options, exit 2" one_line_exit2 $COWLAB grade --frobnicate
 check "unknown command: one line naming the commands, exit 2" one_line_exit2 $COWLAB frobnicate
-check "every command has --help" bash -c "for c in list check grade run plot demo; do $COWLAB \$c --help | grep -q \"cowlab \$c\" || exit 1; done"
+check "every command has --help and cowlab help COMMAND" bash -c "for c in list check grade run plot demo measure doctor; do
+  $COWLAB \$c --help | grep -q \"^cowlab \$c \" && $COWLAB help \$c | grep -q \"^cowlab \$c \" || exit 1; done"
+check "cowlab --help lists every command in one line each" bash -c "
+  [ \$($COWLAB --help | grep -cE '^  (list|check|grade|run|plot|demo|measure|doctor) ') -eq 8 ]"
+check "an option of another command: one line naming this command's options, exit 2" \
+  one_line_exit2 $COWLAB run 01 --out x
+check "an abbreviated option (--sub, --ou) is refused, not guessed" bash -c "
+  $COWLAB grade --sub x 2>&1 | grep -q \"unknown option '--sub'\" &&
+  $COWLAB grade --ou x 2>&1 | grep -q \"unknown option '--ou'\""
+check "--name=value and options after the LAB operand work" bash -c "
+  [ \"\$($COWLAB list --lab=01 --markdown)\" = \"\$($COWLAB list 01 --markdown)\" ]"
+# Bad input to grade: refused in one line (exit 2) before anything is written — every file
+# and folder of the fixture as it was (names, sizes, modes, times) and OUT/grades.csv
+# byte-identical — or handled correctly.
+cli="$OUT/cli"; mkdir -p "$cli/in/alice" "$cli/in/bob" "$cli/elsewhere/carol/out" "$cli/out" \
+  "$cli/named/alice" "$cli/named/grades.csv"
+ln -s ../elsewhere/carol "$cli/in/carol" # a submission may be a symlink to anywhere
+for o in "$cli/out" "$cli/elsewhere/carol/out"; do
+  printf 'submission,score,max_score,01-fork-cow\n"earlier",70,100,70\n' >"$o/grades.csv"; done
+tree_state() { find "$1" -printf '%p %y %s %m %T@\n' | sort; }
+refused_whole() { # WANT OUT COMMAND...: exit 2, one line with WANT, $cli and OUT unchanged
+  local want=$1 out=$2 before err rc; shift 2
+  before=$(tree_state "$cli"); [ -e "$out/grades.csv" ] && cp "$out/grades.csv" "$OUT/cli-grades.before"
+  err=$("$@" 2>&1 >/dev/null); rc=$?
+  [ $rc -eq 2 ] || { echo "exit $rc, not 2: $err"; return 1; }
+  [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || { echo "more than one line: $err"; return 1; }
+  [[ $err == *"$want"* ]] || { echo "'$want' is not in: $err"; return 1; }
+  [ ! -e "$out/grades.csv" ] || cmp "$OUT/cli-grades.before" "$out/grades.csv" || return 1
+  [ "$before" = "$(tree_state "$cli")" ] || { echo "written anyway:"; diff <(echo "$before") <(tree_state "$cli"); return 1; }
+}
+for bad in 0 2x -1 99999; do
+  check "grade --jobs $bad: refused in one line, OUT/grades.csv byte-identical" refused_whole \
+    "--jobs takes a number from 1 to 64, not '$bad'" "$cli/out" \
+    $COWLAB grade --submissions "$cli/in" --out "$cli/out" --jobs "$bad" --quiet
+done
+check "grade --submissions of a missing folder: refused, OUT/grades.csv byte-identical" refused_whole \
+  "cannot read the submissions folder" "$cli/out" \
+  $COWLAB grade --submissions "$cli/no such" --out "$cli/out" --quiet
+check "grade --submission of a missing folder: refused, OUT/grades.csv byte-identical" refused_whole \
+  "submission folder '$cli/no such' not found" "$cli/out" \
+  $COWLAB grade --submission "$cli/no such" --out "$cli/out" --quiet
+check "grade --out inside a submission that is a symlink: refused, nothing written" refused_whole \
+  "is inside $cli/in/carol, which is graded" "$cli/elsewhere/carol/out" \
+  $COWLAB grade --submissions "$cli/in" --out "$cli/elsewhere/carol/out" --quiet
+check "grade --out equal to a submission (through its symlink): refused, nothing written" refused_whole \
+  "is inside $cli/in/carol, which is graded" "$cli/elsewhere/carol" \
+  $COWLAB grade --submissions "$cli/in" --out "$cli/elsewhere/carol" --quiet
+check "grade --submission with OUT equal to it: refused, nothing written" refused_whole \
+  "is inside $cli/in/alice, which is graded" "$cli/in/alice" \
+  $COWLAB grade --submission "$cli/in/alice" --out "$cli/in/alice" --quiet
+check "grade --submissions with a submission named grades.csv: refused, OUT/grades.csv byte-identical" \
+  refused_whole "a submission named grades.csv" "$cli/out" \
+  $COWLAB grade --submissions "$cli/named" --out "$cli/out" --quiet
+# Unreadable folders. Root reads them all (chmod 000 does not stop it), so as root they are
+# graded as usual; an unprivileged uid cannot read them, and is refused up front.
+locked="$cli/locked"; mkdir -p "$locked"; cp -r solutions/01-fork-cow "$locked/"; chmod 000 "$locked"
+if [ "$(id -u)" -eq 0 ]; then
+  $COWLAB grade --submission "$locked" --lab 01 --test predict_pss --out "$cli/locked-out" --quiet \
+    >"$cli/locked.log" 2>&1
+  check "as root, a chmod 000 submission is graded as usual (predict_pss: 10 points)" \
+    grep -qx '"locked",10,100,10' "$cli/locked-out/grades.csv"
+fi
+chmod 755 "$locked"
+as_user=(); [ "$(id -u)" -eq 0 ] && as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+if [ "$(id -u)" -ne 0 ] || command -v setpriv >/dev/null; then
+  # A copy in /tmp: the unprivileged uid reaches it whatever the kit's folder allows.
+  nb=$(mktemp -d /tmp/cowlab-cli.XXXXXX); chmod 755 "$nb"; mkdir -p "$nb/in/alice" "$nb/in/bob" "$nb/out"
+  cp "$cli/out/grades.csv" "$nb/out/"; [ "$(id -u)" -eq 0 ] && chown -R 65534:65534 "$nb"
+  chmod 000 "$nb/in/alice" # its owner cannot read it either: only the folder stands in the way
+  refused_nobody() { local cli=$nb; refused_whole "$@"; }
+  check "unprivileged: --submissions with an unreadable submission: refused up front, grades.csv byte-identical" \
+    refused_nobody "cannot read the submission folder '$nb/in/alice'" "$nb/out" \
+    "${as_user[@]}" $COWLAB grade --submissions "$nb/in" --out "$nb/out" --quiet
+  check "unprivileged: --submission of an unreadable folder: refused, grades.csv byte-identical" \
+    refused_nobody "cannot read the submission folder '$nb/in/alice'" "$nb/out" \
+    "${as_user[@]}" $COWLAB grade --submission "$nb/in/alice" --out "$nb/out" --quiet
+  chmod 755 "$nb/in/alice"; chmod 000 "$nb/in"
+  check "unprivileged: an unreadable submissions folder: refused, grades.csv byte-identical" \
+    refused_nobody "cannot read the submissions folder '$nb/in'" "$nb/out" \
+    "${as_user[@]}" $COWLAB grade --submissions "$nb/in" --out "$nb/out" --quiet
+  chmod 755 "$nb/in"; rm -rf "$nb"
+else
+  skipped=$((skipped + 1)); echo "  skip  unreadable folders as an unprivileged uid: needs setpriv"
+fi
+# 4,097 submissions (one more than the cap the batch once had): all are graded. Grading them
+# takes ~15 s (empty folders, ~4 ms each), so the check stops the batch once it has listed
+# and accepted them all and started the first: "(1/4097)". An interrupted batch leaves the
+# earlier grades.csv whole (the new one is written aside).
+big="$cli/big"; mkdir -p "$big/in" "$big/out"; (cd "$big/in" && mkdir s{0001..4097})
+cp "$cli/out/grades.csv" "$big/out/"
+$COWLAB grade --submissions "$big/in" --lab 01 --out "$big/out" --quiet >/dev/null 2>"$big/err" &
+big_pid=$!
+for _ in $(seq 200); do grep -q '^== ' "$big/err" && break; sleep 0.05; done
+kill "$big_pid" 2>/dev/null; wait "$big_pid" 2>/dev/null
+check "grade --submissions of 4,097 folders: all listed and accepted, grading starts (1/4097)" \
+  grep -qx '== s0001 (1/4097)' "$big/err"
+check "a batch stopped midway leaves the earlier OUT/grades.csv byte-identical" \
+  cmp "$cli/out/grades.csv" "$big/out/grades.csv"
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
   deps_nonroot() { local out; out=$(COWLAB_DEPS_EXTRA=cowlab-no-such-package \
       setpriv --reuid=65534 --regid=65534 --clear-groups bash scripts/deps.sh 2>&1); [ $? -eq 2 ] &&

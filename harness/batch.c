@@ -1,0 +1,319 @@
+/*
+ * batch.c — grade a folder of submissions, each by a grader process of its own, into one
+ * grades.csv (cowlab/batch.h). What grading one submission means is the caller's: a callback.
+ */
+#include "cowlab/batch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int batch_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int batch_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "cowlab: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+int cl_mkdirs(const char *path)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(tmp, 0755);
+            *p = '/';
+        }
+    return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* True if path has a "." or ".." component. */
+static bool batch_has_dots(const char *path)
+{
+    for (const char *c = path; *c; c = strchr(c, '/') ? strchr(c, '/') + 1 : c + strlen(c)) {
+        size_t len = strcspn(c, "/");
+        if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+            return true;
+    }
+    return false;
+}
+
+/* The absolute, symlink-free form of path, which need not exist yet: its longest existing
+ * ancestor resolved by realpath, the rest appended as written. 0, or -1 (also when that rest
+ * has a "." or ".." component: it cannot be resolved before it exists). */
+static int batch_resolve(const char *path, char *out, size_t n)
+{
+    char prefix[PATH_MAX];
+    size_t cut = strlen(path);
+    if (cut >= sizeof prefix)
+        return -1;
+    while (cut > 0) {
+        memcpy(prefix, path, cut);
+        prefix[cut] = '\0';
+        char *real = realpath(prefix, NULL);
+        if (real) { /* path[cut] is '/' or the end */
+            int len = snprintf(out, n, "%s%s", real, path + cut);
+            free(real);
+            return len < 0 || (size_t)len >= n || batch_has_dots(path + cut) ? -1 : 0;
+        }
+        while (cut > 0 && path[cut - 1] != '/') /* drop the last component */
+            cut--;
+        if (cut > 0)
+            cut--;
+    }
+    if (batch_has_dots(path))
+        return -1;
+    char *cwd = path[0] == '/' ? NULL : realpath(".", NULL);
+    int len = snprintf(out, n, "%s%s%s", cwd ? cwd : "", path[0] == '/' ? "" : "/", path);
+    free(cwd);
+    return len < 0 || (size_t)len >= n ? -1 : 0;
+}
+
+int cl_out_outside(const char *out_dir, const char *graded)
+{
+    char o[PATH_MAX], g[PATH_MAX];
+    if (batch_resolve(out_dir, o, sizeof o) < 0 || batch_resolve(graded, g, sizeof g) < 0)
+        return batch_error("cannot tell whether --out %s is inside %s (a '.' or '..' in a part "
+                           "that does not exist yet?): give a plain path",
+                           out_dir, graded);
+    size_t len = strlen(g);
+    if (strncmp(o, g, len) == 0 && (o[len] == '/' || o[len] == '\0'))
+        return batch_error("--out %s is inside %s, which is graded: put the reports elsewhere",
+                           out_dir, graded);
+    return 0;
+}
+
+/* The submissions: the names of the folders in a submissions folder, sorted. */
+struct batch_list {
+    char **names;
+    int n;
+};
+
+static void batch_list_free(struct batch_list *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->names[i]);
+    free(l->names);
+    l->names = NULL;
+    l->n = 0;
+}
+
+static int batch_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Fill l with the folders of dir (symlinks to folders count; names starting with '.' do
+ * not). 0, or 2 after a one-line error with l empty. */
+static int batch_list(const char *dir, struct batch_list *l)
+{
+    *l = (struct batch_list){0};
+    DIR *d = access(dir, R_OK | X_OK) == 0 ? opendir(dir) : NULL;
+    if (!d)
+        return batch_error("cannot read the submissions folder '%s': %s", dir, strerror(errno));
+    int cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char path[1200];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (e->d_name[0] == '.' || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if (l->n == cap) {
+            char **more = realloc(l->names, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *more);
+            if (!more)
+                break;
+            l->names = more;
+        }
+        if (!(l->names[l->n] = strdup(e->d_name)))
+            break;
+        l->n++;
+    }
+    bool complete = e == NULL;
+    closedir(d);
+    if (!complete) {
+        batch_list_free(l);
+        return batch_error("out of memory listing %s", dir);
+    }
+    if (l->n == 0)
+        return batch_error("no submission folders in %s (one folder per submission)", dir);
+    qsort(l->names, (size_t)l->n, sizeof l->names[0], batch_cmp_str);
+    return 0;
+}
+
+/* Everything that would make a submission ungradable for a reason of the instructor's, or
+ * put reports into what is graded, refused before anything is written: 0, or 2 after a
+ * one-line error naming the first submission at fault. */
+static int batch_check(const struct cl_batch *b, const struct batch_list *l)
+{
+    for (int i = 0; i < l->n; i++) {
+        const char *name = l->names[i];
+        char sub[1200];
+        snprintf(sub, sizeof sub, "%s/%s", b->submissions, name);
+        if (strcmp(name, "grades.csv") == 0 || strcmp(name, "grades.csv.partial") == 0)
+            return batch_error("a submission named %s would be written over %s/%s: rename it", name,
+                               b->out_dir, name);
+        if (access(sub, R_OK | X_OK) != 0)
+            return batch_error("cannot read the submission folder '%s': %s", sub, strerror(errno));
+        if (cl_out_outside(b->out_dir, sub)) /* a submission may be a symlink to anywhere */
+            return 2;
+    }
+    return 0;
+}
+
+/* Grade l's submissions, up to jobs at once, each by a child process calling b->grade.
+ * failed[i]: submission i could not be graded (a fork that failed, a grader that did not
+ * exit 0). */
+static void batch_run(const struct cl_batch *b, const struct batch_list *l, int jobs, bool *failed)
+{
+    int running = 0, next = 0;
+    pid_t pids[CL_BATCH_MAX_JOBS] = {0};
+    int slot_of[CL_BATCH_MAX_JOBS];
+    while (next < l->n || running > 0) {
+        if (next < l->n && running < jobs) { /* start submission `next` in a grader of its own */
+            char sub[1200], out[1200];
+            snprintf(sub, sizeof sub, "%s/%s", b->submissions, l->names[next]);
+            snprintf(out, sizeof out, "%s/%s", b->out_dir, l->names[next]);
+            fprintf(stderr, "== %s (%d/%d)\n", l->names[next], next + 1, l->n);
+            fflush(NULL);
+            pid_t pid = fork();
+            if (pid == 0) {
+                if (!freopen("/dev/null", "w", stdout)) /* per-submission tables: noise here */
+                    _exit(1);
+                _exit(b->grade(b->ctx, sub, out) == 0 ? 0 : 1);
+            }
+            for (int j = 0; j < jobs; j++)
+                if (pid > 0 && pids[j] == 0) {
+                    pids[j] = pid;
+                    slot_of[j] = next;
+                    break;
+                }
+            if (pid < 0)
+                failed[next] = true;
+            else
+                running++;
+            next++;
+            continue;
+        }
+        int st;
+        pid_t done = waitpid(-1, &st, 0);
+        for (int j = 0; j < jobs; j++)
+            if (done > 0 && pids[j] == done) {
+                failed[slot_of[j]] = !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+                pids[j] = 0;
+                running--;
+            }
+        if (done < 0)
+            break;
+    }
+}
+
+/* Append the data row of one submission's grades.csv to the combined one (header once). */
+static int batch_append(const char *one, FILE *all, bool header)
+{
+    FILE *f = fopen(one, "r");
+    if (!f)
+        return -1;
+    char line[4096];
+    for (int n = 0; fgets(line, sizeof line, f); n++)
+        if (n > 0 || header)
+            fputs(line, all);
+    fclose(f);
+    return 0;
+}
+
+/* Into all, every graded submission's row in name order, one header. Names on stderr the
+ * ones that could not be graded; returns how many. */
+static int batch_combine(const struct cl_batch *b, const struct batch_list *l, const bool *failed,
+                         FILE *all)
+{
+    bool header = true;
+    int bad = 0;
+    for (int i = 0; i < l->n; i++) {
+        char one[1300];
+        snprintf(one, sizeof one, "%s/%s/grades.csv", b->out_dir, l->names[i]);
+        if (!failed[i] && batch_append(one, all, header) == 0)
+            header = false;
+        else {
+            fprintf(stderr, "cowlab: %s could not be graded\n", l->names[i]);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+/* Grade, combine into all (open on all_tmp), and put it in place as all_path. */
+static int batch_grade_into(const struct cl_batch *b, const struct batch_list *l, FILE *all,
+                            const char *all_tmp, const char *all_path)
+{
+    int jobs = b->jobs;
+    if (jobs > 1 && geteuid() != 0) {
+        fprintf(stderr,
+                "cowlab: --jobs %d needs root (each grader its own uids); grading one "
+                "at a time\n",
+                jobs);
+        jobs = 1;
+    }
+    bool *failed = calloc((size_t)l->n, sizeof *failed);
+    if (!failed) {
+        fclose(all);
+        unlink(all_tmp);
+        return batch_error("out of memory grading %s", b->submissions);
+    }
+    batch_run(b, l, jobs, failed);
+    int bad = batch_combine(b, l, failed, all);
+    free(failed);
+    if (fclose(all) != 0) {
+        unlink(all_tmp);
+        return batch_error("cannot write %s: %s", all_tmp, strerror(errno));
+    }
+    if (bad == l->n) { /* nothing graded: an earlier grades.csv is worth more than an empty one */
+        unlink(all_tmp);
+        fprintf(stderr, "cowlab: no submission could be graded; %s left as it was\n", all_path);
+        return 1;
+    }
+    if (rename(all_tmp, all_path) != 0)
+        return batch_error("cannot write %s: %s", all_path, strerror(errno));
+    printf("graded %d submissions (%d could not be): %s\n", l->n - bad, bad, all_path);
+    return bad ? 1 : 0;
+}
+
+int cl_batch_grade(const struct cl_batch *b)
+{
+    if (cl_out_outside(b->out_dir, b->submissions))
+        return 2;
+    struct batch_list l;
+    int rc = batch_list(b->submissions, &l);
+    if (rc == 0)
+        rc = batch_check(b, &l);
+    if (rc) {
+        batch_list_free(&l);
+        return rc;
+    }
+    /* The combined CSV is written aside and renamed at the end: an earlier grades.csv stays
+     * whole until a new one is complete. */
+    char all_path[1200], all_tmp[1300];
+    snprintf(all_path, sizeof all_path, "%s/grades.csv", b->out_dir);
+    snprintf(all_tmp, sizeof all_tmp, "%s.partial", all_path);
+    FILE *all = cl_mkdirs(b->out_dir) == 0 ? fopen(all_tmp, "w") : NULL;
+    if (all)
+        rc = batch_grade_into(b, &l, all, all_tmp, all_path);
+    else
+        rc = batch_error("cannot write %s: %s", all_tmp, strerror(errno));
+    batch_list_free(&l);
+    return rc;
+}

@@ -9,6 +9,7 @@
 #   make calibrate       lab 02's simulation against the installed CPython
 #   make kernels [RUNS=3]  reference solutions on this kernel and Debian's kernels under qemu
 #   make deps [KERNELS=1]  install what is missing (Debian packages; root); KERNELS=1: for kernels too
+#   make mutants [LAB=NN] [JOBS=4]  how many small bugs in solutions/ the graded tests catch
 #   make bench | memcheck | sanitize | format | clean
 # `make help` says the same.
 
@@ -48,11 +49,11 @@ CLI_DEFS := -DCL_KIT_DIR='"$(CURDIR)"' -DCL_CC='"$(CC)"' \
             -DCL_BUILD_DIR='"$(abspath $(BUILD))"'
 
 .PHONY: all deps demo test check grade plots run bench memcheck sanitize format clean help calibrate \
-        doctor kernels
+        doctor kernels mutants
 all: $(COWLAB) $(LIB) $(LABMAIN) $(SUBJECT_OBJ) $(OBSERVERS) $(SUBJECT_KITS)
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@bash scripts/deps.sh $(if $(filter 1,$(KERNELS)),--kernels)
@@ -171,6 +172,12 @@ test: deps
 RUNS ?= 3
 kernels:
 	@RUNS=$(RUNS) bash tests/kernels/matrix.sh
+
+# Mutation testing of the graded tests (tests/mutants.py; not part of make test: minutes, not
+# seconds). Last line: "mutants: N killed of M (P %)".
+mutants: all
+	@python3 tests/mutants.py $(if $(filter command line,$(origin LAB)),--lab '$(LAB)') \
+	  $(if $(JOBS),--jobs '$(JOBS)')
 
 bench: all
 	@bash tests/bench.sh

@@ -162,14 +162,41 @@ static int sb_shm_clean(const struct sb_shm *before, uid_t owner, struct cl_left
     return removed;
 }
 
-/* Kill every process of uid: a helper takes that uid and kills everything it can signal. */
+/* In the helper of sb_kill_uid: whether a live (not zombie) process other than the helper
+ * is one it may signal, i.e. one of its uid, however it looks in /proc (kill(pid, 0) asks the
+ * kernel the same question kill(-1) does). */
+static bool sb_any_signalable(void)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return true; /* cannot look: keep killing */
+    bool any = false;
+    pid_t me = getpid();
+    struct dirent *e;
+    while (!any && (e = readdir(d))) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char state;
+        long ppid, pgrp;
+        pid_t pid = (pid_t)atol(e->d_name);
+        any = pid != me && kill(pid, 0) == 0 &&
+              sb_proc_stat(e->d_name, &state, &ppid, &pgrp) == 0 && state != 'Z' && state != 'X';
+    }
+    closedir(d);
+    return any;
+}
+
+/* Kill every process of uid: a helper takes that uid and kills everything it can signal,
+ * again while anything it can signal is alive (a fork bomb adds processes between rounds).
+ * kill(-1) itself cannot say when to stop: it returns 0 whenever any other process exists,
+ * even one it may not signal. */
 static void sb_kill_uid(uid_t uid)
 {
     pid_t h = fork();
     if (h == 0) {
         if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
             _exit(1);
-        for (int i = 0; i < 1000 && kill(-1, SIGKILL) == 0; i++)
+        for (int i = 0; i < 1000 && kill(-1, SIGKILL) == 0 && sb_any_signalable(); i++)
             ;
         _exit(0);
     }

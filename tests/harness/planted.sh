@@ -5,7 +5,8 @@
 # reference solution's subject beside it) and the harness unit tests against it, and succeeds only if both notice as the patch's header
 # says: "Differs: EXPERIMENT ..." — lab 01 exits 3 with rows differing in each of them;
 # "Unit: TEST ..." — each of those harness unit tests fails.
-# Prints what it saw on failure. Needs the kit built (make all) for CUnit's flags.
+# Prints what it saw on failure. Needs the kit built (make all): the files the patch leaves
+# alone are linked as make's objects.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 bug=$1 out=$2
@@ -16,14 +17,32 @@ if ! bash tests/plant.sh "$bug" "$out/harness" 2>"$out/patch.log"; then
 fi
 cflags="-std=c11 -D_GNU_SOURCE -O2 -Iinclude"
 cunit=$(pkg-config --libs cunit 2>/dev/null || echo -lcunit)
+# Only what the patch changed is compiled again: an untouched harness file is linked as make's
+# own object of the same source (build/obj/harness/NAME.o).
+objects() { # harness/NAME.c ...: the object to link for each, on one line; 1 if one does not build
+  local f o list=""
+  for f in "$@"; do
+    o=build/obj/${f%.c}.o
+    if ! cmp -s "$f" "$out/$f"; then
+      o=$out/${f%.c}.o
+      # shellcheck disable=SC2086 # $cflags: one word per flag
+      [ -e "$o" ] || cc $cflags -c "$out/$f" -o "$o" 2>>"$out/build.log" || return 1
+    fi
+    list="$list $o"
+  done
+  echo "$list"
+}
 lib_src=$(awk '/^LIB_SRC/ {on = 1} on {print; if ($0 !~ /\\$/) exit}' Makefile |
-  grep -o 'harness/[a-z]*\.c' | sed "s#^#$out/#")
+  grep -o 'harness/[a-z]*\.c')
+: >"$out/build.log"
 # shellcheck disable=SC2086
-cc $cflags -Itests/01-fork-cow tests/01-fork-cow/experiments.c tests/01-fork-cow/tests.c \
-  "$out/harness/labmain.c" $lib_src $cunit -o "$out/lab" 2>"$out/build.log" &&
+lib=$(objects $lib_src) && labmain=$(objects harness/labmain.c) &&
+  subject=$(objects harness/subject.c harness/team.c) &&
+  cc $cflags -Itests/01-fork-cow tests/01-fork-cow/experiments.c tests/01-fork-cow/tests.c \
+  $labmain $lib $cunit -o "$out/lab" 2>>"$out/build.log" &&
   cc $cflags -Itests/01-fork-cow tests/01-fork-cow/subject.c solutions/01-fork-cow/*.c \
-  "$out/harness/subject.c" "$out/harness/team.c" -o "$out/subject" 2>>"$out/build.log" &&
-  cc $cflags tests/harness/unit.c $lib_src $cunit -o "$out/unit" 2>>"$out/build.log" ||
+  $subject -o "$out/subject" 2>>"$out/build.log" &&
+  cc $cflags tests/harness/unit.c $lib $cunit -o "$out/unit" 2>>"$out/build.log" ||
   { echo "the patched harness does not build:"; cat "$out/build.log"; exit 1; }
 "$out/lab" run "$out/01.csv" >"$out/run.log" 2>&1; rc=$?
 differing=$(awk -F, 'NR > 1 && $6 != "" && $6 != $7 {print $1}' "$out/01.csv" | sort -u | tr '\n' ' ')

@@ -568,10 +568,10 @@ static const struct cli_command cli_commands[] = {
     },
     {
         .name = "check",
-        .synopsis = "LAB [--dir DIR] [--test NAME]",
+        .synopsis = "LAB [--dir DIR] [--test NAME[,NAME...]]",
         .summary = "a student's fast feedback: build LAB and run its graded tests",
         .details =
-            "  build LAB from DIR (default: labs/) and run its graded tests (--test: that one),\n"
+            "  build LAB from DIR (default: labs/) and run its graded tests (--test: those),\n"
             "  each in its own sandboxed process; every failed check says expected, measured\n"
             "  and a hint. Exit 0 if all pass, 1 otherwise\n",
         .options = (const struct option[]){CLI_VALUE("dir", OPT_DIR), CLI_VALUE("test", OPT_TEST),
@@ -583,7 +583,7 @@ static const struct cli_command cli_commands[] = {
     {
         .name = "grade",
         .synopsis = "[--submission DIR | --submissions DIRS [--jobs N]] [--lab LAB] [--out DIR]\n"
-                    "             [--test NAME] [--sanitize]",
+                    "             [--test NAME[,NAME...]] [--sanitize]",
         .summary = "score a submission, or a folder of them, into reports for people and machines",
         .details =
             "  grade DIR (laid out like labs/: DIR/01-fork-cow/...; default labs/), every lab\n"
@@ -592,7 +592,7 @@ static const struct cli_command cli_commands[] = {
             "  --submissions DIRS: every folder in DIRS is one submission (DIRS/alice/01-...);\n"
             "  each gets OUT/alice/, and OUT/grades.csv has one row per submission.\n"
             "  --jobs N: grade N submissions at once (root only: each grader needs its own\n"
-            "  uids; the results do not depend on N). --test NAME: that test only.\n"
+            "  uids; the results do not depend on N). --test A,B: those tests only.\n"
             "  --sanitize: no address-space limit (for ASan builds of the kit)\n",
         .options = (const struct option[]){CLI_VALUE("submission", OPT_SUBMISSION),
                                            CLI_VALUE("submissions", OPT_SUBMISSIONS),

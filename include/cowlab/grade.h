@@ -36,7 +36,7 @@ struct cl_lab_outcome {
 struct cl_grade_opts {
     bool sanitize;    /* lift the address-space limit (ASan reserves terabytes) */
     bool quiet;       /* no progress lines on stderr */
-    const char *only; /* grade only the test of that name (NULL: all) */
+    const char *only; /* grade only the tests of these names, "a,b,c" (NULL: all) */
 };
 
 /*

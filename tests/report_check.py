@@ -5,6 +5,12 @@ grades.csv), for tests/run.sh. Exit 0 if the assertion holds, 1 with the reason 
   report_check.py OUT --schema
   report_check.py OUT --lab SLUG --expect full|zero|built
   report_check.py OUT --lab SLUG --expect-failed TEST [TEST ...]
+  report_check.py OUT --lab SLUG --expect-tests TEST [TEST ...]   (the report has exactly these)
+  report_check.py --each FILE
+      many checks in one run: each line of FILE is the arguments of one of the above,
+      separated by tabs. Prints one line per check, "ok" or "fail<TAB>REASON", REASON on
+      one line (backslashes doubled, newlines as \\n: printf %b restores it); exit 0 if
+      every check held.
 """
 import argparse
 import csv
@@ -13,9 +19,12 @@ import sys
 import xml.etree.ElementTree as ET
 
 
+class Failed(Exception):
+    """An assertion that does not hold; its message says why."""
+
+
 def die(msg):
-    print(msg)
-    sys.exit(1)
+    raise Failed(msg)
 
 
 def load(out):
@@ -96,14 +105,16 @@ def check_schema(out):
         die("grades.csv: score disagrees with results.json")
 
 
-def main():
+def check(argv):
+    """One check, as on the command line. Returns if it holds; raises Failed otherwise."""
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--schema", action="store_true")
     ap.add_argument("--lab")
     ap.add_argument("--expect", choices=("full", "zero", "built"))
     ap.add_argument("--expect-failed", nargs="+")
-    a = ap.parse_args()
+    ap.add_argument("--expect-tests", nargs="+")
+    a = ap.parse_args(argv)
     if a.schema:
         check_schema(a.out)
         return
@@ -132,6 +143,30 @@ def main():
                 die(f"the planted bug was not caught by {name}")
         if sum(t["score"] for t in tests) >= sum(t["max_score"] for t in tests):
             die("the planted bug scores full marks")
+    if a.expect_tests:
+        got = sorted(t["name"].split("/", 1)[1] for t in tests)
+        if got != sorted(a.expect_tests):
+            die(f"the report has the tests {got}, not {sorted(a.expect_tests)}")
+
+
+def main():
+    if sys.argv[1:2] == ["--each"] and len(sys.argv) == 3:
+        held = True
+        with open(sys.argv[2], encoding="utf-8") as f:
+            for line in f:
+                try:
+                    check(line.rstrip("\n").split("\t"))
+                    print("ok")
+                except (Failed, OSError, ValueError, KeyError, SystemExit) as e:
+                    held = False
+                    why = str(e).replace("\\", "\\\\").replace("\n", "\\n")
+                    print(f"fail\t{why}")
+        sys.exit(0 if held else 1)
+    try:
+        check(sys.argv[1:])
+    except Failed as e:
+        print(e)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

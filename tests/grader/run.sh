@@ -3,7 +3,8 @@
 # every test failed with the right verdict, in bounded time, nothing left running, nothing
 # left in /dev/shm or in its scratch folder. Writes OUT/verdicts: one "ok|fail WHAT" line per
 # check. Its checks look only at what this grading started (its own scratch folder, OUT/scratch,
-# through COWLAB_TMPDIR), so another grading on the machine cannot fail them.
+# through COWLAB_TMPDIR, and the objects its report names), so another grading on the machine
+# cannot fail them.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:-build/test/hostile}
@@ -19,7 +20,6 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 make -s build/labs/00-hostile/lab build/labs/00-hostile/subject-kit.o LABS_DIR=tests/grader >"$OUT/build.log" 2>&1 ||
   { echo "fail the hostile lab's observer builds" >>"$V"; cat "$OUT/build.log"; exit 0; }
-shm_before=$(ls /dev/shm | grep -c cowlab-hostile || true)
 scratch=$(cd "$OUT" && pwd)/scratch
 mkdir -p "$scratch"
 export COWLAB_TMPDIR=$scratch
@@ -32,7 +32,23 @@ sleep 0.2
 
 verdict "grader finished (exit $rc) in ${elapsed}s, under 90 s" "[ $rc -eq 0 ] && [ $elapsed -lt 90 ]"
 J="$OUT/out/results.json"
-status() { python3 -c "import json,sys; t={x['name'].split('/')[1]:x for x in json.load(open('$J'))['tests']}; print(t['$1']['status'], t['$1']['output'].split(chr(10))[0])" 2>/dev/null; }
+# One reading of the report for the checks below: each test's status and the first line of its
+# feedback (OUT/status.tsv), each test's whole feedback (OUT/feedback/NAME), and the length of
+# the longest feedback (OUT/longest).
+python3 - "$J" "$OUT" <<'PY' 2>/dev/null
+import json, os, sys
+tests = {t["name"].split("/")[1]: t for t in json.load(open(sys.argv[1]))["tests"]}
+os.makedirs(sys.argv[2] + "/feedback", exist_ok=True)
+with open(sys.argv[2] + "/status.tsv", "w", encoding="utf-8", errors="backslashreplace") as f:
+    for name, t in tests.items():
+        print(f"{name}\t{t['status']} {t['output'].split(chr(10))[0]}", file=f)
+        with open(f"{sys.argv[2]}/feedback/{name}", "w", encoding="utf-8",
+                  errors="backslashreplace") as g:
+            g.write(t["output"])
+with open(sys.argv[2] + "/longest", "w") as f:
+    print(max(len(t["output"]) for t in tests.values()), file=f)
+PY
+status() { sed -n "s/^$1\t//p" "$OUT/status.tsv" 2>/dev/null; }
 expect() { # test, pattern in its verdict
   local s; s=$(status "$1")
   verdict "hostile $1 is failed ($2): ${s:-missing}" "[[ \"$s\" == failed* && \"$s\" == *'$2'* ]]"
@@ -56,7 +72,7 @@ expect leaks_tmp "/tmp/cowlab-hostile-notes"
 expect leaks_tmp "/var/tmp/cowlab-hostile-notes"
 # What a submission can read and print: nothing outside what it was given, when bwrap works
 # here (the report says so); the search proves it ran to the end.
-output() { python3 -c "import json; t={x['name'].split('/')[1]:x for x in json.load(open('$J'))['tests']}; print(t['$1']['output'])" 2>/dev/null; }
+output() { cat "$OUT/feedback/$1" 2>/dev/null; }
 if grep -q '"output": "cowlab:[^"]*isolation: bwrap' "$J"; then
   found=$(output reads_files)
   verdict "a submission finds no file it was not given (what it printed: $(echo "$found" | grep -c '^found ') finds)" \
@@ -71,7 +87,7 @@ build/bin/cowlab check 00 --labs-dir tests/grader --dir tests/grader/submission 
   --test weird_output >"$OUT/check-weird.txt" 2>/dev/null
 verdict "make check shows no raw control byte of student output on the terminal" \
   "grep -q 'x1b' '$OUT/check-weird.txt' && ! grep -q \$'\\x1b' '$OUT/check-weird.txt'"
-flood_len=$(python3 -c "import json; print(max(len(x['output']) for x in json.load(open('$J'))['tests']))" 2>/dev/null || echo 999999999)
+flood_len=$(cat "$OUT/longest" 2>/dev/null || echo 999999999)
 verdict "captured output is capped (largest feedback ${flood_len} bytes <= 70000)" "[ $flood_len -le 70000 ]"
 # A process of this grading: its command line, executable or working folder is in $scratch.
 ours() {
@@ -105,8 +121,12 @@ fi
 
 left=$(ours)
 verdict "no process of the hostile tests is left running ($left)" "[ $left -eq 0 ]"
-shm_after=$(ls /dev/shm | grep -c cowlab-hostile || true)
-verdict "no /dev/shm object is left ($shm_after, before: $shm_before)" "[ $shm_after -le $shm_before ]"
+# The /dev/shm objects this grading's tests left, named in its report: gone. (Not a count of
+# every cowlab-hostile object on the machine: another grading's come and go meanwhile.)
+shm_named=$(grep -oh '/dev/shm/cowlab-hostile-[A-Za-z0-9-]*' "$OUT"/feedback/* 2>/dev/null | sort -u)
+shm_left=$(for o in $shm_named; do [ -e "$o" ] && echo "$o"; done | wc -l)
+verdict "no /dev/shm object is left ($shm_left of the $(echo $shm_named | wc -w) the report names)" \
+  "[ -n '$shm_named' ] && [ $shm_left -eq 0 ]"
 dirs=$(find "$scratch" -mindepth 1 -maxdepth 1 | wc -l)
 verdict "no run folder is left in the scratch folder ($dirs)" "[ $dirs -eq 0 ]"
 exit 0

@@ -59,6 +59,7 @@ grade_bugs() { # LAB: each planted bug of LAB, applied to the reference, graded 
   done
 }
 start hostile bash tests/grader/run.sh "$OUT/hostile"
+start 01-run $COWLAB run 01 --csv "$OUT/01-run.csv" # section "the machine probe"
 for bug in tests/harness/bugs/*.patch; do
   start "harness-$(basename "$bug" .patch)" \
     bash tests/harness/planted.sh "$bug" "$OUT/harness-bugs/$(basename "$bug" .patch)"
@@ -186,7 +187,7 @@ $COWLAB doctor --tsv 2>/dev/null | cut -f1,2 | sed 's/^/        /'
 facts_all() { local n; n=$($COWLAB doctor --tsv | awk -F'\t' 'NF == 3 && $2 != "" && $3 != ""' | wc -l)
   [ "$n" -eq "$($COWLAB doctor --tsv | wc -l)" ] && [ "$n" -ge 16 ]; }
 check "doctor --tsv: every fact has a value and says how it was established" facts_all
-$COWLAB run 01 --csv "$OUT/01-run.csv" >"$OUT/01-run.log" 2>&1
+finish 01-run # started at the top
 # The plots (and lab 02's run, which the CPython section reads) start only now: run and plot
 # build a lab's code in the same folder (build/run/SLUG).
 for lab in $labs; do start "plot-$lab" $COWLAB plot "$lab" --dir solutions --out "$OUT/plots"; done

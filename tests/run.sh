@@ -3,12 +3,15 @@
 #   1. harness unit tests (CUnit: parsers on fixtures, the PSS arithmetic, the model, ...)
 #   2. every lab's reference solutions score 100 %, and the reports are well-formed
 #   3. every lab's stubs build and score 0 on every test
-#   4. planted bugs: each tests/NN-slug/bugs/*.patch must fail the tests it names, and every
-#      graded test must be named by at least one bug
+#   4. planted bugs: each tests/NN-slug/bugs/*.patch, graded on the tests its Catches: line
+#      names, must fail them, and every graded test must be named by at least one bug
 #   5. grader isolation: hostile tests (tests/grader/) are all failed, in bounded time, and
 #      leave no process and no /dev/shm object behind
 #   6. the machine probe: cowlab doctor establishes every fact here, refuses (exit 2, naming
 #      the fact) where /proc is hidden, and planted harness faults (tests/harness/bugs/) are caught
+# The long parts (bugs, hostile tests, harness faults, experiments and plots) run in the
+# background while the other sections run (see start/finish below); the output is in the
+# same order whatever finishes first.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 COWLAB=build/bin/cowlab

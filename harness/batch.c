@@ -16,8 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int batch_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int batch_error(const char *fmt, ...)
+int cl_refuse(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -87,13 +86,13 @@ int cl_out_outside(const char *out_dir, const char *graded)
 {
     char o[PATH_MAX], g[PATH_MAX];
     if (batch_resolve(out_dir, o, sizeof o) < 0 || batch_resolve(graded, g, sizeof g) < 0)
-        return batch_error("cannot tell whether --out %s is inside %s (a '.' or '..' in a part "
-                           "that does not exist yet?): give a plain path",
-                           out_dir, graded);
+        return cl_refuse("cannot tell whether --out %s is inside %s (a '.' or '..' in a part "
+                         "that does not exist yet?): give a plain path",
+                         out_dir, graded);
     size_t len = strlen(g);
     if (strncmp(o, g, len) == 0 && (o[len] == '/' || o[len] == '\0'))
-        return batch_error("--out %s is inside %s, which is graded: put the reports elsewhere",
-                           out_dir, graded);
+        return cl_refuse("--out %s is inside %s, which is graded: put the reports elsewhere",
+                         out_dir, graded);
     return 0;
 }
 
@@ -124,7 +123,7 @@ static int batch_list(const char *dir, struct batch_list *l)
     *l = (struct batch_list){0};
     DIR *d = access(dir, R_OK | X_OK) == 0 ? opendir(dir) : NULL;
     if (!d)
-        return batch_error("cannot read the submissions folder '%s': %s", dir, strerror(errno));
+        return cl_refuse("cannot read the submissions folder '%s': %s", dir, strerror(errno));
     int cap = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
@@ -147,10 +146,10 @@ static int batch_list(const char *dir, struct batch_list *l)
     closedir(d);
     if (!complete) {
         batch_list_free(l);
-        return batch_error("out of memory listing %s", dir);
+        return cl_refuse("out of memory listing %s", dir);
     }
     if (l->n == 0)
-        return batch_error("no submission folders in %s (one folder per submission)", dir);
+        return cl_refuse("no submission folders in %s (one folder per submission)", dir);
     qsort(l->names, (size_t)l->n, sizeof l->names[0], batch_cmp_str);
     return 0;
 }
@@ -165,10 +164,10 @@ static int batch_check(const struct cl_batch *b, const struct batch_list *l)
         char sub[1200];
         snprintf(sub, sizeof sub, "%s/%s", b->submissions, name);
         if (strcmp(name, "grades.csv") == 0 || strcmp(name, "grades.csv.partial") == 0)
-            return batch_error("a submission named %s would be written over %s/%s: rename it", name,
-                               b->out_dir, name);
+            return cl_refuse("a submission named %s would be written over %s/%s: rename it", name,
+                             b->out_dir, name);
         if (access(sub, R_OK | X_OK) != 0)
-            return batch_error("cannot read the submission folder '%s': %s", sub, strerror(errno));
+            return cl_refuse("cannot read the submission folder '%s': %s", sub, strerror(errno));
         if (cl_out_outside(b->out_dir, sub)) /* a submission may be a symlink to anywhere */
             return 2;
     }
@@ -272,14 +271,14 @@ static int batch_grade_into(const struct cl_batch *b, const struct batch_list *l
     if (!failed) {
         fclose(all);
         unlink(all_tmp);
-        return batch_error("out of memory grading %s", b->submissions);
+        return cl_refuse("out of memory grading %s", b->submissions);
     }
     batch_run(b, l, jobs, failed);
     int bad = batch_combine(b, l, failed, all);
     free(failed);
     if (fclose(all) != 0) {
         unlink(all_tmp);
-        return batch_error("cannot write %s: %s", all_tmp, strerror(errno));
+        return cl_refuse("cannot write %s: %s", all_tmp, strerror(errno));
     }
     if (bad == l->n) { /* nothing graded: an earlier grades.csv is worth more than an empty one */
         unlink(all_tmp);
@@ -287,7 +286,7 @@ static int batch_grade_into(const struct cl_batch *b, const struct batch_list *l
         return 1;
     }
     if (rename(all_tmp, all_path) != 0)
-        return batch_error("cannot write %s: %s", all_path, strerror(errno));
+        return cl_refuse("cannot write %s: %s", all_path, strerror(errno));
     printf("graded %d submissions (%d could not be): %s\n", l->n - bad, bad, all_path);
     return bad ? 1 : 0;
 }
@@ -313,7 +312,7 @@ int cl_batch_grade(const struct cl_batch *b)
     if (all)
         rc = batch_grade_into(b, &l, all, all_tmp, all_path);
     else
-        rc = batch_error("cannot write %s: %s", all_tmp, strerror(errno));
+        rc = cl_refuse("cannot write %s: %s", all_tmp, strerror(errno));
     batch_list_free(&l);
     return rc;
 }

@@ -43,18 +43,6 @@ struct cli_args {
     int npids;
 };
 
-static int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int cli_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "cowlab: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return 2;
-}
-
 static int cli_load_labs(const char *labs_dir)
 {
     char dir[1024], err[512];
@@ -64,9 +52,9 @@ static int cli_load_labs(const char *labs_dir)
         snprintf(dir, sizeof dir, "%s/tests", cl_kit_dir());
     cli_nlabs = cl_labs_load(dir, cli_labs, CL_MAX_LABS, err, sizeof err);
     if (cli_nlabs < 0)
-        return cli_error("%s", err);
+        return cl_refuse("%s", err);
     if (cli_nlabs == 0)
-        return cli_error("no labs found in %s", dir);
+        return cl_refuse("no labs found in %s", dir);
     return 0;
 }
 
@@ -98,7 +86,7 @@ static bool cli_color(FILE *f)
 static int cli_list(const struct cli_args *a)
 {
     if (!a->lab && (a->tsv || a->markdown))
-        return cli_error("list: --tsv and --markdown describe one lab's tests: name the lab");
+        return cl_refuse("list: --tsv and --markdown describe one lab's tests: name the lab");
     if (!a->lab) {
         for (int i = 0; i < cli_nlabs; i++)
             printf("%-16s %3d points  %s\n", cli_labs[i].slug, cli_labs[i].max_points,
@@ -109,7 +97,7 @@ static int cli_list(const struct cli_args *a)
     if (!l)
         return 2;
     if (a->markdown && a->tsv)
-        return cli_error("list: --markdown or --tsv, not both");
+        return cl_refuse("list: --markdown or --tsv, not both");
     if (a->markdown) {
         printf("| test | points | what it checks |\n|---|---:|---|\n");
         for (int i = 0; i < l->ntests; i++)
@@ -151,7 +139,7 @@ static int cli_measure(const struct cli_args *a)
         long pid = strtol(a->pids[i], &end, 10);
         struct cl_mem m;
         if (*end || pid <= 0)
-            return cli_error("measure: '%s' is not a pid", a->pids[i]);
+            return cl_refuse("measure: '%s' is not a pid", a->pids[i]);
         if (cl_mem_process((pid_t)pid, &m) < 0) {
             fprintf(stderr, "cowlab: measure %ld: %s\n", pid, strerror(errno));
             rc = 1;
@@ -200,7 +188,7 @@ static int cli_jobs(const char *text, int *jobs)
     long v = strtol(text, &end, 10);
     if (strspn(text, "0123456789") != strlen(text) || errno || end == text || *end || v < 1 ||
         v > CL_BATCH_MAX_JOBS)
-        return cli_error("--jobs takes a number from 1 to %d, not '%s'", CL_BATCH_MAX_JOBS, text);
+        return cl_refuse("--jobs takes a number from 1 to %d, not '%s'", CL_BATCH_MAX_JOBS, text);
     *jobs = (int)v;
     return 0;
 }
@@ -213,9 +201,9 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
         snprintf(base, sizeof base, "%s/labs", cl_kit_dir());
     struct stat st;
     if (stat(base, &st) < 0 || !S_ISDIR(st.st_mode))
-        return cli_error("submission folder '%s' not found", base);
+        return cl_refuse("submission folder '%s' not found", base);
     if (access(base, R_OK | X_OK) != 0)
-        return cli_error("cannot read the submission folder '%s': %s", base, strerror(errno));
+        return cl_refuse("cannot read the submission folder '%s': %s", base, strerror(errno));
     if (out_dir && a->submission && cl_out_outside(out_dir, base))
         return 2;
     const struct cl_lab_def *only = NULL;
@@ -223,7 +211,7 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
         return 2;
     struct cl_lab_outcome *outs = calloc((size_t)cli_nlabs, sizeof *outs);
     if (!outs)
-        return cli_error("out of memory");
+        return cl_refuse("out of memory");
     struct cl_grade_opts go = {.sanitize = a->sanitize, .quiet = a->quiet, .only = a->test};
     const char *name = strrchr(base, '/');
     struct cl_report rep = {.submission = name && name[1] ? name + 1 : base, .labs = outs};
@@ -241,16 +229,16 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
     if (out_dir) {
         char p[1200];
         if (cl_mkdirs(out_dir) < 0)
-            rc = cli_error("cannot create %s", out_dir);
+            rc = cl_refuse("cannot create %s", out_dir);
         snprintf(p, sizeof p, "%s/results.json", out_dir);
         if (rc == 0 && cl_report_json(p, &rep) < 0)
-            rc = cli_error("cannot write %s: %s", p, strerror(errno));
+            rc = cl_refuse("cannot write %s: %s", p, strerror(errno));
         snprintf(p, sizeof p, "%s/junit.xml", out_dir);
         if (rc == 0 && cl_report_junit(p, &rep) < 0)
-            rc = cli_error("cannot write %s: %s", p, strerror(errno));
+            rc = cl_refuse("cannot write %s: %s", p, strerror(errno));
         snprintf(p, sizeof p, "%s/grades.csv", out_dir);
         if (rc == 0 && cl_report_csv(p, &rep) < 0)
-            rc = cli_error("cannot write %s: %s", p, strerror(errno));
+            rc = cl_refuse("cannot write %s: %s", p, strerror(errno));
         if (rc == 0)
             printf("wrote %s/results.json, junit.xml, grades.csv\n", out_dir);
     }
@@ -318,7 +306,7 @@ static int cli_run_lab(const struct cl_lab_def *l, const char *base, const char 
     struct cl_sandbox_result r;
     if (cl_sandbox_run(argv, &o, &r) < 0) {
         cl_sandbox_result_free(&r);
-        return cli_error("cannot run %s: %s", bin, strerror(errno));
+        return cl_refuse("cannot run %s: %s", bin, strerror(errno));
     }
     fputs(r.output, stdout);
     char st[64];
@@ -383,10 +371,10 @@ static int cli_plot_lab(const struct cl_lab_def *l, const char *csv, const char 
     snprintf(dir, sizeof dir, "%s/plots", cl_kit_dir());
     snprintf(prefix, sizeof prefix, "%s-", l->slug);
     if (cl_mkdirs(out_dir) < 0)
-        return cli_error("cannot create %s", out_dir);
+        return cl_refuse("cannot create %s", out_dir);
     DIR *d = opendir(dir);
     if (!d)
-        return cli_error("cannot open %s", dir);
+        return cl_refuse("cannot open %s", dir);
     char *names[64];
     int n = 0;
     struct dirent *e;
@@ -398,7 +386,7 @@ static int cli_plot_lab(const struct cl_lab_def *l, const char *csv, const char 
     }
     closedir(d);
     qsort(names, (size_t)n, sizeof names[0], cli_cmp_str);
-    int rc = n ? 0 : cli_error("no plots for %s in %s", l->slug, dir);
+    int rc = n ? 0 : cl_refuse("no plots for %s in %s", l->slug, dir);
     for (int i = 0; i < n; i++) {
         char script[1400], stem[1400];
         snprintf(script, sizeof script, "%s/%s", dir, names[i]);
@@ -459,9 +447,9 @@ static int cli_grade(const struct cli_args *a)
 {
     const char *out = a->out ? a->out : CL_BUILD_DIR "/grade";
     if (a->submissions && a->submission)
-        return cli_error("grade: --submission or --submissions, not both");
+        return cl_refuse("grade: --submission or --submissions, not both");
     if (!a->submissions && a->jobs)
-        return cli_error("grade: --jobs goes with --submissions (one submission is graded by one "
+        return cl_refuse("grade: --jobs goes with --submissions (one submission is graded by one "
                          "grader)");
     if (!a->submissions)
         return cli_grade_labs(a, false, out);
@@ -695,7 +683,7 @@ static int cli_help(const char *name)
         return 0;
     }
     if (name)
-        return cli_error("help: unknown command '%s' (cowlab help: the commands)", name);
+        return cl_refuse("help: unknown command '%s' (cowlab help: the commands)", name);
     printf("usage: cowlab COMMAND [options]   (cowlab help COMMAND: its options and details)\n");
     for (int i = 0; i < CLI_NCOMMANDS; i++)
         printf("  %-8s %s\n", cli_commands[i].name, cli_commands[i].summary);
@@ -710,7 +698,7 @@ static int cli_help(const char *name)
 static int cli_set_lab(struct cli_args *a, const char *lab)
 {
     if (a->lab)
-        return cli_error("one lab at a time: '%s' and '%s'", a->lab, lab);
+        return cl_refuse("one lab at a time: '%s' and '%s'", a->lab, lab);
     a->lab = lab;
     return 0;
 }
@@ -725,7 +713,7 @@ static int cli_operand(const struct cli_command *c, struct cli_args *a, char *ar
         a->pids[a->npids++] = arg;
         return 0;
     }
-    return cli_error("%s: unexpected argument '%s' (valid: %s)", c->name, arg,
+    return cl_refuse("%s: unexpected argument '%s' (valid: %s)", c->name, arg,
                      cli_valid(c, valid, sizeof valid));
 }
 
@@ -785,11 +773,11 @@ static int cli_check_option(const struct cli_command *c, int id, int at, char **
     if (o && given[1] == '-' && !cli_spelt(o, given))
         o = NULL; /* abbreviated: as unknown */
     if (o && id == ':')
-        return cli_error("%s needs a value", given);
+        return cl_refuse("%s needs a value", given);
     if (o && id == '?')
-        return cli_error("%s: %s takes no value", c->name, given);
+        return cl_refuse("%s: %s takes no value", c->name, given);
     if (error || (at >= 0 && !o))
-        return cli_error("%s: unknown option '%s' (valid: %s)", c->name, given,
+        return cl_refuse("%s: unknown option '%s' (valid: %s)", c->name, given,
                          cli_valid(c, valid, sizeof valid));
     return 0;
 }
@@ -799,7 +787,7 @@ static int cli_check_option(const struct cli_command *c, int id, int at, char **
 static int cli_parse(const struct cli_command *c, int argc, char **argv, struct cli_args *a)
 {
     if (!(a->pids = calloc((size_t)argc + 1, sizeof *a->pids)))
-        return cli_error("out of memory");
+        return cl_refuse("out of memory");
     opterr = 0;
     optind = 0; /* glibc: start afresh */
     int id, at;
@@ -831,7 +819,7 @@ static int cli_prepare(const struct cli_command *c, const struct cli_args *a)
     if (cl_probe_require(probe, stderr) < 0)
         return 2;
     if ((c->needs & CLI_SCRATCH) && probe->scratch_exec == CL_NO)
-        return cli_error("cannot grade: %s does not allow exec (%s)", cl_scratch_dir(),
+        return cl_refuse("cannot grade: %s does not allow exec (%s)", cl_scratch_dir(),
                          probe->how[CL_FACT_SCRATCH_EXEC]);
     return 0;
 }
@@ -848,7 +836,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < CLI_NCOMMANDS; i++)
             snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
                      cli_commands[i].name);
-        return cli_error("unknown command '%s' (choose: %s)", name, names);
+        return cl_refuse("unknown command '%s' (choose: %s)", name, names);
     }
     struct cli_args a = {0};
     int rc = cli_parse(c, argc - 1, argv + 1, &a);

@@ -5,6 +5,7 @@
 #include "cowlab/link.h"
 
 #include "cowlab/isolate.h"
+#include "cowlab/mem.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -428,37 +429,17 @@ const char *cl_link_failure(struct cl_link *L)
     return L->failure;
 }
 
-/* The fields of /proc/PID/stat after the command name (which may hold spaces and
- * parentheses), into buf. Returns them, or NULL if the process is gone. */
-static const char *link_stat_fields(pid_t pid, char *buf, size_t n)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    ssize_t len = read(fd, buf, n - 1);
-    close(fd);
-    if (len <= 0)
-        return NULL;
-    buf[len] = '\0';
-    char *rp = strrchr(buf, ')');
-    return rp ? rp + 1 : NULL;
-}
-
 /* Parent pid and owner of a process (a zombie too), from /proc. 0, or -1 if it is gone. */
 static int link_stat(pid_t pid, pid_t *ppid, uid_t *uid)
 {
-    char path[64], buf[1024];
+    char path[64];
     struct stat st;
     /* The owner of the folder: a zombie's files (no memory left) belong to root. */
     snprintf(path, sizeof path, "/proc/%d", (int)pid);
-    const char *f = stat(path, &st) == 0 ? link_stat_fields(pid, buf, sizeof buf) : NULL;
-    char state;
-    long pp;
-    if (!f || sscanf(f, " %c %ld", &state, &pp) != 2)
+    struct cl_proc_stat ps;
+    if (stat(path, &st) < 0 || cl_proc_stat(pid, &ps) < 0)
         return -1;
-    *ppid = (pid_t)pp;
+    *ppid = ps.ppid;
     *uid = st.st_uid;
     return 0;
 }

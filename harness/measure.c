@@ -281,7 +281,7 @@ int cl_mem_nameless(pid_t pid, struct cl_mem *out)
     return mem_parse_proc(pid, "smaps", 0, 0, true, out);
 }
 
-int64_t cl_minor_faults(pid_t pid)
+int cl_proc_stat(pid_t pid, struct cl_proc_stat *out)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -294,9 +294,20 @@ int64_t cl_minor_faults(pid_t pid)
         return -1;
     buf[len] = '\0';
     const char *rp = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+    long ppid, pgrp;
     long long minflt;
     /* after the name: state ppid pgrp session tty_nr tpgid flags minflt */
-    if (!rp || sscanf(rp + 1, " %*c %*d %*d %*d %*d %*d %*u %lld", &minflt) != 1)
+    if (!rp ||
+        sscanf(rp + 1, " %c %ld %ld %*d %*d %*d %*u %lld", &out->state, &ppid, &pgrp, &minflt) != 4)
         return -1;
-    return minflt;
+    out->ppid = (pid_t)ppid;
+    out->pgrp = (pid_t)pgrp;
+    out->minflt = minflt;
+    return 0;
+}
+
+int64_t cl_minor_faults(pid_t pid)
+{
+    struct cl_proc_stat st;
+    return cl_proc_stat(pid, &st) == 0 ? st.minflt : -1;
 }

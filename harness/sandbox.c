@@ -4,6 +4,8 @@
  */
 #include "cowlab/sandbox.h"
 
+#include "cowlab/mem.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -67,21 +69,17 @@ static void sb_sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* State, parent and process group of a process from /proc/PID/stat. 0, or -1 if gone. */
+/* State, parent and process group of process NAME (a /proc entry), by measure's reader of
+ * /proc/PID/stat. 0, or -1 if gone. */
 static int sb_proc_stat(const char *pid, char *state, long *ppid, long *pgrp)
 {
-    char path[300], buf[512];
-    snprintf(path, sizeof path, "/proc/%s/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    struct cl_proc_stat st;
+    if (cl_proc_stat((pid_t)atol(pid), &st) < 0)
         return -1;
-    ssize_t len = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (len <= 0)
-        return -1;
-    buf[len] = '\0';
-    char *rp = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
-    return rp && sscanf(rp + 1, " %c %ld %ld", state, ppid, pgrp) == 3 ? 0 : -1;
+    *state = st.state;
+    *ppid = st.ppid;
+    *pgrp = st.pgrp;
+    return 0;
 }
 
 /* Count live (not zombie) processes owned by uid. */

@@ -52,6 +52,10 @@ int cl_batch_grade(const struct cl_batch *b);
  * reports as a submission. */
 int cl_out_outside(const char *out_dir, const char *graded);
 
+/* The command line's refusal: "cowlab: <message>" on stderr, one line. Returns 2 (the exit
+ * status of a refused command). cli.c and batch.c both use it. */
+int cl_refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* mkdir -p path, mode 0755. 0 when path exists at the end (as anything: a file there makes
  * the caller's next write fail, with its own error), or -1 with errno set; folders made on the
  * way stay. */

@@ -112,6 +112,18 @@ size_t cl_page_kb(void);
  * fact the model depends on come from the machine probe (cowlab/probe.h). */
 const char *cl_kernel_release(char *buf, size_t n);
 
+/* What the kit reads of /proc/PID/stat: the one reader of that file (the link checks pids
+ * with it, the sandbox finds leftovers with it, the tests count faults with it). */
+struct cl_proc_stat {
+    char state;     /* R, S, D, Z, ... */
+    pid_t ppid;     /* parent */
+    pid_t pgrp;     /* process group */
+    int64_t minflt; /* minor page faults so far */
+};
+
+/* Fill *out for process pid (a zombie too). 0, or -1 if it is gone. */
+int cl_proc_stat(pid_t pid, struct cl_proc_stat *out);
+
 /* Minor page faults process pid has taken so far (/proc/PID/stat), or -1. */
 int64_t cl_minor_faults(pid_t pid);
 

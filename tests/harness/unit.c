@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -691,7 +692,47 @@ static void t_results_csv(void)
     cl_results_free(&r);
 }
 
+/* The one reader of /proc/PID/stat: a child whose name holds ") (" in its own group, before
+ * and after it touches 64 new pages; a reaped child is gone. */
+static void t_proc_stat(void)
+{
+    int go[2], done[2];
+    CU_ASSERT_FATAL(pipe(go) == 0 && pipe(done) == 0);
+    pid_t c = fork();
+    if (c == 0) {
+        prctl(PR_SET_NAME, "a) b (c");
+        setpgid(0, 0);
+        char x;
+        if (write(done[1], "r", 1) != 1 || read(go[0], &x, 1) != 1)
+            _exit(1);
+        long ps = sysconf(_SC_PAGESIZE);
+        char *m =
+            mmap(NULL, 64 * (size_t)ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        for (int i = 0; m != MAP_FAILED && i < 64; i++)
+            m[(size_t)i * (size_t)ps] = 1;
+        if (write(done[1], "t", 1) != 1 || read(go[0], &x, 1) != 1)
+            _exit(1);
+        _exit(0);
+    }
+    char x;
+    CU_ASSERT_FATAL(c > 0 && read(done[0], &x, 1) == 1);
+    struct cl_proc_stat before, after;
+    CU_ASSERT_FATAL(cl_proc_stat(c, &before) == 0);
+    CU_ASSERT_EQUAL(before.ppid, getpid());
+    CU_ASSERT_EQUAL(before.pgrp, c);
+    CU_ASSERT(before.state == 'S' || before.state == 'R');
+    CU_ASSERT(write(go[1], "g", 1) == 1 && read(done[0], &x, 1) == 1);
+    CU_ASSERT_FATAL(cl_proc_stat(c, &after) == 0);
+    CU_ASSERT(after.minflt >= before.minflt + 64);
+    CU_ASSERT_EQUAL(cl_minor_faults(c), after.minflt);
+    CU_ASSERT(write(go[1], "g", 1) == 1);
+    waitpid(c, NULL, 0);
+    CU_ASSERT_EQUAL(cl_proc_stat(c, &after), -1);
+    close(go[0]), close(go[1]), close(done[0]), close(done[1]);
+}
+
 static const struct cl_test unit_tests[] = {
+    {"proc_stat", t_proc_stat, 1, 10, ""},
     {"parse_rollup_6_18", t_parse_rollup_6_18, 1, 10, ""},
     {"parse_rollup_4_14", t_parse_rollup_4_14, 1, 10, ""},
     {"parse_region_filter", t_parse_region_filter, 1, 10, ""},

@@ -26,7 +26,7 @@ CFLAGS  ?=
 ALL_CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 
-LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c harness/spawn.c \
+LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c \
            harness/results.c harness/check.c harness/record.c harness/labs.c \
            harness/sandbox.c harness/leftover.c harness/isolate.c harness/escape.c harness/link.c \
            harness/probe.c harness/facts.c

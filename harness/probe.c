@@ -256,7 +256,7 @@ static int probe_idle(void *arg, int worker, int phase, int64_t *report)
 static int probe_bit56_clear_when_shared(unsigned char *b)
 {
     struct cl_team t;
-    if (cl_team_start(&t, 1, 1, probe_idle, NULL, cl_spawn) < 0)
+    if (cl_team_start(&t, 1, 1, probe_idle, NULL, NULL) < 0)
         return -1;
     struct cl_page pg;
     int rc = cl_team_await(&t, 5000) < 0 || cl_pages(0, b, 1, &pg) < 0 ? -1 : !pg.exclusive;

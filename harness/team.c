@@ -83,6 +83,29 @@ static void team_worker(int i, void *arg)
     _exit(0);
 }
 
+/* The team's own forking, when the caller brings no spawn: worker i is forked straight into
+ * team_worker (which never returns) and recorded in t->pids. When a fork fails, the workers
+ * made so far are killed and reaped; -1 with fork's errno. */
+static int team_fork_workers(struct cl_team *t)
+{
+    for (int i = 0; i < t->k; i++) {
+        pid_t pid = fork();
+        if (pid == 0)
+            team_worker(i, t);
+        if (pid < 0) {
+            int e = errno;
+            while (i-- > 0) {
+                kill(t->pids[i], SIGKILL);
+                waitpid(t->pids[i], NULL, 0);
+            }
+            errno = e;
+            return -1;
+        }
+        t->pids[i] = pid;
+    }
+    return 0;
+}
+
 /* Every pid a spawn reported must be a distinct child of ours: a spawn that does not fill
  * pids[] would have the owner wait on garbage. */
 static int team_check_pids(const struct cl_team *t)
@@ -108,7 +131,7 @@ int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *a
     t->ready_rd = t->ready_wr = -1;
     for (int i = 0; i < CL_TEAM_MAX; i++)
         t->go_rd[i] = t->go_wr[i] = -1;
-    if (k < 1 || k > CL_TEAM_MAX || nphases < 1 || !fn || !spawn) {
+    if (k < 1 || k > CL_TEAM_MAX || nphases < 1 || !fn) {
         errno = EINVAL;
         return -1;
     }
@@ -133,7 +156,7 @@ int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *a
         t->go_rd[i] = fds[0];
         t->go_wr[i] = fds[1];
     }
-    if (spawn(k, team_worker, t, t->pids) < 0)
+    if (spawn ? spawn(k, team_worker, t, t->pids) < 0 : team_fork_workers(t) < 0)
         goto fail;
     /* A spawn that returned in a child (a broken student spawn) must not run the owner's code. */
     if (getpid() != t->owner)

@@ -59,7 +59,8 @@ struct cl_subject_lab {
     const char *slug;
     const struct cl_subject_op *ops;
     int nops;
-    cl_spawn_fn spawn;      /* how team workers are forked: the student's (lab 01) or cl_spawn */
+    cl_spawn_fn
+        spawn; /* how team workers are forked: the student's (lab 01), or NULL: by the team */
     const char *spawn_name; /* its name, as "C" lines report it */
     cl_phase_fn worker;     /* what a team worker runs each phase; arg is the A0..A3 of `team` */
 };

@@ -5,10 +5,10 @@
  *   owner:   start ──► await ──► (measure) ──► release ──► await ──► … ──► finish
  *   worker:  phase 0 ──► barrier ───────────────────────► phase 1 ──► … ──► _exit(0)
  *
- * Workers are forked by a spawn function (the harness's own, or a student's, with the same
- * contract), run fn(arg, worker, phase, report) for each phase, then wait at the barrier.
- * A worker blocked at the barrier is quiescent: it touches no memory until released.
- * Workers die with their owner (PR_SET_PDEATHSIG) and when the barrier pipes close.
+ * Workers are forked by the team itself or by a spawn function (a student's: lab 01), run fn(arg,
+ * worker, phase, report) for each phase, then wait at the barrier. A worker blocked at the barrier
+ * is quiescent: it touches no memory until released. Workers die with their owner
+ * (PR_SET_PDEATHSIG) and when the barrier pipes close.
  */
 #ifndef COWLAB_TEAM_H
 #define COWLAB_TEAM_H
@@ -27,7 +27,7 @@ enum {
  * anything else makes the worker exit with status 64 + (rc & 63) at once. */
 typedef int (*cl_phase_fn)(void *arg, int worker, int phase, int64_t *report);
 
-/* Spawn contract (the student implements the same one in lab 01): fork k children; child i
+/* Spawn contract (lab 01's cow_spawn; the kit ships no function with it): fork k children; child i
  * calls child(i, arg) and, should it return, _exit(0)s — a child never returns from spawn.
  * The parent stores the pids in pids[0..k) and returns 0. On failure it kills and reaps the
  * children it made and returns -1 with errno set. */
@@ -48,13 +48,9 @@ struct cl_team {
     void *arg;
 };
 
-/* The harness's own spawn: fork k children with the contract above (harness/spawn.c; never
- * linked into a lab 01 subject, whose students write it). */
-int cl_spawn(int k, cl_child_fn child, void *arg, pid_t *pids);
-
 /* Start k (1..CL_TEAM_MAX) workers, each running phases 0..nphases-1 of fn, forked by spawn
- * (cl_spawn, or a student's). Returns 0, or -1 with errno set and nothing left running (ESRCH: the
- * spawn did not report k distinct child pids). */
+ * (a student's, in lab 01) or, when spawn is NULL, by the team itself. Returns 0, or -1 with
+ * errno set and nothing left running (ESRCH: the spawn did not report k distinct child pids). */
 int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *arg,
                   cl_spawn_fn spawn);
 

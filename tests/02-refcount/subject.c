@@ -373,7 +373,7 @@ const struct cl_subject_lab cl_subject_lab = {
     .slug = "02-refcount",
     .ops = rc_ops,
     .nops = sizeof rc_ops / sizeof rc_ops[0],
-    .spawn = cl_spawn,
+    .spawn = NULL, /* the team forks its workers itself */
     .spawn_name = "fork",
     .worker = rc_worker,
 };

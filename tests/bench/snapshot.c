@@ -105,7 +105,7 @@ static int bench_k(int k)
     madvise(buf, len, MADV_NOHUGEPAGE);
     memset(buf, 1, len);
     struct cl_team t;
-    if (cl_team_start(&t, k, 1, idle, NULL, cl_spawn) < 0 || cl_team_await(&t, 10000) < 0) {
+    if (cl_team_start(&t, k, 1, idle, NULL, NULL) < 0 || cl_team_await(&t, 10000) < 0) {
         free(pages);
         return -1;
     }

@@ -527,7 +527,7 @@ static void t_team(void)
 {
     struct cl_team t;
     int mode = 0;
-    CL_CHECK_EQ(0, cl_team_start(&t, 3, 2, t_phase, &mode, cl_spawn), "start", "");
+    CL_CHECK_EQ(0, cl_team_start(&t, 3, 2, t_phase, &mode, NULL), "start", "");
     CL_CHECK_EQ(0, cl_team_await(&t, 5000), "await phase 0", "");
     CL_CHECK_EQ(20, cl_team_report(&t, 2, 0), "report of worker 2, phase 0", "");
     CL_CHECK_EQ(0, cl_team_release(&t), "release", "");
@@ -535,13 +535,13 @@ static void t_team(void)
     CL_CHECK_EQ(21, cl_team_report(&t, 2, 0), "report of worker 2, phase 1", "");
     CL_CHECK_EQ(0, cl_team_finish(&t, 5000), "finish: every worker exits 0", "");
     mode = 1;
-    CL_CHECK_EQ(0, cl_team_start(&t, 3, 2, t_phase, &mode, cl_spawn), "start", "");
+    CL_CHECK_EQ(0, cl_team_start(&t, 3, 2, t_phase, &mode, NULL), "start", "");
     errno = 0;
     CL_CHECK_EQ(-1, cl_team_await(&t, 5000), "await with a dying worker", "");
     CL_CHECK_EQ(ECHILD, errno, "errno", "");
     CL_CHECK_EQ(-1, cl_team_finish(&t, 5000), "finish reports the failure", "");
     mode = 2;
-    CL_CHECK_EQ(0, cl_team_start(&t, 2, 1, t_phase, &mode, cl_spawn), "start", "");
+    CL_CHECK_EQ(0, cl_team_start(&t, 2, 1, t_phase, &mode, NULL), "start", "");
     errno = 0;
     CL_CHECK_EQ(-1, cl_team_await(&t, 100), "await a slow team", "");
     CL_CHECK_EQ(ETIMEDOUT, errno, "errno", "");

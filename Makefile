@@ -39,7 +39,7 @@ LABMAIN := $(BUILD)/obj/harness/labmain.o
 # and the barrier. No model, no measurement, no grading, no reference answer.
 SUBJECT_OBJ := $(BUILD)/obj/harness/subject.o $(BUILD)/obj/harness/team.o
 # Every lab's observer (build/labs/NN-slug/lab), and the kit's half of its subject.
-OBSERVERS := $(patsubst tests/%/tests.def,$(BUILD)/labs/%/lab,$(wildcard tests/*/tests.def))
+OBSERVERS := $(patsubst labs/%/tests.def,$(BUILD)/labs/%/lab,$(wildcard labs/*/tests.def))
 SUBJECT_KITS := $(OBSERVERS:%/lab=%/subject-kit.o)
 COWLAB  := $(BUILD)/bin/cowlab
 
@@ -79,31 +79,34 @@ $(COWLAB): $(CLI_OBJ) $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(ALL_CFLAGS) $^ -o $@
 
-# The labs' binaries. `lab` is a lab's observer: its tests, experiments and the harness, no
-# student code (make all builds every lab's). `subject`, beside it, is the student's files (or
-# SRC's: `make build/labs/01-fork-cow/subject SRC=solutions`) with the lab's subject.c; the
-# observer starts it. STUDENT=1: the subject without -Werror, as the grader compiles a
-# submission (make kernels builds its variants so).
+# The labs' binaries, from a lab's folder LABS_DIR/NN-slug/ (handbook/instructors.md, "How
+# the kit is built"): tests.def (the registry), subject/ (the kit's side of the subject: runs the
+# student's functions on command), observer/ (the graded tests and experiments), common/ (what
+# both sides compile: lab 01's command names, lab 02's world).
+# `lab` is the observer: no student code (make all builds every lab's). `subject`, beside it,
+# is the student's files (or SRC's: `make build/labs/01-fork-cow/subject SRC=solutions`) with
+# subject-kit.o; the observer starts it. STUDENT=1: the subject without -Werror, as the grader
+# compiles a submission (make kernels builds its variants so).
 SRC ?= solutions
-LABS_DIR ?= tests
+LABS_DIR ?= labs
 LAB_DIR = $(LABS_DIR)/$*
-# The kit's sources a lab's subject links besides its subject.c (tests.def: CL_SUBJECT).
-SUBJECT_SRCS = $(foreach f,$(shell sed -n 's/^CL_SUBJECT("\(.*\)")$$/\1/p' $(LAB_DIR)/tests.def),$(if $(findstring /,$(f)),$(f),$(LAB_DIR)/$(f)))
+LAB_INC = -I$(LAB_DIR) -I$(LAB_DIR)/common
 .SECONDEXPANSION:
-$(BUILD)/labs/%/lab: $(LIB) $(LABMAIN) $$(wildcard $$(LAB_DIR)/*.c $$(LAB_DIR)/*.h $$(LAB_DIR)/tests.def include/*.h)
+$(BUILD)/labs/%/lab: $(LIB) $(LABMAIN) $$(wildcard $$(LAB_DIR)/observer/* $$(LAB_DIR)/common/* $$(LAB_DIR)/*.h $$(LAB_DIR)/tests.def include/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(ALL_CFLAGS) -I$(LAB_DIR) $(filter-out $(LAB_DIR)/subject.c,$(wildcard $(LAB_DIR)/*.c)) \
+	@$(CC) $(ALL_CFLAGS) $(LAB_INC) $(wildcard $(LAB_DIR)/observer/*.c $(LAB_DIR)/common/*.c) \
 	  $(LABMAIN) $(LIB) $(CUNIT_LIBS) -o $@
 # subject-kit.o: everything of a subject but the student's files, as one relocatable object
-# (its subject.c, the CL_SUBJECT files, the protocol loop and the barrier). The grader links a
-# submission with a copy of it in a folder that holds nothing else of the kit.
-$(BUILD)/labs/%/subject-kit.o: $(SUBJECT_OBJ) $$(wildcard $$(LAB_DIR)/*.c $$(LAB_DIR)/*.h $$(LAB_DIR)/tests.def include/*.h)
+# (subject/ and common/, the protocol loop and the barrier). The grader links a submission
+# with a copy of it in a folder that holds nothing else of the kit.
+SUBJECT_SRCS = $(wildcard $(LAB_DIR)/subject/*.c $(LAB_DIR)/common/*.c)
+$(BUILD)/labs/%/subject-kit.o: $(SUBJECT_OBJ) $$(wildcard $$(LAB_DIR)/subject/* $$(LAB_DIR)/common/* $$(LAB_DIR)/*.h include/*.h)
 	@mkdir -p $(dir $@)/kit
 	@echo "  LD -r   $@"
-	@for f in $(LAB_DIR)/subject.c $(SUBJECT_SRCS); do \
-	  $(CC) $(ALL_CFLAGS) -I$(LAB_DIR) -c $$f -o $(dir $@)/kit/$$(basename $$f .c).o || exit 1; done
-	@$(CC) -r -nostdlib $(foreach f,$(LAB_DIR)/subject.c $(SUBJECT_SRCS),$(dir $@)/kit/$(basename $(notdir $(f))).o) \
+	@for f in $(SUBJECT_SRCS); do \
+	  $(CC) $(ALL_CFLAGS) $(LAB_INC) -c $$f -o $(dir $@)/kit/$$(basename $$f .c).o || exit 1; done
+	@$(CC) -r -nostdlib $(foreach f,$(SUBJECT_SRCS),$(dir $@)/kit/$(basename $(notdir $(f))).o) \
 	  $(SUBJECT_OBJ) -o $@
 $(BUILD)/labs/%/subject: $(BUILD)/labs/%/subject-kit.o FORCE
 	@mkdir -p $(dir $@)
@@ -161,7 +164,7 @@ plots: all
 # Lab 02's simulation against the installed CPython (also run by make test when python3 is here).
 calibrate: all
 	$(COWLAB) run 02 >/dev/null
-	python3 tests/02-refcount/calibrate.py
+	python3 labs/02-refcount/observer/calibrate.py
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -188,10 +191,11 @@ memcheck: all
 sanitize:
 	@bash tests/sanitize.sh
 
-# After formatting solutions/, check that tests/*/bugs/*.patch still apply (make test does).
+# After formatting solutions/, check that tests/bugs/*/*.patch still apply (make test does).
 format:
 	clang-format -i include/*.h include/cowlab/*.h harness/*.c solutions/*/*.c labs/*/*.c \
-	  tests/*/*.c tests/grader/*/*.c tests/grader/submission/*/*.c tests/bench/*.c
+	  labs/*/*/*.c labs/*/*/*.h tests/harness/*.c tests/grader/*/*/*.c tests/grader/submission/*/*.c \
+	  tests/bench/*.c
 
 clean:
 	rm -rf $(BUILD)

@@ -49,7 +49,7 @@ static int cli_load_labs(const char *labs_dir)
     if (labs_dir)
         snprintf(dir, sizeof dir, "%s", labs_dir);
     else
-        snprintf(dir, sizeof dir, "%s/tests", cl_kit_dir());
+        snprintf(dir, sizeof dir, "%s/labs", cl_kit_dir());
     cli_nlabs = cl_labs_load(dir, cli_labs, CL_MAX_LABS, err, sizeof err);
     if (cli_nlabs < 0)
         return cl_refuse("%s", err);
@@ -689,7 +689,7 @@ static int cli_help(const char *name)
         printf("  %-8s %s\n", cli_commands[i].name, cli_commands[i].summary);
     printf(
         "options for every command that reads the labs (all but measure and doctor):\n"
-        "  --labs-dir DIR (where the labs' tests.def live; default: the kit's tests/), --quiet,\n"
+        "  --labs-dir DIR (where the labs' tests.def live; default: the kit's labs/), --quiet,\n"
         "  --lab LAB (same as the LAB operand). Environment: COWLAB_KIT, NO_COLOR.\n");
     return 0;
 }

@@ -133,9 +133,6 @@ int cl_lab_parse(const char *path, struct cl_lab_def *lab, char *err, size_t n)
                 lab->max_points += lab->tests[lab->ntests++].points;
         } else if (strncmp(p, "CL_NEEDS(", 9) == 0) {
             rc = labs_parse_needs(p + 9, lab);
-        } else if (strncmp(p, "CL_SUBJECT(", 11) == 0) {
-            p += 11;
-            rc = labs_string(&p, lab->subject_files, sizeof lab->subject_files);
         }
         if (rc < 0)
             snprintf(err, n, "%s:%d: cannot parse: %.80s", path, lineno, p);

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- the world (provided: tests/02-refcount/world.c) ------------------------------- */
+/* ---- the world (provided: labs/02-refcount/common/world.c) ------------------------- */
 
 /* pymalloc's geometry. CPython 3.10+: 1 MiB arenas, 16 KiB pools; 3.8-3.9: 256 KiB, 4 KiB. */
 struct rc_geometry {

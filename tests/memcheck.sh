@@ -13,7 +13,7 @@ run() { local what=$1; shift
 make -s build/test/harness-unit || exit 1
 run "harness unit tests (--pure)" "${VG[@]}" build/test/harness-unit --pure
 run "cowlab list" "${VG[@]}" build/bin/cowlab list 01 --markdown
-for def in tests/[0-9]*/tests.def; do
+for def in labs/[0-9]*/tests.def; do
   lab=$(basename "$(dirname "$def")")
   make -s "build/labs/$lab/lab" "build/labs/$lab/subject" SRC=solutions >/dev/null ||
     { failed=$((failed+1)); continue; }

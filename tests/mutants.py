@@ -364,10 +364,10 @@ def cap_per_function(mutants, cap):
 # ---- the labs and the grader ----------------------------------------------------------------
 
 def labs():
-    """(slug, [student files]) of every lab, from tests/*/tests.def."""
+    """(slug, [student files]) of every lab, from labs/*/tests.def."""
     found = []
-    for d in sorted(os.listdir(os.path.join(KIT, "tests"))):
-        p = os.path.join(KIT, "tests", d, "tests.def")
+    for d in sorted(os.listdir(os.path.join(KIT, "labs"))):
+        p = os.path.join(KIT, "labs", d, "tests.def")
         if os.path.isfile(p):
             with open(p, encoding="utf-8") as f:
                 m = re.search(r'^CL_LAB\("([^"]+)",\s*"[^"]*",\s*"([^"]*)"\)', f.read(), re.M)

@@ -3,7 +3,7 @@
 #   1. harness unit tests (CUnit: parsers on fixtures, the PSS arithmetic, the model, ...)
 #   2. every lab's reference solutions score 100 %, and the reports are well-formed
 #   3. every lab's stubs build and score 0 on every test
-#   4. planted bugs: each tests/NN-slug/bugs/*.patch, graded on the tests its Catches: line
+#   4. planted bugs: each tests/bugs/NN-slug/*.patch, graded on the tests its Catches: line
 #      names, must fail them, and every graded test must be named by at least one bug
 #   5. grader isolation: hostile tests (tests/grader/) are all failed, in bounded time, and
 #      leave no process and no /dev/shm object behind
@@ -51,7 +51,7 @@ check_job() { # WHAT NAME: ok if job NAME succeeded, else fail with the end of i
   if finish "$2"; then ok "$1"; else fail "$1" "$(tail -20 "$OUT/$2.log")"; fi; }
 grade_bugs() { # LAB: each planted bug of LAB, applied to the reference, graded on the tests
   local lab=$1 bug sub tests       # its Catches: line names (section "planted bugs are caught")
-  for bug in tests/"$lab"/bugs/*.patch; do
+  for bug in tests/bugs/"$lab"/*.patch; do
     [ -e "$bug" ] || continue
     sub=$OUT/bugs/$(basename "$bug" .patch); mkdir -p "$sub/$lab"
     cp solutions/"$lab"/* "$sub/$lab/"
@@ -311,7 +311,7 @@ check "grade --submissions of a missing folder: refused" \
 echo "== handbook points tables match tests.def"
 for lab in $labs; do
   table=$(sed -n "/<!-- points:$lab/,/<!-- \/points -->/p" "handbook/$lab.md" | sed '1d;$d')
-  check "handbook/$lab.md shows the points table of tests/$lab/tests.def" \
+  check "handbook/$lab.md shows the points table of labs/$lab/tests.def" \
     test "$table" = "$($COWLAB list "$lab" --markdown)"
 done
 
@@ -353,7 +353,7 @@ echo "== planted bugs are caught"
 # grade_bugs graded them in the background since the top. A bug must build and fail the tests
 # it names (it may fail others too: no check ever asked otherwise, so they are not graded).
 for lab in $labs; do
-  bugs=(tests/$lab/bugs/*.patch)
+  bugs=(tests/bugs/$lab/*.patch)
   [ -e "${bugs[0]}" ] || { fail "$lab has planted bugs"; continue; }
   finish "bugs-$lab"
   named=""; checks=$OUT/bugs/$lab.checks; : >"$checks"
@@ -378,12 +378,12 @@ for lab in $labs; do
   exec 3<&-
   for t in $($COWLAB list "$lab" | awk '{print $1}'); do
     if [[ " $named " == *" $t "* ]]; then ok "$lab/$t is proven by a planted bug"
-    else fail "$lab/$t is proven by a planted bug" "no tests/$lab/bugs/*.patch names it in Catches:"; fi
+    else fail "$lab/$t is proven by a planted bug" "no tests/bugs/$lab/*.patch names it in Catches:"; fi
   done
 done
-only=$(grep -l '^Catches: [a-z_]* [a-z_]' tests/*/bugs/*.patch | head -1) # a bug naming 2+ tests
+only=$(grep -l '^Catches: [a-z_]* [a-z_]' tests/bugs/*/*.patch | head -1) # a bug naming 2+ tests
 if [ -n "$only" ]; then
-  lab=$(basename "$(dirname "$(dirname "$only")")")
+  lab=$(basename "$(dirname "$only")")
   check "grade --test A,B grades those tests and no other ($(basename "$only" .patch))" \
     python3 tests/report_check.py "$OUT/bugs/$(basename "$only" .patch).out" --lab "$lab" \
     --expect-tests $(sed -n 's/^Catches: //p' "$only")
@@ -400,7 +400,7 @@ if command -v python3 >/dev/null; then
   finish plot-02-refcount
   check "lab 02's experiments: every measured row equals the model" grep -q ", 0 differ" "$OUT/plot-02-refcount.log"
   check "calibration: at least 4 scenarios within +-5 % of real CPython" \
-    python3 tests/02-refcount/calibrate.py build/results/02-refcount.csv "$OUT/02-refcount-calibration.csv"
+    python3 labs/02-refcount/observer/calibrate.py build/results/02-refcount.csv "$OUT/02-refcount-calibration.csv"
   sed -n '/^CPython/,/^calibration/p' "$OUT/last.log" | sed 's/^/        /'
 else
   skipped=$((skipped + 1)); echo "  skip  calibration: python3 is not installed"

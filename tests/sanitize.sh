@@ -12,7 +12,7 @@ run() { local what=$1; shift
   if "$@" >build/sanitize.log 2>&1; then passed=$((passed+1)); echo "  ok    $what"
   else failed=$((failed+1)); echo "  FAIL  $what"; tail -30 build/sanitize.log | sed 's/^/        /'; fi; }
 run "harness unit tests (--pure)" build/asan/test/harness-unit --pure
-for def in tests/[0-9]*/tests.def; do
+for def in labs/[0-9]*/tests.def; do
   lab=$(basename "$(dirname "$def")")
   for t in $(sed -n 's/^CL_PURE("\(.*\)")$/\1/p' "$def"); do
     run "$lab/$t (solutions, ASan+UBSan, through the grader)" \

@@ -2,11 +2,12 @@
  * cowlab/lab.h — what a lab provides to its observer (harness/labmain.c), and the CUnit
  * helpers its tests use.
  *
- * A lab is tests/NN-slug/: tests.def (the one table of graded tests: registers them with
- * CUnit here, scores them in the grader, and prints the handbook's points table), the test
- * functions and the lab's experiments (the observer, build/labs/NN-slug/lab, whose commands
- * `lab help` lists), and subject.c, which the subject links with the student's (or the
- * reference) files (cowlab/subject.h). No student code is linked into the observer.
+ * A lab is labs/NN-slug/: tests.def (the one table of graded tests: registers them with
+ * CUnit here, scores them in the grader, and prints the handbook's points table), observer/
+ * (the test functions and the lab's experiments: the observer, build/labs/NN-slug/lab, whose
+ * commands `lab help` lists), subject/ (what the subject links with the student's or the
+ * reference files: cowlab/subject.h) and common/ (compiled into both). No student code is
+ * linked into the observer.
  */
 #ifndef COWLAB_LAB_H
 #define COWLAB_LAB_H

@@ -1,5 +1,5 @@
 /*
- * cowlab/labs.h — the labs the kit knows, read from tests/NN-slug/tests.def as text.
+ * cowlab/labs.h — the labs the kit knows, read from labs/NN-slug/tests.def as text.
  *
  * The grader takes every test's points and timeout from here, never from the lab binary:
  * that binary holds student code, and what it prints may be forged.
@@ -30,9 +30,6 @@ struct cl_lab_def {
     char dir[512]; /* the folder holding tests.def */
     char files[CL_MAX_FILES][64];
     int nfiles;
-    /* The kit's sources the subject links besides the lab's subject.c, space-separated: bare
-     * names are in dir, others relative to the kit (tests.def's CL_SUBJECT). */
-    char subject_files[256];
     struct cl_test_def tests[CL_MAX_TESTS];
     int ntests;
     int max_points;

@@ -38,9 +38,9 @@ lib_src=$(awk '/^LIB_SRC/ {on = 1} on {print; if ($0 !~ /\\$/) exit}' Makefile |
 # shellcheck disable=SC2086
 lib=$(objects $lib_src) && labmain=$(objects harness/labmain.c) &&
   subject=$(objects harness/subject.c harness/team.c) &&
-  cc $cflags -Itests/01-fork-cow tests/01-fork-cow/experiments.c tests/01-fork-cow/tests.c \
+  cc $cflags -Ilabs/01-fork-cow -Ilabs/01-fork-cow/common labs/01-fork-cow/observer/*.c \
   $labmain $lib $cunit -o "$out/lab" 2>>"$out/build.log" &&
-  cc $cflags -Itests/01-fork-cow tests/01-fork-cow/subject.c solutions/01-fork-cow/*.c \
+  cc $cflags -Ilabs/01-fork-cow/common labs/01-fork-cow/subject/*.c solutions/01-fork-cow/*.c \
   $subject -o "$out/subject" 2>>"$out/build.log" &&
   cc $cflags tests/harness/unit.c $lib $cunit -o "$out/unit" 2>>"$out/build.log" ||
   { echo "the patched harness does not build:"; cat "$out/build.log"; exit 1; }

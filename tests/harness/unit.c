@@ -620,8 +620,8 @@ static void t_labs_registry(void)
 {
     struct cl_lab_def labs[CL_MAX_LABS];
     char err[256];
-    int n = cl_labs_load("tests", labs, CL_MAX_LABS, err, sizeof err);
-    CL_CHECK_EQ(1, n >= 1, "labs found in tests/", err);
+    int n = cl_labs_load("labs", labs, CL_MAX_LABS, err, sizeof err);
+    CL_CHECK_EQ(1, n >= 1, "labs found in labs/", err);
     const struct cl_lab_def *l = cl_labs_find(labs, n, "1");
     CL_CHECK_EQ(1, l != NULL, "lab '1' found", "");
     if (!l)

@@ -4,7 +4,7 @@
 #   labs/SLUG/lab, subject   every lab's observer and its reference subject (the experiments,
 #                            and graded)
 #   grade/stubs/SLUG/lab     the observer beside a subject of the untouched stubs of labs/
-#   grade/BUG/SLUG/lab       the observer beside the reference subject with one planted bug (tests/SLUG/bugs/BUG.patch,
+#   grade/BUG/SLUG/lab       the observer beside the reference subject with one planted bug (tests/bugs/SLUG/BUG.patch,
 #                            applied exactly by tests/plant.sh)
 #   grade/plan.tsv           what gradelabs.sh runs and judge.sh expects, one test a line:
 #                            VARIANT SLUG TEST TIMEOUT EXPECT NEEDS (tab-separated; VARIANT
@@ -58,7 +58,7 @@ plan() {
 slugs=()
 for dir in solutions/*/; do
   slug=$(basename "$dir")
-  [[ -d tests/$slug ]] || continue
+  [[ -f labs/$slug/tests.def ]] || continue
   slugs+=("$slug")
   mapfile -t tests < <(build/bin/cowlab list "$slug" --tsv | cut -f1)
   make_lab solutions "$slug" "$build/labs/$slug/lab"
@@ -67,7 +67,7 @@ for dir in solutions/*/; do
   plan ref "$slug" pass "${tests[@]}"
   make_lab labs "$slug" "$build/grade/stubs/$slug/lab"
   plan stubs "$slug" fail "${tests[@]}"
-  for bug in tests/"$slug"/bugs/*.patch; do
+  for bug in tests/bugs/"$slug"/*.patch; do
     [[ -e $bug ]] || continue
     name=$(basename "$bug" .patch)
     src=$build/src/$name

@@ -28,7 +28,7 @@ TARGET_PCT = 5.0
 MIN_WITHIN = 4
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
-KIT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+KIT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 COWLAB = os.path.join(KIT, "build", "bin", "cowlab")
 
 

@@ -161,8 +161,7 @@ int main(void)
     touch(32, 47, 0);
 
     struct cl_team t;
-    if (cl_team_start(&t, 2, 1, capture_worker, NULL, NULL) < 0 ||
-        cl_team_await(&t, 10000) < 0) {
+    if (cl_team_start(&t, 2, 1, capture_worker, NULL, NULL) < 0 || cl_team_await(&t, 10000) < 0) {
         perror("capture: workers");
         return 1;
     }

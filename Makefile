@@ -98,16 +98,22 @@ $(BUILD)/labs/%/lab: $(LIB) $(LABMAIN) $$(wildcard $$(LAB_DIR)/observer/* $$(LAB
 	@$(CC) $(ALL_CFLAGS) $(LAB_INC) $(wildcard $(LAB_DIR)/observer/*.c $(LAB_DIR)/common/*.c) \
 	  $(LABMAIN) $(LIB) $(CUNIT_LIBS) -o $@
 # subject-kit.o: everything of a subject but the student's files, as one relocatable object
-# (subject/ and common/, the protocol loop and the barrier). The grader links a submission
-# with a copy of it in a folder that holds nothing else of the kit.
+# (subject/ and common/, the protocol loop and the barrier), sealed: only main, the public
+# header's names and C library interpositions stay visible to the student's files. The grader
+# links a submission with a copy of it in a folder that holds nothing else of the kit.
 SUBJECT_SRCS = $(wildcard $(LAB_DIR)/subject/*.c $(LAB_DIR)/common/*.c)
+# The lab's public header (what student files may call): include/NN-slug.h, or for the kit's own
+# test labs the header beside tests.def named after the slug without its number. Everything
+# else subject-kit.o defines is made local (scripts/seal-subject-kit.sh).
+PUBLIC_HEADER = $(firstword $(wildcard include/$*.h) $(LAB_DIR)/$(patsubst $(firstword $(subst -, ,$*))-%,%,$*).h)
 $(BUILD)/labs/%/subject-kit.o: $(SUBJECT_OBJ) $$(wildcard $$(LAB_DIR)/subject/* $$(LAB_DIR)/common/* $$(LAB_DIR)/*.h include/*.h)
 	@mkdir -p $(dir $@)/kit
 	@echo "  LD -r   $@"
 	@for f in $(SUBJECT_SRCS); do \
 	  $(CC) $(ALL_CFLAGS) $(LAB_INC) -c $$f -o $(dir $@)/kit/$$(basename $$f .c).o || exit 1; done
 	@$(CC) -r -nostdlib $(foreach f,$(SUBJECT_SRCS),$(dir $@)/kit/$(basename $(notdir $(f))).o) \
-	  $(SUBJECT_OBJ) -o $@
+	  $(SUBJECT_OBJ) -o $@.tmp
+	@bash scripts/seal-subject-kit.sh $@.tmp $(PUBLIC_HEADER) $(CC) && mv $@.tmp $@
 $(BUILD)/labs/%/subject: $(BUILD)/labs/%/subject-kit.o FORCE
 	@mkdir -p $(dir $@)
 	$(CC) $(if $(STUDENT),$(filter-out -Werror%,$(ALL_CFLAGS)),$(ALL_CFLAGS)) \

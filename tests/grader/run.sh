@@ -119,6 +119,16 @@ else
   echo "skip submissions that include the kit's files: $(grep -o 'isolation: none[^\\"]*' "$J" | head -1)" >>"$V"
 fi
 
+# At link time: subject-kit.o shows student files only main, the public header's names and its
+# C library interpositions (scripts/seal-subject-kit.sh). A submission that calls the kit's
+# barrier (cl_team_start, which forks workers) must not link.
+forge forge-link "$(cat labs/01-fork-cow/experiment.c)
+int cl_team_start(void *, int, int, void *, void *, void *);
+int borrow(void);
+int borrow(void) { return cl_team_start(0, 1, 1, 0, 0, 0); }" "$(cat labs/01-fork-cow/predict.c)" >/dev/null
+verdict "a submission cannot link the kit's own functions (cl_team_start)" \
+  "grep -q 'undefined reference to .cl_team_start' '$OUT/forge-link-out/results.json'"
+
 left=$(ours)
 verdict "no process of the hostile tests is left running ($left)" "[ $left -eq 0 ]"
 # The /dev/shm objects this grading's tests left, named in its report: gone. (Not a count of

@@ -146,7 +146,13 @@ $(BUILD)/bench/immortal: tests/bench/immortal.c
 LABARG = $(if $(LAB),$(LAB),01)
 
 # The README's two commands install what they need first (quietly, when it is all there).
-demo: deps
+# Both need the reference solutions, which a student handout does not have: they say so.
+NEEDS_SOLUTIONS = @test -d solutions || { echo "make $@: this copy has no solutions/ (a student handout):" \
+  "make demo and make test run the reference answers. Students: make check LAB=NN, make plots LAB=NN," \
+  "make grade (README, Students)." >&2; exit 2; }
+demo:
+	$(NEEDS_SOLUTIONS)
+	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
 	$(COWLAB) demo $(LABARG)
 
@@ -172,7 +178,9 @@ calibrate: all
 	$(COWLAB) run 02 >/dev/null
 	python3 labs/02-refcount/observer/calibrate.py
 
-test: deps
+test:
+	$(NEEDS_SOLUTIONS)
+	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/run.sh
 

@@ -8,7 +8,7 @@
  *               compare your predictions with the harness's model and with the measurement,
  *               exactly: no tolerance.
  *
- * Sizes are in pages of cl_page_size() bytes (4096 on x86-64, 16384 on some arm64 kernels:
+ * Sizes are in pages of sysconf(_SC_PAGESIZE) bytes (4096 on x86-64, 16384 on some arm64 kernels:
  * never assume one); memory figures in kB, as /proc prints them. Read handbook/01-fork-cow.md
  * first.
  */

@@ -287,12 +287,12 @@ static int cli_run_lab(const struct cl_lab_def *l, const char *base, const char 
     }
     char *log = NULL;
     fprintf(stderr, "%s: building from %s\n", l->slug, src);
-    if (cl_build_lab(l, src, work, &log) < 0) {
-        fprintf(stderr, "%s", log);
-        free(log);
-        return 1;
-    }
+    int built = cl_build_lab(l, src, work, &log);
+    if (built != 0)
+        fprintf(stderr, "%s", log); /* why it did not build, or which stub stood in */
     free(log);
+    if (built < 0)
+        return 1;
     char bin[1300], csv_abs[1800], cwd[512], subject_env[1400];
     cl_observer_path(l, bin, sizeof bin);
     snprintf(subject_env, sizeof subject_env, "%s=%s/subject", CL_SUBJECT_ENV, work);
@@ -687,10 +687,9 @@ static int cli_help(const char *name)
     printf("usage: cowlab COMMAND [options]   (cowlab help COMMAND: its options and details)\n");
     for (int i = 0; i < CLI_NCOMMANDS; i++)
         printf("  %-8s %s\n", cli_commands[i].name, cli_commands[i].summary);
-    printf(
-        "options for every command that reads the labs (all but measure and doctor):\n"
-        "  --labs-dir DIR (where the labs' tests.def live; default: the kit's labs/), --quiet,\n"
-        "  --lab LAB (same as the LAB operand). Environment: COWLAB_KIT, NO_COLOR.\n");
+    printf("options for every command that reads the labs (all but measure and doctor):\n"
+           "  --labs-dir DIR (where the labs' tests.def live; default: the kit's labs/), --quiet,\n"
+           "  --lab LAB (same as the LAB operand). Environment: COWLAB_KIT, NO_COLOR.\n");
     return 0;
 }
 

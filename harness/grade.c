@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -175,6 +176,114 @@ static int grade_public_header(const struct cl_lab_def *lab, char *path, size_t 
     return access(path, R_OK) == 0 ? 0 : -1;
 }
 
+/* Where a missing student file might be instead, for the feedback: the same name in another
+ * case in the lab's folder, or the file one level up (a submission without the NN-slug/
+ * folder). Appends a hint to t, or nothing. */
+static void grade_hint_missing(const char *student_dir, const char *file, struct grade_text *t)
+{
+    DIR *d = opendir(student_dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (strcasecmp(e->d_name, file) == 0 && strcmp(e->d_name, file) != 0) {
+            grade_addf(t, "  (found %s: names are case-sensitive)\n", e->d_name);
+            break;
+        }
+    if (d)
+        closedir(d);
+    char up[1200];
+    snprintf(up, sizeof up, "%s", student_dir);
+    char *slash = strrchr(up, '/');
+    if (slash)
+        snprintf(slash + 1, sizeof up - (size_t)(slash + 1 - up), "%s", file);
+    if (slash && access(up, F_OK) == 0)
+        grade_addf(t,
+                   "  (found %s one folder up: put the lab's files in a folder named like the "
+                   "lab)\n",
+                   file);
+}
+
+/* One run of the compiler in the scratch folder: cc <lab flags> -I include <args...>, as the
+ * sandbox's fresh uid, inside bwrap's view when bwrap is given (the scratch folder is /lab
+ * there). Its output, with the scratch prefix stripped so messages name the student's files,
+ * is appended to t when show is set. Returns 1 when it exited 0, 0 when it failed, -1 when it
+ * could not run (reason in t). */
+struct grade_cc {
+    const char *scratch, *bwrap, *base; /* base: the scratch folder as the compiler sees it */
+    char cc[512];
+};
+
+static int grade_cc_run(const struct grade_cc *c, char **args, int nargs, bool show,
+                        struct grade_text *t)
+{
+    char *argv[GRADE_MAX_ARGS], flags[1024], inc[1100], prefix[1000], cc[512];
+    int n = 0;
+    if (c->bwrap) {
+        struct cl_isolate_bind b = {c->scratch, "/lab", true};
+        n = cl_isolate_argv(c->bwrap, argv, 0, GRADE_MAX_ARGS - 48, &b, 1, "/lab");
+    } else {
+        argv[n++] = "/usr/bin/env";
+    }
+    snprintf(cc, sizeof cc, "%s", c->cc);
+    argv[n++] = cc;
+    snprintf(flags, sizeof flags, "%s", CL_LAB_CFLAGS);
+    n = grade_split(flags, argv, n, GRADE_MAX_ARGS - 4 - nargs);
+    snprintf(inc, sizeof inc, "-I%s/include", c->base);
+    argv[n++] = inc;
+    for (int i = 0; i < nargs; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+
+    struct cl_sandbox_opts o = cl_sandbox_defaults();
+    o.as_bytes = 0;
+    o.nproc = 0;
+    o.fsize_bytes = 256ull << 20;
+    o.timeout_ms = GRADE_BUILD_TIMEOUT_MS;
+    o.cwd = c->scratch;
+    struct cl_sandbox_result r;
+    int rc = cl_sandbox_run(argv, &o, &r);
+    bool ok = rc == 0 && !r.timed_out && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
+    if (show && r.output_len) {
+        snprintf(prefix, sizeof prefix, "%s/src/", c->base);
+        grade_strip(r.output, prefix);
+        grade_addf(t, "%s", r.output);
+    }
+    if (show && r.timed_out)
+        grade_addf(t, "the compiler did not finish in %d s\n", GRADE_BUILD_TIMEOUT_MS / 1000);
+    if (rc < 0)
+        grade_addf(t, "cannot run the compiler: %s\n", strerror(errno));
+    cl_sandbox_result_free(&r);
+    return rc < 0 ? -1 : ok;
+}
+
+/* Compile and link every student file with subject-kit.o into scratch/subject. */
+static int grade_cc_link(const struct grade_cc *c, const struct cl_lab_def *lab, bool show,
+                         struct grade_text *t)
+{
+    static char paths[CL_MAX_FILES][1200];
+    char obj[1100], out_bin[1100], *args[CL_MAX_FILES + 4];
+    int n = 0;
+    for (int i = 0; i < lab->nfiles; i++) {
+        snprintf(paths[i], sizeof paths[i], "%s/src/%s", c->base, lab->files[i]);
+        args[n++] = paths[i];
+    }
+    snprintf(obj, sizeof obj, "%s/subject-kit.o", c->base);
+    snprintf(out_bin, sizeof out_bin, "%s/subject", c->base);
+    args[n++] = obj;
+    args[n++] = "-o";
+    args[n++] = out_bin;
+    return grade_cc_run(c, args, n, show, t);
+}
+
+/* Does student file i compile on its own? (-c, object discarded; output not shown: the
+ * whole build's output already is.) */
+static int grade_cc_one(const struct grade_cc *c, const struct cl_lab_def *lab, int i,
+                        struct grade_text *t)
+{
+    char path[1200], *args[] = {"-c", path, "-o", "/dev/null"};
+    snprintf(path, sizeof path, "%s/src/%s", c->base, lab->files[i]);
+    return grade_cc_run(c, args, 4, false, t);
+}
+
 /*
  * The scratch folder a submission compiles in holds only what the compiler needs:
  *   src/<the submission's files>   include/<the lab's public header>   subject-kit.o
@@ -183,6 +292,9 @@ static int grade_public_header(const struct cl_lab_def *lab, char *path, size_t 
  * appears as /lab and nothing of the kit, the solutions or other submissions exists; where
  * bwrap cannot run, it runs as that uid in the scratch folder and the build log says that
  * world-readable files are then within reach.
+ * A file that is missing, or that does not compile on its own when the whole does not build,
+ * is replaced by the handout's stub (the lab folder's own copy) so that the rest is graded:
+ * the stub's functions fail their tests, the others count.
  */
 int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const char *work_dir,
                  char **log)
@@ -209,10 +321,26 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
         *log = grade_text_take(&t);
         return -1;
     }
+    bool stand_in[CL_MAX_FILES] = {false}, have_stub[CL_MAX_FILES] = {false};
+    char stubs[CL_MAX_FILES][1100];
     for (int i = 0; i < lab->nfiles; i++) {
         char from[1024], to[1200];
         snprintf(from, sizeof from, "%s/%s", student_dir, lab->files[i]);
         snprintf(to, sizeof to, "%s/src/%s", scratch, lab->files[i]);
+        snprintf(stubs[i], sizeof stubs[i], "%s/%s", lab->dir, lab->files[i]);
+        have_stub[i] = access(stubs[i], R_OK) == 0;
+        struct stat st;
+        if (lstat(from, &st) < 0 && errno == ENOENT) {
+            grade_addf(&t, "%s: not in the submission's %s/ folder\n", lab->files[i], lab->slug);
+            grade_hint_missing(student_dir, lab->files[i], &t);
+            if (have_stub[i]) {
+                stand_in[i] = true;
+                bad |= grade_copy(stubs[i], to, &t);
+            } else {
+                bad = -1;
+            }
+            continue;
+        }
         bad |= grade_copy(from, to, &t);
     }
     char to[1200];
@@ -222,80 +350,75 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
     }
     snprintf(to, sizeof to, "%s/subject-kit.o", scratch);
     bad |= grade_copy(kit, to, &t);
+    int nmissing = 0;
+    for (int i = 0; i < lab->nfiles; i++)
+        nmissing += stand_in[i];
+    if (nmissing == lab->nfiles) {
+        grade_addf(&t, "none of the lab's files is in the submission: nothing to grade\n");
+        bad = -1;
+    }
     if (bad) {
         grade_rmtree(scratch);
         *log = grade_text_take(&t);
         return -1;
     }
 
-    char why[300] = "", cc[512], *argv[GRADE_MAX_ARGS];
-    const char *bwrap = cl_isolation(why, sizeof why);
-    if (bwrap && cl_isolate_program(CL_CC, cc, sizeof cc) < 0) {
+    char why[300] = "";
+    struct grade_cc c = {scratch, cl_isolation(why, sizeof why), NULL, ""};
+    if (c.bwrap && cl_isolate_program(CL_CC, c.cc, sizeof c.cc) < 0) {
         snprintf(why, sizeof why, "the compiler %s is not a program under /usr", CL_CC);
-        bwrap = NULL;
+        c.bwrap = NULL;
     }
-    /* Inside bwrap the scratch folder is /lab; without it, the compiler works in it. */
-    const char *base = bwrap ? "/lab" : scratch;
-    int n = 0;
-    if (bwrap) {
-        struct cl_isolate_bind b = {scratch, "/lab", true};
-        n = cl_isolate_argv(bwrap, argv, 0, GRADE_MAX_ARGS - 48, &b, 1, "/lab");
-    } else {
-        argv[n++] = "/usr/bin/env";
-        snprintf(cc, sizeof cc, "%s", CL_CC);
-    }
-    argv[n++] = cc;
-    char flags[1024], inc[1100], obj[1100], out_bin[1100], prefix[1000];
-    static char paths[CL_MAX_FILES][1200];
-    snprintf(flags, sizeof flags, "%s", CL_LAB_CFLAGS);
-    n = grade_split(flags, argv, n, GRADE_MAX_ARGS - 8 - CL_MAX_FILES);
-    snprintf(inc, sizeof inc, "-I%s/include", base);
-    argv[n++] = inc;
-    for (int i = 0; i < lab->nfiles; i++) {
-        snprintf(paths[i], sizeof paths[i], "%s/src/%s", base, lab->files[i]);
-        argv[n++] = paths[i];
-    }
-    snprintf(obj, sizeof obj, "%s/subject-kit.o", base);
-    snprintf(out_bin, sizeof out_bin, "%s/subject", base);
-    argv[n++] = obj;
-    argv[n++] = "-o";
-    argv[n++] = out_bin;
-    argv[n] = NULL;
-
-    struct cl_sandbox_opts o = cl_sandbox_defaults();
-    o.as_bytes = 0;
-    o.nproc = 0;
-    o.fsize_bytes = 256ull << 20;
-    o.timeout_ms = GRADE_BUILD_TIMEOUT_MS;
-    o.cwd = scratch;
-    struct cl_sandbox_result r;
-    int rc = cl_sandbox_run(argv, &o, &r);
-    bool ok = rc == 0 && !r.timed_out && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
-    if (!bwrap)
+    if (!c.bwrap)
+        snprintf(c.cc, sizeof c.cc, "%s", CL_CC);
+    c.base = c.bwrap ? "/lab" : scratch;
+    if (!c.bwrap)
         grade_addf(&t,
                    "note: compiled without isolation (%s): files that everyone may read on "
                    "this machine were within the compiler's reach\n",
                    why);
-    if (r.output_len) {
-        snprintf(prefix, sizeof prefix, "%s/src/", base);
-        grade_strip(r.output, prefix);
-        grade_addf(&t, "%s", r.output);
+    int ok = grade_cc_link(&c, lab, true, &t);
+    if (ok == 0) {
+        /* Which of the files fail on their own? Those give way to the handout's stub. */
+        int replaced = 0;
+        for (int i = 0; i < lab->nfiles && ok == 0; i++) {
+            if (stand_in[i] || !have_stub[i])
+                continue;
+            int one = grade_cc_one(&c, lab, i, &t);
+            snprintf(to, sizeof to, "%s/src/%s", scratch, lab->files[i]);
+            if (one == 0 && grade_copy(stubs[i], to, &t) == 0) {
+                stand_in[i] = true;
+                replaced++;
+            } else if (one < 0) {
+                ok = -1;
+            }
+        }
+        if (replaced && ok == 0)
+            ok = grade_cc_link(&c, lab, false, &t);
     }
-    if (r.timed_out)
-        grade_addf(&t, "the compiler did not finish in %d s\n", GRADE_BUILD_TIMEOUT_MS / 1000);
-    else if (!ok)
-        grade_addf(&t, "the lab did not compile (%s)\n", rc < 0 ? strerror(errno) : "see above");
-    cl_sandbox_result_free(&r);
+    if (ok != 1)
+        grade_addf(&t, "the lab did not compile (see above)\n");
+    int nstand = 0;
+    for (int i = 0; i < lab->nfiles; i++)
+        nstand += stand_in[i];
+    if (ok == 1 && nstand) {
+        grade_addf(&t, "graded with the handout's stub in place of");
+        for (int i = 0; i < lab->nfiles; i++)
+            if (stand_in[i])
+                grade_addf(&t, " %s", lab->files[i]);
+        grade_addf(&t, ": the tests of %s functions fail, the others are graded\n",
+                   nstand > 1 ? "their" : "its");
+    }
     /* The subject, out of the folder the compiler's uid owned: ours; others may run it (the
      * subject's uid), nobody else may read it. */
     snprintf(to, sizeof to, "%s/subject", scratch);
-    if (ok && (grade_copy(to, bin, &t) < 0 || chmod(bin, 0711) < 0)) {
+    if (ok == 1 && (grade_copy(to, bin, &t) < 0 || chmod(bin, 0711) < 0)) {
         grade_addf(&t, "cannot keep the compiled subject: %s\n", strerror(errno));
-        ok = false;
+        ok = 0;
     }
     grade_rmtree(scratch);
     *log = grade_text_take(&t);
-    return ok ? 0 : -1;
+    return ok != 1 ? -1 : nstand ? 1 : 0;
 }
 
 /* 32 hex digits from /dev/urandom (or the clock, if that fails). */
@@ -555,7 +678,9 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
     }
     if (!o->quiet)
         fprintf(stderr, "%s: building from %s\n", lab->slug, student_dir);
-    out->built = cl_build_lab(lab, student_dir, run_dir, &out->build_log) == 0;
+    int built = cl_build_lab(lab, student_dir, run_dir, &out->build_log);
+    out->built = built >= 0;
+    out->stand_in = built == 1;
     if (!out->built) {
         for (int i = 0; i < lab->ntests; i++) {
             snprintf(out->tests[i].verdict, sizeof out->tests[i].verdict, "not built");

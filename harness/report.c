@@ -48,6 +48,14 @@ static void report_term_text(FILE *out, const char *s)
 
 static void report_causes(FILE *out, const struct cl_report *r);
 
+/* What heads the build log of a lab that built. */
+static const char *report_build_heading(const struct cl_lab_outcome *l)
+{
+    return l->stand_in
+               ? "part of it did not build, and was graded as the handout's stub:"
+               : "the compiler warned (this costs no points, but a warning is often a bug):";
+}
+
 void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool details)
 {
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
@@ -84,10 +92,8 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
             fprintf(out, "\n%s%s did not build:%s\n", red, l->lab->slug, off);
             report_term_text(out, l->build_log);
         } else if (l->build_log && l->build_log[0]) {
-            fprintf(out,
-                    "\n%s: the compiler warned (this costs no points, but a warning is often "
-                    "a bug):\n",
-                    l->lab->slug);
+            fprintf(out, "\n%s%s: %s\n", l->stand_in ? red : "", l->lab->slug,
+                    report_build_heading(l));
             report_term_text(out, l->build_log);
         }
         for (int j = 0; j < l->lab->ntests; j++) {
@@ -153,26 +159,27 @@ static void report_warnings(FILE *out, const struct cl_report *r)
     for (int i = 0; i < r->nlabs; i++) {
         const struct cl_lab_outcome *l = &r->labs[i];
         if (l->built && l->build_log && l->build_log[0])
-            fprintf(out,
-                    "\n\n%s: the compiler warned (this costs no points, but a warning is "
-                    "often a bug):\n%s",
-                    l->lab->slug, l->build_log);
+            fprintf(out, "\n\n%s: %s\n%s", l->lab->slug, report_build_heading(l), l->build_log);
     }
 }
 
-/* The text a test shows in feedback: its verdict, then what it reported. */
+/* The text a test shows in feedback: its verdict, then what it reported. A failed test of a
+ * lab built with a stub standing in says so first (the build log says which file). */
 static void report_test_text(const struct cl_lab_outcome *l, const struct cl_test_outcome *t,
                              FILE *out, void (*put)(FILE *, const char *))
 {
-    size_t n = strlen(t->verdict) + strlen(t->def->about) + 4 +
+    static const char stub_note[] = "note: a file of this lab is missing or did not compile; "
+                                    "the handout's stub stood in for it (see the build log)\n";
+    const char *note = l->stand_in && !t->passed ? stub_note : "";
+    size_t n = strlen(t->verdict) + strlen(t->def->about) + 4 + strlen(note) +
                strlen(t->feedback ? t->feedback : "") + (l->built ? 0 : strlen(l->build_log));
     char *s = malloc(n + 1);
     if (!s) {
         put(out, t->verdict);
         return;
     }
-    snprintf(s, n + 1, "%s: %s\n%s%s", t->verdict, t->def->about, l->built ? "" : l->build_log,
-             t->feedback ? t->feedback : "");
+    snprintf(s, n + 1, "%s: %s\n%s%s%s", t->verdict, t->def->about, l->built ? "" : l->build_log,
+             note, t->feedback ? t->feedback : "");
     put(out, s);
     free(s);
 }

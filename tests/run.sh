@@ -241,23 +241,37 @@ for bug in tests/harness/bugs/*.patch; do # planted.sh started at the top
     "harness-$(basename "$bug" .patch)"
 done
 
-echo "== broken submissions score 0 for their lab only; a warning costs nothing"
-broken="$OUT/broken"; mkdir -p "$broken/missing/01-fork-cow" "$broken/syntax/01-fork-cow" "$broken/warned"
+echo "== a broken file costs only its own tests; a warning costs nothing"
+# A missing or non-compiling file is replaced by the handout's stub: the other file's tests are
+# graded as usual. (With a correct experiment.c, exactly the predict_* tests fail.)
+broken="$OUT/broken"
+mkdir -p "$broken/missing/01-fork-cow" "$broken/syntax/01-fork-cow" "$broken/warned" "$broken/none/01-fork-cow"
 cp solutions/01-fork-cow/experiment.c "$broken/missing/01-fork-cow/"
+cp solutions/01-fork-cow/predict.c "$broken/missing/01-fork-cow/Predict.c"
 cp solutions/01-fork-cow/*.c "$broken/syntax/01-fork-cow/"
 echo 'this is not C;' >>"$broken/syntax/01-fork-cow/predict.c"
 cp -r solutions/01-fork-cow "$broken/warned/"
 printf 'static int cowlab_never_used;\n' >>"$broken/warned/01-fork-cow/predict.c"
-for kind in missing syntax warned; do
+for kind in missing syntax warned none; do
   $COWLAB grade --submission "$broken/$kind" --lab 01 --out "$broken/out-$kind" --quiet >/dev/null 2>&1
 done
-check "a missing file scores 0 and the feedback names it" python3 -c "
-import json,sys; r=json.load(open('$broken/out-missing/results.json'))
+only_predictions_fail='
+import json,sys; r=json.load(open(sys.argv[1])); want=sys.argv[2]
+failed=sorted(t["name"].split("/")[1] for t in r["tests"] if t["status"]!="passed")
+assert failed==["predict_pss","predict_writes"], failed
+assert all("stub stood in" in t["output"] for t in r["tests"] if t["status"]!="passed")
+assert "graded with the handout\x27s stub in place of predict.c" in r["output"], r["output"][-400:]
+assert want in r["output"], (want, r["output"][-600:])'
+check "a missing predict.c costs only the predictions' tests, and the feedback points at Predict.c" \
+  python3 -c "$only_predictions_fail" "$broken/out-missing/results.json" \
+  "predict.c: not in the submission's 01-fork-cow/ folder
+  (found Predict.c: names are case-sensitive)"
+check "a compile error in predict.c costs only the predictions' tests; the compiler's words are shown" \
+  python3 -c "$only_predictions_fail" "$broken/out-syntax/results.json" "| this is not C;"
+check "a lab folder without any of its files is not built and scores 0" python3 -c "
+import json; r=json.load(open('$broken/out-none/results.json'))
 assert r['score']==0 and all(t['status']=='failed' for t in r['tests'])
-assert 'missing file' in r['tests'][0]['output'] and 'predict.c' in r['tests'][0]['output']"
-check "a compile error scores 0 and the feedback has the compiler's output" python3 -c "
-import json,sys; r=json.load(open('$broken/out-syntax/results.json'))
-assert r['score']==0 and 'predict.c' in r['tests'][0]['output'] and 'error' in r['tests'][0]['output']"
+assert 'none of the lab\'s files is in the submission' in r['tests'][0]['output']"
 check "a warning scores full marks and is shown, naming the student's file (not the grader's path)" \
   python3 -c "
 import json; r=json.load(open('$broken/out-warned/results.json'))

@@ -27,6 +27,7 @@ struct cl_test_outcome {
 struct cl_lab_outcome {
     const struct cl_lab_def *lab;
     bool built;
+    bool stand_in;   /* built with the handout's stub in place of a missing or broken file */
     char *build_log; /* malloc'd: missing files or the compiler's output */
     struct cl_test_outcome tests[CL_MAX_TESTS];
     int score, max;
@@ -43,8 +44,11 @@ struct cl_grade_opts {
  * Copy the lab's student files from student_dir (the lab's own folder, e.g. labs/01-fork-cow)
  * into work_dir/src and compile them with the lab's subject side into work_dir/subject, which
  * the lab's observer (cl_observer_path, built by make) drives.
- * Returns 0 if the binary was built; -1 otherwise, with the reason (a missing file, the
- * compiler's output) in *log (malloc'd, always set; the caller frees).
+ * A file that is missing, or that does not compile on its own when the whole does not, is
+ * replaced by the handout's stub (the lab folder's copy), so that the other files are graded.
+ * Returns 0 if the binary was built as submitted, 1 if it was built with a stub standing in
+ * (named in *log), -1 if it was not built; *log (malloc'd, always set; the caller frees) has
+ * the missing files and the compiler's output.
  */
 int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const char *work_dir,
                  char **log);

@@ -55,10 +55,10 @@ static void labmain_subject_stop(bool show)
 {
     if (!labmain_link_up)
         return;
+    cl_link_stop(&labmain_link); /* first: it may still find the subject misbehaved */
     labmain_subject_kind = labmain_link.failed ? labmain_link.kind : 0;
     snprintf(labmain_subject_failure, sizeof labmain_subject_failure, "%s",
              labmain_link.failed ? labmain_link.failure : "");
-    cl_link_stop(&labmain_link);
     if (show && labmain_link.output_len)
         fprintf(stderr, "--- what the subject (your code) printed ---\n%s%s", labmain_link.output,
                 labmain_link.output[labmain_link.output_len - 1] == '\n' ? "" : "\n");

@@ -215,7 +215,8 @@ static void link_workers_failed(struct cl_link *L, int e, int w, const char *why
     link_fail(L, e == ECHILD ? 'c' : 't', "%s", msg);
 }
 
-/* Handle one line from the subject. Returns 1 for an answer (R or E), 0 otherwise. */
+/* Handle one line from the subject. Returns 1 for an answer (R or E), 0 for a C line, -1 for
+ * a line that is not part of the protocol (the link has failed: 'p'). */
 static int link_line(struct cl_link *L, char *line, int64_t *v, int max, int *n, int *rc)
 {
     if (line[0] == 'C' && line[1] == ' ') {
@@ -258,7 +259,12 @@ static int link_line(struct cl_link *L, char *line, int64_t *v, int max, int *n,
         }
         return 1;
     }
-    return 0; /* the hello, or noise: ignored */
+    /* A second hello, or anything else: only student code writing to fd 3 sends it. */
+    link_fail(L, 'p',
+              "the subject sent a line that is not part of the protocol (\"%.40s\"): does code "
+              "of yours write to file descriptor 3?",
+              line);
+    return -1;
 }
 
 /* Read lines until an answer arrives or the deadline passes. */
@@ -272,6 +278,8 @@ static int link_wait(struct cl_link *L, int64_t *v, int max, int *n, int ms, con
             int rc = 0, done = link_line(L, L->in, v, max, n, &rc);
             L->have -= (size_t)(nl + 1 - L->in);
             memmove(L->in, nl + 1, L->have);
+            if (done < 0)
+                return -2;
             if (done)
                 return rc;
         }
@@ -387,11 +395,43 @@ int cl_link_start(struct cl_link *L, const char *path)
     return 0;
 }
 
+/* Before a command: nothing may be waiting but C lines. The subject answers each command
+ * once; an answer nobody asked for (student code writing "R ..." to fd 3, before or after the
+ * real one) would shift every answer after it. 0, or -2 with the link failed. */
+static int link_nothing_pending(struct cl_link *L)
+{
+    for (;;) {
+        char *nl;
+        while ((nl = memchr(L->in, '\n', L->have))) {
+            *nl = '\0';
+            if (L->in[0] != 'C' || L->in[1] != ' ') {
+                link_fail(L, 'p',
+                          "the subject answered a command twice (\"%.40s\"): does code of yours "
+                          "write to file descriptor 3?",
+                          L->in);
+                return -2;
+            }
+            int64_t none;
+            int rc = 0;
+            link_line(L, L->in, &none, 0, NULL, &rc);
+            L->have -= (size_t)(nl + 1 - L->in);
+            memmove(L->in, nl + 1, L->have);
+        }
+        struct pollfd p = {.fd = L->reply_fd, .events = POLLIN};
+        if (L->have == sizeof L->in || poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
+            return 0;
+        ssize_t got = read(L->reply_fd, L->in + L->have, sizeof L->in - L->have);
+        if (got <= 0)
+            return 0; /* gone: the command's own wait says so */
+        L->have += (size_t)got;
+    }
+}
+
 int cl_link_call(struct cl_link *L, int64_t *v, int max, int *n, const char *fmt, ...)
 {
     if (n)
         *n = 0;
-    if (L->failed)
+    if (L->failed || link_nothing_pending(L) < 0)
         return -2;
     char line[512];
     va_list ap;
@@ -506,6 +546,8 @@ void cl_link_stop(struct cl_link *L)
         }
         L->pid = L->child = -1;
     }
+    if (!L->failed && L->reply_fd >= 0)
+        link_nothing_pending(L); /* an answer after the last command fails the test too */
     link_drain_output(L);
     if (L->reply_fd >= 0)
         close(L->reply_fd);

@@ -13,6 +13,7 @@ void hostile_memory_hog(void);
 void hostile_flood(void);
 void hostile_fake_summary(void);
 void hostile_forged_record(void);
+int hostile_forged_answer(void);
 void hostile_kill_parent(void);
 int hostile_escape_group(void);
 int hostile_leak_shm(void);

@@ -36,6 +36,7 @@ HOSTILE_VOID(memory_hog, hostile_memory_hog)
 HOSTILE_VOID(output_flood, hostile_flood)
 HOSTILE_VOID(fake_summary, hostile_fake_summary)
 HOSTILE_VOID(forged_record, hostile_forged_record)
+HOSTILE_INT(forged_answer, hostile_forged_answer)
 HOSTILE_VOID(kills_parent, hostile_kill_parent)
 HOSTILE_INT(escapes_group, hostile_escape_group)
 HOSTILE_INT(leaks_shm, hostile_leak_shm)
@@ -62,11 +63,12 @@ static int hostile_no_spawn(int k, cl_child_fn child, void *arg, pid_t *pids)
 #name, 0, hostile_cmd_##name                                                               \
     }
 static const struct cl_subject_op hostile_ops[] = {
-    HOSTILE_OP(segfault),      HOSTILE_OP(aborts),        HOSTILE_OP(loops_forever),
-    HOSTILE_OP(fork_bomb),     HOSTILE_OP(memory_hog),    HOSTILE_OP(output_flood),
-    HOSTILE_OP(fake_summary),  HOSTILE_OP(forged_record), HOSTILE_OP(kills_parent),
-    HOSTILE_OP(escapes_group), HOSTILE_OP(leaks_shm),     HOSTILE_OP(leaks_ipc),
-    HOSTILE_OP(leaks_tmp),     HOSTILE_OP(reads_files),   HOSTILE_OP(weird_output),
+    HOSTILE_OP(segfault),     HOSTILE_OP(aborts),        HOSTILE_OP(loops_forever),
+    HOSTILE_OP(fork_bomb),    HOSTILE_OP(memory_hog),    HOSTILE_OP(output_flood),
+    HOSTILE_OP(fake_summary), HOSTILE_OP(forged_record), HOSTILE_OP(forged_answer),
+    HOSTILE_OP(kills_parent), HOSTILE_OP(escapes_group), HOSTILE_OP(leaks_shm),
+    HOSTILE_OP(leaks_ipc),    HOSTILE_OP(leaks_tmp),     HOSTILE_OP(reads_files),
+    HOSTILE_OP(weird_output),
 };
 
 const struct cl_subject_lab cl_subject_lab = {

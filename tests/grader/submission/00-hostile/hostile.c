@@ -79,6 +79,16 @@ void hostile_forged_record(void)
     _exit(0);
 }
 
+/* The answer the observer would like, written where the subject's answers go; the real one
+ * (1) follows it. */
+int hostile_forged_answer(void)
+{
+    const char forged[] = "R 0\n";
+    if (write(3, forged, sizeof forged - 1) < 0)
+        return 2;
+    return 1;
+}
+
 void hostile_kill_parent(void)
 {
     kill(getppid(), SIGKILL);

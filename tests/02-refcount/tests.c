@@ -9,7 +9,6 @@
 #include "experiments.h"
 #include "world.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,14 +177,15 @@ static void test_refcount_semantics(void)
     CL_CHECK_EQ(2, count, "RC_OUTLINE: the table's count after inc, inc, dec",
                 "table[o->ob_refcnt]");
     CL_CHECK_EQ(0, imm, "RC_OUTLINE: rc_is_immortal", "never");
-    /* 2^60 entries (4 EiB) cannot be mapped: NULL, and mmap's errno kept. */
+    /* 2^60 entries (4 EiB) cannot be mapped: NULL with errno set, as the contract says (the
+     * kernel's ENOMEM; valgrind's mmap says EINVAL). */
     int64_t got[2];
     if (!RC_ASK(L, got, 2, "table_new %llu", 1ULL << 60))
         return;
     CL_CHECK_EQ(0, got[0], "rc_outline_table_new(2^60 entries): the table",
                 "when mmap fails it returns MAP_FAILED, not NULL: return NULL");
-    CL_CHECK_EQ(ENOMEM, got[1], "rc_outline_table_new(2^60 entries): errno",
-                "leave mmap's errno (ENOMEM) for the caller");
+    CL_CHECK_EQ(1, got[1] != 0, "rc_outline_table_new(2^60 entries): errno set (1: yes)",
+                "leave mmap's errno for the caller");
 }
 
 /* Items of a list in the subject whose refcount is not 1, or -1 if they cannot be read. */

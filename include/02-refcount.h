@@ -97,8 +97,8 @@ uint32_t *rc_world_table(struct rc_world *w);
 int64_t rc_int_value(const struct rc_int *o);
 /* The value of an int, or of a float rounded toward zero; reads, never writes. */
 int64_t rc_number_value(const struct rc_object *o);
-/* A new list iterator over l (a 48-byte GC block; increfs l with rc_incref), and its end
- * (decrefs l, frees the block). */
+/* A new list iterator over l (a 48-byte GC block; increfs l with rc_incref), or NULL when
+ * the world has no room for it (l untouched); and its end (decrefs l, frees the block). */
 struct rc_listiter *rc_listiter_new(struct rc_world *w, struct rc_list *l);
 void rc_listiter_free(struct rc_world *w, struct rc_listiter *it);
 /* The tracked containers: the young generation, and the permanent one gc.freeze() fills.
@@ -130,7 +130,8 @@ uint32_t *rc_outline_table_new(size_t entries);
 
 /* sum(lst) as CPython runs it: a list iterator (rc_listiter_new), then for each item a new
  * reference (incref) that is dropped after use (decref); rc_listiter_free at the end.
- * Returns the sum of the items' values (rc_number_value). */
+ * Returns the sum of the items' values (rc_number_value). When rc_listiter_new returns NULL
+ * (the world is full: CPython would raise MemoryError), returns 0 and writes no refcount. */
 int64_t rc_list_sum(struct rc_world *w, struct rc_list *l);
 
 /* len(lst): touches no item. */

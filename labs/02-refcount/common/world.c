@@ -420,7 +420,7 @@ struct rc_array *rc_array_new(struct rc_world *w, size_t n)
     a->data = (int64_t *)d->base;
     a->length = (int64_t)n;
     for (size_t i = 0; i < n; i++)
-        a->data[i] = (int64_t)i;
+        a->data[i] = (int64_t)i + 1;
     world_wrote(w, RC_DATA, a->data, n * 8);
     return a;
 }
@@ -505,7 +505,7 @@ int rc_build(const struct rc_scenario *sc, const struct rc_hooks *h, struct rc_b
     if (sc->payload == PAY_ARRAY) {
         if (!(b->array = rc_array_new(b->w, n)))
             return -1;
-        b->want_result = (int64_t)n * ((int64_t)n - 1) / 2;
+        b->want_result = (int64_t)n * ((int64_t)n + 1) / 2;
     } else {
         struct rc_object **tmp = malloc((n ? n : 1) * sizeof *tmp);
         if (!tmp)

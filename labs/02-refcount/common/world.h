@@ -64,7 +64,8 @@ struct rc_list *rc_list_new(struct rc_world *w, size_t n);
 struct rc_list *rc_list_new_empty(struct rc_world *w);
 /* Append o, stealing the caller's reference. */
 void rc_list_append(struct rc_world *w, struct rc_list *l, struct rc_object *o);
-/* An unboxed array of n values v[i] = i, data in the world's data region. */
+/* An unboxed array of n values v[i] = i + 1 (no zero: a sum that skips the first value shows),
+ * data in the world's data region. */
 struct rc_array *rc_array_new(struct rc_world *w, size_t n);
 /* Create and free one list iterator in the parent, so that the 48-byte pool exists before
  * fork (as it does in any real interpreter). Returns the block it used: the child's iterator

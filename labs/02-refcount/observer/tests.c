@@ -63,6 +63,22 @@ static bool rc_expect_count(struct cl_link *L, uint64_t o, int64_t start, int64_
     return true;
 }
 
+/* The count hi = 2^32 (low half 0) is an ordinary one under 3.12 and 3.14: rc_is_immortal
+ * says no and decref writes hi - 1. The boundary of "negative as an int32" is 0, not -1. */
+static bool rc_expect_mortal_at_zero(struct cl_link *L, uint64_t o, const char *name)
+{
+    const int64_t hi = INT64_C(1) << 32;
+    int64_t imm;
+    if (!RC_ASK(L, NULL, 0, "set 0x%" PRIx64 " %lld", o, (long long)hi) ||
+        !RC_ASK(L, &imm, 1, "is_immortal 0x%" PRIx64, o))
+        return false;
+    char msg[80];
+    snprintf(msg, sizeof msg, "%s: rc_is_immortal of a count 0x100000000", name);
+    CL_CHECK_EQ(0, imm, msg, "the low 32 bits are 0: not negative as an int32, so not immortal");
+    return rc_expect_count(L, o, hi, hi - 1, false, name,
+                           "low 32 bits 0 are not negative as an int32: an ordinary count");
+}
+
 static void test_refcount_semantics(void)
 {
     struct cl_link *L = cl_lab_subject();
@@ -98,6 +114,7 @@ static void test_refcount_semantics(void)
                                 "immortal: (int32_t)low < 0, decref writes nothing") &&
                 rc_expect_count(L, o, 0x80000000, 0x80000000, false, name,
                                 "any count whose low half is negative as an int32 is immortal") &&
+                rc_expect_mortal_at_zero(L, o, name) &&
                 RC_ASK(L, NULL, 0, "set 0x%" PRIx64 " 1", o) &&
                 RC_ASK(L, NULL, 0, "make_immortal 0x%" PRIx64, o);
             if (!ok)
@@ -114,6 +131,7 @@ static void test_refcount_semantics(void)
                                  "just below 3 << 30 the count still grows") &&
                  rc_expect_count(L, o, 3u << 30, 3u << 30, false, name,
                                  "immortal: decref skipped") &&
+                 rc_expect_mortal_at_zero(L, o, name) &&
                  RC_ASK(L, NULL, 0, "set 0x%" PRIx64 " 1", o) &&
                  RC_ASK(L, NULL, 0, "make_immortal 0x%" PRIx64, o);
             if (!ok)
@@ -159,6 +177,15 @@ static void test_refcount_semantics(void)
     CL_CHECK_EQ(2, count, "RC_OUTLINE: the table's count after inc, inc, dec",
                 "table[o->ob_refcnt]");
     CL_CHECK_EQ(0, imm, "RC_OUTLINE: rc_is_immortal", "never");
+    /* 2^60 entries (4 EiB) cannot be mapped: NULL with errno set, as the contract says (the
+     * kernel's ENOMEM; valgrind's mmap says EINVAL). */
+    int64_t got[2];
+    if (!RC_ASK(L, got, 2, "table_new %llu", 1ULL << 60))
+        return;
+    CL_CHECK_EQ(0, got[0], "rc_outline_table_new(2^60 entries): the table",
+                "when mmap fails it returns MAP_FAILED, not NULL: return NULL");
+    CL_CHECK_EQ(1, got[1] != 0, "rc_outline_table_new(2^60 entries): errno set (1: yes)",
+                "leave mmap's errno for the caller");
 }
 
 /* Items of a list in the subject whose refcount is not 1, or -1 if they cannot be read. */
@@ -176,6 +203,49 @@ static int rc_items_touched(struct cl_link *L, uint64_t list, int n)
         bad += rc_peek64(L, items[i]) != 1;
     free(items);
     return bad;
+}
+
+/* rc_array_sum over 2^17 values 1..2^17: 1 MiB of data that ends where the world's guard
+ * page begins (at 4, 16 and 64 KiB pages), so a read past the end crashes; the array's
+ * refcount is as it was. */
+static void rc_check_array_sum(struct cl_link *L)
+{
+    const int64_t n = 131072;
+    int64_t array, sum;
+    if (!RC_ASK(L, NULL, 0, "world %d 16 %lld", (int)RC_PY311, (long long)n) ||
+        !RC_ASK(L, &array, 1, "array %lld", (long long)n) ||
+        !RC_ASK(L, &sum, 1, "array_sum 0x%" PRIx64, array))
+        return;
+    CL_CHECK_EQ(n * (n + 1) / 2, sum, "rc_array_sum of the values 1..131072",
+                "add a->data[0] .. a->data[a->length - 1]");
+    CL_CHECK_EQ(1, rc_peek64(L, (uint64_t)array), "the array's refcount after rc_array_sum",
+                "take one reference to the array (incref) and drop it (decref) after the loop");
+}
+
+/* A world so full that rc_listiter_new has no room for the iterator: rc_list_sum returns 0
+ * and writes no refcount (include/02-refcount.h). */
+static void rc_check_sum_full_world(struct cl_link *L)
+{
+    int64_t list, sum;
+    struct rc_list l;
+    /* One arena: the list's pool and 32-byte pools of ints until the arena is full. */
+    if (!RC_ASK(L, NULL, 0, "world %d 16 40000", (int)RC_PY311) ||
+        !RC_ASK(L, &list, 1, "balanced 40000"))
+        return;
+    if (cl_link_peek(L->pid, (uint64_t)list, &l, sizeof l) < 0) {
+        CL_FAIL("cannot read the list in the subject's memory");
+        return;
+    }
+    if (!RC_ASK(L, &sum, 1, "sum 0x%" PRIx64, list))
+        return;
+    CL_CHECK_EQ(0, sum, "rc_list_sum when rc_listiter_new returns NULL (the world is full)",
+                "no iterator, no sum: return 0");
+    CL_CHECK_EQ(0, rc_items_touched(L, (uint64_t)list, (int)l.ob_size),
+                "items whose refcount changed after rc_list_sum without an iterator",
+                "when rc_listiter_new returns NULL, write nothing");
+    CL_CHECK_EQ(1, rc_peek64(L, (uint64_t)list),
+                "the list's refcount after rc_list_sum without an iterator",
+                "when rc_listiter_new returns NULL, write nothing");
 }
 
 static void test_sum_balanced(void)
@@ -199,9 +269,14 @@ static void test_sum_balanced(void)
     CL_CHECK_EQ(1000, len, "rc_list_len", "ob_size");
     CL_CHECK_EQ(1, yes, "rc_list_contains(1500)", "");
     CL_CHECK_EQ(0, no, "rc_list_contains(7)", "");
+    if (!RC_ASK(L, &yes, 1, "contains 0x%" PRIx64 " 1000", list))
+        return;
+    CL_CHECK_EQ(1, yes, "rc_list_contains(1000), the first item", "start at index 0");
     CL_CHECK_EQ(0, rc_items_touched(L, (uint64_t)list, 1000),
                 "items whose refcount changed after rc_list_contains",
                 "drop (decref) every reference contains takes, the match's too");
+    rc_check_array_sum(L);
+    rc_check_sum_full_world(L);
 }
 
 /* ---- scenarios ---------------------------------------------------------------------------- */
@@ -238,8 +313,82 @@ static void test_small_ints(void)
              SC(.name = "small_312", .sem = RC_PY312, .payload = PAY_SMALL, .op = OP_SUM));
 }
 
+enum { RC_FROZEN_MAX = 4 };
+
+/* Walk the generation at head in the subject's memory, through gc_next (forward) or gc_prev,
+ * into heads[] (at most max); stops at head. Returns the containers seen, max + 1 if the
+ * walk did not come back to head within max steps, or -1 if memory could not be read. */
+static int rc_walk(struct cl_link *L, uint64_t head, bool forward, uint64_t *heads, int max)
+{
+    uint64_t at = head;
+    for (int i = 0; i <= max; i++) {
+        struct rc_gchead g;
+        if (cl_link_peek(L->pid, at, &g, sizeof g) < 0)
+            return -1;
+        at = forward ? g.gc_next : g.gc_prev;
+        if (at == head)
+            return i;
+        if (i < max)
+            heads[i] = at;
+    }
+    return max + 1;
+}
+
+/* The generation at head holds exactly the GC heads want[0..n-1], in this order through
+ * gc_next and in the reverse order through gc_prev. */
+static void rc_expect_generation(struct cl_link *L, uint64_t head, const uint64_t *want, int n,
+                                 const char *what)
+{
+    for (int forward = 1; forward >= 0; forward--) {
+        uint64_t seen[RC_FROZEN_MAX];
+        int got = rc_walk(L, head, forward, seen, RC_FROZEN_MAX);
+        bool same = got == n;
+        for (int i = 0; same && i < n; i++)
+            same = seen[i] == want[forward ? i : n - 1 - i];
+        if (!same)
+            CL_FAIL("after rc_gc_freeze, %s walked through %s: expected its %d containers %s and "
+                    "back to the head; found %s (rc_gc_freeze: splice both links of both ends)",
+                    what, forward ? "gc_next" : "gc_prev", n,
+                    forward ? "in order" : "in reverse order",
+                    got < 0               ? "memory that cannot be read"
+                    : got > RC_FROZEN_MAX ? "no way back to the head"
+                    : got != n            ? "another number of containers"
+                                          : "other containers or another order");
+    }
+}
+
+/* gc.freeze() on small generations: three containers, one more, then none; each time the
+ * permanent generation holds all frozen so far, in order both ways, and the young one is
+ * empty. */
+static void rc_check_freeze_links(struct cl_link *L)
+{
+    int64_t gens[2], obj;
+    uint64_t frozen[RC_FROZEN_MAX];
+    if (!RC_ASK(L, NULL, 0, "world %d 64 0", (int)RC_PY311) || !RC_ASK(L, gens, 2, "generations"))
+        return;
+    static const int rounds[] = {3, 1, 0}; /* containers made before each freeze */
+    int n = 0;
+    for (size_t r = 0; r < sizeof rounds / sizeof rounds[0]; r++) {
+        for (int i = 0; i < rounds[r]; i++) {
+            if (!RC_ASK(L, &obj, 1, "empty_list"))
+                return;
+            frozen[n++] = (uint64_t)obj - sizeof(struct rc_gchead);
+        }
+        if (!RC_ASK(L, NULL, 0, "freeze"))
+            return;
+        char what[120];
+        snprintf(what, sizeof what, "freeze %zu (%d young containers): the permanent generation",
+                 r + 1, rounds[r]);
+        rc_expect_generation(L, (uint64_t)gens[1], frozen, n, what);
+        snprintf(what, sizeof what, "freeze %zu (%d young containers): the young generation", r + 1,
+                 rounds[r]);
+        rc_expect_generation(L, (uint64_t)gens[0], frozen, 0, what);
+    }
+}
+
 static void test_gc_and_freeze(void)
 {
+    rc_check_freeze_links(cl_lab_subject());
     RC_CHECK(SC(.name = "gc", .sem = RC_PY311, .payload = PAY_CONTAINERS, .op = OP_GC),
              SC(.name = "gc_frozen", .sem = RC_PY311, .payload = PAY_CONTAINERS, .op = OP_GC,
                 .freeze = true),
@@ -285,7 +434,7 @@ static void test_predict_layout(void)
     /* Against the model, which builds the world and marks what a child's sum() writes, in
      * pages of every size machines have (4, 16 and 64 KiB), whatever this machine's: a pool
      * smaller than a page shares it with its neighbours. */
-    static const size_t ns[] = {1, 126, 127, 510, 511, 1020, 33333, 100000};
+    static const size_t ns[] = {1, 126, 127, 510, 511, 1020, 1022, 1023, 33333, 100000};
     static const size_t page_sizes[] = {4096, 16384, 65536};
     static const enum rc_semantics sems[] = {RC_PY311, RC_PY312, RC_PY314, RC_OUTLINE};
     static const char *const sem_names[] = {"3.11", "3.12", "3.14", "out-of-line"};

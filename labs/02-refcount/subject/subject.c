@@ -8,12 +8,19 @@
  *   unbuild                       free it            R
  *   world SEM MAXOBJ MAXITEMS     a small world for single objects (replaces the last)   R
  *   int V                         a new int in it    R address
- *   balanced N                    a list of N ints 1000.. in it   R address of the list
+ *   balanced N                    a list of N ints 1000.. in it (fewer if it fills up)
+ *                                 R address of the list
+ *   empty_list                    a new empty list (a tracked container) in it   R address
+ *   array N                       an unboxed array of N values in it   R address
+ *   generations                   rc_world_young, rc_world_permanent   R young permanent
  *   table                         rc_world_table     R address
  *   set ADDR V                    ob_refcnt = V (the kit's write)   R
  *   incref ADDR, decref ADDR, make_immortal ADDR     the student's   R
  *   is_immortal ADDR                                 R 0 or 1
+ *   freeze                        rc_gc_freeze on it   R
+ *   table_new ENTRIES             rc_outline_table_new (unmapped again)   R address errno
  *   sum L, len L, contains L V    rc_list_sum, rc_list_len, rc_list_contains on list L   R value
+ *   array_sum A                   rc_array_sum on array A   R value
  *   p_blocks BS G38, p_int_pages N G38 PS, p_sum_pages N SEM G38 PS, p_pss RES DIRTIED K PS
  *                                 the predictions of predict.c   R value
  * Team workers run the scenario's operation on the built world: A0 = enum rc_op, A1 = the
@@ -26,6 +33,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define RC_PTR(a) ((void *)(uintptr_t)(a))
 
@@ -221,6 +229,45 @@ static int rc_cmd_balanced(const uint64_t *a, int64_t *v, int *n, const char **w
     return l ? 0 : -1;
 }
 
+static int rc_cmd_empty_list(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)a;
+    struct rc_world *w = rc_need_small(why);
+    struct rc_list *l = w ? rc_list_new_empty(w) : NULL;
+    if (w && !l) {
+        *why = "the world is full";
+        errno = ENOSPC;
+    }
+    v[0] = (int64_t)(uintptr_t)l;
+    *n = 1;
+    return l ? 0 : -1;
+}
+
+static int rc_cmd_array(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    struct rc_world *w = rc_need_small(why);
+    struct rc_array *arr = w ? rc_array_new(w, (size_t)a[0]) : NULL;
+    if (w && !arr) {
+        *why = "the world has no room for the array";
+        errno = ENOSPC;
+    }
+    v[0] = (int64_t)(uintptr_t)arr;
+    *n = 1;
+    return arr ? 0 : -1;
+}
+
+static int rc_cmd_generations(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)a;
+    struct rc_world *w = rc_need_small(why);
+    if (!w)
+        return -1;
+    v[0] = (int64_t)(uintptr_t)rc_world_young(w);
+    v[1] = (int64_t)(uintptr_t)rc_world_permanent(w);
+    *n = 2;
+    return 0;
+}
+
 static int rc_cmd_table(const uint64_t *a, int64_t *v, int *n, const char **why)
 {
     (void)a;
@@ -278,6 +325,34 @@ static int rc_cmd_is_immortal(const uint64_t *a, int64_t *v, int *n, const char 
     return rc_cmd_object(a, v, n, why, 3);
 }
 
+static int rc_cmd_freeze(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)a, (void)v;
+    struct rc_world *w = rc_need_small(why);
+    *n = 0;
+    if (!w)
+        return -1;
+    cl_subject_calls("rc_gc_freeze");
+    rc_gc_freeze(w);
+    return 0;
+}
+
+/* The student's table of a[0] entries, unmapped again at once: its address (0 for NULL)
+ * and the errno it left. */
+static int rc_cmd_table_new(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    cl_subject_calls("rc_outline_table_new");
+    errno = 0;
+    uint32_t *t = rc_outline_table_new((size_t)a[0]);
+    v[1] = errno;
+    v[0] = (int64_t)(uintptr_t)t;
+    if (t && t != MAP_FAILED)
+        munmap(t, (size_t)a[0] * sizeof *t);
+    *n = 2;
+    return 0;
+}
+
 static int rc_cmd_sum(const uint64_t *a, int64_t *v, int *n, const char **why)
 {
     struct rc_world *w = rc_need_small(why);
@@ -305,6 +380,17 @@ static int rc_cmd_contains(const uint64_t *a, int64_t *v, int *n, const char **w
         return -1;
     cl_subject_calls("rc_list_contains");
     v[0] = rc_list_contains(w, RC_PTR(a[0]), (int64_t)a[1]);
+    *n = 1;
+    return 0;
+}
+
+static int rc_cmd_array_sum(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    struct rc_world *w = rc_need_small(why);
+    if (!w)
+        return -1;
+    cl_subject_calls("rc_array_sum");
+    v[0] = rc_array_sum(w, RC_PTR(a[0]));
     *n = 1;
     return 0;
 }
@@ -354,15 +440,21 @@ static const struct cl_subject_op rc_ops[] = {
     {"world", 3, rc_cmd_world},
     {"int", 1, rc_cmd_int},
     {"balanced", 1, rc_cmd_balanced},
+    {"empty_list", 0, rc_cmd_empty_list},
+    {"array", 1, rc_cmd_array},
+    {"generations", 0, rc_cmd_generations},
     {"table", 0, rc_cmd_table},
     {"set", 2, rc_cmd_set},
     {"incref", 1, rc_cmd_incref},
     {"decref", 1, rc_cmd_decref},
     {"make_immortal", 1, rc_cmd_make_immortal},
     {"is_immortal", 1, rc_cmd_is_immortal},
+    {"freeze", 0, rc_cmd_freeze},
+    {"table_new", 1, rc_cmd_table_new},
     {"sum", 1, rc_cmd_sum},
     {"len", 1, rc_cmd_len},
     {"contains", 2, rc_cmd_contains},
+    {"array_sum", 1, rc_cmd_array_sum},
     {"p_blocks", 2, rc_p_blocks},
     {"p_int_pages", 3, rc_p_int_pages},
     {"p_sum_pages", 4, rc_p_sum_pages},

@@ -19,6 +19,8 @@
 
 static struct cl_link labmain_link;
 static bool labmain_link_up;
+static bool labmain_running; /* `run`: the experiments, outside any test */
+static void labmain_subject_stop(bool show);
 static char labmain_subject_kind;         /* how the last test's subject failed, or 0 */
 static char labmain_subject_failure[400]; /* and what was said */
 static char labmain_subject_path[1024];
@@ -42,6 +44,10 @@ static void labmain_find_subject(void)
 
 struct cl_link *cl_lab_subject(void)
 {
+    /* `run`: an experiment whose subject failed (and said why) does not stop the next one,
+     * which gets a fresh subject. In a test, one failure is the test's one cause. */
+    if (labmain_link_up && labmain_running && labmain_link.failed && labmain_link.reported)
+        labmain_subject_stop(false);
     if (!labmain_link_up) {
         cl_link_start(&labmain_link, labmain_subject_path); /* a failure stays in the link */
         labmain_link_up = true;
@@ -190,7 +196,9 @@ static int labmain_run(const char *csv_path)
         return 2;
     struct cl_results r;
     cl_results_init(&r);
+    labmain_running = true;
     int rc = cl_this_lab.run_experiments(&r);
+    labmain_running = false;
     labmain_subject_stop(rc != 0);
     FILE *out = stdout;
     if (csv_path && !(out = fopen(csv_path, "w"))) {

@@ -88,6 +88,21 @@ check "an abbreviated option (--sub, --ou) is refused, not guessed" bash -c "
   $COWLAB grade --ou x 2>&1 | grep -q \"unknown option '--ou'\""
 check "--name=value and options after the LAB operand work" bash -c "
   [ \"\$($COWLAB list --lab=01 --markdown)\" = \"\$($COWLAB list 01 --markdown)\" ]"
+names_tests() { # command...: exit 2 and one line on stderr that lists lab 01's tests
+  local err rc; err=$("$@" 2>&1 >/dev/null); rc=$?
+  [ $rc -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && [[ $err == *"(its tests: "*predict_pss* ]]
+}
+check "check --test of an unknown test: one line naming the lab's tests, exit 2" names_tests \
+  $COWLAB check 01 --test predict_psss
+check "check --test A,B with B unknown: refused the same way" names_tests $COWLAB check 01 --test spawn,nosuch
+check "grade --test of an unknown test: refused, no OUT written" bash -c "
+  $COWLAB grade --submission solutions --test nosuch --out $OUT/cli-test-out 2>/dev/null
+  [ \$? -eq 2 ] && [ ! -e $OUT/cli-test-out ]"
+check_exit() { # STATUS command...: the command exits with STATUS
+  local want=$1; shift; "$@" >/dev/null 2>&1; [ $? -eq "$want" ]; }
+check "check --test A exits 0 when A passes (the other tests are not run)" check_exit 0 \
+  $COWLAB check 01 --dir solutions --test predict_pss --quiet
+check "check --test A exits 1 when A fails" check_exit 1 $COWLAB check 01 --dir labs --test predict_pss --quiet
 # Bad input to grade: refused in one line (exit 2) before anything is written — every file
 # and folder of the fixture as it was (names, sizes, modes, times) and OUT/grades.csv
 # byte-identical — or handled correctly.

@@ -15,11 +15,13 @@
 #include <assert.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -311,13 +313,12 @@ static int cli_doctor(const struct cli_args *a)
     return 0;
 }
 
-/* Build lab l from base and run its experiments into csv. Returns the lab binary's exit
- * status (0 all equal, 3 some differ), or 1/2 on errors. */
-static int cli_run_lab(const struct cl_lab_def *l, const char *base, const char *csv)
+/* cli_run_lab's work in the run folder work: build the code in src there, run the
+ * experiments. */
+static int cli_run_in(const struct cl_lab_def *l, const char *src, const char *work,
+                      const char *csv)
 {
-    char src[1200], work[1200], log_dir[1200];
-    cli_lab_src(base, l, src, sizeof src);
-    snprintf(work, sizeof work, "%s/run/%s", CL_BUILD_DIR, l->slug);
+    char log_dir[1200];
     snprintf(log_dir, sizeof log_dir, "%s", csv);
     char *slash = strrchr(log_dir, '/');
     if (slash) {
@@ -359,7 +360,59 @@ static int cli_run_lab(const struct cl_lab_def *l, const char *base, const char 
     return rc;
 }
 
-static int cli_run(const struct cli_args *a, const char *default_dir)
+/* Build lab l from base and run its experiments into csv. Returns the lab binary's exit
+ * status (0 all equal, 3 some differ), or 1/2 on errors. */
+static int cli_run_lab(const struct cl_lab_def *l, const char *base, const char *csv)
+{
+    char src[1200], work[1200];
+    cli_lab_src(base, l, src, sizeof src);
+    /* A run folder of this invocation's own: a `run` and a `plot` of the same lab at once
+     * each build and run their own subject. */
+    snprintf(work, sizeof work, "%s/run", CL_BUILD_DIR);
+    if (cl_mkdirs(work) < 0)
+        return cl_refuse("cannot create %s: %s", work, strerror(errno));
+    snprintf(work, sizeof work, "%s/run/%s-XXXXXX", CL_BUILD_DIR, l->slug);
+    if (!mkdtemp(work) || chmod(work, 0711) < 0) /* the compiler's uid passes through */
+        return cl_refuse("cannot create a run folder in %s/run: %s", CL_BUILD_DIR, strerror(errno));
+    int rc = cli_run_in(l, src, work, csv);
+    char bin[1300];
+    snprintf(bin, sizeof bin, "%s/subject", work);
+    unlink(bin);
+    rmdir(work);
+    return rc;
+}
+
+/* Take the lock of a results file (csv itself, created empty if missing, its content left
+ * alone) and keep it until the returned fd is closed: a `run` and a `plot` that write the same
+ * CSV take turns, so that each reports and draws what its own experiments measured. Returns
+ * the fd, or -1 with errno set. */
+static int cli_lock_results(const char *csv)
+{
+    char dir[1200];
+    snprintf(dir, sizeof dir, "%s", csv);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        cl_mkdirs(dir);
+    }
+    int fd = open(csv, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return fd;
+    fprintf(stderr, "cowlab: waiting for another run or plot that writes %s\n", csv);
+    if (flock(fd, LOCK_EX) == 0)
+        return fd;
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+}
+
+/* Run the experiments of a's lab with the code in a->dir (default_dir if none) into a->csv
+ * (default build/results/SLUG.csv). With lock, first take that file's lock (cli_lock_results)
+ * for the run; without, the caller holds it. */
+static int cli_run(const struct cli_args *a, const char *default_dir, bool lock)
 {
     const struct cl_lab_def *l = cli_lab(a->lab);
     if (!l)
@@ -372,7 +425,13 @@ static int cli_run(const struct cli_args *a, const char *default_dir)
         snprintf(csv, sizeof csv, "%s", a->csv);
     else
         snprintf(csv, sizeof csv, "%s/results/%s.csv", CL_BUILD_DIR, l->slug);
-    return cli_run_lab(l, base, csv);
+    int fd = lock ? cli_lock_results(csv) : -1;
+    if (lock && fd < 0)
+        return cl_refuse("cannot lock %s: %s", csv, strerror(errno));
+    int rc = cli_run_lab(l, base, csv);
+    if (fd >= 0)
+        close(fd);
+    return rc;
 }
 
 /* If the lab ships tests/<slug>/calibrate.py and python3 is here, run it on the results (its
@@ -463,12 +522,17 @@ static int cli_plot(const struct cli_args *a, const char *default_dir)
     snprintf(out, sizeof out, "%s", a->out ? a->out : CL_BUILD_DIR "/plots");
     struct cli_args run = *a;
     run.csv = csv;
-    int rc = cli_run(&run, default_dir);
-    if (rc != 0 && rc != 3)
-        return rc;
-    cli_calibrate(l, csv);
-    int prc = cli_plot_lab(l, csv, out);
-    return prc ? prc : rc;
+    int fd = cli_lock_results(csv); /* held until the plots are drawn from it */
+    if (fd < 0)
+        return cl_refuse("cannot lock %s: %s", csv, strerror(errno));
+    int rc = cli_run(&run, default_dir, false);
+    if (rc == 0 || rc == 3) {
+        cli_calibrate(l, csv);
+        int prc = cli_plot_lab(l, csv, out);
+        rc = prc ? prc : rc;
+    }
+    close(fd);
+    return rc;
 }
 
 /* Grade one submission of a batch (cl_batch_grade_fn): ctx is the grade command's options. */
@@ -514,7 +578,7 @@ static int cli_check(const struct cli_args *a)
 
 static int cli_run_solutions(const struct cli_args *a)
 {
-    return cli_run(a, "solutions");
+    return cli_run(a, "solutions", true);
 }
 
 static int cli_plot_labs(const struct cli_args *a)

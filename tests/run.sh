@@ -61,8 +61,29 @@ grade_bugs() { # LAB: each planted bug of LAB, applied to the reference, graded 
       >"$sub.log" 2>&1
   done
 }
+run_twice() { # lab 01's experiments twice at once, the stubs' and the reference's: each builds
+  # and runs its own subject in its own run folder, so the reference's rows all equal the model
+  $COWLAB run 01 --dir labs --csv "$OUT/run-twice-stubs.csv" >"$OUT/run-twice-stubs.log" 2>&1 &
+  local stubs=$! rc
+  $COWLAB run 01 --dir solutions --csv "$OUT/run-twice.csv"; rc=$?
+  wait "$stubs"
+  return $rc
+}
+waits_for_lock() { # a run whose CSV another holds the lock of waits, says so, then runs
+  local csv=$OUT/locked.csv holder rc; : >"$csv"
+  flock "$csv" sleep 2 & holder=$!
+  while flock -n "$csv" true; do sleep 0.05; done # until the holder has it
+  $COWLAB run 01 --dir solutions --csv "$csv"; rc=$?
+  wait "$holder"
+  return $rc
+}
 start hostile bash tests/grader/run.sh "$OUT/hostile"
 start 01-run $COWLAB run 01 --csv "$OUT/01-run.csv" # section "the machine probe"
+start run-twice run_twice
+start run-locked waits_for_lock
+# The plots (and lab 02's run, which the CPython section reads): run and plot each build in a
+# run folder of their own, so they can run beside 01-run.
+for lab in $labs; do start "plot-$lab" $COWLAB plot "$lab" --dir solutions --out "$OUT/plots"; done
 for bug in tests/harness/bugs/*.patch; do
   start "harness-$(basename "$bug" .patch)" \
     bash tests/harness/planted.sh "$bug" "$OUT/harness-bugs/$(basename "$bug" .patch)"
@@ -206,10 +227,11 @@ facts_all() { local n; n=$($COWLAB doctor --tsv | awk -F'\t' 'NF == 3 && $2 != "
   [ "$n" -eq "$($COWLAB doctor --tsv | wc -l)" ] && [ "$n" -ge 16 ]; }
 check "doctor --tsv: every fact has a value and says how it was established" facts_all
 finish 01-run # started at the top
-# The plots (and lab 02's run, which the CPython section reads) start only now: run and plot
-# build a lab's code in the same folder (build/run/SLUG).
-for lab in $labs; do start "plot-$lab" $COWLAB plot "$lab" --dir solutions --out "$OUT/plots"; done
 check "lab 01's reference: every row equals the model on this machine" grep -q ", 0 differ" "$OUT/01-run.log"
+check_job "run 01 of the reference beside a run 01 of the stubs: exit 0" run-twice
+check "... and every row of the reference's run equals the model" grep -q ", 0 differ" "$OUT/run-twice.log"
+check_job "a run whose CSV is locked by another waits for it, then runs (exit 0)" run-locked
+check "... and says that it waits" grep -q "waiting for another run or plot that writes" "$OUT/run-locked.log"
 check "the results CSV records the probe's facts in every row" bash -c "
   head -1 '$OUT/01-run.csv' | grep -q ',machine\$' &&
   ! awk -F, 'NR > 1 && \$11 !~ /^page [0-9]+ B; zero page (yes|no)/' '$OUT/01-run.csv' | grep -q ."

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -28,6 +29,7 @@ enum {
     SB_SHM_MAX = 1024,
     SB_DRAIN_MS = 300,
     SB_SWEEP_MS = 3000,
+    SB_UID_TRIES = 4096, /* uids cl_uid_claim tries before it gives up */
 };
 
 struct cl_sandbox_opts cl_sandbox_defaults(void)
@@ -105,14 +107,85 @@ static int sb_count_uid_procs(uid_t uid)
     return n;
 }
 
-/* A uid no account and no process uses: what the command runs as when we are root. */
-static uid_t sb_fresh_uid(void)
+/* The folder of the uid claims, created if missing: a directory only root may write. 0, or
+ * -1 with errno set. */
+static int sb_claims_dir(void)
 {
-    uid_t base = 0x50000000u + ((uid_t)getpid() & 0xfffffu) * 7u;
-    for (uid_t u = base; u < base + 1000; u++)
-        if (!getpwuid(u) && !getgrgid((gid_t)u) && sb_count_uid_procs(u) == 0)
-            return u;
-    return base;
+    struct stat st;
+    if (mkdir(CL_UID_CLAIMS, 0700) < 0 && errno != EEXIST)
+        return -1;
+    if (lstat(CL_UID_CLAIMS, &st) < 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+        errno = EPERM;
+        return -1;
+    }
+    return 0;
+}
+
+static void sb_claim_path(uid_t u, char *path, size_t n)
+{
+    snprintf(path, n, "%s/%u", CL_UID_CLAIMS, (unsigned)u);
+}
+
+/* Lock the claim file of uid u without waiting. Its fd, or -1 if another holds it. A holder
+ * removes the file before it lets go (cl_uid_release): a lock taken on a file that is no longer
+ * the one at the path was let go that way, and the claim starts again on a new file. */
+static int sb_claim_lock(uid_t u)
+{
+    char path[200];
+    sb_claim_path(u, path, sizeof path);
+    for (int tries = 0; tries < 100; tries++) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+            return -1;
+        struct stat held, now;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+            close(fd);
+            return -1;
+        }
+        if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_ino == now.st_ino &&
+            held.st_dev == now.st_dev)
+            return fd;
+        close(fd); /* released and removed between our open and our lock */
+    }
+    return -1;
+}
+
+int cl_uid_claim(uid_t first, struct cl_uid_claim *c)
+{
+    c->fd = -1;
+    if (geteuid() != 0) {
+        errno = EPERM;
+        return -1;
+    }
+    if (sb_claims_dir() < 0)
+        return -1;
+    for (uid_t u = first; u < first + SB_UID_TRIES; u++) {
+        if (getpwuid(u) || getgrgid((gid_t)u))
+            continue;
+        int fd = sb_claim_lock(u);
+        /* Claimed: now no other grader can take it; a process of it is a leftover of a grader
+         * that died (the claim ends with its holder): not fresh, try the next. */
+        c->uid = u;
+        c->fd = fd;
+        if (fd >= 0 && sb_count_uid_procs(u) == 0)
+            return 0;
+        cl_uid_release(c);
+    }
+    errno = EAGAIN;
+    return -1;
+}
+
+void cl_uid_release(struct cl_uid_claim *c)
+{
+    if (c->fd < 0)
+        return;
+    char path[200];
+    sb_claim_path(c->uid, path, sizeof path);
+    unlink(path); /* while still locked: see sb_claim_lock */
+    close(c->fd);
+    c->fd = -1;
 }
 
 /* Names in /dev/shm now, with their owner. */
@@ -393,7 +466,12 @@ int cl_sandbox_run(char *const argv[], const struct cl_sandbox_opts *o, struct c
     bool give_uid = o->subject_uid && geteuid() == 0;
     bool drop = o->drop_privileges && geteuid() == 0 && !give_uid;
     bool by_uid = drop || give_uid; /* the command's processes are found by a fresh uid */
-    uid_t uid = by_uid ? sb_fresh_uid() : getuid();
+    /* The fresh uid, claimed for this run (no other grader gets it while we hold it); the
+     * first candidate spreads graders apart, the claim makes them exclusive. */
+    struct cl_uid_claim claim = {.fd = -1};
+    if (by_uid && cl_uid_claim(0x50000000u + ((uid_t)getpid() & 0xfffffu) * 7u, &claim) < 0)
+        goto fail_early;
+    uid_t uid = by_uid ? claim.uid : getuid();
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (by_uid && o->cwd && chown(o->cwd, uid, (gid_t)uid) < 0)
         goto fail_early;
@@ -428,6 +506,7 @@ int cl_sandbox_run(char *const argv[], const struct cl_sandbox_opts *o, struct c
     if (by_uid)
         cl_leftovers_sweep(uid, &r->left);
     free(shm_before);
+    cl_uid_release(&claim); /* nothing of the uid is left: another run may have it */
     return 0;
 fail:;
     int e = errno;
@@ -439,7 +518,10 @@ fail:;
             close(rec[i]);
     }
     errno = e;
-fail_early:
+fail_early:;
+    int saved = errno;
+    cl_uid_release(&claim);
+    errno = saved;
     r->spawn_failed = true;
     return -1;
 }

@@ -405,11 +405,19 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
     }
     /* The subject runs in bwrap's private view where the machine allows it (a sanitizer's
      * runtime needs /proc, which the view does not have). */
-    char bwrap_env[600];
+    char bwrap_env[600], shm[64] = "", shm_env[128];
     const char *bwrap = o->sanitize ? NULL : cl_isolation(NULL, 0);
     if (bwrap) {
         snprintf(bwrap_env, sizeof bwrap_env, "%s=%s", CL_BWRAP_ENV, bwrap);
         so.env[slow_env ? 3 : 2] = bwrap_env;
+        /* Its /dev/shm: a folder of this test's own on the machine's, whatever our uid. */
+        snprintf(shm, sizeof shm, "/dev/shm/cowlab-shm-XXXXXX");
+        if (mkdtemp(shm)) {
+            snprintf(shm_env, sizeof shm_env, "%s=%s", CL_SHM_DIR_ENV, shm);
+            so.env[slow_env ? 4 : 3] = shm_env;
+        } else {
+            shm[0] = '\0';
+        }
     }
     so.timeout_ms = def->timeout_s * 1000;
     so.record_pipe = true;
@@ -447,6 +455,8 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
             snprintf(dir, sizeof dir, "%s/%s", cwd, private_tmp[i][0]);
             cl_leftovers_folder(dir, private_tmp[i][1], &left);
         }
+        if (shm[0])
+            cl_leftovers_folder(shm, "/dev/shm", &left);
         bool exit0 = WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
         t->error = r.timed_out || WIFSIGNALED(r.status) || !done_ok || kind;
         static const struct {
@@ -492,6 +502,8 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
     t->score = t->passed ? def->points : 0;
     t->feedback = grade_text_take(&fb);
     grade_rmtree(cwd);
+    if (shm[0])
+        grade_rmtree(shm);
     if (!o->quiet)
         fprintf(stderr, "  %-24s %s\n", def->name, t->verdict);
 }

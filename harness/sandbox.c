@@ -26,7 +26,6 @@
 
 enum {
     SB_RECORD_CAP = 256 * 1024,
-    SB_SHM_MAX = 1024,
     SB_DRAIN_MS = 300,
     SB_SWEEP_MS = 3000,
     SB_UID_TRIES = 4096, /* uids cl_uid_claim tries before it gives up */
@@ -188,48 +187,27 @@ void cl_uid_release(struct cl_uid_claim *c)
     c->fd = -1;
 }
 
-/* Names in /dev/shm now, with their owner. */
-struct sb_shm {
-    int n;
-    char name[SB_SHM_MAX][256];
-};
-
-static void sb_shm_list(struct sb_shm *s)
+/* Remove the /dev/shm objects owner owns (a fresh uid's: the command's), naming each in left.
+ * Returns how many. */
+static int sb_shm_clean(uid_t owner, struct cl_leftovers *left)
 {
-    s->n = 0;
-    DIR *d = opendir("/dev/shm");
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) && s->n < SB_SHM_MAX) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(s->name[s->n++], sizeof s->name[0], "%s", e->d_name);
-    }
-    closedir(d);
-}
-
-/* Remove /dev/shm objects that are not in `before` and belong to owner. */
-static int sb_shm_clean(const struct sb_shm *before, uid_t owner, struct cl_leftovers *left)
-{
-    struct sb_shm *now = malloc(sizeof *now);
     int removed = 0;
-    if (!now)
-        return 0;
-    sb_shm_list(now);
-    for (int i = 0; i < now->n; i++) {
-        bool old = false;
-        for (int j = 0; before && j < before->n && !old; j++)
-            old = strcmp(now->name[i], before->name[j]) == 0;
+    DIR *d = opendir("/dev/shm");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
         char path[300];
         struct stat st;
-        snprintf(path, sizeof path, "/dev/shm/%s", now->name[i]);
-        if (!old && lstat(path, &st) == 0 && st.st_uid == owner && unlink(path) == 0) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "/dev/shm/%s", e->d_name);
+        if (lstat(path, &st) == 0 && st.st_uid == owner && !S_ISDIR(st.st_mode) &&
+            unlink(path) == 0) {
             removed++;
-            cl_leftovers_add(left, "/dev/shm/%.60s", now->name[i]);
+            cl_leftovers_add(left, "/dev/shm/%.60s", e->d_name);
         }
     }
-    free(now);
+    if (d)
+        closedir(d);
     return removed;
 }
 
@@ -475,9 +453,6 @@ int cl_sandbox_run(char *const argv[], const struct cl_sandbox_opts *o, struct c
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (by_uid && o->cwd && chown(o->cwd, uid, (gid_t)uid) < 0)
         goto fail_early;
-    struct sb_shm *shm_before = malloc(sizeof *shm_before);
-    if (shm_before)
-        sb_shm_list(shm_before);
     int out[2] = {-1, -1}, rec[2] = {-1, -1};
     if (pipe2(out, O_CLOEXEC) < 0 || (o->record_pipe && pipe2(rec, O_CLOEXEC) < 0))
         goto fail;
@@ -500,17 +475,16 @@ int cl_sandbox_run(char *const argv[], const struct cl_sandbox_opts *o, struct c
     if (rec[0] >= 0)
         close(rec[0]);
     r->leftovers_killed += sb_sweep(pid, by_uid, uid);
-    /* A fresh uid owns nothing from before; otherwise only objects new since the start. */
-    r->shm_removed =
-        (by_uid || shm_before) ? sb_shm_clean(by_uid ? NULL : shm_before, uid, &r->left) : 0;
+    /* What a fresh uid owns in /dev/shm is the command's. Under our own uid nothing is removed:
+     * an object new since the start may be another program's of ours (an isolated subject has
+     * a /dev/shm folder of its own, which the grader sweeps: link.h's CL_SHM_DIR_ENV). */
+    r->shm_removed = by_uid ? sb_shm_clean(uid, &r->left) : 0;
     if (by_uid)
         cl_leftovers_sweep(uid, &r->left);
-    free(shm_before);
     cl_uid_release(&claim); /* nothing of the uid is left: another run may have it */
     return 0;
 fail:;
     int e = errno;
-    free(shm_before);
     for (int i = 0; i < 2; i++) {
         if (out[i] >= 0)
             close(out[i]);

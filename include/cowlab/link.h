@@ -35,6 +35,7 @@ enum {
 #define CL_SLOW_ENV        "COWLAB_SLOW"        /* deadlines times this (an emulated machine) */
 #define CL_DEADLINE_ENV    "COWLAB_DEADLINE_MS" /* no call waits longer than this */
 #define CL_LINK_TIMES_ENV  "COWLAB_LINK_TIMES"  /* set: print each command's time on stderr */
+#define CL_SHM_DIR_ENV     "COWLAB_SHM_DIR"     /* an isolated subject's /dev/shm: this folder */
 
 struct cl_link {
     pid_t pid;     /* the subject's process (where student code runs): what tests measure */

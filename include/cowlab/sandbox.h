@@ -9,9 +9,11 @@
  * process it starts can be found and killed by uid, even one that left the process group. The
  * grader is a child subreaper: descendants that lose their parent come back to it.
  *
- * After the command exits or times out: every process it left is killed and reaped, and the
- * /dev/shm objects it created are removed; under a fresh uid, so are its System V and POSIX IPC
- * objects and its files in /tmp and /var/tmp (cowlab/leftover.h).
+ * After the command exits or times out: every process it left is killed and reaped; under a
+ * fresh uid, its /dev/shm objects, System V and POSIX IPC objects and files in /tmp and /var/tmp
+ * are removed too (cowlab/leftover.h). Under our own uid nothing of those is touched: what is
+ * new there may be another program's of ours (the grader gives an isolated subject a /dev/shm
+ * folder of its own instead: CL_SHM_DIR_ENV in cowlab/link.h).
  */
 #ifndef COWLAB_SANDBOX_H
 #define COWLAB_SANDBOX_H

@@ -40,7 +40,7 @@ static int cli_nlabs;
  * entry of cli_commands. */
 struct cli_args {
     const char *lab, *dir, *submission, *submissions, *out, *csv, *test, *labs_dir, *jobs;
-    bool markdown, tsv, help, sanitize, quiet;
+    bool markdown, tsv, help, sanitize, quiet, gdb;
     char **pids; /* measure's operands (malloc'd array, NULL-ended; strings are argv's) */
     int npids;
 };
@@ -253,7 +253,8 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
     struct cl_lab_outcome *outs = calloc((size_t)cli_nlabs, sizeof *outs);
     if (!outs)
         return cl_refuse("out of memory");
-    struct cl_grade_opts go = {.sanitize = a->sanitize, .quiet = a->quiet, .only = a->test};
+    struct cl_grade_opts go = {
+        .sanitize = a->sanitize, .quiet = a->quiet, .only = a->test, .gdb = a->gdb};
     const char *name = strrchr(base, '/');
     struct cl_report rep = {.submission = name && name[1] ? name + 1 : base, .labs = outs};
     long t0 = cli_now_ms();
@@ -573,6 +574,10 @@ static int cli_check(const struct cli_args *a)
 {
     if (!cli_lab(a->lab))
         return 2;
+    if (a->gdb && !a->test)
+        return cl_refuse("check: --gdb runs the tests you name with --test (one, usually)");
+    if (a->gdb && access(CL_GDB_PATH, X_OK) != 0)
+        return cl_refuse("check: --gdb needs %s (sudo apt-get install gdb)", CL_GDB_PATH);
     return cli_grade_labs(a, true, NULL);
 }
 
@@ -610,6 +615,7 @@ enum cli_opt {
     OPT_TSV,
     OPT_LABS_DIR,
     OPT_QUIET,
+    OPT_GDB,
 };
 
 /* What a command's non-option arguments are. */
@@ -662,15 +668,16 @@ static const struct cli_command cli_commands[] = {
     },
     {
         .name = "check",
-        .synopsis = "LAB [--dir DIR] [--test NAME[,NAME...]]",
+        .synopsis = "LAB [--dir DIR] [--test NAME[,NAME...] [--gdb]]",
         .summary = "a student's fast feedback: build LAB and run its graded tests",
         .details =
             "  build LAB from DIR (default: labs/) and run its graded tests (--test: those),\n"
             "  each in its own sandboxed process; every failed check says expected, measured\n"
             "  and a hint. Exit 0 if all the tests run pass (or cannot be decided here), 1\n"
-            "  otherwise\n",
+            "  otherwise. --gdb: run your code under gdb (not isolated, deadlines x20); when it\n"
+            "  crashes, the test's output has gdb's backtrace: the function and line\n",
         .options = (const struct option[]){CLI_VALUE("dir", OPT_DIR), CLI_VALUE("test", OPT_TEST),
-                                           CLI_LAB, CLI_LABS_END},
+                                           CLI_FLAG("gdb", OPT_GDB), CLI_LAB, CLI_LABS_END},
         .operands = CLI_LAB_OPERAND,
         .needs = CLI_LABS | CLI_PROBE | CLI_SCRATCH,
         .run = cli_check,
@@ -842,6 +849,7 @@ static int cli_option(struct cli_args *a, int id, const char *value)
     case OPT_TSV: a->tsv = true; break;
     case OPT_LABS_DIR: a->labs_dir = value; break;
     case OPT_QUIET: a->quiet = true; break;
+    case OPT_GDB: a->gdb = true; break;
     default: assert(!"an option in cli_commands with no case here");
     }
     return 0;

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +256,13 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
         snprintf(paths[i], sizeof paths[i], "%s/src/%s", base, lab->files[i]);
         argv[n++] = paths[i];
     }
+    /* The debug information names the student's own folder, where gdb finds the source
+     * (cowlab check --gdb), not the scratch folder, which is gone by then. */
+    char real[PATH_MAX] = "", debug_map[PATH_MAX + 1100];
+    if (realpath(student_dir, real)) {
+        snprintf(debug_map, sizeof debug_map, "-fdebug-prefix-map=%s/src=%s", base, real);
+        argv[n++] = debug_map;
+    }
     snprintf(obj, sizeof obj, "%s/subject-kit.o", base);
     snprintf(out_bin, sizeof out_bin, "%s/subject", base);
     argv[n++] = obj;
@@ -330,6 +338,8 @@ static int grade_records(char *records, const char *nonce, struct grade_text *fb
                 *tab = '\0';
             if (fails++ < 20)
                 grade_addf(fb, "  %s: %s\n", line + 2, tab ? cl_record_unescape(tab + 1) : "");
+        } else if (strncmp(line, "N\t", 2) == 0 && fails < 20) {
+            grade_addf(fb, "  %s\n", cl_record_unescape(line + 2));
         } else if (strncmp(line, "X ", 2) == 0 && line[2] && line[3] == '\t') {
             *kind = line[2];
             snprintf(why, nwhy, "%s", cl_record_unescape(line + 4));
@@ -399,6 +409,8 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
              def->timeout_s * 1000 - (def->timeout_s > 4 ? 2000 : 1000));
     so.env[1] = deadline;
     const char *slow_env = getenv(CL_SLOW_ENV);
+    if (o->gdb) /* gdb starts, reads symbols and follows every fork: 20 times the deadlines */
+        slow_env = slow_env ? slow_env : "20";
     if (slow_env) {
         snprintf(slow, sizeof slow, "%s=%s", CL_SLOW_ENV, slow_env);
         so.env[2] = slow;
@@ -406,7 +418,9 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
     /* The subject runs in bwrap's private view where the machine allows it (a sanitizer's
      * runtime needs /proc, which the view does not have). */
     char bwrap_env[600], shm[64] = "", shm_env[128];
-    const char *bwrap = o->sanitize ? NULL : cl_isolation(NULL, 0);
+    const char *bwrap = o->sanitize || o->gdb ? NULL : cl_isolation(NULL, 0);
+    if (o->gdb) /* gdb needs /proc, which the private view does not have */
+        so.env[slow_env ? 3 : 2] = CL_GDB_ENV "=1";
     if (bwrap) {
         snprintf(bwrap_env, sizeof bwrap_env, "%s=%s", CL_BWRAP_ENV, bwrap);
         so.env[slow_env ? 3 : 2] = bwrap_env;
@@ -423,7 +437,7 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
     so.record_pipe = true;
     so.nonce = nonce;
     so.cwd = cwd;
-    if (o->sanitize)
+    if (o->sanitize || o->gdb)
         so.as_bytes = 0;
     struct cl_sandbox_result r;
     struct grade_text fb = {0};
@@ -580,6 +594,8 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
     }
     char bin[600];
     snprintf(bin, sizeof bin, "%s/subject", run_dir);
+    if (o->gdb) /* gdb reads the program it runs (the student's own code and the public kit) */
+        chmod(bin, 0755);
     int first_dead = -1;
     for (int i = 0; i < lab->ntests; i++) {
         if (o->only && !grade_listed(o->only, lab->tests[i].name))

@@ -386,6 +386,25 @@ for lab in $labs; do
   check "$lab: stubs fail every test" python3 tests/report_check.py "$OUT/stubs" --lab "$lab" --expect zero
 done
 
+# A crash's feedback says how to see where, with gdb, in the student's own checkout (make
+# check LAB=01 TEST=T GDB=1, i.e. cowlab check --gdb); that command, run on the crashing planted
+# bug (graded just before, in SUB), prints the student's function, file and line.
+gdb_reproduces() { # SUB
+  local sub=$1 t=shared_after_fork
+  check "a crash's feedback gives the command that shows where: make check LAB=01 TEST=$t GDB=1" \
+    grep -q "make check LAB=01 TEST=$t GDB=1" "$sub.out/results.json"
+  check "make check passes TEST and GDB on to cowlab check --test T --gdb" bash -c "
+    make -n check LAB=01 TEST=$t GDB=1 | grep -q \"check 01 --test '$t' --gdb\$\""
+  if [ ! -x /usr/bin/gdb ]; then
+    skipped=$((skipped + 1)); echo "  skip  cowlab check --gdb shows the crash: needs gdb"; return
+  fi
+  $COWLAB check 01 --dir "$sub" --test $t --gdb >"$sub.gdb.log" 2>&1
+  check "cowlab check --gdb on a crash: gdb's backtrace names cow_fill, experiment.c:41 and its source line" \
+    bash -c "grep -q '^#0 .* in cow_fill (.*) at .*/01-fork-cow/experiment.c:41\$' '$sub.gdb.log' &&
+      grep -q '^41[[:space:]]*p\[i \* page_bytes()\] = 1;\$' '$sub.gdb.log' &&
+      grep -q 'crashed: cow_fill, in the parent: killed by SIGSEGV' '$sub.gdb.log'"
+}
+
 echo "== planted bugs are caught"
 # grade_bugs graded them in the background since the top. A bug must build and fail the tests
 # it names (it may fail others too: no check ever asked otherwise, so they are not graded).
@@ -413,6 +432,7 @@ for lab in $labs; do
     else fail "$lab/$name is caught by: $catches" "$(printf '%b' "${why:-no verdict}")"; fi
   done
   exec 3<&-
+  [ "$lab" = 01-fork-cow ] && gdb_reproduces "$OUT/bugs/fill-crashes"
   for t in $($COWLAB list "$lab" | awk '{print $1}'); do
     if [[ " $named " == *" $t "* ]]; then ok "$lab/$t is proven by a planted bug"
     else fail "$lab/$t is proven by a planted bug" "no tests/$lab/bugs/*.patch names it in Catches:"; fi

@@ -3,7 +3,7 @@
 #   make test            the kit's own tests (ends with "N passed, N failed")
 #                        (both install what is missing first, as make deps does)
 #   make doctor          what this machine's kernel does, and what it changes in the labs
-#   make check LAB=NN    a student's fast feedback on labs/NN-*
+#   make check LAB=NN [TEST=NAME [GDB=1]]  a student's fast feedback on labs/NN-*
 #   make grade [SUBMISSION=DIR | SUBMISSIONS=DIR [JOBS=2]] [LAB=NN] [OUT=DIR]   score
 #   make plots LAB=NN    plot the student's own measurements
 #   make calibrate       lab 02's simulation against the installed CPython
@@ -164,7 +164,7 @@ doctor: all
 	$(COWLAB) doctor
 
 check: all
-	$(COWLAB) check $(LABARG)
+	$(COWLAB) check $(LABARG) $(if $(TEST),--test '$(subst ','\'',$(TEST))') $(if $(GDB),--gdb)
 
 grade: all
 	$(COWLAB) grade $(if $(SUBMISSIONS),--submissions '$(subst ','\'',$(SUBMISSIONS))' $(if $(JOBS),--jobs '$(JOBS)'),--submission '$(subst ','\'',$(SUBMISSION))') \

@@ -15,11 +15,13 @@
 #include <assert.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -38,7 +40,7 @@ static int cli_nlabs;
  * entry of cli_commands. */
 struct cli_args {
     const char *lab, *dir, *submission, *submissions, *out, *csv, *test, *labs_dir, *jobs;
-    bool markdown, tsv, help, sanitize, quiet;
+    bool markdown, tsv, help, sanitize, quiet, gdb;
     char **pids; /* measure's operands (malloc'd array, NULL-ended; strings are argv's) */
     int npids;
 };
@@ -75,6 +77,43 @@ static const struct cl_lab_def *cli_lab(const char *key)
     else
         fprintf(stderr, "cowlab: which lab? (choose: %s)\n", choices);
     return NULL;
+}
+
+/* Whether name names a test of lab l. */
+static bool cli_has_test(const struct cl_lab_def *l, const char *name, size_t len)
+{
+    for (int t = 0; t < l->ntests; t++)
+        if (strlen(l->tests[t].name) == len && strncmp(l->tests[t].name, name, len) == 0)
+            return true;
+    return false;
+}
+
+/* Check --test's comma-separated names: each must be a test of lab l, or of some lab when l
+ * is NULL. 0, or 2 after a one-line refusal naming the tests there are. */
+static int cli_tests_known(const char *list, const struct cl_lab_def *l)
+{
+    for (const char *p = list;; p++) { /* p: the start of one name */
+        size_t len = strcspn(p, ",");
+        bool known = false;
+        for (int i = 0; i < cli_nlabs && !known; i++)
+            known = (!l || l == &cli_labs[i]) && cli_has_test(&cli_labs[i], p, len);
+        if (len == 0)
+            return cl_refuse("--test: an empty name in '%s' (names are separated by commas)", list);
+        if (!known) {
+            char names[CL_MAX_LABS * CL_MAX_TESTS * 52] = "";
+            size_t at = 0;
+            for (int i = 0; i < cli_nlabs; i++)
+                for (int t = 0; t < cli_labs[i].ntests && (!l || l == &cli_labs[i]); t++)
+                    at += (size_t)snprintf(names + at, sizeof names - at, "%s%s%s%s",
+                                           at ? ", " : "", l ? "" : cli_labs[i].slug, l ? "" : "/",
+                                           cli_labs[i].tests[t].name);
+            return cl_refuse("--test: no test '%.*s' in %s (its tests: %s)", (int)len, p,
+                             l ? l->slug : "any lab", names);
+        }
+        p += len;
+        if (!*p)
+            return 0;
+    }
 }
 
 static bool cli_color(FILE *f)
@@ -209,10 +248,13 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
     const struct cl_lab_def *only = NULL;
     if (a->lab && !(only = cli_lab(a->lab)))
         return 2;
+    if (a->test && cli_tests_known(a->test, only))
+        return 2;
     struct cl_lab_outcome *outs = calloc((size_t)cli_nlabs, sizeof *outs);
     if (!outs)
         return cl_refuse("out of memory");
-    struct cl_grade_opts go = {.sanitize = a->sanitize, .quiet = a->quiet, .only = a->test};
+    struct cl_grade_opts go = {
+        .sanitize = a->sanitize, .quiet = a->quiet, .only = a->test, .gdb = a->gdb};
     const char *name = strrchr(base, '/');
     struct cl_report rep = {.submission = name && name[1] ? name + 1 : base, .labs = outs};
     long t0 = cli_now_ms();
@@ -243,7 +285,7 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
             printf("wrote %s/results.json, junit.xml, grades.csv\n", out_dir);
     }
     if (rc == 0 && !out_dir) /* check: the verdict is the exit status */
-        rc = cl_report_score(&rep) == cl_report_max(&rep) ? 0 : 1;
+        rc = cl_report_passed(&rep) ? 0 : 1;
     for (int i = 0; i < rep.nlabs; i++)
         cl_lab_outcome_free(&outs[i]);
     free(outs);
@@ -272,13 +314,12 @@ static int cli_doctor(const struct cli_args *a)
     return 0;
 }
 
-/* Build lab l from base and run its experiments into csv. Returns the lab binary's exit
- * status (0 all equal, 3 some differ), or 1/2 on errors. */
-static int cli_run_lab(const struct cl_lab_def *l, const char *base, const char *csv)
+/* cli_run_lab's work in the run folder work: build the code in src there, run the
+ * experiments. */
+static int cli_run_in(const struct cl_lab_def *l, const char *src, const char *work,
+                      const char *csv)
 {
-    char src[1200], work[1200], log_dir[1200];
-    cli_lab_src(base, l, src, sizeof src);
-    snprintf(work, sizeof work, "%s/run/%s", CL_BUILD_DIR, l->slug);
+    char log_dir[1200];
     snprintf(log_dir, sizeof log_dir, "%s", csv);
     char *slash = strrchr(log_dir, '/');
     if (slash) {
@@ -320,7 +361,59 @@ static int cli_run_lab(const struct cl_lab_def *l, const char *base, const char 
     return rc;
 }
 
-static int cli_run(const struct cli_args *a, const char *default_dir)
+/* Build lab l from base and run its experiments into csv. Returns the lab binary's exit
+ * status (0 all equal, 3 some differ), or 1/2 on errors. */
+static int cli_run_lab(const struct cl_lab_def *l, const char *base, const char *csv)
+{
+    char src[1200], work[1200];
+    cli_lab_src(base, l, src, sizeof src);
+    /* A run folder of this invocation's own: a `run` and a `plot` of the same lab at once
+     * each build and run their own subject. */
+    snprintf(work, sizeof work, "%s/run", CL_BUILD_DIR);
+    if (cl_mkdirs(work) < 0)
+        return cl_refuse("cannot create %s: %s", work, strerror(errno));
+    snprintf(work, sizeof work, "%s/run/%s-XXXXXX", CL_BUILD_DIR, l->slug);
+    if (!mkdtemp(work) || chmod(work, 0711) < 0) /* the compiler's uid passes through */
+        return cl_refuse("cannot create a run folder in %s/run: %s", CL_BUILD_DIR, strerror(errno));
+    int rc = cli_run_in(l, src, work, csv);
+    char bin[1300];
+    snprintf(bin, sizeof bin, "%s/subject", work);
+    unlink(bin);
+    rmdir(work);
+    return rc;
+}
+
+/* Take the lock of a results file (csv itself, created empty if missing, its content left
+ * alone) and keep it until the returned fd is closed: a `run` and a `plot` that write the same
+ * CSV take turns, so that each reports and draws what its own experiments measured. Returns
+ * the fd, or -1 with errno set. */
+static int cli_lock_results(const char *csv)
+{
+    char dir[1200];
+    snprintf(dir, sizeof dir, "%s", csv);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        cl_mkdirs(dir);
+    }
+    int fd = open(csv, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return fd;
+    fprintf(stderr, "cowlab: waiting for another run or plot that writes %s\n", csv);
+    if (flock(fd, LOCK_EX) == 0)
+        return fd;
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+}
+
+/* Run the experiments of a's lab with the code in a->dir (default_dir if none) into a->csv
+ * (default build/results/SLUG.csv). With lock, first take that file's lock (cli_lock_results)
+ * for the run; without, the caller holds it. */
+static int cli_run(const struct cli_args *a, const char *default_dir, bool lock)
 {
     const struct cl_lab_def *l = cli_lab(a->lab);
     if (!l)
@@ -333,7 +426,13 @@ static int cli_run(const struct cli_args *a, const char *default_dir)
         snprintf(csv, sizeof csv, "%s", a->csv);
     else
         snprintf(csv, sizeof csv, "%s/results/%s.csv", CL_BUILD_DIR, l->slug);
-    return cli_run_lab(l, base, csv);
+    int fd = lock ? cli_lock_results(csv) : -1;
+    if (lock && fd < 0)
+        return cl_refuse("cannot lock %s: %s", csv, strerror(errno));
+    int rc = cli_run_lab(l, base, csv);
+    if (fd >= 0)
+        close(fd);
+    return rc;
 }
 
 /* If the lab ships tests/<slug>/calibrate.py and python3 is here, run it on the results (its
@@ -424,12 +523,17 @@ static int cli_plot(const struct cli_args *a, const char *default_dir)
     snprintf(out, sizeof out, "%s", a->out ? a->out : CL_BUILD_DIR "/plots");
     struct cli_args run = *a;
     run.csv = csv;
-    int rc = cli_run(&run, default_dir);
-    if (rc != 0 && rc != 3)
-        return rc;
-    cli_calibrate(l, csv);
-    int prc = cli_plot_lab(l, csv, out);
-    return prc ? prc : rc;
+    int fd = cli_lock_results(csv); /* held until the plots are drawn from it */
+    if (fd < 0)
+        return cl_refuse("cannot lock %s: %s", csv, strerror(errno));
+    int rc = cli_run(&run, default_dir, false);
+    if (rc == 0 || rc == 3) {
+        cli_calibrate(l, csv);
+        int prc = cli_plot_lab(l, csv, out);
+        rc = prc ? prc : rc;
+    }
+    close(fd);
+    return rc;
 }
 
 /* Grade one submission of a batch (cl_batch_grade_fn): ctx is the grade command's options. */
@@ -457,7 +561,10 @@ static int cli_grade(const struct cli_args *a)
         .submissions = a->submissions, .out_dir = out, .grade = cli_grade_one, .ctx = a};
     if (cli_jobs(a->jobs, &b.jobs))
         return 2;
-    if (a->lab && !cli_lab(a->lab)) /* said once, before any submission is touched */
+    const struct cl_lab_def *only = NULL; /* said once, before any submission is touched */
+    if (a->lab && !(only = cli_lab(a->lab)))
+        return 2;
+    if (a->test && cli_tests_known(a->test, only))
         return 2;
     return cl_batch_grade(&b);
 }
@@ -467,12 +574,16 @@ static int cli_check(const struct cli_args *a)
 {
     if (!cli_lab(a->lab))
         return 2;
+    if (a->gdb && !a->test)
+        return cl_refuse("check: --gdb runs the tests you name with --test (one, usually)");
+    if (a->gdb && access(CL_GDB_PATH, X_OK) != 0)
+        return cl_refuse("check: --gdb needs %s (sudo apt-get install gdb)", CL_GDB_PATH);
     return cli_grade_labs(a, true, NULL);
 }
 
 static int cli_run_solutions(const struct cli_args *a)
 {
-    return cli_run(a, "solutions");
+    return cli_run(a, "solutions", true);
 }
 
 static int cli_plot_labs(const struct cli_args *a)
@@ -504,6 +615,7 @@ enum cli_opt {
     OPT_TSV,
     OPT_LABS_DIR,
     OPT_QUIET,
+    OPT_GDB,
 };
 
 /* What a command's non-option arguments are. */
@@ -556,14 +668,16 @@ static const struct cli_command cli_commands[] = {
     },
     {
         .name = "check",
-        .synopsis = "LAB [--dir DIR] [--test NAME[,NAME...]]",
+        .synopsis = "LAB [--dir DIR] [--test NAME[,NAME...] [--gdb]]",
         .summary = "a student's fast feedback: build LAB and run its graded tests",
         .details =
             "  build LAB from DIR (default: labs/) and run its graded tests (--test: those),\n"
             "  each in its own sandboxed process; every failed check says expected, measured\n"
-            "  and a hint. Exit 0 if all pass, 1 otherwise\n",
+            "  and a hint. Exit 0 if all the tests run pass (or cannot be decided here), 1\n"
+            "  otherwise. --gdb: run your code under gdb (not isolated, deadlines x20); when it\n"
+            "  crashes, the test's output has gdb's backtrace: the function and line\n",
         .options = (const struct option[]){CLI_VALUE("dir", OPT_DIR), CLI_VALUE("test", OPT_TEST),
-                                           CLI_LAB, CLI_LABS_END},
+                                           CLI_FLAG("gdb", OPT_GDB), CLI_LAB, CLI_LABS_END},
         .operands = CLI_LAB_OPERAND,
         .needs = CLI_LABS | CLI_PROBE | CLI_SCRATCH,
         .run = cli_check,
@@ -734,6 +848,7 @@ static int cli_option(struct cli_args *a, int id, const char *value)
     case OPT_TSV: a->tsv = true; break;
     case OPT_LABS_DIR: a->labs_dir = value; break;
     case OPT_QUIET: a->quiet = true; break;
+    case OPT_GDB: a->gdb = true; break;
     default: assert(!"an option in cli_commands with no case here");
     }
     return 0;

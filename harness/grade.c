@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +211,9 @@ static void grade_hint_missing(const char *student_dir, const char *file, struct
 struct grade_cc {
     const char *scratch, *bwrap, *base; /* base: the scratch folder as the compiler sees it */
     char cc[512];
+    /* -fdebug-prefix-map: the debug information names the student's own folder, where gdb
+     * finds the source (cowlab check --gdb), not the scratch folder, which is gone by then. */
+    char debug_map[PATH_MAX + 1100];
 };
 
 static int grade_cc_run(const struct grade_cc *c, char **args, int nargs, bool show,
@@ -260,12 +264,14 @@ static int grade_cc_link(const struct grade_cc *c, const struct cl_lab_def *lab,
                          struct grade_text *t)
 {
     static char paths[CL_MAX_FILES][1200];
-    char obj[1100], out_bin[1100], *args[CL_MAX_FILES + 4];
+    char obj[1100], out_bin[1100], *args[CL_MAX_FILES + 5];
     int n = 0;
     for (int i = 0; i < lab->nfiles; i++) {
         snprintf(paths[i], sizeof paths[i], "%s/src/%s", c->base, lab->files[i]);
         args[n++] = paths[i];
     }
+    if (c->debug_map[0])
+        args[n++] = (char *)c->debug_map;
     snprintf(obj, sizeof obj, "%s/subject-kit.o", c->base);
     snprintf(out_bin, sizeof out_bin, "%s/subject", c->base);
     args[n++] = obj;
@@ -372,6 +378,9 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
     if (!c.bwrap)
         snprintf(c.cc, sizeof c.cc, "%s", CL_CC);
     c.base = c.bwrap ? "/lab" : scratch;
+    char real[PATH_MAX];
+    if (realpath(student_dir, real))
+        snprintf(c.debug_map, sizeof c.debug_map, "-fdebug-prefix-map=%s/src=%s", c.base, real);
     if (!c.bwrap)
         grade_addf(&t,
                    "note: compiled without isolation (%s): files that everyone may read on "
@@ -453,6 +462,8 @@ static int grade_records(char *records, const char *nonce, struct grade_text *fb
                 *tab = '\0';
             if (fails++ < 20)
                 grade_addf(fb, "  %s: %s\n", line + 2, tab ? cl_record_unescape(tab + 1) : "");
+        } else if (strncmp(line, "N\t", 2) == 0 && fails < 20) {
+            grade_addf(fb, "  %s\n", cl_record_unescape(line + 2));
         } else if (strncmp(line, "X ", 2) == 0 && line[2] && line[3] == '\t') {
             *kind = line[2];
             snprintf(why, nwhy, "%s", cl_record_unescape(line + 4));
@@ -522,23 +533,35 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
              def->timeout_s * 1000 - (def->timeout_s > 4 ? 2000 : 1000));
     so.env[1] = deadline;
     const char *slow_env = getenv(CL_SLOW_ENV);
+    if (o->gdb) /* gdb starts, reads symbols and follows every fork: 20 times the deadlines */
+        slow_env = slow_env ? slow_env : "20";
     if (slow_env) {
         snprintf(slow, sizeof slow, "%s=%s", CL_SLOW_ENV, slow_env);
         so.env[2] = slow;
     }
     /* The subject runs in bwrap's private view where the machine allows it (a sanitizer's
      * runtime needs /proc, which the view does not have). */
-    char bwrap_env[600];
-    const char *bwrap = o->sanitize ? NULL : cl_isolation(NULL, 0);
+    char bwrap_env[600], shm[64] = "", shm_env[128];
+    const char *bwrap = o->sanitize || o->gdb ? NULL : cl_isolation(NULL, 0);
+    if (o->gdb) /* gdb needs /proc, which the private view does not have */
+        so.env[slow_env ? 3 : 2] = CL_GDB_ENV "=1";
     if (bwrap) {
         snprintf(bwrap_env, sizeof bwrap_env, "%s=%s", CL_BWRAP_ENV, bwrap);
         so.env[slow_env ? 3 : 2] = bwrap_env;
+        /* Its /dev/shm: a folder of this test's own on the machine's, whatever our uid. */
+        snprintf(shm, sizeof shm, "/dev/shm/cowlab-shm-XXXXXX");
+        if (mkdtemp(shm)) {
+            snprintf(shm_env, sizeof shm_env, "%s=%s", CL_SHM_DIR_ENV, shm);
+            so.env[slow_env ? 4 : 3] = shm_env;
+        } else {
+            shm[0] = '\0';
+        }
     }
     so.timeout_ms = def->timeout_s * 1000;
     so.record_pipe = true;
     so.nonce = nonce;
     so.cwd = cwd;
-    if (o->sanitize)
+    if (o->sanitize || o->gdb)
         so.as_bytes = 0;
     struct cl_sandbox_result r;
     struct grade_text fb = {0};
@@ -570,6 +593,8 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
             snprintf(dir, sizeof dir, "%s/%s", cwd, private_tmp[i][0]);
             cl_leftovers_folder(dir, private_tmp[i][1], &left);
         }
+        if (shm[0])
+            cl_leftovers_folder(shm, "/dev/shm", &left);
         bool exit0 = WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
         t->error = r.timed_out || WIFSIGNALED(r.status) || !done_ok || kind;
         static const struct {
@@ -615,6 +640,8 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
     t->score = t->passed ? def->points : 0;
     t->feedback = grade_text_take(&fb);
     grade_rmtree(cwd);
+    if (shm[0])
+        grade_rmtree(shm);
     if (!o->quiet)
         fprintf(stderr, "  %-24s %s\n", def->name, t->verdict);
 }
@@ -693,6 +720,8 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
     }
     char bin[600];
     snprintf(bin, sizeof bin, "%s/subject", run_dir);
+    if (o->gdb) /* gdb reads the program it runs (the student's own code and the public kit) */
+        chmod(bin, 0755);
     int first_dead = -1;
     for (int i = 0; i < lab->ntests; i++) {
         if (o->only && !grade_listed(o->only, lab->tests[i].name))

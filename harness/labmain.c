@@ -105,9 +105,19 @@ static const char *labmain_short_path(const char *file)
     return t ? t : file ? file : "?";
 }
 
-/* Send the failure records and the DONE line on the record fd; without one, print the
- * failures on stderr instead. */
-static void labmain_report(int fd, const char *nonce, int failures)
+/* After the subject crashed in test t: how the student sees where, with gdb, in their own
+ * checkout (the grader's folders are gone by the time they read this). */
+static void labmain_gdb_hint(const struct cl_test *t, char *out, size_t n)
+{
+    snprintf(out, n,
+             "to see the line where it crashed, run in your checkout: make check LAB=%.*s "
+             "TEST=%s GDB=1 (your code under gdb; the backtrace is in the output)",
+             (int)strspn(cl_this_lab.slug, "0123456789"), cl_this_lab.slug, t->name);
+}
+
+/* Send the failure records, a note after a crash, and the DONE line on the record fd;
+ * without one, print the failures on stderr instead. */
+static void labmain_report(int fd, const struct cl_test *t, const char *nonce, int failures)
 {
     char line[1200], esc[1024];
     for (CU_pFailureRecord f = CU_get_failure_list(); f; f = f->pNext) {
@@ -125,6 +135,14 @@ static void labmain_report(int fd, const char *nonce, int failures)
     if (fd >= 0 && labmain_subject_kind) { /* not a failed check: the subject's own end */
         cl_record_escape(labmain_subject_failure, esc, sizeof esc);
         snprintf(line, sizeof line, "X %c\t%s\n", labmain_subject_kind, esc);
+        if (write(fd, line, strlen(line)) < 0)
+            perror("record fd");
+    }
+    if (fd >= 0 && labmain_subject_kind == 'c' && !getenv(CL_GDB_ENV)) {
+        char hint[400];
+        labmain_gdb_hint(t, hint, sizeof hint);
+        cl_record_escape(hint, esc, sizeof esc);
+        snprintf(line, sizeof line, "N\t%s\n", esc);
         if (write(fd, line, strlen(line)) < 0)
             perror("record fd");
     }
@@ -164,7 +182,7 @@ static int labmain_test(const char *name)
         fprintf(stderr, "%s: CUnit could not run %s\n", cl_this_lab.slug, name);
         return 2;
     }
-    labmain_report(fd, nonce, failures);
+    labmain_report(fd, t, nonce, failures);
     CU_cleanup_registry();
     return failures ? 1 : 0;
 }
@@ -177,7 +195,7 @@ static int labmain_all(void)
         const struct cl_test *t = &cl_this_lab.tests[i];
         int f = labmain_run_one(t);
         if (f != 0)
-            labmain_report(-1, "-", f);
+            labmain_report(-1, t, "-", f);
         printf("%-28s %s\n", t->name, f == 0 ? "ok" : "FAILED");
         fflush(stdout);
         CU_cleanup_registry();

@@ -62,10 +62,59 @@ static uid_t link_uid(void)
 static const char *const link_tmp_dirs[][2] = {{"subject-tmp", "/tmp"},
                                                {"subject-vartmp", "/var/tmp"}};
 
+/* What gdb runs when the subject runs under it ($COWLAB_GDB): the subject with every fork
+ * followed (a worker's crash is caught too), on to the first signal that would kill a process
+ * or until all have ended; then the backtrace of the one that got it, and gdb exits as the
+ * subject would have: 128 + the signal (as bwrap does), or 0. */
+static const char link_gdb_script[] =
+    "import gdb, signal\n"
+    "caught = []\n"
+    "def on_stop(event):\n"
+    "    if isinstance(event, gdb.SignalEvent):\n"
+    "        caught.append(event.stop_signal)\n"
+    "gdb.events.stop.connect(on_stop)\n"
+    "for setting in ('debuginfod enabled off', 'detach-on-fork off', 'schedule-multiple on',\n"
+    "                'print thread-events off', 'pagination off'):\n"
+    "    gdb.execute('set ' + setting)\n"
+    "gdb.execute('run')\n"
+    "while not caught:\n"
+    "    live = [i for i in gdb.inferiors() if i.pid]\n"
+    "    if not live:\n"
+    "        break\n"
+    "    gdb.execute('inferior %d' % live[0].num, to_string=True)\n"
+    "    gdb.execute('continue')\n"
+    "if caught:\n"
+    "    print('--- gdb: where the subject got %s (your code is the first frame in your '\n"
+    "          'files) ---' % caught[0])\n"
+    "    gdb.execute('bt')\n"
+    "    gdb.execute('kill inferiors ' + ' '.join(str(i.num) for i in gdb.inferiors() if i.pid),\n"
+    "                to_string=True)\n"
+    "    gdb.execute('quit %d' % (128 + signal.Signals[caught[0]].value))\n";
+
+/* The argv that runs path under gdb with link_gdb_script, written to the working folder.
+ * Returns how many words were set in argv (its room: 12), or -1. */
+static int link_gdb_argv(const char *path, char **argv)
+{
+    static char script[600];
+    char here[512];
+    if (!getcwd(here, sizeof here))
+        return -1;
+    snprintf(script, sizeof script, "%s/cowlab-gdb.py", here);
+    FILE *f = fopen(script, "w");
+    if (!f || fputs(link_gdb_script, f) < 0 || fclose(f) != 0)
+        return -1;
+    char *words[] = {
+        CL_GDB_PATH, "-q",   "-nx",    "-batch",    "-iex", "set index-cache enabled off",
+        "-x",        script, "--args", (char *)path};
+    for (int i = 0; i < 10; i++)
+        argv[i] = words[i];
+    return 10;
+}
+
 /* In the child: fds 0 (commands), 1 and 2 (output), 3 (answers); then the subject, in bwrap's
- * private view when bwrap is given (cowlab/isolate.h). */
+ * private view when bwrap is given (cowlab/isolate.h), or under gdb with gdb. */
 static void link_child(const char *path, int cmd_r, int out_w, int rep_w, uid_t uid,
-                       const char *bwrap)
+                       const char *bwrap, bool gdb)
 {
     if (dup2(cmd_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0 || dup2(rep_w, 3) < 0)
         _exit(126);
@@ -89,19 +138,32 @@ static void link_child(const char *path, int cmd_r, int out_w, int rep_w, uid_t 
                 _exit(126);
             b[i] = (struct cl_isolate_bind){tmp[i], link_tmp_dirs[i][1], true};
         }
-        b[2] = (struct cl_isolate_bind){"/dev/shm", "/dev/shm", true};
+        /* Its /dev/shm: a folder of the machine's (the same tmpfs, so the same accounting)
+         * given by the grader, which finds there exactly what the subject left; else the
+         * machine's own. */
+        const char *shm = getenv(CL_SHM_DIR_ENV);
+        shm = shm && *shm ? shm : "/dev/shm";
+        if (strcmp(shm, "/dev/shm") != 0 && uid != geteuid() && chown(shm, uid, (gid_t)uid) < 0)
+            _exit(126);
+        b[2] = (struct cl_isolate_bind){shm, "/dev/shm", true};
         b[3] = (struct cl_isolate_bind){path, "/subject", false};
         at = cl_isolate_argv(bwrap, argv, 0, 76, b, 4, "/tmp");
         if (at < 0)
             _exit(126);
     }
-    argv[at] = bwrap ? "/subject" : (char *)path;
-    argv[at + 1] = NULL;
+    if (gdb && (at = link_gdb_argv(path, argv)) < 0)
+        _exit(126);
+    if (!gdb)
+        argv[at++] = bwrap ? "/subject" : (char *)path;
+    argv[at] = NULL;
     if (uid != geteuid() &&
         (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0))
         _exit(126);
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    char *envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
+    char home[600] = "HOME=/"; /* gdb wants a home (for its caches); the working folder */
+    if (gdb && !getcwd(home + 5, sizeof home - 5))
+        _exit(126);
+    char *envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", gdb ? home : NULL, NULL};
     execve(argv[0], argv, envp);
     _exit(127);
 }
@@ -169,10 +231,11 @@ static void link_died(struct cl_link *L)
     pid_t r = L->child > 0 ? waitpid(L->child, &st, 0) : -1;
     char where[200];
     link_where(L, L->last_who, where, sizeof where);
-    /* bwrap ends as its child did, a signal N as status 128 + N. */
+    /* bwrap ends as its child did, a signal N as status 128 + N (gdb too, by its script). */
     int sig = r != L->child     ? 0
               : WIFSIGNALED(st) ? WTERMSIG(st)
-              : L->isolated && WIFEXITED(st) && WEXITSTATUS(st) > 128 && WEXITSTATUS(st) < 128 + 65
+              : (L->isolated || L->gdb) && WIFEXITED(st) && WEXITSTATUS(st) > 128 &&
+                      WEXITSTATUS(st) < 128 + 65
                   ? WEXITSTATUS(st) - 128
                   : 0;
     if (sig)
@@ -337,9 +400,10 @@ int cl_link_start(struct cl_link *L, const char *path)
     fflush(NULL);
     const char *bwrap = getenv(CL_BWRAP_ENV);
     L->isolated = bwrap && *bwrap;
+    L->gdb = !L->isolated && getenv(CL_GDB_ENV);
     pid_t pid = fork();
     if (pid == 0)
-        link_child(path, cmd[0], out[1], rep[1], L->uid, L->isolated ? bwrap : NULL);
+        link_child(path, cmd[0], out[1], rep[1], L->uid, L->isolated ? bwrap : NULL, L->gdb);
     close(cmd[0]);
     close(rep[1]);
     close(out[1]);
@@ -378,8 +442,9 @@ int cl_link_start(struct cl_link *L, const char *path)
         return -1;
     }
     L->started = true;
-    /* Isolated, the subject is bwrap's child: the pid it says must be that, under its uid. */
-    if (L->isolated) {
+    /* Isolated, the subject is bwrap's child (gdb's, under gdb): the pid it says must be
+     * that, under its uid. */
+    if (L->isolated || L->gdb) {
         long said = strtol(L->in + 2, NULL, 10);
         pid_t ppid;
         uid_t uid;

@@ -34,6 +34,19 @@ static bool report_ran(const struct cl_test_outcome *t)
     return strcmp(t->verdict, "not run") != 0;
 }
 
+bool cl_report_passed(const struct cl_report *r)
+{
+    for (int i = 0; i < r->nlabs; i++) {
+        const struct cl_lab_outcome *l = &r->labs[i];
+        for (int t = 0; t < l->lab->ntests && l->built; t++)
+            if (report_ran(&l->tests[t]) && !l->tests[t].passed && !l->tests[t].ungradable)
+                return false;
+        if (!l->built)
+            return false;
+    }
+    return true;
+}
+
 /* Text from student code, for a terminal: control bytes other than newline and tab are shown
  * as \xHH, so output cannot move the cursor, recolour or retitle the grader's terminal. */
 static void report_term_text(FILE *out, const char *s)

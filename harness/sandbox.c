@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -25,9 +26,9 @@
 
 enum {
     SB_RECORD_CAP = 256 * 1024,
-    SB_SHM_MAX = 1024,
     SB_DRAIN_MS = 300,
     SB_SWEEP_MS = 3000,
+    SB_UID_TRIES = 4096, /* uids cl_uid_claim tries before it gives up */
 };
 
 struct cl_sandbox_opts cl_sandbox_defaults(void)
@@ -105,58 +106,108 @@ static int sb_count_uid_procs(uid_t uid)
     return n;
 }
 
-/* A uid no account and no process uses: what the command runs as when we are root. */
-static uid_t sb_fresh_uid(void)
+/* The folder of the uid claims, created if missing: a directory only root may write. 0, or
+ * -1 with errno set. */
+static int sb_claims_dir(void)
 {
-    uid_t base = 0x50000000u + ((uid_t)getpid() & 0xfffffu) * 7u;
-    for (uid_t u = base; u < base + 1000; u++)
-        if (!getpwuid(u) && !getgrgid((gid_t)u) && sb_count_uid_procs(u) == 0)
-            return u;
-    return base;
-}
-
-/* Names in /dev/shm now, with their owner. */
-struct sb_shm {
-    int n;
-    char name[SB_SHM_MAX][256];
-};
-
-static void sb_shm_list(struct sb_shm *s)
-{
-    s->n = 0;
-    DIR *d = opendir("/dev/shm");
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) && s->n < SB_SHM_MAX) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(s->name[s->n++], sizeof s->name[0], "%s", e->d_name);
+    struct stat st;
+    if (mkdir(CL_UID_CLAIMS, 0700) < 0 && errno != EEXIST)
+        return -1;
+    if (lstat(CL_UID_CLAIMS, &st) < 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+        errno = EPERM;
+        return -1;
     }
-    closedir(d);
+    return 0;
 }
 
-/* Remove /dev/shm objects that are not in `before` and belong to owner. */
-static int sb_shm_clean(const struct sb_shm *before, uid_t owner, struct cl_leftovers *left)
+static void sb_claim_path(uid_t u, char *path, size_t n)
 {
-    struct sb_shm *now = malloc(sizeof *now);
+    snprintf(path, n, "%s/%u", CL_UID_CLAIMS, (unsigned)u);
+}
+
+/* Lock the claim file of uid u without waiting. Its fd, or -1 if another holds it. A holder
+ * removes the file before it lets go (cl_uid_release): a lock taken on a file that is no longer
+ * the one at the path was let go that way, and the claim starts again on a new file. */
+static int sb_claim_lock(uid_t u)
+{
+    char path[200];
+    sb_claim_path(u, path, sizeof path);
+    for (int tries = 0; tries < 100; tries++) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+            return -1;
+        struct stat held, now;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+            close(fd);
+            return -1;
+        }
+        if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_ino == now.st_ino &&
+            held.st_dev == now.st_dev)
+            return fd;
+        close(fd); /* released and removed between our open and our lock */
+    }
+    return -1;
+}
+
+int cl_uid_claim(uid_t first, struct cl_uid_claim *c)
+{
+    c->fd = -1;
+    if (geteuid() != 0) {
+        errno = EPERM;
+        return -1;
+    }
+    if (sb_claims_dir() < 0)
+        return -1;
+    for (uid_t u = first; u < first + SB_UID_TRIES; u++) {
+        if (getpwuid(u) || getgrgid((gid_t)u))
+            continue;
+        int fd = sb_claim_lock(u);
+        /* Claimed: now no other grader can take it; a process of it is a leftover of a grader
+         * that died (the claim ends with its holder): not fresh, try the next. */
+        c->uid = u;
+        c->fd = fd;
+        if (fd >= 0 && sb_count_uid_procs(u) == 0)
+            return 0;
+        cl_uid_release(c);
+    }
+    errno = EAGAIN;
+    return -1;
+}
+
+void cl_uid_release(struct cl_uid_claim *c)
+{
+    if (c->fd < 0)
+        return;
+    char path[200];
+    sb_claim_path(c->uid, path, sizeof path);
+    unlink(path); /* while still locked: see sb_claim_lock */
+    close(c->fd);
+    c->fd = -1;
+}
+
+/* Remove the /dev/shm objects owner owns (a fresh uid's: the command's), naming each in left.
+ * Returns how many. */
+static int sb_shm_clean(uid_t owner, struct cl_leftovers *left)
+{
     int removed = 0;
-    if (!now)
-        return 0;
-    sb_shm_list(now);
-    for (int i = 0; i < now->n; i++) {
-        bool old = false;
-        for (int j = 0; before && j < before->n && !old; j++)
-            old = strcmp(now->name[i], before->name[j]) == 0;
+    DIR *d = opendir("/dev/shm");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
         char path[300];
         struct stat st;
-        snprintf(path, sizeof path, "/dev/shm/%s", now->name[i]);
-        if (!old && lstat(path, &st) == 0 && st.st_uid == owner && unlink(path) == 0) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "/dev/shm/%s", e->d_name);
+        if (lstat(path, &st) == 0 && st.st_uid == owner && !S_ISDIR(st.st_mode) &&
+            unlink(path) == 0) {
             removed++;
-            cl_leftovers_add(left, "/dev/shm/%.60s", now->name[i]);
+            cl_leftovers_add(left, "/dev/shm/%.60s", e->d_name);
         }
     }
-    free(now);
+    if (d)
+        closedir(d);
     return removed;
 }
 
@@ -393,13 +444,15 @@ int cl_sandbox_run(char *const argv[], const struct cl_sandbox_opts *o, struct c
     bool give_uid = o->subject_uid && geteuid() == 0;
     bool drop = o->drop_privileges && geteuid() == 0 && !give_uid;
     bool by_uid = drop || give_uid; /* the command's processes are found by a fresh uid */
-    uid_t uid = by_uid ? sb_fresh_uid() : getuid();
+    /* The fresh uid, claimed for this run (no other grader gets it while we hold it); the
+     * first candidate spreads graders apart, the claim makes them exclusive. */
+    struct cl_uid_claim claim = {.fd = -1};
+    if (by_uid && cl_uid_claim(0x50000000u + ((uid_t)getpid() & 0xfffffu) * 7u, &claim) < 0)
+        goto fail_early;
+    uid_t uid = by_uid ? claim.uid : getuid();
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (by_uid && o->cwd && chown(o->cwd, uid, (gid_t)uid) < 0)
         goto fail_early;
-    struct sb_shm *shm_before = malloc(sizeof *shm_before);
-    if (shm_before)
-        sb_shm_list(shm_before);
     int out[2] = {-1, -1}, rec[2] = {-1, -1};
     if (pipe2(out, O_CLOEXEC) < 0 || (o->record_pipe && pipe2(rec, O_CLOEXEC) < 0))
         goto fail;
@@ -422,16 +475,16 @@ int cl_sandbox_run(char *const argv[], const struct cl_sandbox_opts *o, struct c
     if (rec[0] >= 0)
         close(rec[0]);
     r->leftovers_killed += sb_sweep(pid, by_uid, uid);
-    /* A fresh uid owns nothing from before; otherwise only objects new since the start. */
-    r->shm_removed =
-        (by_uid || shm_before) ? sb_shm_clean(by_uid ? NULL : shm_before, uid, &r->left) : 0;
+    /* What a fresh uid owns in /dev/shm is the command's. Under our own uid nothing is removed:
+     * an object new since the start may be another program's of ours (an isolated subject has
+     * a /dev/shm folder of its own, which the grader sweeps: link.h's CL_SHM_DIR_ENV). */
+    r->shm_removed = by_uid ? sb_shm_clean(uid, &r->left) : 0;
     if (by_uid)
         cl_leftovers_sweep(uid, &r->left);
-    free(shm_before);
+    cl_uid_release(&claim); /* nothing of the uid is left: another run may have it */
     return 0;
 fail:;
     int e = errno;
-    free(shm_before);
     for (int i = 0; i < 2; i++) {
         if (out[i] >= 0)
             close(out[i]);
@@ -439,7 +492,10 @@ fail:;
             close(rec[i]);
     }
     errno = e;
-fail_early:
+fail_early:;
+    int saved = errno;
+    cl_uid_release(&claim);
+    errno = saved;
     r->spawn_failed = true;
     return -1;
 }

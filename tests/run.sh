@@ -61,8 +61,29 @@ grade_bugs() { # LAB: each planted bug of LAB, applied to the reference, graded 
       >"$sub.log" 2>&1
   done
 }
+run_twice() { # lab 01's experiments twice at once, the stubs' and the reference's: each builds
+  # and runs its own subject in its own run folder, so the reference's rows all equal the model
+  $COWLAB run 01 --dir labs --csv "$OUT/run-twice-stubs.csv" >"$OUT/run-twice-stubs.log" 2>&1 &
+  local stubs=$! rc
+  $COWLAB run 01 --dir solutions --csv "$OUT/run-twice.csv"; rc=$?
+  wait "$stubs"
+  return $rc
+}
+waits_for_lock() { # a run whose CSV another holds the lock of waits, says so, then runs
+  local csv=$OUT/locked.csv holder rc; : >"$csv"
+  flock "$csv" sleep 2 & holder=$!
+  while flock -n "$csv" true; do sleep 0.05; done # until the holder has it
+  $COWLAB run 01 --dir solutions --csv "$csv"; rc=$?
+  wait "$holder"
+  return $rc
+}
 start hostile bash tests/grader/run.sh "$OUT/hostile"
 start 01-run $COWLAB run 01 --csv "$OUT/01-run.csv" # section "the machine probe"
+start run-twice run_twice
+start run-locked waits_for_lock
+# The plots (and lab 02's run, which the CPython section reads): run and plot each build in a
+# run folder of their own, so they can run beside 01-run.
+for lab in $labs; do start "plot-$lab" $COWLAB plot "$lab" --dir solutions --out "$OUT/plots"; done
 for bug in tests/harness/bugs/*.patch; do
   start "harness-$(basename "$bug" .patch)" \
     bash tests/harness/planted.sh "$bug" "$OUT/harness-bugs/$(basename "$bug" .patch)"
@@ -88,6 +109,21 @@ check "an abbreviated option (--sub, --ou) is refused, not guessed" bash -c "
   $COWLAB grade --ou x 2>&1 | grep -q \"unknown option '--ou'\""
 check "--name=value and options after the LAB operand work" bash -c "
   [ \"\$($COWLAB list --lab=01 --markdown)\" = \"\$($COWLAB list 01 --markdown)\" ]"
+names_tests() { # command...: exit 2 and one line on stderr that lists lab 01's tests
+  local err rc; err=$("$@" 2>&1 >/dev/null); rc=$?
+  [ $rc -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && [[ $err == *"(its tests: "*predict_pss* ]]
+}
+check "check --test of an unknown test: one line naming the lab's tests, exit 2" names_tests \
+  $COWLAB check 01 --test predict_psss
+check "check --test A,B with B unknown: refused the same way" names_tests $COWLAB check 01 --test spawn,nosuch
+check "grade --test of an unknown test: refused, no OUT written" bash -c "
+  $COWLAB grade --submission solutions --test nosuch --out $OUT/cli-test-out 2>/dev/null
+  [ \$? -eq 2 ] && [ ! -e $OUT/cli-test-out ]"
+check_exit() { # STATUS command...: the command exits with STATUS
+  local want=$1; shift; "$@" >/dev/null 2>&1; [ $? -eq "$want" ]; }
+check "check --test A exits 0 when A passes (the other tests are not run)" check_exit 0 \
+  $COWLAB check 01 --dir solutions --test predict_pss --quiet
+check "check --test A exits 1 when A fails" check_exit 1 $COWLAB check 01 --dir labs --test predict_pss --quiet
 # Bad input to grade: refused in one line (exit 2) before anything is written — every file
 # and folder of the fixture as it was (names, sizes, modes, times) and OUT/grades.csv
 # byte-identical — or handled correctly.
@@ -191,10 +227,11 @@ facts_all() { local n; n=$($COWLAB doctor --tsv | awk -F'\t' 'NF == 3 && $2 != "
   [ "$n" -eq "$($COWLAB doctor --tsv | wc -l)" ] && [ "$n" -ge 16 ]; }
 check "doctor --tsv: every fact has a value and says how it was established" facts_all
 finish 01-run # started at the top
-# The plots (and lab 02's run, which the CPython section reads) start only now: run and plot
-# build a lab's code in the same folder (build/run/SLUG).
-for lab in $labs; do start "plot-$lab" $COWLAB plot "$lab" --dir solutions --out "$OUT/plots"; done
 check "lab 01's reference: every row equals the model on this machine" grep -q ", 0 differ" "$OUT/01-run.log"
+check_job "run 01 of the reference beside a run 01 of the stubs: exit 0" run-twice
+check "... and every row of the reference's run equals the model" grep -q ", 0 differ" "$OUT/run-twice.log"
+check_job "a run whose CSV is locked by another waits for it, then runs (exit 0)" run-locked
+check "... and says that it waits" grep -q "waiting for another run or plot that writes" "$OUT/run-locked.log"
 check "the results CSV records the probe's facts in every row" bash -c "
   head -1 '$OUT/01-run.csv' | grep -q ',machine\$' &&
   ! awk -F, 'NR > 1 && \$11 !~ /^page [0-9]+ B; zero page (yes|no)/' '$OUT/01-run.csv' | grep -q ."
@@ -363,6 +400,25 @@ for lab in $labs; do
   check "$lab: stubs fail every test" python3 tests/report_check.py "$OUT/stubs" --lab "$lab" --expect zero
 done
 
+# A crash's feedback says how to see where, with gdb, in the student's own checkout (make
+# check LAB=01 TEST=T GDB=1, i.e. cowlab check --gdb); that command, run on the crashing planted
+# bug (graded just before, in SUB), prints the student's function, file and line.
+gdb_reproduces() { # SUB
+  local sub=$1 t=shared_after_fork
+  check "a crash's feedback gives the command that shows where: make check LAB=01 TEST=$t GDB=1" \
+    grep -q "make check LAB=01 TEST=$t GDB=1" "$sub.out/results.json"
+  check "make check passes TEST and GDB on to cowlab check --test T --gdb" bash -c "
+    make -n check LAB=01 TEST=$t GDB=1 | grep -q \"check 01 --test '$t' --gdb\$\""
+  if [ ! -x /usr/bin/gdb ]; then
+    skipped=$((skipped + 1)); echo "  skip  cowlab check --gdb shows the crash: needs gdb"; return
+  fi
+  $COWLAB check 01 --dir "$sub" --test $t --gdb >"$sub.gdb.log" 2>&1
+  check "cowlab check --gdb on a crash: gdb's backtrace names cow_fill, experiment.c:41 and its source line" \
+    bash -c "grep -q '^#0 .* in cow_fill (.*) at .*/01-fork-cow/experiment.c:41\$' '$sub.gdb.log' &&
+      grep -q '^41[[:space:]]*p\[i \* page_bytes()\] = 1;\$' '$sub.gdb.log' &&
+      grep -q 'crashed: cow_fill, in the parent: killed by SIGSEGV' '$sub.gdb.log'"
+}
+
 echo "== planted bugs are caught"
 # grade_bugs graded them in the background since the top. A bug must build and fail the tests
 # it names (it may fail others too: no check ever asked otherwise, so they are not graded).
@@ -390,6 +446,7 @@ for lab in $labs; do
     else fail "$lab/$name is caught by: $catches" "$(printf '%b' "${why:-no verdict}")"; fi
   done
   exec 3<&-
+  [ "$lab" = 01-fork-cow ] && gdb_reproduces "$OUT/bugs/fill-crashes"
   for t in $($COWLAB list "$lab" | awk '{print $1}'); do
     if [[ " $named " == *" $t "* ]]; then ok "$lab/$t is proven by a planted bug"
     else fail "$lab/$t is proven by a planted bug" "no tests/bugs/$lab/*.patch names it in Catches:"; fi

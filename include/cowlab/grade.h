@@ -38,6 +38,8 @@ struct cl_grade_opts {
     bool sanitize;    /* lift the address-space limit (ASan reserves terabytes) */
     bool quiet;       /* no progress lines on stderr */
     const char *only; /* grade only the tests of these names, "a,b,c" (NULL: all) */
+    bool gdb;         /* run the subject under gdb, which prints where it crashed
+                         (CL_GDB_ENV, cowlab/link.h); not isolated, deadlines x20 */
 };
 
 /*

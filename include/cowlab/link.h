@@ -35,11 +35,15 @@ enum {
 #define CL_SLOW_ENV        "COWLAB_SLOW"        /* deadlines times this (an emulated machine) */
 #define CL_DEADLINE_ENV    "COWLAB_DEADLINE_MS" /* no call waits longer than this */
 #define CL_LINK_TIMES_ENV  "COWLAB_LINK_TIMES"  /* set: print each command's time on stderr */
+#define CL_SHM_DIR_ENV     "COWLAB_SHM_DIR"     /* an isolated subject's /dev/shm: this folder */
+#define CL_GDB_ENV         "COWLAB_GDB"         /* set: run the subject under gdb (link.c) */
+#define CL_GDB_PATH        "/usr/bin/gdb"
 
 struct cl_link {
     pid_t pid;     /* the subject's process (where student code runs): what tests measure */
     pid_t child;   /* the process started: the subject, or bwrap holding it (isolated) */
     bool isolated; /* run in bwrap's private view ($COWLAB_BWRAP, set by the grader) */
+    bool gdb;      /* run under gdb ($COWLAB_GDB, set by cowlab check --gdb; not isolated) */
     bool started;  /* its hello came */
     uid_t uid;     /* the uid it runs as */
     int cmd_fd;    /* commands to the subject */

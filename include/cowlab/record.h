@@ -7,6 +7,7 @@
  *     X <kind>\t<message>\n               the subject crashed ('c'), timed out ('t'), ended
  *                                          early ('e'), did not start ('s') or broke the
  *                                          protocol ('p'): an error, not a failed check
+ *     N\t<message>\n                     a note for the student (how to see more): no verdict
  *     DONE <nonce> <failures>\n           nonce from COWLAB_NONCE
  * A test passes only if its process exits 0 AND the DONE line came with the right nonce and
  * zero failures: a test that exits early, crashes, or prints a fake summary fails.

@@ -20,6 +20,10 @@ struct cl_report {
 int cl_report_score(const struct cl_report *r);
 int cl_report_max(const struct cl_report *r);
 
+/* Whether every lab built and every test that ran passed (tests not run, as with --test, and
+ * tests this machine cannot decide aside): the verdict of `cowlab check`. */
+bool cl_report_passed(const struct cl_report *r);
+
 /* The table; colour only if asked (the caller checks isatty and NO_COLOR). With details,
  * every failed test's feedback follows the table. */
 void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool details);

@@ -5,13 +5,15 @@
  * file size, no core files, a process cap), stdin from /dev/null, stdout and stderr captured
  * together up to a cap (the rest is read and thrown away so the command never blocks), and
  * an optional record pipe on fd 3 (COWLAB_RECORD_FD=3). When the grader runs as root the
- * command runs under a fresh unused uid, so it can signal nobody else and every process it
- * starts can be found and killed by uid, even one that left the process group.
- * The grader is a child subreaper: descendants that lose their parent come back to it.
+ * command runs under a fresh unused uid (cl_uid_claim), so it can signal nobody else and every
+ * process it starts can be found and killed by uid, even one that left the process group. The
+ * grader is a child subreaper: descendants that lose their parent come back to it.
  *
- * After the command exits or times out: every process it left is killed and reaped, and the
- * /dev/shm objects it created are removed; under a fresh uid, so are its System V and POSIX IPC
- * objects and its files in /tmp and /var/tmp (cowlab/leftover.h).
+ * After the command exits or times out: every process it left is killed and reaped; under a
+ * fresh uid, its /dev/shm objects, System V and POSIX IPC objects and files in /tmp and /var/tmp
+ * are removed too (cowlab/leftover.h). Under our own uid nothing of those is touched: what is
+ * new there may be another program's of ours (the grader gives an isolated subject a /dev/shm
+ * folder of its own instead: CL_SHM_DIR_ENV in cowlab/link.h).
  */
 #ifndef COWLAB_SANDBOX_H
 #define COWLAB_SANDBOX_H
@@ -68,6 +70,23 @@ struct cl_sandbox_opts cl_sandbox_defaults(void);
 int cl_sandbox_run(char *const argv[], const struct cl_sandbox_opts *o,
                    struct cl_sandbox_result *r);
 void cl_sandbox_result_free(struct cl_sandbox_result *r);
+
+/* Where fresh uids are claimed: one lock file per uid, in a folder only root may write. */
+#define CL_UID_CLAIMS "/run/cowlab-uids"
+
+/* A uid claimed for the runs of one grader (cl_uid_claim). */
+struct cl_uid_claim {
+    uid_t uid; /* the claimed uid */
+    int fd;    /* the locked claim file; -1 when nothing is held */
+};
+
+/* Claim a fresh uid, trying first, first + 1, ... : one that no account or group has, no
+ * process runs as, and no other claim holds, on this machine. The claim is an exclusive flock
+ * on CL_UID_CLAIMS/<uid>, held until cl_uid_release (or the holder's death), so two graders
+ * never run as the same uid. Root only. 0, or -1 with errno set (EPERM: not root, or the
+ * folder is not root's alone; EAGAIN: no free uid among 4096). */
+int cl_uid_claim(uid_t first, struct cl_uid_claim *c);
+void cl_uid_release(struct cl_uid_claim *c); /* safe on a claim that holds nothing */
 
 /* Describe a wait status for people: "exit 0", "exit 3", "killed by SIGSEGV", ... */
 const char *cl_status_text(int status, char *buf, size_t n);

@@ -579,6 +579,85 @@ static void t_sandbox(void)
     cl_sandbox_result_free(&r);
 }
 
+/* A command run under our own uid (no fresh uid): a /dev/shm object another program of ours
+ * makes while it runs is not the command's, and stays. */
+static void t_sandbox_shm_others(void)
+{
+    char shm[128], marker[128], script[400];
+    snprintf(shm, sizeof shm, "/dev/shm/cowlab-unit-others-%d", (int)getpid());
+    snprintf(marker, sizeof marker, "/tmp/cowlab-unit-started-%d", (int)getpid());
+    unlink(marker);
+    pid_t other = fork();
+    if (other == 0) { /* the other program: makes its object once the command has started */
+        for (int i = 0; i < 5000 && access(marker, F_OK) != 0; i++)
+            usleep(1000);
+        int fd = open(shm, O_CREAT | O_WRONLY, 0600);
+        _exit(fd >= 0 ? 0 : 1);
+    }
+    snprintf(script, sizeof script,
+             ": >%s; i=0; while [ ! -e %s ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done",
+             marker, shm);
+    char *argv[] = {"/bin/sh", "-c", script, NULL};
+    struct cl_sandbox_opts o = cl_sandbox_defaults();
+    o.drop_privileges = false;
+    o.timeout_ms = 10000;
+#if defined(__SANITIZE_ADDRESS__)
+    o.as_bytes = 0;
+#endif
+    struct cl_sandbox_result r;
+    CL_CHECK_EQ(0, cl_sandbox_run(argv, &o, &r), "run sh", "");
+    waitpid(other, NULL, WNOHANG); /* the sandbox reaps our children: it may be gone already */
+    CL_CHECK_EQ(0, access(shm, F_OK), "another program's /dev/shm object, made during the run",
+                "without a fresh uid the sandbox cannot tell it from the command's: leave it");
+    CL_CHECK_EQ(0, r.shm_removed, "objects removed", "");
+    cl_sandbox_result_free(&r);
+    unlink(shm);
+    unlink(marker);
+}
+
+/* Two graders never claim the same uid: a claim held by another process (a child here) is
+ * skipped, even when nothing runs as that uid yet, and is free again once its holder is gone.
+ * As root only (elsewhere nothing is claimed: EPERM). */
+static void t_uid_claim(void)
+{
+    struct cl_uid_claim mine;
+    uid_t first = 0x5f000000u + ((uid_t)getpid() & 0xffffu) * 16u;
+    if (geteuid() != 0) {
+        CL_CHECK_EQ(-1, cl_uid_claim(first, &mine), "no claim without root", "");
+        CL_CHECK_EQ(EPERM, errno, "errno without root", "");
+        return;
+    }
+    int up[2], hold[2];
+    if (pipe(up) < 0 || pipe(hold) < 0)
+        return;
+    pid_t child = fork();
+    if (child == 0) { /* another grader: claims, says which, holds it until told */
+        struct cl_uid_claim theirs;
+        uid_t said = cl_uid_claim(first, &theirs) == 0 ? theirs.uid : 0;
+        char c;
+        if (write(up[1], &said, sizeof said) != sizeof said || read(hold[0], &c, 1) < 0)
+            _exit(1);
+        _exit(0);
+    }
+    uid_t theirs = 0;
+    CL_CHECK_EQ(sizeof theirs, read(up[0], &theirs, sizeof theirs), "the other's claim", "");
+    CL_CHECK_EQ(first, theirs, "the other claimed the first candidate", "");
+    CL_CHECK_EQ(0, cl_uid_claim(first, &mine), "a second claim", "");
+    CL_CHECK_EQ(1, mine.uid != theirs, "a uid another grader holds is not claimed again",
+                "the claim must be exclusive across processes (flock on the claim file)");
+    cl_uid_release(&mine);
+    if (write(hold[1], "x", 1) != 1)
+        return;
+    waitpid(child, NULL, 0);
+    CL_CHECK_EQ(0, cl_uid_claim(first, &mine), "a claim after the holder died", "");
+    CL_CHECK_EQ(first, mine.uid, "a dead grader's claim is free again", "");
+    cl_uid_release(&mine);
+    for (int i = 0; i < 2; i++) {
+        close(up[i]);
+        close(hold[i]);
+    }
+}
+
 static void t_record_escape(void)
 {
     char esc[256];
@@ -748,6 +827,8 @@ static const struct cl_test unit_tests[] = {
     {"probe_live", t_probe_live, 1, 10, ""},
     {"team_barrier", t_team, 1, 10, ""},
     {"sandbox", t_sandbox, 1, 10, ""},
+    {"uid_claim", t_uid_claim, 1, 10, ""},
+    {"sandbox_shm_others", t_sandbox_shm_others, 1, 10, ""},
     {"record_escape", t_record_escape, 1, 10, ""},
     {"json_escape", t_json_escape, 1, 10, ""},
     {"xml_escape", t_xml_escape, 1, 10, ""},

@@ -370,7 +370,7 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
     }
 
     char why[300] = "";
-    struct grade_cc c = {scratch, cl_isolation(why, sizeof why), NULL, ""};
+    struct grade_cc c = {.scratch = scratch, .bwrap = cl_isolation(why, sizeof why)};
     if (c.bwrap && cl_isolate_program(CL_CC, c.cc, sizeof c.cc) < 0) {
         snprintf(why, sizeof why, "the compiler %s is not a program under /usr", CL_CC);
         c.bwrap = NULL;

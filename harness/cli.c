@@ -513,6 +513,18 @@ static int cli_plot_lab(const struct cl_lab_def *l, const char *csv, const char 
     return rc;
 }
 
+/* Does the results CSV hold a row besides its header? */
+static bool cli_csv_has_rows(const char *csv)
+{
+    FILE *f = fopen(csv, "r");
+    int c, lines = 0;
+    while (f && lines < 2 && (c = getc(f)) != EOF)
+        lines += c == '\n';
+    if (f)
+        fclose(f);
+    return lines >= 2;
+}
+
 static int cli_plot(const struct cli_args *a, const char *default_dir)
 {
     const struct cl_lab_def *l = cli_lab(a->lab);
@@ -527,7 +539,12 @@ static int cli_plot(const struct cli_args *a, const char *default_dir)
     if (fd < 0)
         return cl_refuse("cannot lock %s: %s", csv, strerror(errno));
     int rc = cli_run(&run, default_dir, false);
-    if (rc == 0 || rc == 3) {
+    /* Exit 1 with rows: some experiments failed (said above), the others are drawn. */
+    bool partial = rc == 1 && cli_csv_has_rows(csv);
+    if (partial)
+        fprintf(stderr, "%s: some experiments did not run (above): the plots show the others\n",
+                l->slug);
+    if (rc == 0 || rc == 3 || partial) {
         cli_calibrate(l, csv);
         int prc = cli_plot_lab(l, csv, out);
         rc = prc ? prc : rc;

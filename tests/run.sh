@@ -78,6 +78,14 @@ waits_for_lock() { # a run whose CSV another holds the lock of waits, says so, t
   return $rc
 }
 start hostile bash tests/grader/run.sh "$OUT/hostile"
+plot_crashing() { # the reference with a cow_read that crashes on more than one page: the
+  # experiments that do not read (shared, child_writes, ...) still run, and are plotted
+  mkdir -p "$OUT/crash/01-fork-cow"; cp solutions/01-fork-cow/*.c "$OUT/crash/01-fork-cow/"
+  sed -i '/^uint64_t cow_read(/,/^{/s/^{/{\n    if (npages > 1)\n        *(volatile int *)0 = 1;/' \
+    "$OUT/crash/01-fork-cow/experiment.c"
+  $COWLAB plot 01 --dir "$OUT/crash" --out "$OUT/crash-plots"
+}
+start plot-crash plot_crashing
 start 01-run $COWLAB run 01 --csv "$OUT/01-run.csv" # section "the machine probe"
 start run-twice run_twice
 start run-locked waits_for_lock
@@ -231,6 +239,10 @@ check "lab 01's reference: every row equals the model on this machine" grep -q "
 check_job "run 01 of the reference beside a run 01 of the stubs: exit 0" run-twice
 check "... and every row of the reference's run equals the model" grep -q ", 0 differ" "$OUT/run-twice.log"
 check_job "a run whose CSV is locked by another waits for it, then runs (exit 0)" run-locked
+finish plot-crash
+check "an experiment that crashes is named, and the others still run and are plotted" bash -c "
+  grep -q 'zero_page: cow_read, in the parent: killed by SIGSEGV' '$OUT/plot-crash.log' &&
+  grep -q '^shared  *1 after_fork' '$OUT/plot-crash.log' && [ -s '$OUT/crash-plots/01-fork-cow-pss.png' ]"
 check "... and says that it waits" grep -q "waiting for another run or plot that writes" "$OUT/run-locked.log"
 check "the results CSV records the probe's facts in every row" bash -c "
   head -1 '$OUT/01-run.csv' | grep -q ',machine\$' &&

@@ -4,8 +4,9 @@
 #   2. every lab's reference solutions score 100 %, and the reports are well-formed
 #   3. every lab's stubs build and score 0 on every test
 #   4. planted bugs: each tests/NN-slug/bugs/*.patch, graded on every test of its lab, must
-#      build and fail exactly the tests its Catches: line names, and every graded test must be
-#      named by at least one bug
+#      build and fail exactly the tests its Catches: line names, every graded test must be
+#      named by at least one bug, and every entry of the equivalent-mutant registries
+#      (tests/NN-slug/bugs/mutants-equivalent.txt) must name a mutant of the solutions
 #   5. grader isolation: hostile tests (tests/grader/) are all failed, in bounded time, and
 #      leave no process and no /dev/shm object behind
 #   6. the machine probe: cowlab doctor establishes every fact here, refuses (exit 2, naming
@@ -386,6 +387,8 @@ for lab in $labs; do
     else fail "$lab/$t is proven by a planted bug" "no tests/$lab/bugs/*.patch names it in Catches:"; fi
   done
 done
+check "every equivalent mutant a registry explains is a mutant of the current solutions" \
+  python3 tests/mutants.py --stale
 sub=$OUT/test-option; mkdir -p "$sub/01-fork-cow"; cp solutions/01-fork-cow/* "$sub/01-fork-cow/"
 $COWLAB grade --submission "$sub" --lab 01 --test spawn,predict_pss --out "$sub.out" --quiet \
   >"$sub.log" 2>&1

@@ -18,9 +18,28 @@ Each mutant is the lab's solution folder with that one change, graded by the rea
 (cowlab grade --submissions, every mutant one submission). A mutant is killed when at least one
 graded test fails; one that does not compile is stillborn and counted apart. Survivors are
 listed with file:line, function, operator and the line before -> after. The mutants and their
-order depend only on the sources. Last line: "mutants: N killed of M (P %)".
+order depend only on the sources. Last line: "mutants: N killed of M (P %)" (a survivor
+explained as equivalent still counts as a survivor there); the line before it says how many
+survivors are explained.
+
+Equivalent mutants. A survivor whose change cannot alter anything the contract promises is
+explained, once, in the lab's registry tests/bugs/NN-slug/mutants-equivalent.txt (the path is
+made by equivalents_path() only). One line per mutant:
+
+  FILE FUNCTION OP BEFORE -> AFTER # WHY
+
+FILE, FUNCTION and OP as a survivor is printed (experiment.c cow_map delete); BEFORE and AFTER
+the source line before and after the change, white space collapsed, exactly as printed under
+the survivor; WHY one line saying why no test can tell. Blank lines and lines that start with
+'#' are comments. No id (m0006) is used: ids shift when the solution gains a mutant, the line
+does not. An entry covers every mutant with that key (the same change on two identical lines).
+Survivors are listed in two groups, "equivalent (explained)" with the reason and "not
+explained"; an entry that matches no mutant of the current solutions is reported stale, and one
+whose mutant a test killed is reported wrong. --stale checks every registry without grading
+(exit 1 if an entry is stale or has no reason: make test runs it).
 
   mutants.py [--lab NN] [--jobs N] [--batch N] [--cap N] [--only IDS] [--list] [--keep]
+  mutants.py --stale
 """
 import argparse
 import json
@@ -237,6 +256,7 @@ class Mutant:
     after: str = ""
     id: str = ""
     text: str = field(default="", repr=False)  # the whole mutated file
+    why: str = ""  # why it is equivalent, from the lab's registry ("": not explained)
 
 
 FLIP = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "=="}
@@ -361,6 +381,77 @@ def cap_per_function(mutants, cap):
     return kept, len(mutants) - len(kept)
 
 
+# ---- the equivalent mutants each lab explains ------------------------------------------------
+
+def equivalents_path(slug):
+    """Where lab slug keeps its equivalent mutants: the one place that says so."""
+    return os.path.join(KIT, "tests", "bugs", slug, "mutants-equivalent.txt")
+
+
+def mutant_key(m):
+    """What names a mutant across runs and test changes (the registry's line, up to ' # ')."""
+    return f"{m.file} {m.func} {m.op} {m.before} -> {m.after}"
+
+
+@dataclass
+class Entry:
+    line: int  # in the registry file
+    text: str  # the line, white space collapsed
+    mutants: list  # those it explains (empty: stale)
+    problem: str = ""  # why the entry is not usable ("": it is)
+
+
+def explain(slug, mutants):
+    """Read lab slug's registry and set m.why on each mutant an entry names. Returns the
+    entries (a missing registry has none)."""
+    try:
+        with open(equivalents_path(slug), encoding="utf-8") as f:
+            lines = f.read().split("\n")
+    except FileNotFoundError:
+        return []
+    by_key = {}
+    for m in mutants:
+        by_key.setdefault(mutant_key(m), []).append(m)
+    entries = []
+    for n, raw in enumerate(lines, 1):
+        text = " ".join(raw.split())
+        if not text or text.startswith("#"):
+            continue
+        e = Entry(n, text, [])
+        # the key ends at the ' # ' that leaves a known key before it (code may hold ' # ')
+        cut = [i for i in range(len(text)) if text.startswith(" # ", i) and text[:i] in by_key]
+        if not cut:
+            e.problem = ("no ' # WHY' after the change" if " # " not in text
+                         else "matches no mutant of the current solutions")
+        else:
+            why = text[cut[0] + 3:].strip()
+            e.mutants = by_key[text[:cut[0]]]
+            if not why:
+                e.problem = "no reason after ' # '"
+            for m in e.mutants:
+                m.why = why
+        entries.append(e)
+    return entries
+
+
+def print_entry_problems(slug, entries, verdicts=None):
+    """Print the registry's stale or malformed entries, and (given verdicts) those whose
+    mutant a test killed. Returns how many were printed."""
+    bad = [(e, e.problem) for e in entries if e.problem]
+    for e in entries:
+        killed = [m for m in e.mutants if verdicts and verdicts.get(m.id, ("",))[0] == "killed"]
+        if killed and not e.problem:
+            bad.append((e, "wrong: " + ", ".join(
+                f"{m.id} is killed by {' '.join(verdicts[m.id][1])}" for m in killed)
+                + ": not equivalent, remove the entry"))
+    bad.sort(key=lambda b: b[0].line)
+    if bad:
+        print(f"  entries of {os.path.relpath(equivalents_path(slug), KIT)} to fix ({len(bad)}):")
+    for e, why in bad:
+        print(f"    line {e.line}: {why}\n      {e.text[:300]}")
+    return len(bad)
+
+
 # ---- the labs and the grader ----------------------------------------------------------------
 
 def labs():
@@ -432,12 +523,14 @@ def percent(killed, counted):
 
 def describe(m):
     return (f"{m.id} {m.file}:{m.line} {m.func} [{m.op}] {m.what}\n"
-            f"          {m.before}\n       -> {m.after}")
+            f"          {m.before}\n       -> {m.after}"
+            + (f"\n          equivalent: {m.why}" if m.why else ""))
 
 
-def run_lab(slug, files, mutants, a):
-    """Grade one lab's mutants; print progress, the lab's line and its survivors. Returns
-    {status: count}."""
+def run_lab(slug, files, mutants, entries, a):
+    """Grade one lab's mutants; print progress, the lab's line, its survivors (explained by
+    the registry's entries, or not) and the entries to fix. Returns {status: count}, with
+    "explained" the survivors the registry explains."""
     work = os.path.join(KIT, "build", "mutants", slug)
     shutil.rmtree(work, ignore_errors=True)
     t0 = time.time()  # the reference first: a mutant is judged against a full score
@@ -461,22 +554,31 @@ def run_lab(slug, files, mutants, a):
     # Every verdict, with the tests that failed, for a closer look (a mutant killed by one
     # test only is a check worth keeping).
     with open(os.path.join(KIT, "build", "mutants", slug + ".tsv"), "w", encoding="utf-8") as f:
-        f.write("id\tverdict\tfailed tests\tfile:line\tfunction\top\tbefore\tafter\n")
+        f.write("id\tverdict\tfailed tests\tfile:line\tfunction\top\tbefore\tafter\t"
+                "why equivalent\n")
         for m in mutants:
             v, failed = verdicts[m.id]
             f.write(f"{m.id}\t{v}\t{' '.join(failed)}\t{m.file}:{m.line}\t{m.func}\t{m.op}\t"
-                    f"{m.before}\t{m.after}\n")
+                    f"{m.before}\t{m.after}\t{m.why}\n")
     n = {s: sum(v[0] == s for v in verdicts.values()) for s in ("killed", "survived",
                                                                   "stillborn")}
+    survivors = [m for m in mutants if verdicts[m.id][0] == "survived"]
+    n["explained"] = sum(bool(m.why) for m in survivors)
     counted = n["killed"] + n["survived"]
     print(f"{slug}: {n['killed']} killed of {counted} ({percent(n['killed'], counted)} %), "
           f"{n['stillborn']} stillborn, {fmt_time(time.time() - t0)}")
-    for status, title in (("survived", "survivors"), ("stillborn", "stillborn")):
-        listed = [m for m in mutants if verdicts[m.id][0] == status]
+    if survivors:
+        print(f"  survivors ({len(survivors)}): {n['explained']} equivalent (explained), "
+              f"{len(survivors) - n['explained']} not explained")
+    for title, listed in (
+            ("equivalent (explained)", [m for m in survivors if m.why]),
+            ("not explained", [m for m in survivors if not m.why]),
+            ("stillborn", [m for m in mutants if verdicts[m.id][0] == "stillborn"])):
         if listed:
             print(f"  {title} ({len(listed)}):")
         for m in listed:
             print("    " + describe(m))
+    print_entry_problems(slug, entries, verdicts)
     return n
 
 
@@ -493,17 +595,31 @@ def main():
     ap.add_argument("--list", action="store_true", help="list the mutants; grade nothing")
     ap.add_argument("--keep", action="store_true",
                     help="keep build/mutants/NN-slug/ (every mutant's sources and reports)")
+    ap.add_argument("--stale", action="store_true",
+                    help="check the equivalent-mutant registries against the current solutions; "
+                         "grade nothing (exit 1 if an entry matches no mutant or has no reason)")
     a = ap.parse_args()
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # mutants.py --list | head
     chosen = [(s, f) for s, f in labs() if not a.lab or s == a.lab or s.split("-")[0] ==
               a.lab.zfill(2)]
     if not chosen:
         sys.exit(f"mutants: no lab '{a.lab}' (labs: {', '.join(s for s, _ in labs())})")
+    if a.stale:
+        bad = 0
+        for slug, files in chosen:
+            entries = explain(slug, lab_mutants(slug, files))
+            where = os.path.relpath(equivalents_path(slug), KIT)
+            print(f"{slug}: {len(entries)} entries in {where}" if os.path.exists(
+                equivalents_path(slug)) else f"{slug}: no {where}")
+            bad += print_entry_problems(slug, entries)
+        sys.exit(1 if bad else 0)
     t0 = time.time()
-    total = {"killed": 0, "survived": 0, "stillborn": 0}
+    total = {"killed": 0, "survived": 0, "stillborn": 0, "explained": 0}
     lines = []
     for slug, files in chosen:
-        mutants, capped = cap_per_function(lab_mutants(slug, files), a.cap)
+        every = lab_mutants(slug, files)
+        entries = explain(slug, every)  # against every mutant: --cap and --only leave some out
+        mutants, capped = cap_per_function(every, a.cap)
         for i, m in enumerate(mutants, 1):
             m.id = f"m{i:04d}"
         if a.only:  # ids stay those of the full list, so a survivor keeps its name
@@ -519,13 +635,15 @@ def main():
         if a.list:
             for m in mutants:
                 print("  " + describe(m))
+            print_entry_problems(slug, entries)
             continue
-        n = run_lab(slug, files, mutants, a)
+        n = run_lab(slug, files, mutants, entries, a)
         for s in total:
             total[s] += n[s]
         counted = n["killed"] + n["survived"]
         lines.append(f"  {slug:<14} {n['killed']:>4} killed of {counted:<4} "
-                     f"({percent(n['killed'], counted)} %), {n['stillborn']} stillborn")
+                     f"({percent(n['killed'], counted)} %), {n['stillborn']} stillborn, "
+                     f"{n['survived']} survived: {n['explained']} explained as equivalent")
     if a.list:
         return
     counted = total["killed"] + total["survived"]
@@ -533,6 +651,9 @@ def main():
     print("\n".join(lines))
     print(f"stillborn (did not compile; not counted): {total['stillborn']}. Time: "
           f"{fmt_time(time.time() - t0)}, {a.jobs} at a time. Every verdict: build/mutants/*.tsv")
+    print(f"survivors explained as equivalent: {total['explained']} of {total['survived']} "
+          f"(not explained: {total['survived'] - total['explained']}; registries: "
+          f"{os.path.relpath(equivalents_path('NN-slug'), KIT)})")
     print(f"mutants: {total['killed']} killed of {counted} ({percent(total['killed'], counted)} %)")
 
 

@@ -5,6 +5,7 @@ grades.csv), for tests/run.sh. Exit 0 if the assertion holds, 1 with the reason 
   report_check.py OUT --schema
   report_check.py OUT --lab SLUG --expect full|zero|built
   report_check.py OUT --lab SLUG --expect-failed TEST [TEST ...]
+      (the lab built, and the tests that failed are exactly these: a planted bug's Catches:)
   report_check.py OUT --lab SLUG --expect-tests TEST [TEST ...]   (the report has exactly these)
   report_check.py --each FILE
       many checks in one run: each line of FILE is the arguments of one of the above,
@@ -139,8 +140,14 @@ def check(argv):
         for name in a.expect_failed:
             if name not in by_name:
                 die(f"no test named {name}")
-            if by_name[name]["status"] != "failed":
-                die(f"the planted bug was not caught by {name}")
+        failed = [n for n, t in by_name.items() if t.get("status") == "failed"]
+        missed = [n for n in a.expect_failed if n not in failed]
+        extra = [n for n in failed if n not in a.expect_failed]
+        if missed or extra:
+            die("the tests that failed are not exactly those named:"
+                + (f" not caught by {', '.join(missed)};" if missed else "")
+                + (f" also failed {', '.join(extra)}" if extra else "")
+                + "\n" + "\n".join(f"{n}: {by_name[n]['output'][:300]}" for n in extra))
         if sum(t["score"] for t in tests) >= sum(t["max_score"] for t in tests):
             die("the planted bug scores full marks")
     if a.expect_tests:

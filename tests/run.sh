@@ -3,8 +3,10 @@
 #   1. harness unit tests (CUnit: parsers on fixtures, the PSS arithmetic, the model, ...)
 #   2. every lab's reference solutions score 100 %, and the reports are well-formed
 #   3. every lab's stubs build and score 0 on every test
-#   4. planted bugs: each tests/bugs/NN-slug/*.patch, graded on the tests its Catches: line
-#      names, must fail them, and every graded test must be named by at least one bug
+#   4. planted bugs: each tests/bugs/NN-slug/*.patch, graded on every test of its lab, must
+#      build and fail exactly the tests its Catches: line names, every graded test must be
+#      named by at least one bug, and every entry of the equivalent-mutant registries
+#      (tests/bugs/NN-slug/mutants-equivalent.txt) must name a mutant of the solutions
 #   5. grader isolation: hostile tests (tests/grader/) are all failed, in bounded time, and
 #      leave no process and no /dev/shm object behind
 #   6. the machine probe: cowlab doctor establishes every fact here, refuses (exit 2, naming
@@ -49,17 +51,19 @@ start() { local name=$1; shift; "$@" >"$OUT/$name.log" 2>&1 & started[$name]=$!;
 finish() { wait "${started[$1]}"; } # NAME: the job's exit status
 check_job() { # WHAT NAME: ok if job NAME succeeded, else fail with the end of its output
   if finish "$2"; then ok "$1"; else fail "$1" "$(tail -20 "$OUT/$2.log")"; fi; }
-grade_bugs() { # LAB: each planted bug of LAB, applied to the reference, graded on the tests
-  local lab=$1 bug sub tests       # its Catches: line names (section "planted bugs are caught")
-  for bug in tests/bugs/"$lab"/*.patch; do
+grade_bugs() { # LAB: each planted bug of LAB, applied to the reference, graded on every test
+  local lab=$1 bug name dir=$OUT/bugs/$lab at_once=() # of the lab (section "planted bugs are caught")
+  for bug in tests/bugs/"$lab"/*.patch; do # one submission per bug: in/NAME/LAB/
     [ -e "$bug" ] || continue
-    sub=$OUT/bugs/$(basename "$bug" .patch); mkdir -p "$sub/$lab"
-    cp solutions/"$lab"/* "$sub/$lab/"
-    bash tests/plant.sh "$bug" "$sub/$lab" 2>"$sub.patch.log" || { touch "$sub.unpatched"; continue; }
-    tests=$(sed -n 's/^Catches: //p' "$bug" | tr -s ' ' ,)
-    $COWLAB grade --submission "$sub" --lab "$lab" --test "$tests" --out "$sub.out" --quiet \
-      >"$sub.log" 2>&1
+    name=$(basename "$bug" .patch); mkdir -p "$dir/in/$name/$lab"
+    cp solutions/"$lab"/* "$dir/in/$name/$lab/"
+    bash tests/plant.sh "$bug" "$dir/in/$name/$lab" 2>"$dir/$name.patch.log" ||
+      { touch "$dir/$name.unpatched"; rm -r "${dir:?}/in/$name"; }
   done
+  [ -d "$dir/in" ] || return 0
+  [ "$(id -u)" -eq 0 ] && at_once=(--jobs 2) # each submission its own uid: two at once
+  $COWLAB grade --submissions "$dir/in" --lab "$lab" --out "$dir/out" --quiet "${at_once[@]}" \
+    >"$dir/grade.log" 2>&1 # reports in out/NAME/
 }
 run_twice() { # lab 01's experiments twice at once, the stubs' and the reference's: each builds
   # and runs its own subject in its own run folder, so the reference's rows all equal the model
@@ -415,10 +419,10 @@ done
 # A crash's feedback says how to see where, with gdb, in the student's own checkout (make
 # check LAB=01 TEST=T GDB=1, i.e. cowlab check --gdb); that command, run on the crashing planted
 # bug (graded just before, in SUB), prints the student's function, file and line.
-gdb_reproduces() { # SUB
-  local sub=$1 t=shared_after_fork
+gdb_reproduces() { # SUB (a submission folder) OUT (its grading's output folder)
+  local sub=$1 out=$2 t=shared_after_fork
   check "a crash's feedback gives the command that shows where: make check LAB=01 TEST=$t GDB=1" \
-    grep -q "make check LAB=01 TEST=$t GDB=1" "$sub.out/results.json"
+    grep -q "make check LAB=01 TEST=$t GDB=1" "$out/results.json"
   check "make check passes TEST and GDB on to cowlab check --test T --gdb" bash -c "
     make -n check LAB=01 TEST=$t GDB=1 | grep -q \"check 01 --test '$t' --gdb\$\""
   if [ ! -x /usr/bin/gdb ]; then
@@ -432,45 +436,48 @@ gdb_reproduces() { # SUB
 }
 
 echo "== planted bugs are caught"
-# grade_bugs graded them in the background since the top. A bug must build and fail the tests
-# it names (it may fail others too: no check ever asked otherwise, so they are not graded).
+# grade_bugs graded them in the background since the top, each on every test of its lab. A
+# bug must build and fail exactly the tests its Catches: line names: no fewer (a check that
+# cannot fail) and no more (a test that fails for another test's subject, or a Catches: line
+# that says less than the truth).
 for lab in $labs; do
   bugs=(tests/bugs/$lab/*.patch)
   [ -e "${bugs[0]}" ] || { fail "$lab has planted bugs"; continue; }
   finish "bugs-$lab"
   named=""; checks=$OUT/bugs/$lab.checks; : >"$checks"
   for bug in "${bugs[@]}"; do # one report_check run for the lab: a line of arguments per bug
-    sub=$OUT/bugs/$(basename "$bug" .patch)
-    read -ra args <<<"$sub.out --lab $lab --expect-failed $(sed -n 's/^Catches: //p' "$bug")"
-    [ -e "$sub.unpatched" ] || (IFS=$'\t'; echo "${args[*]}") >>"$checks"
+    name=$(basename "$bug" .patch); dir=$OUT/bugs/$lab
+    read -ra args <<<"$dir/out/$name --lab $lab --expect-failed $(sed -n 's/^Catches: //p' "$bug")"
+    [ -e "$dir/$name.unpatched" ] || (IFS=$'\t'; echo "${args[*]}") >>"$checks"
   done
   python3 tests/report_check.py --each "$checks" >"$checks.verdicts"
   exec 3<"$checks.verdicts"
   for bug in "${bugs[@]}"; do
-    name=$(basename "$bug" .patch); sub=$OUT/bugs/$name
+    name=$(basename "$bug" .patch); dir=$OUT/bugs/$lab
     catches=$(sed -n 's/^Catches: //p' "$bug")
     named="$named $catches"
-    if [ -e "$sub.unpatched" ]; then
-      fail "$lab/$name: patch applies exactly" "$(cat "$sub.patch.log")"; continue
+    if [ -e "$dir/$name.unpatched" ]; then
+      fail "$lab/$name: patch applies exactly" "$(cat "$dir/$name.patch.log")"; continue
     fi
     IFS=$'\t' read -r verdict why <&3
-    if [ "$verdict" = ok ]; then ok "$lab/$name is caught by: $catches"
-    else fail "$lab/$name is caught by: $catches" "$(printf '%b' "${why:-no verdict}")"; fi
+    if [ "$verdict" = ok ]; then ok "$lab/$name is caught by exactly: $catches"
+    else fail "$lab/$name is caught by exactly: $catches" "$(printf '%b' "${why:-no verdict}")"; fi
   done
   exec 3<&-
-  [ "$lab" = 01-fork-cow ] && gdb_reproduces "$OUT/bugs/fill-crashes"
+  [ "$lab" = 01-fork-cow ] &&
+    gdb_reproduces "$OUT/bugs/$lab/in/fill-crashes" "$OUT/bugs/$lab/out/fill-crashes"
   for t in $($COWLAB list "$lab" | awk '{print $1}'); do
     if [[ " $named " == *" $t "* ]]; then ok "$lab/$t is proven by a planted bug"
     else fail "$lab/$t is proven by a planted bug" "no tests/bugs/$lab/*.patch names it in Catches:"; fi
   done
 done
-only=$(grep -l '^Catches: [a-z_]* [a-z_]' tests/bugs/*/*.patch | head -1) # a bug naming 2+ tests
-if [ -n "$only" ]; then
-  lab=$(basename "$(dirname "$only")")
-  check "grade --test A,B grades those tests and no other ($(basename "$only" .patch))" \
-    python3 tests/report_check.py "$OUT/bugs/$(basename "$only" .patch).out" --lab "$lab" \
-    --expect-tests $(sed -n 's/^Catches: //p' "$only")
-fi
+check "every equivalent mutant a registry explains is a mutant of the current solutions" \
+  python3 tests/mutants.py --stale
+sub=$OUT/test-option; mkdir -p "$sub/01-fork-cow"; cp solutions/01-fork-cow/* "$sub/01-fork-cow/"
+$COWLAB grade --submission "$sub" --lab 01 --test spawn,predict_pss --out "$sub.out" --quiet \
+  >"$sub.log" 2>&1
+check "grade --test A,B grades those tests and no other (lab 01's reference: spawn,predict_pss)" \
+  python3 tests/report_check.py "$sub.out" --lab 01-fork-cow --expect-tests spawn predict_pss
 
 echo "== make kernels grades in every cell"
 check "judge.sh: a failing reference, a passing stub or bug, a missing result each fail the matrix" \

@@ -57,6 +57,31 @@ static bool fc_ask(struct cl_link *L, const char *what, int64_t *v, int n, int *
     return true;
 }
 
+/* cow_map when the call `call` (FC_FAIL_MMAP, FC_FAIL_MADVISE) fails inside it: NULL, that
+ * call's errno, and nothing left mapped where mmap put the buffer (the subject says where). */
+static void fc_check_map_failure(struct cl_link *L, size_t n, int call)
+{
+    bool by_mmap = call == FC_FAIL_MMAP;
+    const char *name = by_mmap ? "mmap" : "madvise", *err = by_mmap ? "ENOMEM" : "EAGAIN";
+    int64_t v[4];
+    if (!fc_ask(L, "cow_map", v, 4, NULL, "map_failing %zu %d", n, call))
+        return;
+    char what[128];
+    snprintf(what, sizeof what, "cow_map's return value when %s fails (0: NULL)", name);
+    CL_CHECK_EQ(0, v[0], what, "return NULL when mmap returns MAP_FAILED or madvise returns -1");
+    snprintf(what, sizeof what, "errno after cow_map, when %s failed with %s (%d)", name, err,
+             by_mmap ? ENOMEM : EAGAIN);
+    CL_CHECK_EQ(by_mmap ? ENOMEM : EAGAIN, v[1], what,
+                by_mmap ? "compare mmap's result with MAP_FAILED and return NULL at once: calls "
+                          "made after it (madvise, munmap of MAP_FAILED) replace its errno"
+                        : "save errno before munmap and put it back: the caller must see why "
+                          "madvise failed");
+    struct cl_mem m;
+    if (v[2] != 0 && cl_mem_region(L->pid, FC_ADDR(v[2]), (size_t)v[3], &m) == 0)
+        CL_CHECK_EQ(0, m.vmas, "VMAs left where mmap put the buffer, after cow_map failed",
+                    "munmap the buffer before returning NULL: nothing may stay mapped");
+}
+
 static void test_map_private(void)
 {
     struct cl_link *L = cl_lab_subject();
@@ -97,6 +122,8 @@ static void test_map_private(void)
     else if (cl_mem_region(L->pid, FC_ADDR(buf), n * ps, &m) == 0)
         CL_CHECK_EQ(0, m.vmas, "VMAs left at the buffer's address after cow_unmap",
                     "munmap the whole length: npages * page size");
+    fc_check_map_failure(L, n, FC_FAIL_MMAP);
+    fc_check_map_failure(L, n, FC_FAIL_MADVISE);
 }
 
 static void test_spawn(void)
@@ -141,8 +168,8 @@ static void test_spawn(void)
     CL_CHECK_EQ(K, same, "pids[i] that are the pid of the child that ran child(i, ...)",
                 "store fork()'s return value in pids[i] for child i");
     /* A fork that fails: the third of four. */
-    int64_t f[2];
-    if (!fc_ask(L, "cow_spawn", f, 2, NULL, "spawn_failing 4 2"))
+    int64_t f[5];
+    if (!fc_ask(L, "cow_spawn", f, 5, NULL, "spawn_failing 4 2"))
         return;
     CL_CHECK_EQ(-1, f[0], "cow_spawn's return value when the third of 4 forks fails",
                 "return -1 when a fork fails");
@@ -151,10 +178,35 @@ static void test_spawn(void)
     CL_CHECK_EQ(0, cl_link_children(L),
                 "children left (running or unreaped) after the failed cow_spawn",
                 "kill (SIGKILL) and waitpid the children already forked before returning -1");
+    /* The slot before pids[0] and the slots the failed spawn did not fill held the pid of a
+     * sleeping process that is not one of its children (a decoy, see subject.c). */
+    CL_CHECK_EQ(f[2], f[3], "pids[-1] after the failed cow_spawn (the pid it held before)",
+                "write only pids[0..k): the slot before pids[0] is the caller's");
+    int decoy_st = (int)f[4];
+    CL_CHECK_EQ(1, decoy_st != -1 && WIFSIGNALED(decoy_st) && WTERMSIG(decoy_st) == SIGTERM,
+                "the process whose pid sat in pids[-1] and pids[2..4) left alone by the failed "
+                "cow_spawn (1: yes)",
+                decoy_st == -1
+                    ? "cow_spawn reaped it: waitpid only pids[0..i), the children it forked"
+                    : "cow_spawn killed it: kill only pids[0..i), the children it forked");
+}
+
+/* cow_read over 8 pages whose bytes are all 1 in page 0, 2 in page 1, ..., with a ninth such
+ * page after them: the sum of one byte of each of the 8, none skipped, none past the end. */
+static void fc_check_read_sum(struct cl_link *L)
+{
+    enum { N = 8 };
+    int64_t got;
+    if (!fc_ask(L, "cow_read", &got, 1, NULL, "read_pattern %d", N))
+        return;
+    CL_CHECK_EQ(N * (N + 1) / 2, got,
+                "cow_read's return value for 8 pages whose bytes are 1 (page 0) to 8 (page 7)",
+                "read one byte of each page 0 .. npages - 1 and return the sum of the bytes read");
 }
 
 static void test_zero_page(void)
 {
+    fc_check_read_sum(cl_lab_subject());
     FC_RUN_AND_CHECK("zero_page", fc_exp_zero_page(r, FC_NPAGES, 2));
 }
 

@@ -13,7 +13,13 @@
  *                                                            R rc page-address pid0..pidK-1
  *   reap_probe            wait for the spawn_probe children  R status0..statusK-1 (-1: not ours)
  *   spawn_failing K F     cow_spawn of K children that sleep, where only the first F forks
- *                         succeed (fork fails with EAGAIN after)       R rc errno
+ *                         succeed (fork fails with EAGAIN after), given pids = &slots[1]
+ *                         where every slot holds a decoy's pid (see fc_decoy_start)
+ *                                          R rc errno decoy slots[0] decoy's-wait-status
+ *   map_failing N CALL    cow_map(N) where CALL (FC_FAIL_MMAP, FC_FAIL_MADVISE) fails
+ *                                          R addr errno mapped-addr mapped-len
+ *   read_pattern N        cow_read of N pages whose bytes are all i + 1 in page i (mod 255),
+ *                         followed by one more such page               R sum
  *   p_untouched N PS ZP, p_written N S, p_shared N M PS, p_one_writer N S PS (R the writer's
  *   4 fields, then the other's), p_minflt N S: the predictions of predict.c
  * Team workers (A0 = what to do, A1 = buffer, A2 = pages, A3 = stride):
@@ -31,9 +37,11 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,6 +102,92 @@ static int fc_poke(const uint64_t *a, int64_t *v, int *n, const char **why)
     (void)v, (void)why;
     *(volatile unsigned char *)FC_PTR(a[0]) = 1;
     *n = 0;
+    return 0;
+}
+
+/* The byte every byte of page i holds in read_pattern's buffer: never 0. */
+static unsigned char fc_pattern_byte(size_t i)
+{
+    return (unsigned char)(i % 255 + 1);
+}
+
+static int fc_read_pattern(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    size_t ps = (size_t)sysconf(_SC_PAGESIZE), npages = (size_t)a[0];
+    if (npages < 1 || npages > 64) {
+        *why = "read_pattern: 1 to 64 pages";
+        errno = EINVAL;
+        return -1;
+    }
+    size_t len = (npages + 1) * ps; /* one more page: a read past the end adds its byte */
+    unsigned char *buf =
+        mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buf == MAP_FAILED) {
+        *why = "mmap of the pattern buffer";
+        return -1;
+    }
+    for (size_t i = 0; i <= npages; i++)
+        memset(buf + i * ps, fc_pattern_byte(i), ps);
+    cl_subject_calls("cow_read");
+    v[0] = (int64_t)cow_read(buf, npages);
+    munmap(buf, len);
+    *n = 1;
+    return 0;
+}
+
+/* ---- cow_map's failure paths: mmap and madvise that fail on command --------------------- */
+
+/* mmap() and madvise() for the student's code in this subject: the system calls themselves,
+ * except that while fc_fail_call names one of them, that one fails (mmap with ENOMEM, madvise
+ * with EAGAIN). fc_mapped and fc_mapped_len keep the last mapping mmap made, so that the
+ * observer can see whether it is still there after cow_map failed. */
+static int fc_fail_call; /* 0, FC_FAIL_MMAP or FC_FAIL_MADVISE */
+static void *fc_mapped;
+static size_t fc_mapped_len;
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    if (fc_fail_call == FC_FAIL_MMAP) {
+        errno = ENOMEM;
+        return MAP_FAILED;
+    }
+    void *p = (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+    if (p != MAP_FAILED) {
+        fc_mapped = p;
+        fc_mapped_len = len;
+    }
+    return p;
+}
+
+int madvise(void *addr, size_t len, int advice)
+{
+    if (fc_fail_call == FC_FAIL_MADVISE) {
+        errno = EAGAIN;
+        return -1;
+    }
+    return (int)syscall(SYS_madvise, addr, len, advice);
+}
+
+static int fc_map_failing(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    if (a[1] != FC_FAIL_MMAP && a[1] != FC_FAIL_MADVISE) {
+        *why = "map_failing: the call that fails is 1 (mmap) or 2 (madvise)";
+        errno = EINVAL;
+        return -1;
+    }
+    fc_mapped = NULL;
+    fc_mapped_len = 0;
+    fc_fail_call = (int)a[1];
+    cl_subject_calls("cow_map");
+    errno = 0;
+    void *p = cow_map((size_t)a[0]);
+    int e = errno;
+    fc_fail_call = 0;
+    v[0] = (int64_t)(uintptr_t)p;
+    v[1] = e;
+    v[2] = (int64_t)(uintptr_t)fc_mapped;
+    v[3] = (int64_t)fc_mapped_len;
+    *n = 4;
     return 0;
 }
 
@@ -176,26 +270,58 @@ static void fc_sleeper(int i, void *arg)
         pause();
 }
 
+/* A decoy: a child of this subject that cow_spawn is not told of, sleeping until it is
+ * signalled. Its pid fills every slot around the pids[] a failing cow_spawn is given (the one
+ * before pids[0], and those a failed spawn never sets), so that a cow_spawn that signals or
+ * waits for a slot outside pids[0..i) hits it. Returns its pid, or -1. */
+static pid_t fc_decoy_start(void)
+{
+    pid_t pid = fork(); /* fc_fork_budget is -1 here: the real fork */
+    if (pid == 0)
+        for (;;)
+            pause();
+    return pid;
+}
+
+/* End the decoy with SIGTERM and return its wait status: terminated by SIGTERM if nothing
+ * touched it; by SIGKILL if cow_spawn killed it (a SIGKILL already sent decides how it ends);
+ * -1 if cow_spawn reaped it already. */
+static int64_t fc_decoy_end(pid_t decoy)
+{
+    int st;
+    kill(decoy, SIGTERM);
+    return waitpid(decoy, &st, 0) == decoy ? st : -1;
+}
+
 static int fc_spawn_failing(const uint64_t *a, int64_t *v, int *n, const char **why)
 {
-    pid_t pids[FC_PROBE_MAX] = {0};
+    pid_t slots[1 + FC_PROBE_MAX];
     if (a[0] < 1 || a[0] > FC_PROBE_MAX || a[1] >= a[0]) {
         *why = "spawn_failing: K from 1 to 8, fewer forks allowed than K";
         errno = EINVAL;
         return -1;
     }
-    pid_t me = getpid();
+    pid_t me = getpid(), decoy = fc_decoy_start();
+    if (decoy < 0) {
+        *why = "fork of the decoy";
+        return -1;
+    }
+    for (int i = 0; i <= FC_PROBE_MAX; i++)
+        slots[i] = decoy;
     fc_fork_budget = (int)a[1];
     cl_subject_calls("cow_spawn");
     errno = 0;
-    int rc = cow_spawn((int)a[0], fc_sleeper, NULL, pids);
+    int rc = cow_spawn((int)a[0], fc_sleeper, NULL, slots + 1);
     int e = errno;
     fc_fork_budget = -1;
     if (getpid() != me)
         _exit(FC_PROBE_ESCAPED);
     v[0] = rc;
     v[1] = e;
-    *n = 2;
+    v[2] = decoy;
+    v[3] = slots[0];
+    v[4] = fc_decoy_end(decoy);
+    *n = 5;
     return 0;
 }
 
@@ -322,6 +448,8 @@ static const struct cl_subject_op fc_ops[] = {
     {"spawn_probe", 1, fc_spawn_probe},
     {"reap_probe", 0, fc_reap_probe},
     {"spawn_failing", 2, fc_spawn_failing},
+    {"map_failing", 2, fc_map_failing},
+    {"read_pattern", 1, fc_read_pattern},
     {"p_untouched", 3, fc_p_untouched},
     {"p_written", 2, fc_p_written},
     {"p_shared", 3, fc_p_shared},

@@ -98,11 +98,17 @@ static int labmain_run_one(const struct cl_test *t)
     return failures;
 }
 
-/* A source path as people read it: from "tests/" on, if it has that. */
+/* A failed check's place as people read it: the lab's source file from "labs/" (or "tests/",
+ * the kit's own labs) on; "-" for the harness's own files (a subject that could not do what
+ * it was asked, reported by check.c): no line of the lab's tests to point at. */
 static const char *labmain_short_path(const char *file)
 {
-    const char *t = file ? strstr(file, "tests/") : NULL;
-    return t ? t : file ? file : "?";
+    if (!file || strncmp(file, "harness/", 8) == 0)
+        return "-";
+    const char *t = strstr(file, "labs/");
+    if (!t)
+        t = strstr(file, "tests/");
+    return t ? t : file;
 }
 
 /* After the subject crashed in test t: how the student sees where, with gdb, in their own
@@ -122,13 +128,15 @@ static void labmain_report(int fd, const struct cl_test *t, const char *nonce, i
     char line[1200], esc[1024];
     for (CU_pFailureRecord f = CU_get_failure_list(); f; f = f->pNext) {
         const char *file = labmain_short_path(f->strFileName);
+        char where[600] = "-";
+        if (strcmp(file, "-") != 0)
+            snprintf(where, sizeof where, "%s:%u", file, f->uiLineNumber);
         if (fd < 0) {
-            fprintf(stderr, "  FAIL %s:%u: %s\n", file, f->uiLineNumber,
-                    f->strCondition ? f->strCondition : "");
+            fprintf(stderr, "  FAIL %s: %s\n", where, f->strCondition ? f->strCondition : "");
             continue;
         }
         cl_record_escape(f->strCondition ? f->strCondition : "", esc, sizeof esc);
-        snprintf(line, sizeof line, "F %s:%u\t%s\n", file, f->uiLineNumber, esc);
+        snprintf(line, sizeof line, "F %s\t%s\n", where, esc);
         if (write(fd, line, strlen(line)) < 0)
             break;
     }

@@ -84,12 +84,16 @@ int cl_cannot_subject(const char *experiment, struct cl_link *L, const char *wha
         if (!why)
             return -1; /* told once already: one cause, one message */
         snprintf(msg, sizeof msg, "%s: %s", experiment, why);
-    } else if (L->error_worker >= 0 && L->error_worker < CL_TEAM_MAX &&
-               L->running[L->error_worker + 1][0]) {
-        snprintf(msg, sizeof msg, "%s: %s: %s (it was running %s)", experiment, what, L->failure,
-                 L->running[L->error_worker + 1]);
     } else {
-        snprintf(msg, sizeof msg, "%s: %s: %s", experiment, what, L->failure);
+        /* "E" from the subject: what failed, errno's words, and the worker's function. */
+        char err[160] = "", worker[120] = "";
+        if (L->error_errno > 0)
+            snprintf(err, sizeof err, " (errno %d: %s)", L->error_errno, strerror(L->error_errno));
+        if (L->error_worker >= 0 && L->error_worker < CL_TEAM_MAX &&
+            L->running[L->error_worker + 1][0])
+            snprintf(worker, sizeof worker, " (it was running %.80s)",
+                     L->running[L->error_worker + 1]);
+        snprintf(msg, sizeof msg, "%s: %s: %s%s%s", experiment, what, L->failure, err, worker);
     }
     if (CU_is_test_running())
         CL_FAIL("%s", msg);

@@ -313,6 +313,7 @@ static int link_line(struct cl_link *L, char *line, int64_t *v, int max, int *n,
         if (sscanf(line + 2, "%d %d %n", &e, &w, &used) < 2)
             used = 0;
         L->error_worker = w;
+        L->error_errno = e;
         snprintf(L->failure, sizeof L->failure, "%s", line + 2 + used);
         errno = e;
         *rc = -1;
@@ -385,6 +386,7 @@ int cl_link_start(struct cl_link *L, const char *path)
     L->pid = L->child = -1;
     L->cmd_fd = L->reply_fd = L->out_fd = -1;
     L->error_worker = -1;
+    L->error_errno = 0;
     L->call_ms = cl_link_deadline_ms(link_call_ms);
     const char *cap = getenv(CL_DEADLINE_ENV);
     long cap_ms = cap ? strtol(cap, NULL, 10) : 0;

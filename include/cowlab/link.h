@@ -62,6 +62,7 @@ struct cl_link {
     bool reported;                     /* its failure was already told (see cl_link_failure) */
     char failure[400];                 /* what went wrong, for the student */
     int error_worker;                  /* the worker an "E" line named, or -1 */
+    int error_errno;                   /* the errno an "E" line gave (0: none) */
 };
 
 /* Start the subject binary at path (with the uid of $COWLAB_SUBJECT_UID when root) and wait

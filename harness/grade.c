@@ -705,7 +705,10 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
 {
     memset(out, 0, sizeof *out);
     out->lab = lab;
-    out->max = lab->max_points;
+    out->max = lab->max_points; /* less the tests --test leaves out, and those not gradable */
+    for (int i = 0; i < lab->ntests; i++)
+        if (o->only && !grade_listed(o->only, lab->tests[i].name))
+            out->max -= lab->tests[i].points;
     for (int i = 0; i < lab->ntests; i++) {
         out->tests[i].def = &lab->tests[i];
         snprintf(out->tests[i].verdict, sizeof out->tests[i].verdict, "not run");

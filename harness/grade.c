@@ -41,7 +41,10 @@
 #define CL_BUILD_DIR "build"
 #endif
 
-enum { GRADE_MAX_SOURCE = 1 << 20, GRADE_BUILD_TIMEOUT_MS = 120000, GRADE_MAX_ARGS = 128 };
+/* A student file: at most 1 MiB. One run of the compiler: 30 s and 2 GiB (the reference's
+ * files compile in well under a second; a build is at most three runs and a few stub runs). */
+enum { GRADE_MAX_SOURCE = 1 << 20, GRADE_BUILD_TIMEOUT_MS = 30000, GRADE_MAX_ARGS = 128 };
+#define GRADE_CC_AS_BYTES (2ull << 30)
 
 static void grade_rmtree(const char *path);
 
@@ -214,12 +217,13 @@ struct grade_cc {
     /* -fdebug-prefix-map: the debug information names the student's own folder, where gdb
      * finds the source (cowlab check --gdb), not the scratch folder, which is gone by then. */
     char debug_map[PATH_MAX + 1100];
+    char student_real[PATH_MAX]; /* the student's folder, as the debug information names it */
 };
 
 static int grade_cc_run(const struct grade_cc *c, char **args, int nargs, bool show,
                         struct grade_text *t)
 {
-    char *argv[GRADE_MAX_ARGS], flags[1024], inc[1100], prefix[1000], cc[512];
+    char *argv[GRADE_MAX_ARGS], flags[1024], inc[1100], prefix[PATH_MAX + 8], cc[512];
     int n = 0;
     if (c->bwrap) {
         struct cl_isolate_bind b = {c->scratch, "/lab", true};
@@ -238,7 +242,7 @@ static int grade_cc_run(const struct grade_cc *c, char **args, int nargs, bool s
     argv[n] = NULL;
 
     struct cl_sandbox_opts o = cl_sandbox_defaults();
-    o.as_bytes = 0;
+    o.as_bytes = GRADE_CC_AS_BYTES;
     o.nproc = 0;
     o.fsize_bytes = 256ull << 20;
     o.timeout_ms = GRADE_BUILD_TIMEOUT_MS;
@@ -246,8 +250,14 @@ static int grade_cc_run(const struct grade_cc *c, char **args, int nargs, bool s
     struct cl_sandbox_result r;
     int rc = cl_sandbox_run(argv, &o, &r);
     bool ok = rc == 0 && !r.timed_out && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
-    if (show && r.output_len) {
+    if (show && r.output_len) { /* messages name the student's files, not our folders */
         snprintf(prefix, sizeof prefix, "%s/src/", c->base);
+        grade_strip(r.output, prefix);
+        if (c->student_real[0]) {
+            snprintf(prefix, sizeof prefix, "%s/", c->student_real);
+            grade_strip(r.output, prefix);
+        }
+        snprintf(prefix, sizeof prefix, "%s/", c->base);
         grade_strip(r.output, prefix);
         grade_addf(t, "%s", r.output);
     }
@@ -259,35 +269,136 @@ static int grade_cc_run(const struct grade_cc *c, char **args, int nargs, bool s
     return rc < 0 ? -1 : ok;
 }
 
-/* Compile and link every student file with subject-kit.o into scratch/subject. */
+/* Compile the files named (lab->files[i] where pick[i]) into objects in the scratch folder
+ * (FILE.o beside subject-kit.o), all in one run of the compiler: a file with an error leaves no
+ * object, the others are compiled all the same. */
+static int grade_cc_compile(const struct grade_cc *c, const struct cl_lab_def *lab,
+                            const bool *pick, bool show, struct grade_text *t)
+{
+    static char paths[CL_MAX_FILES][1200];
+    char *args[CL_MAX_FILES + 3];
+    int n = 0;
+    args[n++] = "-c";
+    if (c->debug_map[0])
+        args[n++] = (char *)c->debug_map;
+    for (int i = 0; i < lab->nfiles; i++)
+        if (pick[i]) {
+            snprintf(paths[i], sizeof paths[i], "%s/src/%s", c->base, lab->files[i]);
+            args[n++] = paths[i];
+        }
+    return grade_cc_run(c, args, n, show, t);
+}
+
+/* The object of student file i ("experiment.c" -> "experiment.o"), in the scratch folder as
+ * base names it. */
+static void grade_object(const char *base, const char *file, char *out, size_t n)
+{
+    const char *dot = strrchr(file, '.');
+    int len = dot ? (int)(dot - file) : (int)strlen(file);
+    snprintf(out, n, "%s/%.*s.o", base, len, file);
+}
+
+/* Link the files' objects with subject-kit.o into the scratch folder's subject. */
 static int grade_cc_link(const struct grade_cc *c, const struct cl_lab_def *lab, bool show,
                          struct grade_text *t)
 {
-    static char paths[CL_MAX_FILES][1200];
-    char obj[1100], out_bin[1100], *args[CL_MAX_FILES + 5];
+    static char objs[CL_MAX_FILES][1200];
+    char kit[1100], out_bin[1100], *args[CL_MAX_FILES + 4];
     int n = 0;
     for (int i = 0; i < lab->nfiles; i++) {
-        snprintf(paths[i], sizeof paths[i], "%s/src/%s", c->base, lab->files[i]);
-        args[n++] = paths[i];
+        grade_object(c->base, lab->files[i], objs[i], sizeof objs[i]);
+        args[n++] = objs[i];
     }
-    if (c->debug_map[0])
-        args[n++] = (char *)c->debug_map;
-    snprintf(obj, sizeof obj, "%s/subject-kit.o", c->base);
+    snprintf(kit, sizeof kit, "%s/subject-kit.o", c->base);
     snprintf(out_bin, sizeof out_bin, "%s/subject", c->base);
-    args[n++] = obj;
+    args[n++] = kit;
     args[n++] = "-o";
     args[n++] = out_bin;
     return grade_cc_run(c, args, n, show, t);
 }
 
-/* Does student file i compile on its own? (-c, object discarded; output not shown: the
- * whole build's output already is.) */
-static int grade_cc_one(const struct grade_cc *c, const struct cl_lab_def *lab, int i,
-                        struct grade_text *t)
+/* The order in which to try the stub for each file after a failed link: the file whose object
+ * the linker names first (the one holding the undefined reference or the second definition),
+ * then the others in their order. */
+static void grade_blame_order(const struct cl_lab_def *lab, const char *link_output, int *order)
 {
-    char path[1200], *args[] = {"-c", path, "-o", "/dev/null"};
-    snprintf(path, sizeof path, "%s/src/%s", c->base, lab->files[i]);
-    return grade_cc_run(c, args, 4, false, t);
+    size_t at[CL_MAX_FILES];
+    for (int i = 0; i < lab->nfiles; i++) {
+        char name[80];
+        const char *dot = strrchr(lab->files[i], '.');
+        snprintf(name, sizeof name,
+                 "%.*s.o:", dot ? (int)(dot - lab->files[i]) : (int)strlen(lab->files[i]),
+                 lab->files[i]);
+        const char *p = strstr(link_output, name);
+        at[i] = p ? (size_t)(p - link_output) : SIZE_MAX;
+        order[i] = i;
+    }
+    for (int i = 1; i < lab->nfiles; i++) /* a stable insertion sort: at most a few files */
+        for (int j = i; j > 0 && at[order[j]] < at[order[j - 1]]; j--) {
+            int tmp = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = tmp;
+        }
+}
+
+/* Put the handout's stub in place of student file i and compile it (its output not shown:
+ * the stub is the kit's). 1 when its object is there. */
+static int grade_stand_in(const struct grade_cc *c, const struct cl_lab_def *lab, int i,
+                          const char *stub, struct grade_text *t)
+{
+    char to[1200];
+    snprintf(to, sizeof to, "%s/src/%s", c->scratch, lab->files[i]);
+    if (grade_copy(stub, to, t) < 0)
+        return 0;
+    bool pick[CL_MAX_FILES] = {false};
+    pick[i] = true;
+    return grade_cc_compile(c, lab, pick, false, t);
+}
+
+/* Copy student file `name` from the lab folder dfd into `to`: a regular file of at most
+ * GRADE_MAX_SOURCE bytes, never through a symbolic link (a submission's files are its own:
+ * a link could name a classmate's). 0; or -1 with errno (ENOENT: not there) and, for any
+ * other reason, a line in log. */
+static int grade_copy_student(int dfd, const char *slug, const char *name, const char *to,
+                              struct grade_text *log)
+{
+    int in = dfd >= 0 ? openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
+    if (dfd < 0)
+        errno = ENOENT;
+    struct stat st;
+    if (in < 0 && errno == ENOENT)
+        return -1;
+    if (in < 0 && errno == ELOOP) {
+        grade_addf(log, "%s/%s is a symbolic link: a submission's files must be its own\n", slug,
+                   name);
+        errno = ELOOP;
+        return -1;
+    }
+    if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > GRADE_MAX_SOURCE) {
+        int e = in < 0 ? errno : EINVAL;
+        grade_addf(log, "%s/%s: not a regular file of at most 1 MiB that can be read\n", slug,
+                   name);
+        if (in >= 0)
+            close(in);
+        errno = e;
+        return -1;
+    }
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int rc = out >= 0 ? 0 : -1;
+    char buf[65536];
+    ssize_t n;
+    while (rc == 0 && (n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n)
+            rc = -1;
+    int e = errno;
+    close(in);
+    if (out >= 0 && close(out) < 0)
+        rc = -1;
+    if (rc < 0) {
+        grade_addf(log, "cannot copy %s/%s: %s\n", slug, name, strerror(e));
+        errno = EIO;
+    }
+    return rc;
 }
 
 /*
@@ -327,28 +438,35 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
         *log = grade_text_take(&t);
         return -1;
     }
+    /* The lab's folder itself, never through a symbolic link. */
+    int dfd = open(student_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0 && errno != ENOENT) {
+        grade_addf(&t, "%s/ is %s: a submission's files must be its own\n", lab->slug,
+                   errno == ELOOP || errno == ENOTDIR ? "a symbolic link or not a folder"
+                                                      : "not a folder that can be read");
+        bad = -1;
+    }
     bool stand_in[CL_MAX_FILES] = {false}, have_stub[CL_MAX_FILES] = {false};
     char stubs[CL_MAX_FILES][1100];
-    for (int i = 0; i < lab->nfiles; i++) {
-        char from[1024], to[1200];
-        snprintf(from, sizeof from, "%s/%s", student_dir, lab->files[i]);
+    int nmissing = 0;
+    for (int i = 0; i < lab->nfiles && !bad; i++) {
+        char to[1200];
         snprintf(to, sizeof to, "%s/src/%s", scratch, lab->files[i]);
         snprintf(stubs[i], sizeof stubs[i], "%s/%s", lab->dir, lab->files[i]);
         have_stub[i] = access(stubs[i], R_OK) == 0;
-        struct stat st;
-        if (lstat(from, &st) < 0 && errno == ENOENT) {
+        if (grade_copy_student(dfd, lab->slug, lab->files[i], to, &t) == 0)
+            continue;
+        if (errno == ENOENT) {
             grade_addf(&t, "%s: not in the submission's %s/ folder\n", lab->files[i], lab->slug);
             grade_hint_missing(student_dir, lab->files[i], &t);
-            if (have_stub[i]) {
-                stand_in[i] = true;
-                bad |= grade_copy(stubs[i], to, &t);
-            } else {
-                bad = -1;
-            }
-            continue;
         }
-        bad |= grade_copy(from, to, &t);
+        nmissing++;
+        stand_in[i] = true; /* the stub goes in below, once the compiler's settings are known */
+        if (!have_stub[i])
+            bad = -1;
     }
+    if (dfd >= 0)
+        close(dfd);
     char to[1200];
     if (grade_public_header(lab, header, sizeof header, hname, sizeof hname) == 0) {
         snprintf(to, sizeof to, "%s/include/%s", scratch, hname);
@@ -356,10 +474,7 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
     }
     snprintf(to, sizeof to, "%s/subject-kit.o", scratch);
     bad |= grade_copy(kit, to, &t);
-    int nmissing = 0;
-    for (int i = 0; i < lab->nfiles; i++)
-        nmissing += stand_in[i];
-    if (nmissing == lab->nfiles) {
+    if (!bad && nmissing == lab->nfiles) {
         grade_addf(&t, "none of the lab's files is in the submission: nothing to grade\n");
         bad = -1;
     }
@@ -378,38 +493,68 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
     if (!c.bwrap)
         snprintf(c.cc, sizeof c.cc, "%s", CL_CC);
     c.base = c.bwrap ? "/lab" : scratch;
-    char real[PATH_MAX];
-    if (realpath(student_dir, real))
-        snprintf(c.debug_map, sizeof c.debug_map, "-fdebug-prefix-map=%s/src=%s", c.base, real);
+    if (realpath(student_dir, c.student_real))
+        snprintf(c.debug_map, sizeof c.debug_map, "-fdebug-prefix-map=%s/src=%s", c.base,
+                 c.student_real);
+    else
+        c.student_real[0] = '\0';
     if (!c.bwrap)
         grade_addf(&t,
                    "note: compiled without isolation (%s): files that everyone may read on "
                    "this machine were within the compiler's reach\n",
                    why);
-    int ok = grade_cc_link(&c, lab, true, &t);
-    if (ok == 0) {
-        /* Which of the files fail on their own? Those give way to the handout's stub. */
-        int replaced = 0;
-        for (int i = 0; i < lab->nfiles && ok == 0; i++) {
-            if (stand_in[i] || !have_stub[i])
-                continue;
-            int one = grade_cc_one(&c, lab, i, &t);
-            snprintf(to, sizeof to, "%s/src/%s", scratch, lab->files[i]);
-            if (one == 0 && grade_copy(stubs[i], to, &t) == 0) {
-                stand_in[i] = true;
-                replaced++;
-            } else if (one < 0) {
-                ok = -1;
-            }
-        }
-        if (replaced && ok == 0)
-            ok = grade_cc_link(&c, lab, false, &t);
+    /* 1. The submission's files, each to its own object, in one run of the compiler. */
+    bool pick[CL_MAX_FILES];
+    int ok = 1;
+    for (int i = 0; i < lab->nfiles; i++)
+        pick[i] = !stand_in[i];
+    if (grade_cc_compile(&c, lab, pick, true, &t) < 0)
+        ok = -1;
+    /* 2. A file that left no object (or was missing) gives way to the handout's stub. */
+    for (int i = 0; i < lab->nfiles && ok >= 0; i++) {
+        char obj[1200];
+        grade_object(scratch, lab->files[i], obj, sizeof obj);
+        if (!stand_in[i] && access(obj, F_OK) == 0)
+            continue;
+        stand_in[i] = true;
+        if (!have_stub[i] || grade_stand_in(&c, lab, i, stubs[i], &t) != 1)
+            ok = -1;
     }
-    if (ok != 1)
-        grade_addf(&t, "the lab did not compile (see above)\n");
+    /* 3. Link; when the files compile but do not link together (a helper declared and never
+     * defined, one defined twice), the stub takes the place of one file at a time. */
+    size_t link_said = t.len;
+    if (ok >= 0)
+        ok = grade_cc_link(&c, lab, true, &t);
+    int order[CL_MAX_FILES];
+    grade_blame_order(lab, t.s ? t.s + link_said : "", order);
+    for (int k = 0; k < lab->nfiles && ok == 0; k++) {
+        int i = order[k];
+        if (stand_in[i] || !have_stub[i])
+            continue;
+        char obj[1200], mine[1300];
+        grade_object(scratch, lab->files[i], obj, sizeof obj);
+        snprintf(mine, sizeof mine, "%s.mine", obj);
+        if (rename(obj, mine) < 0) {
+            ok = -1;
+            break;
+        }
+        if (grade_stand_in(&c, lab, i, stubs[i], &t) == 1 &&
+            (ok = grade_cc_link(&c, lab, false, &t)) == 1)
+            stand_in[i] = true;
+        else if (rename(mine, obj) < 0) /* the student's own object back, for the next try */
+            ok = -1;
+        else
+            ok = ok < 0 ? -1 : 0;
+    }
     int nstand = 0;
     for (int i = 0; i < lab->nfiles; i++)
         nstand += stand_in[i];
+    if (ok == 1 && nstand == lab->nfiles) {
+        grade_addf(&t, "nothing of the submission's files builds: nothing to grade\n");
+        ok = 0;
+    }
+    if (ok != 1)
+        grade_addf(&t, "the lab did not build (see above)\n");
     if (ok == 1 && nstand) {
         grade_addf(&t, "graded with the handout's stub in place of");
         for (int i = 0; i < lab->nfiles; i++)

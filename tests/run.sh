@@ -321,6 +321,27 @@ check "a missing predict.c costs only the predictions' tests, and the feedback p
   (found Predict.c: names are case-sensitive)"
 check "a compile error in predict.c costs only the predictions' tests; the compiler's words are shown" \
   python3 -c "$only_predictions_fail" "$broken/out-syntax/results.json" "| this is not C;"
+# A file that compiles but does not link (a helper declared, never defined) gives way to its
+# stub too; a submission's files are its own: a symbolic link to another's is not followed.
+mkdir -p "$broken/linkerr/01-fork-cow" "$broken/linked" "$broken/linkedfile/01-fork-cow"
+cp solutions/01-fork-cow/*.c "$broken/linkerr/01-fork-cow/"
+printf 'long cowlab_helper(void);\nlong cowlab_twice(void);\nlong cowlab_twice(void) { return 2 * cowlab_helper(); }\n' \
+  >>"$broken/linkerr/01-fork-cow/predict.c"
+ln -s "$PWD/solutions/01-fork-cow" "$broken/linked/01-fork-cow"
+cp solutions/01-fork-cow/experiment.c "$broken/linkedfile/01-fork-cow/"
+ln -s "$PWD/solutions/01-fork-cow/predict.c" "$broken/linkedfile/01-fork-cow/predict.c"
+for kind in linkerr linked linkedfile; do
+  $COWLAB grade --submission "$broken/$kind" --lab 01 --out "$broken/out-$kind" --quiet >/dev/null 2>&1
+done
+check "a predict.c that does not link costs only the predictions' tests; the linker's words are shown" \
+  python3 -c "$only_predictions_fail" "$broken/out-linkerr/results.json" \
+  "undefined reference to \`cowlab_helper'"
+check "a predict.c that is a symbolic link (to the solutions) is not read: only the predictions' tests fail" \
+  python3 -c "$only_predictions_fail" "$broken/out-linkedfile/results.json" \
+  "01-fork-cow/predict.c is a symbolic link"
+check "a lab folder that is a symbolic link (to the solutions) is not built and scores 0" python3 -c "
+import json; r=json.load(open('$broken/out-linked/results.json'))
+assert r['score']==0 and 'is a symbolic link or not a folder' in r['tests'][0]['output']"
 check "a lab folder without any of its files is not built and scores 0" python3 -c "
 import json; r=json.load(open('$broken/out-none/results.json'))
 assert r['score']==0 and all(t['status']=='failed' for t in r['tests'])

@@ -159,6 +159,12 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
     return p;
 }
 
+/* The same for code built with _FILE_OFFSET_BITS=64, whose mmap is glibc's mmap64. */
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+{
+    return mmap(addr, len, prot, flags, fd, (off_t)off);
+}
+
 int madvise(void *addr, size_t len, int advice)
 {
     if (fc_fail_call == FC_FAIL_MADVISE) {

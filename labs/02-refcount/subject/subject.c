@@ -356,6 +356,12 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
     return p;
 }
 
+/* The same for code built with _FILE_OFFSET_BITS=64, whose mmap is glibc's mmap64. */
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+{
+    return mmap(addr, len, prot, flags, fd, (off_t)off);
+}
+
 static int rc_cmd_table_new(const uint64_t *a, int64_t *v, int *n, const char **why)
 {
     (void)why;

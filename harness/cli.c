@@ -399,11 +399,12 @@ static int cli_lock_results(const char *csv)
     int fd = open(csv, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
         return -1;
+    /* Held, the file is emptied: what it held is another run's, never this one's results. */
     if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-        return fd;
+        return ftruncate(fd, 0) == 0 ? fd : (close(fd), -1);
     fprintf(stderr, "cowlab: waiting for another run or plot that writes %s\n", csv);
     if (flock(fd, LOCK_EX) == 0)
-        return fd;
+        return ftruncate(fd, 0) == 0 ? fd : (close(fd), -1);
     int e = errno;
     close(fd);
     errno = e;
@@ -435,13 +436,13 @@ static int cli_run(const struct cli_args *a, const char *default_dir, bool lock)
     return rc;
 }
 
-/* If the lab ships tests/<slug>/calibrate.py and python3 is here, run it on the results (its
+/* If the lab ships observer/calibrate.py and python3 is here, run it on the results (its
  * output goes next to them; the plots may use it). Returns its exit status, or -1 if the lab
  * has none. */
 static int cli_calibrate(const struct cl_lab_def *l, const char *csv)
 {
     char script[1200];
-    snprintf(script, sizeof script, "%s/calibrate.py", l->dir);
+    snprintf(script, sizeof script, "%s/observer/calibrate.py", l->dir);
     if (access(script, R_OK) != 0)
         return -1;
     char *argv[] = {"/usr/bin/env", "python3", script, (char *)csv, NULL};

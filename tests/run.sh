@@ -538,6 +538,10 @@ if command -v gnuplot >/dev/null; then
     check "$lab: the SVGs carry measured series" bash -c '
       for svg in '"$OUT"'/plots/'"$lab"'-*.svg; do grep -q "measured" "$svg" || exit 1; done'
   done
+  if [ -f labs/02-refcount/observer/calibrate.py ] && command -v python3 >/dev/null; then
+    check "plot 02 runs lab 02's calibration against CPython (labs/02-refcount/observer/calibrate.py)" \
+      grep -q '^calibration: ' "$OUT/plot-02-refcount.log"
+  fi
   redraw_twice() { # lab: its first figure, drawn twice from the same results, same bytes
     local gp; gp=$(ls plots/"$1"-*.gp | head -1)
     gnuplot -d -c "$gp" "build/results/$1.csv" "$OUT/redraw-a.png" png &&
@@ -547,6 +551,15 @@ if command -v gnuplot >/dev/null; then
   for lab in $labs; do
     check "$lab: a figure redrawn from the same results is byte-identical" redraw_twice "$lab"
   done
+  stale_plot() { # a plot whose build fails draws nothing: never the last run's results
+    mkdir -p "$OUT/stale/01-fork-cow"; cp labs/01-fork-cow/*.c "$OUT/stale/01-fork-cow/"
+    echo 'this is not C;' >>"$OUT/stale/01-fork-cow/experiment.c"
+    echo 'this is not C;' >>"$OUT/stale/01-fork-cow/predict.c"
+    [ -s build/results/01-fork-cow.csv ] || return 1 # a run's results are there to be misused
+    ! $COWLAB plot 01 --dir "$OUT/stale" --out "$OUT/stale-plots" >"$OUT/stale.log" 2>&1 &&
+      [ ! -e "$OUT/stale-plots/01-fork-cow-pss.svg" ] && [ ! -s build/results/01-fork-cow.csv ]
+  }
+  check "a plot whose build fails draws nothing and leaves no stale results" stale_plot
 else
   skipped=$((skipped + 1)); echo "  skip  plots: gnuplot is not installed"
 fi

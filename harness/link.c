@@ -467,7 +467,9 @@ int cl_link_start(struct cl_link *L, const char *path)
  * real one) would shift every answer after it. 0, or -2 with the link failed. */
 static int link_nothing_pending(struct cl_link *L)
 {
-    for (;;) {
+    /* Bounded: a subject that floods "C" lines does not keep the observer here; what it sent
+     * beyond the bound is read by the next command's wait. */
+    for (size_t taken = 0; taken < 4 * sizeof L->in;) {
         char *nl;
         while ((nl = memchr(L->in, '\n', L->have))) {
             *nl = '\0';
@@ -491,7 +493,9 @@ static int link_nothing_pending(struct cl_link *L)
         if (got <= 0)
             return 0; /* gone: the command's own wait says so */
         L->have += (size_t)got;
+        taken += (size_t)got;
     }
+    return 0;
 }
 
 int cl_link_call(struct cl_link *L, int64_t *v, int max, int *n, const char *fmt, ...)

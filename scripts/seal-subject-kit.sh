@@ -16,7 +16,8 @@ nm=$($cc -print-prog-name=nm) objcopy=$($cc -print-prog-name=objcopy)
 [[ $objcopy == */* ]] || objcopy=objcopy
 libc=$($cc -print-file-name=libc.a)
 libc_names=$($nm --defined-only "$libc" 2>/dev/null | awk '$2 ~ /^[TWi]$/ {print $3}' | sort -u)
-header_names=$(grep -o '[A-Za-z_][A-Za-z_0-9]*' "$header" | sort -u)
+# The header's code, not its comments (a comment naming a kit function must not expose it).
+header_names=$($cc -E -P -fpreprocessed -x c "$header" | grep -o '[A-Za-z_][A-Za-z_0-9]*' | sort -u)
 args=()
 while read -r name; do
   [[ $name == main ]] && continue

@@ -12,17 +12,19 @@
 /* Team workers' jobs (A0 of team/xteam). A1 is the segment's tag (or the anonymous region's
  * address), A2 and A3 the job's parameters. */
 enum sa_work {
-    SA_WORK_READ_ALL = 1, /* phase 0: attach read-only, read the first element of every data
-                             page; report rc, base, sum */
-    SA_WORK_READ_ONE = 2, /* phase 0: attach read-only, read the first element of data page
-                             A2 + worker * A3 */
-    SA_WORK_WRITER = 3,   /* phase 0: attach (worker 0 read-write, the others read-only), read
-                             all; phase 1: worker 0 writes A3 to the first element of data page
-                             A2; phase 2: every worker reads it back */
-    SA_WORK_PRIVATE = 4,  /* phase 0: attach SHA_PRIVATE, read all; phase 1: write A3 to the
-                             first element of data page A2 and read it back */
+    /* Phase 0 of the first four: attach (read-only; SA_WORK_WRITER's worker 0 read-write,
+     * SA_WORK_PRIVATE with SHA_PRIVATE) and touch nothing; report rc, base, len, errno. Then
+     * worker i reads in phase 1 + i, alone: two processes faulting on the same pages at once
+     * make fault-around skip the pages the other holds locked (filemap_map_pages only
+     * trylocks), so concurrent readers would map a page count that depends on timing. */
+    SA_WORK_READ_ALL = 1, /* read the first element of every data page; report the sum */
+    SA_WORK_READ_ONE = 2, /* read the first element of data page A2 + worker * A3 */
+    SA_WORK_WRITER = 3,   /* A2 = K << 32 | D: read all; phase K + 1: worker 0 writes A3 to the
+                             first element of data page D; phase K + 2: every worker reads it */
+    SA_WORK_PRIVATE = 4,  /* A2 = K << 32 | D: read all; phase K + 1: each writes A3 to the first
+                             element of data page D and reads it back */
     SA_WORK_CREATE = 5,   /* phase 0: create A2 elements of 8 bytes, fill them; never detach */
-    SA_WORK_ANON = 6,     /* forked: phase 0 nothing; phase 1 read one byte of each of the A2
+    SA_WORK_ANON = 6,     /* forked: phase 1 + i: child i reads one byte of each of the A2
                              pages at address A1 */
 };
 

@@ -302,6 +302,30 @@ static int sa_measure_all(struct sa_scene *s, const char *phase, int64_t x, cons
     return 0;
 }
 
+/* Let the workers run one phase each, k times: worker i reads in phase 1 + i, alone. */
+static int sa_release_each(struct sa_scene *s)
+{
+    for (int i = 0; i < s->k; i++)
+        if (sa_release(s) < 0)
+            return -1;
+    return 0;
+}
+
+/* Every worker attached in phase 0 (rows and mappings checked): measure everyone before any
+ * read — an attach touches no page of its mapping — then let each read in turn. */
+static int sa_attached_then_release(struct sa_scene *s, int64_t x)
+{
+    for (int p = 1; p <= s->k; p++)
+        if (sa_worker_attached(s, p, "after_attach", x) < 0)
+            return -1;
+    if (sa_measure_all(s, "after_attach", x,
+                       "sha_attach maps the segment and touches none of its pages: read the "
+                       "header with pread, not through the mapping you return",
+                       false) < 0)
+        return -1;
+    return sa_release_each(s);
+}
+
 static int sa_finish(struct sa_scene *s)
 {
     s->team_up = false;
@@ -382,11 +406,10 @@ int sa_exp_readers(struct cl_results *r, int k)
     sa_begin(&s, "readers", r);
     int rc = -1;
     if (sa_create(&s, SA_DATA_PAGES) < 0 || sa_fill(&s) < 0 ||
-        sa_team(&s, true, k, 1, SA_WORK_READ_ALL, s.tag, 0, 0) < 0)
+        sa_team(&s, true, k, 1 + k, SA_WORK_READ_ALL, s.tag, 0, 0) < 0 ||
+        sa_attached_then_release(&s, k) < 0)
         goto out;
     for (int p = 1; p <= k; p++) {
-        if (sa_worker_attached(&s, p, "after_read", k) < 0)
-            goto out;
         sa_model_read_all(&s, p);
         char proc[24];
         sa_proc_name(&s, p, proc, sizeof proc);
@@ -450,11 +473,10 @@ int sa_exp_fault_around(struct cl_results *r, int k, size_t first, size_t step)
         return sa_cannot(&s, "the probe's fault_around fact (unknown here)");
     }
     if (sa_create(&s, SA_DATA_PAGES) < 0 || sa_fill(&s) < 0 ||
-        sa_team(&s, true, k, 1, SA_WORK_READ_ONE, s.tag, first, step) < 0)
+        sa_team(&s, true, k, 1 + k, SA_WORK_READ_ONE, s.tag, first, step) < 0 ||
+        sa_attached_then_release(&s, k) < 0)
         goto out;
     for (int p = 1; p <= k; p++) {
-        if (sa_worker_attached(&s, p, "after_read", k) < 0)
-            goto out;
         size_t d = first + (size_t)(p - 1) * step;
         sa_model_read(&s, p, 1 + d);
         char proc[24];
@@ -482,13 +504,11 @@ int sa_exp_one_writer(struct cl_results *r, int k)
     const size_t d = 7;
     const uint64_t value = 0xC0FFEE;
     if (sa_create(&s, SA_DATA_PAGES) < 0 || sa_fill(&s) < 0 ||
-        sa_team(&s, true, k, 3, SA_WORK_WRITER, s.tag, d, value) < 0)
+        sa_team(&s, true, k, 3 + k, SA_WORK_WRITER, s.tag, (uint64_t)k << 32 | d, value) < 0 ||
+        sa_attached_then_release(&s, k) < 0)
         goto out;
-    for (int p = 1; p <= k; p++) {
-        if (sa_worker_attached(&s, p, "after_read", k) < 0)
-            goto out;
+    for (int p = 1; p <= k; p++)
         sa_model_read_all(&s, p);
-    }
     if (sa_measure_all(&s, "after_read", k, "every page shared by the creator and K workers",
                        false) < 0 ||
         sa_release(&s) < 0)
@@ -528,8 +548,8 @@ int sa_exp_map_private(struct cl_results *r, size_t d)
     int rc = -1;
     const uint64_t value = 0xBADC0DE;
     if (sa_create(&s, SA_DATA_PAGES) < 0 || sa_fill(&s) < 0 ||
-        sa_team(&s, true, 1, 2, SA_WORK_PRIVATE, s.tag, d, value) < 0 ||
-        sa_worker_attached(&s, 1, "after_read", (int64_t)d) < 0)
+        sa_team(&s, true, 1, 3, SA_WORK_PRIVATE, s.tag, 1ULL << 32 | d, value) < 0 ||
+        sa_attached_then_release(&s, (int64_t)d) < 0)
         goto out;
     sa_model_read_all(&s, 1);
     if (sa_measure_all(&s, "after_read", (int64_t)d,
@@ -587,12 +607,12 @@ int sa_exp_anon_fork(struct cl_results *r, int k)
         s.mapped[0][i] = s.cached[i] = true;
     for (int p = 0; p <= k; p++)
         s.base[p] = addr;
-    if (sa_team(&s, false, k, 2, SA_WORK_ANON, addr, SA_ANON_PAGES, 0) < 0 ||
+    if (sa_team(&s, false, k, 1 + k, SA_WORK_ANON, addr, SA_ANON_PAGES, 0) < 0 ||
         sa_measure_all(&s, "after_fork", k,
                        "fork does not copy the page tables of a shared mapping: a child maps "
                        "nothing until it touches a page",
                        false) < 0 ||
-        sa_release(&s) < 0)
+        sa_release_each(&s) < 0)
         goto unmap;
     for (int p = 1; p <= k; p++) {
         for (size_t i = 0; i < s.pages; i++)
@@ -645,8 +665,8 @@ int sa_exp_lifecycle(struct cl_results *r)
         goto out;
     for (size_t i = 0; i < s.pages; i++)
         s.cached[i] = true; /* the creator wrote every page */
-    if (sa_team(&s, true, 1, 1, SA_WORK_READ_ALL, s.tag, 0, 0) < 0 ||
-        sa_worker_attached(&s, 1, "creator_exited", 0) < 0)
+    if (sa_team(&s, true, 1, 2, SA_WORK_READ_ALL, s.tag, 0, 0) < 0 ||
+        sa_attached_then_release(&s, 0) < 0)
         goto out;
     sa_model_read_all(&s, 1);
     cl_results_add(r, s.name, 0, "worker1", "creator_exited", "read_sum",

@@ -499,6 +499,44 @@ static int sa_worker_attach(uint64_t tag, int mode, struct sha_array *arr, int64
     return rc == SHA_OK ? 0 : -1;
 }
 
+/* Phase 0 of the segment jobs: attach (worker 0 of SA_WORK_WRITER read-write, SA_WORK_PRIVATE
+ * privately, the others read-only), so that the observer sees the mapping before any read. */
+static int sa_worker_mode(uint64_t work, int worker)
+{
+    if (work == SA_WORK_PRIVATE)
+        return SHA_PRIVATE;
+    return work == SA_WORK_WRITER && worker == 0 ? SHA_RDWR : SHA_RDONLY;
+}
+
+/* Phase `phase` (1 or more) of a segment job, on the segment attached in phase 0. Worker i
+ * reads in phase 1 + i alone, so that no two readers fault on the same pages at once (a
+ * fault-around skips a page another process holds locked: protocol.h). */
+static void sa_worker_job(const uint64_t *a, struct sha_array *arr, int worker, int phase,
+                          int64_t *report)
+{
+    size_t per_page = (size_t)sysconf(_SC_PAGESIZE) / 8;
+    int k = (int)(a[2] >> 32);               /* SA_WORK_WRITER, SA_WORK_PRIVATE: workers */
+    size_t d = (size_t)(a[2] & 0xffffffffu); /* ... and the data page written */
+    if (phase == 1 + worker) {
+        cl_subject_calls("sha_at");
+        report[SA_REP_VALUE] =
+            a[0] == SA_WORK_READ_ONE
+                ? (int64_t)sa_read_page(arr, (size_t)(a[2] + (uint64_t)worker * a[3]))
+                : (int64_t)sa_read_all(arr);
+    } else if (a[0] != SA_WORK_WRITER && a[0] != SA_WORK_PRIVATE) {
+        return;
+    } else if (phase == 1 + k && (worker == 0 || a[0] == SA_WORK_PRIVATE)) {
+        cl_subject_calls("sha_at");
+        uint64_t *e = sha_at(arr, d * per_page);
+        if (e)
+            *e = a[3];
+        report[SA_REP_VALUE] = (int64_t)sa_read_page(arr, d);
+    } else if (phase == 2 + k) {
+        cl_subject_calls("sha_at");
+        report[SA_REP_VALUE] = (int64_t)sa_read_page(arr, d);
+    }
+}
+
 static int sa_worker(void *arg, int worker, int phase, int64_t *report)
 {
     const uint64_t *a = arg;
@@ -506,32 +544,13 @@ static int sa_worker(void *arg, int worker, int phase, int64_t *report)
     sa_owner = getppid();
     switch (a[0]) {
     case SA_WORK_READ_ALL:
-        if (sa_worker_attach(a[1], SHA_RDONLY, &arr, report) == 0)
-            report[SA_REP_VALUE] = (int64_t)sa_read_all(&arr);
-        break;
     case SA_WORK_READ_ONE:
-        if (sa_worker_attach(a[1], SHA_RDONLY, &arr, report) == 0) {
-            cl_subject_calls("sha_at");
-            report[SA_REP_VALUE] =
-                (int64_t)sa_read_page(&arr, (size_t)(a[2] + (uint64_t)worker * a[3]));
-        }
-        break;
     case SA_WORK_WRITER:
     case SA_WORK_PRIVATE:
-        if (phase == 0) {
-            int mode = a[0] == SA_WORK_PRIVATE ? SHA_PRIVATE : worker == 0 ? SHA_RDWR : SHA_RDONLY;
-            if (sa_worker_attach(a[1], mode, &arr, report) == 0)
-                report[SA_REP_VALUE] = (int64_t)sa_read_all(&arr);
-        } else if (arr.base && phase == 1 && (worker == 0 || a[0] == SA_WORK_PRIVATE)) {
-            cl_subject_calls("sha_at");
-            uint64_t *e = sha_at(&arr, (size_t)a[2] * ((size_t)sysconf(_SC_PAGESIZE) / 8));
-            if (e)
-                *e = a[3];
-            report[SA_REP_VALUE] = (int64_t)sa_read_page(&arr, (size_t)a[2]);
-        } else if (arr.base && phase == 2) {
-            cl_subject_calls("sha_at");
-            report[SA_REP_VALUE] = (int64_t)sa_read_page(&arr, (size_t)a[2]);
-        }
+        if (phase == 0)
+            sa_worker_attach(a[1], sa_worker_mode(a[0], worker), &arr, report);
+        else if (arr.base)
+            sa_worker_job(a, &arr, worker, phase, report);
         break;
     case SA_WORK_CREATE: {
         char name[SA_NAME_MAX];
@@ -553,7 +572,7 @@ static int sa_worker(void *arg, int worker, int phase, int64_t *report)
         break;
     }
     case SA_WORK_ANON:
-        if (phase == 1) {
+        if (phase == 1 + worker) {
             size_t ps = (size_t)sysconf(_SC_PAGESIZE);
             int64_t sum = 0;
             for (size_t i = 0; i < a[2]; i++)

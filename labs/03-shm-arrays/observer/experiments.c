@@ -426,7 +426,7 @@ int sa_exp_readers(struct cl_results *r, int k)
     for (size_t i = 0; i < s.r->n; i++) {
         const struct cl_row *row = &s.r->rows[i];
         if (strcmp(row->experiment, "readers") == 0 && row->x == k &&
-            strcmp(row->metric, "Pss") == 0) {
+            strcmp(row->phase, "after_read") == 0 && strcmp(row->metric, "Pss") == 0) {
             want += row->expected;
             got += row->measured;
         }

@@ -290,3 +290,41 @@ void cl_cow_region(const struct cl_cow *c, unsigned p, size_t page_size, struct 
     free(m);
     free(clean);
 }
+
+/* ---- shared mappings: shmem regions and fault-around ---------------------------------- */
+
+void cl_model_shared_region(const unsigned *mapcount, const bool *anon, size_t npages,
+                            size_t page_size, struct cl_mem *out)
+{
+    cl_model_anon_region(mapcount, NULL, npages, page_size, out);
+    uint64_t anon_pages = 0;
+    for (size_t i = 0; anon && i < npages; i++)
+        anon_pages += mapcount[i] && anon[i];
+    out->kb[CL_ANONYMOUS] = anon_pages * (page_size / 1024);
+}
+
+void cl_model_fault_around(uintptr_t vma_start, size_t vma_pages, size_t page, size_t fa_pages,
+                           size_t page_size, const bool *cached, bool *mapped)
+{
+    if (page >= vma_pages || mapped[page])
+        return;
+    mapped[page] = true;
+    if (fa_pages < 2)
+        return;
+    size_t ptrs = page_size / 8; /* entries of one page table */
+    size_t pte_off = (size_t)(vma_start / page_size + page) % ptrs;
+    size_t from = pte_off / fa_pages * fa_pages; /* in the page table, as the kernel counts */
+    size_t vma_first = pte_off - (pte_off < page ? pte_off : page);
+    if (from < vma_first)
+        from = vma_first;
+    size_t to = from + fa_pages;
+    if (to > ptrs)
+        to = ptrs;
+    if (to > pte_off + (vma_pages - page))
+        to = pte_off + (vma_pages - page);
+    for (size_t t = from; t < to; t++) {
+        size_t j = page - pte_off + t; /* back to a page of the mapping */
+        if (cached[j])
+            mapped[j] = true;
+    }
+}

@@ -19,6 +19,7 @@ static int subject_me = -1; /* -1: the subject's own process; N: team worker N *
 static struct cl_team subject_team;
 static bool subject_team_up;
 static uint64_t subject_worker_args[CL_SUBJECT_WORKER_ARGS];
+static const char *subject_path; /* how this subject was started (argv[0]): xteam execs it */
 
 /* Write one whole line on the reply fd (one write: lines from workers never interleave). */
 static void subject_send(const char *line)
@@ -90,20 +91,61 @@ static int subject_dead_worker(char *why, size_t n)
     return -1;
 }
 
+/* Start exec'd workers: each execs this subject (by the path it was started with: in the
+ * grader's private view there is no /proc/self/exe) with the A0..A3 of `xteam` as its extra
+ * words. 0, or -1 with errno set. */
+static int subject_xteam(const uint64_t *a)
+{
+    char words[CL_SUBJECT_WORKER_ARGS][24], *extra[CL_SUBJECT_WORKER_ARGS];
+    for (int i = 0; i < CL_SUBJECT_WORKER_ARGS; i++) {
+        snprintf(words[i], sizeof words[i], "%" PRIu64, a[2 + i]);
+        extra[i] = words[i];
+    }
+    if (!subject_path) {
+        errno = ENOEXEC;
+        return -1;
+    }
+    return cl_team_start_exec(&subject_team, (int)a[0], (int)a[1], subject_path, extra,
+                              CL_SUBJECT_WORKER_ARGS);
+}
+
+/* In an exec'd worker (argv from subject_xteam): run the lab's worker as a forked one would.
+ * Returns only when argv is not a worker's. */
+static void subject_exec_worker(int argc, char **argv)
+{
+    if (argc < CL_TEAM_EXEC_ARGC + CL_SUBJECT_WORKER_ARGS ||
+        strcmp(argv[1], CL_TEAM_EXEC_FLAG) != 0)
+        return;
+    for (int i = 0; i < CL_SUBJECT_WORKER_ARGS; i++)
+        subject_worker_args[i] = strtoull(argv[CL_TEAM_EXEC_ARGC + i], NULL, 10);
+    cl_team_exec_worker(argc, argv, subject_worker, NULL);
+    _exit(71); /* not a worker's command line after all */
+}
+
 static void subject_team_cmd(const char *word, const uint64_t *a, int nargs)
 {
     int64_t v[CL_SUBJECT_MAX_VALUES];
     char why[120];
-    if (strcmp(word, "team") == 0 && nargs == 6 && !subject_team_up) {
+    bool exec = strcmp(word, "xteam") == 0;
+    if ((exec || strcmp(word, "team") == 0) && nargs == 6 && !subject_team_up) {
         if (a[0] < 1 || a[0] > CL_SUBJECT_MAX_VALUES) {
             subject_error(EINVAL, -1, "team: 1 to 16 workers");
             return;
         }
         memcpy(subject_worker_args, a + 2, sizeof subject_worker_args);
-        cl_subject_calls(cl_subject_lab.spawn_name);
-        int rc = cl_team_start(&subject_team, (int)a[0], (int)a[1], subject_worker, NULL,
+        int rc;
+        if (exec) {
+            rc = subject_xteam(a);
+        } else {
+            cl_subject_calls(cl_subject_lab.spawn_name);
+            rc = cl_team_start(&subject_team, (int)a[0], (int)a[1], subject_worker, NULL,
                                cl_subject_lab.spawn);
+        }
         if (rc < 0) {
+            if (exec) {
+                subject_error(errno, -1, "starting the exec'd workers failed");
+                return;
+            }
             subject_error(errno, -1,
                           errno == ESRCH ? "the spawn did not store k distinct children's pids"
                                          : "the spawn failed");
@@ -166,7 +208,7 @@ static void subject_run(char *line)
     }
     if (strcmp(word, "quit") == 0)
         exit(0);
-    static const char *const team_words[] = {"team",    "await", "report",
+    static const char *const team_words[] = {"team",    "xteam", "await", "report",
                                              "release", "kill",  "finish"};
     for (size_t i = 0; i < sizeof team_words / sizeof team_words[0]; i++)
         if (strcmp(word, team_words[i]) == 0) {
@@ -194,8 +236,11 @@ static void subject_run(char *line)
     subject_error(ENOSYS, -1, "no such command");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1)
+        subject_exec_worker(argc, argv);
+    subject_path = argc > 0 ? argv[0] : NULL;
     char hello[40];
     snprintf(hello, sizeof hello, "H %ld\n", (long)getpid());
     subject_send(hello);

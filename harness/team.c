@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -14,7 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { TEAM_POLL_SLICE_MS = 50, TEAM_ESCAPED = 125 };
+enum { TEAM_POLL_SLICE_MS = 50, TEAM_ESCAPED = 125, TEAM_EXEC_FAILED = 127 };
+
+#define TEAM_REPORTS_BYTES (CL_TEAM_MAX * CL_TEAM_REPORTS * sizeof(int64_t))
 
 static void team_close(int *fd)
 {
@@ -32,9 +36,10 @@ static void team_close_all(struct cl_team *t)
         team_close(&t->go_wr[i]);
     }
     if (t->reports) {
-        munmap((void *)t->reports, CL_TEAM_MAX * CL_TEAM_REPORTS * sizeof(int64_t));
+        munmap((void *)t->reports, TEAM_REPORTS_BYTES);
         t->reports = NULL;
     }
+    team_close(&t->reports_fd);
 }
 
 /* Write or read exactly one byte, retrying on EINTR. */
@@ -56,24 +61,12 @@ static int team_get(int fd, unsigned char *b)
     return n == 1 ? 0 : -1;
 }
 
-/* The body of worker i: keep only its own pipe ends, then phase, barrier, phase, ... */
-static void team_worker(int i, void *arg)
+/* Worker i's life once it holds only its own pipe ends: phase, barrier, phase, ..., exit. */
+static void team_run_phases(int i, int nphases, cl_phase_fn fn, void *arg, int ready, int go,
+                            int64_t *report)
 {
-    struct cl_team *t = arg;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != t->owner)
-        _exit(TEAM_ESCAPED);
-    int ready = t->ready_wr, go = t->go_rd[i];
-    close(t->ready_rd);
-    for (int j = 0; j < CL_TEAM_MAX; j++) {
-        if (t->go_wr[j] >= 0)
-            close(t->go_wr[j]);
-        if (j != i && t->go_rd[j] >= 0)
-            close(t->go_rd[j]);
-    }
-    int64_t *report = (int64_t *)&t->reports[i * CL_TEAM_REPORTS];
-    for (int phase = 0; phase < t->nphases; phase++) {
-        int rc = t->fn(t->arg, i, phase, report);
+    for (int phase = 0; phase < nphases; phase++) {
+        int rc = fn(arg, i, phase, report);
         if (rc != 0)
             _exit(64 + (rc & 63));
         unsigned char b = (unsigned char)i;
@@ -81,6 +74,31 @@ static void team_worker(int i, void *arg)
             _exit(TEAM_ESCAPED);
     }
     _exit(0);
+}
+
+/* In a freshly forked worker i: die with the owner, and keep of the barrier only its own pipe
+ * ends (the ready pipe's write end and go_rd[i]). */
+static void team_worker_prepare(const struct cl_team *t, int i)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != t->owner)
+        _exit(TEAM_ESCAPED);
+    close(t->ready_rd);
+    for (int j = 0; j < CL_TEAM_MAX; j++) {
+        if (t->go_wr[j] >= 0)
+            close(t->go_wr[j]);
+        if (j != i && t->go_rd[j] >= 0)
+            close(t->go_rd[j]);
+    }
+}
+
+/* The body of worker i: keep only its own pipe ends, then phase, barrier, phase, ... */
+static void team_worker(int i, void *arg)
+{
+    struct cl_team *t = arg;
+    team_worker_prepare(t, i);
+    team_run_phases(i, t->nphases, t->fn, t->arg, t->ready_wr, t->go_rd[i],
+                    (int64_t *)&t->reports[i * CL_TEAM_REPORTS]);
 }
 
 /* The team's own forking, when the caller brings no spawn: worker i is forked straight into
@@ -124,14 +142,18 @@ static int team_check_pids(const struct cl_team *t)
     return 0;
 }
 
-int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *arg,
-                  cl_spawn_fn spawn)
+/* Everything of a team but its workers: the report page (an anonymous shared page, or with
+ * in_memfd a memfd that exec'd workers can map; their program brings its own fn, so fn may be
+ * NULL then) and the barrier pipes, all close-on-exec.
+ * 0, or -1 with errno set and nothing left open. */
+static int team_setup(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *arg,
+                      bool in_memfd)
 {
     memset(t, 0, sizeof *t);
-    t->ready_rd = t->ready_wr = -1;
+    t->ready_rd = t->ready_wr = t->reports_fd = -1;
     for (int i = 0; i < CL_TEAM_MAX; i++)
         t->go_rd[i] = t->go_wr[i] = -1;
-    if (k < 1 || k > CL_TEAM_MAX || nphases < 1 || !fn) {
+    if (k < 1 || k > CL_TEAM_MAX || nphases < 1 || (!fn && !in_memfd)) {
         errno = EINVAL;
         return -1;
     }
@@ -140,10 +162,16 @@ int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *a
     t->fn = fn;
     t->arg = arg;
     t->owner = getpid();
-    void *rep = mmap(NULL, CL_TEAM_MAX * CL_TEAM_REPORTS * sizeof(int64_t), PROT_READ | PROT_WRITE,
-                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int flags = MAP_SHARED | MAP_ANONYMOUS;
+    if (in_memfd) {
+        t->reports_fd = memfd_create("cowlab-team", MFD_CLOEXEC);
+        if (t->reports_fd < 0 || ftruncate(t->reports_fd, TEAM_REPORTS_BYTES) < 0)
+            goto fail;
+        flags = MAP_SHARED;
+    }
+    void *rep = mmap(NULL, TEAM_REPORTS_BYTES, PROT_READ | PROT_WRITE, flags, t->reports_fd, 0);
     if (rep == MAP_FAILED)
-        return -1;
+        goto fail;
     t->reports = rep;
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0)
@@ -156,6 +184,29 @@ int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *a
         t->go_rd[i] = fds[0];
         t->go_wr[i] = fds[1];
     }
+    return 0;
+fail:;
+    int e = errno;
+    team_close_all(t);
+    errno = e;
+    return -1;
+}
+
+/* The owner's side once every worker runs: the workers' pipe ends are theirs alone. */
+static void team_started(struct cl_team *t)
+{
+    for (int i = 0; i < t->k; i++)
+        t->alive[i] = true;
+    team_close(&t->ready_wr);
+    for (int i = 0; i < t->k; i++)
+        team_close(&t->go_rd[i]);
+}
+
+int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *arg,
+                  cl_spawn_fn spawn)
+{
+    if (team_setup(t, k, nphases, fn, arg, false) < 0)
+        return -1;
     if (spawn ? spawn(k, team_worker, t, t->pids) < 0 : team_fork_workers(t) < 0)
         goto fail;
     /* A spawn that returned in a child (a broken student spawn) must not run the owner's code. */
@@ -163,11 +214,7 @@ int cl_team_start(struct cl_team *t, int k, int nphases, cl_phase_fn fn, void *a
         _exit(TEAM_ESCAPED);
     if (team_check_pids(t) < 0)
         goto fail_kill;
-    for (int i = 0; i < k; i++)
-        t->alive[i] = true;
-    team_close(&t->ready_wr);
-    for (int i = 0; i < k; i++)
-        team_close(&t->go_rd[i]);
+    team_started(t);
     return 0;
 fail:;
     int e = errno;
@@ -182,6 +229,100 @@ fail_kill:
         usleep(1000);
     errno = ESRCH;
     return -1;
+}
+
+/* An exec'd worker's command line, in argv (CL_TEAM_EXEC_ARGC + nextra + 1 slots) with its
+ * numbers in num (5 strings of 24 bytes). */
+static void team_exec_argv(const struct cl_team *t, int i, const char *path, char *const extra[],
+                           int nextra, char **argv, char (*num)[24])
+{
+    const long v[] = {i, t->nphases, t->ready_wr, t->go_rd[i], t->reports_fd};
+    argv[0] = (char *)path;
+    argv[1] = CL_TEAM_EXEC_FLAG;
+    for (int j = 0; j < 5; j++) {
+        snprintf(num[j], sizeof num[j], "%ld", v[j]);
+        argv[2 + j] = num[j];
+    }
+    for (int j = 0; j < nextra; j++)
+        argv[CL_TEAM_EXEC_ARGC + j] = extra[j];
+    argv[CL_TEAM_EXEC_ARGC + nextra] = NULL;
+}
+
+/* In the forked child of worker i: the three descriptors it keeps stay open across exec. */
+static void team_exec_child(const struct cl_team *t, int i, char **argv)
+{
+    team_worker_prepare(t, i);
+    const int keep[] = {t->ready_wr, t->go_rd[i], t->reports_fd};
+    for (int j = 0; j < 3; j++)
+        if (fcntl(keep[j], F_SETFD, 0) < 0)
+            _exit(TEAM_EXEC_FAILED);
+    execv(argv[0], argv);
+    _exit(TEAM_EXEC_FAILED);
+}
+
+int cl_team_start_exec(struct cl_team *t, int k, int nphases, const char *path, char *const extra[],
+                       int nextra)
+{
+    if (!path || nextra < 0 || nextra > CL_TEAM_EXEC_EXTRA) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (team_setup(t, k, nphases, NULL, NULL, true) < 0)
+        return -1;
+    memset((void *)t->reports, 0, TEAM_REPORTS_BYTES); /* the owner maps the page too */
+    for (int i = 0; i < k; i++) {
+        char *argv[CL_TEAM_EXEC_ARGC + CL_TEAM_EXEC_EXTRA + 1], num[5][24];
+        team_exec_argv(t, i, path, extra, nextra, argv, num);
+        pid_t pid = fork();
+        if (pid == 0)
+            team_exec_child(t, i, argv);
+        if (pid < 0) {
+            int e = errno;
+            while (i-- > 0) {
+                kill(t->pids[i], SIGKILL);
+                waitpid(t->pids[i], NULL, 0);
+            }
+            team_close_all(t);
+            errno = e;
+            return -1;
+        }
+        t->pids[i] = pid;
+    }
+    team_started(t);
+    return 0;
+}
+
+/* One decimal argument of a worker's command line, in [lo, hi]; -1 if it is not one. */
+static long team_arg(const char *s, long lo, long hi)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    return errno || end == s || *end || v < lo || v > hi ? -1 : v;
+}
+
+int cl_team_exec_worker(int argc, char **argv, cl_phase_fn fn, void *arg)
+{
+    if (argc < CL_TEAM_EXEC_ARGC || strcmp(argv[1], CL_TEAM_EXEC_FLAG) != 0 || !fn) {
+        errno = EINVAL;
+        return -1;
+    }
+    long i = team_arg(argv[2], 0, CL_TEAM_MAX - 1), nphases = team_arg(argv[3], 1, 1 << 20);
+    long ready = team_arg(argv[4], 0, 1 << 20), go = team_arg(argv[5], 0, 1 << 20);
+    long rep_fd = team_arg(argv[6], 0, 1 << 20);
+    if (i < 0 || nphases < 0 || ready < 0 || go < 0 || rep_fd < 0)
+        _exit(TEAM_ESCAPED);
+    int64_t *reports =
+        mmap(NULL, TEAM_REPORTS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, (int)rep_fd, 0);
+    close((int)rep_fd);
+    if (reports == MAP_FAILED)
+        _exit(TEAM_ESCAPED);
+    int64_t *report = reports + i * CL_TEAM_REPORTS;
+    report[0] = 0; /* every live worker maps the report page (see cl_team_start_exec) */
+    fcntl((int)ready, F_SETFD, FD_CLOEXEC);
+    fcntl((int)go, F_SETFD, FD_CLOEXEC);
+    team_run_phases((int)i, (int)nphases, fn, arg, (int)ready, (int)go, report);
+    return -1; /* not reached: team_run_phases exits */
 }
 
 static long team_now_ms(void)

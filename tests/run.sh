@@ -184,7 +184,7 @@ locked="$cli/locked"; mkdir -p "$locked"; cp -r solutions/01-fork-cow "$locked/"
 if [ "$(id -u)" -eq 0 ]; then
   $COWLAB grade --submission "$locked" --lab 01 --test predict_pss --out "$cli/locked-out" --quiet \
     >"$cli/locked.log" 2>&1
-  check "as root, a chmod 000 submission is graded as usual (predict_pss: 10 points)" \
+  check "as root, a chmod 000 submission is graded as usual (predict_pss: 10/10)" \
     grep -qx '"locked",10,10,10' "$cli/locked-out/grades.csv"
 fi
 chmod 755 "$locked"

@@ -34,6 +34,27 @@ uint64_t cl_model_pss_uniform_kb(size_t npages, unsigned m, size_t page_size);
 void cl_model_anon_region(const unsigned *mapcount, const bool *clean, size_t npages,
                           size_t page_size, struct cl_mem *out);
 
+/* The smaps numbers of a shared mapping (shmem, a shm_open segment, or a MAP_PRIVATE mapping of
+ * one) whose pages have the given mapcounts (0 = not mapped): as cl_model_anon_region, every
+ * resident page dirty (a written shmem page stays dirty in the page cache, whoever maps it), but
+ * Anonymous counts only the pages anon[i] marks (copies a MAP_PRIVATE write made; anon may be
+ * NULL: none). */
+void cl_model_shared_region(const unsigned *mapcount, const bool *anon, size_t npages,
+                            size_t page_size, struct cl_mem *out);
+
+/*
+ * Fault-around (mm/memory.c, do_fault_around): a read fault at page `page` of a file or shmem
+ * mapping of vma_pages pages starting at address vma_start maps, besides that page, every page
+ * already in the page cache (cached[j]) inside a window of fa_pages pages: the window starts at
+ * the faulting address rounded down to fa_pages pages, moved up to the mapping's start if that
+ * is later, and ends fa_pages pages after its start, at the end of the page table (page_size / 8
+ * entries) or at the mapping's end, whichever comes first. Pages already mapped stay so. If
+ * mapped[page] is already set there is no fault and nothing changes. fa_pages 0 or 1: no
+ * fault-around, only the page itself.
+ */
+void cl_model_fault_around(uintptr_t vma_start, size_t vma_pages, size_t page, size_t fa_pages,
+                           size_t page_size, const bool *cached, bool *mapped);
+
 /* The state a page shows in one process: what the page-map plot colours.
  * CL_PAGE_ZERO: a read of a never-written page maps the shared zero page. smaps counts it
  * nowhere; pagemap shows it present and not exclusive, so without PFNs (non-root) it looks

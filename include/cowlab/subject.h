@@ -24,6 +24,12 @@
  *   team K NPHASES A0 A1 A2 A3   fork K workers through the lab's spawn; each runs the lab's
  *                                worker for phases 0..NPHASES-1, stopping at a barrier after
  *                                each; A0..A3 are the lab's worker arguments. R pid0 ... pidK-1
+ *   xteam K NPHASES A0 A1 A2 A3  the same with exec'd workers: each is forked by the team and execs
+ *                                the subject itself (argv[0], the path it was started with) as a
+ *                                worker (cowlab/team.h, cl_team_start_exec), an address space
+ *                                that shares nothing with the subject but is still its child.
+ *                                The lab's worker runs in it as in a forked one; its C lines say
+ *                                wN as well. R pid0 ... pidK-1
  *   await MS                     until every live worker waits at the barrier. R
  *   report I                     worker I's report slots. R v0 ... v7
  *   release                      let the workers run their next phase. R

@@ -549,6 +549,56 @@ static void t_team(void)
     CL_CHECK_EQ(-1, waitpid(-1, NULL, WNOHANG), "no child left after abort", "");
 }
 
+/* Exec'd workers: the unit binary itself, started again with a worker's command line. */
+static const char *unit_path; /* argv[0] */
+static int unit_marker;       /* set by the owner before the team: an exec'd worker has 0 */
+static long unit_extra = -1;  /* the worker's extra word */
+
+static int t_exec_phase(void *arg, int worker, int phase, int64_t *report)
+{
+    (void)arg;
+    report[0] = worker * 10 + phase;
+    report[1] = unit_marker;
+    report[2] = unit_extra;
+    report[3] = getppid();
+    return unit_extra == 7 && worker == 1 ? 5 : 0; /* extra word 7: worker 1 fails */
+}
+
+static void t_team_exec(void)
+{
+    struct cl_team t;
+    char *extra[] = {"3"};
+    unit_marker = 42;
+    CL_CHECK_EQ(0, cl_team_start_exec(&t, 3, 2, unit_path, extra, 1), "start exec'd", "");
+    CL_CHECK_EQ(0, cl_team_await(&t, 5000), "await phase 0", "");
+    CL_CHECK_EQ(20, cl_team_report(&t, 2, 0), "report of worker 2, phase 0", "");
+    CL_CHECK_EQ(0, cl_team_report(&t, 2, 1), "the owner's memory is not the worker's", "");
+    CL_CHECK_EQ(3, cl_team_report(&t, 2, 2), "the extra word reached the worker", "");
+    CL_CHECK_EQ(getpid(), cl_team_report(&t, 0, 3), "an exec'd worker is the owner's child", "");
+    struct cl_proc_stat st;
+    CL_CHECK_EQ(0, cl_proc_stat(t.pids[1], &st), "worker 1's stat", "");
+    CL_CHECK_EQ(getpid(), st.ppid, "worker 1's parent, as /proc says", "");
+    CL_CHECK_EQ(0, cl_team_release(&t), "release", "");
+    CL_CHECK_EQ(0, cl_team_await(&t, 5000), "await phase 1", "");
+    CL_CHECK_EQ(21, cl_team_report(&t, 2, 0), "report of worker 2, phase 1", "");
+    CL_CHECK_EQ(0, cl_team_finish(&t, 5000), "finish: every worker exits 0", "");
+    extra[0] = "7";
+    CL_CHECK_EQ(0, cl_team_start_exec(&t, 2, 1, unit_path, extra, 1), "start exec'd", "");
+    errno = 0;
+    CL_CHECK_EQ(-1, cl_team_await(&t, 5000), "await with a failing exec'd worker", "");
+    CL_CHECK_EQ(ECHILD, errno, "errno", "");
+    CL_CHECK_EQ(-1, cl_team_finish(&t, 5000), "finish reports the failure", "");
+    CL_CHECK_EQ(69, WEXITSTATUS(t.status[1]), "its status: 64 + the phase's return value", "");
+    CL_CHECK_EQ(0, cl_team_start_exec(&t, 1, 1, "/nonexistent/cowlab", extra, 1), "start", "");
+    CL_CHECK_EQ(-1, cl_team_await(&t, 5000), "await a worker whose exec failed", "");
+    cl_team_abort(&t);
+    CL_CHECK_EQ(127, WIFEXITED(t.status[0]) ? WEXITSTATUS(t.status[0]) : -1,
+                "a failed exec exits 127", "");
+    CL_CHECK_EQ(-1, cl_team_exec_worker(2, (char *[]){"x", "y", NULL}, t_exec_phase, NULL),
+                "not a worker's command line: returns", "");
+    CL_CHECK_EQ(-1, waitpid(-1, NULL, WNOHANG), "no child left", "");
+}
+
 static void t_sandbox(void)
 {
     struct cl_sandbox_opts o = cl_sandbox_defaults();
@@ -826,6 +876,7 @@ static const struct cl_test unit_tests[] = {
     {"model_fixtures", t_model_fixtures, 1, 10, ""},
     {"probe_live", t_probe_live, 1, 10, ""},
     {"team_barrier", t_team, 1, 10, ""},
+    {"team_exec", t_team_exec, 1, 10, ""},
     {"sandbox", t_sandbox, 1, 10, ""},
     {"uid_claim", t_uid_claim, 1, 10, ""},
     {"sandbox_shm_others", t_sandbox_shm_others, 1, 10, ""},
@@ -851,6 +902,12 @@ static void t_one_fixture(void)
 
 int main(int argc, char **argv)
 {
+    if (argc > CL_TEAM_EXEC_ARGC && strcmp(argv[1], CL_TEAM_EXEC_FLAG) == 0) {
+        unit_extra = strtol(argv[CL_TEAM_EXEC_ARGC], NULL, 10);
+        cl_team_exec_worker(argc, argv, t_exec_phase, NULL);
+        return 71;
+    }
+    unit_path = argv[0];
     bool pure = argc > 1 && strcmp(argv[1], "--pure") == 0;
     static const struct cl_test fixture_only[] = {{"model_fixture", t_one_fixture, 1, 10, ""}};
     const struct cl_test *tests = unit_tests;

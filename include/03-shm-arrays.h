@@ -1,0 +1,104 @@
+/*
+ * 03-shm-arrays.h — Lab 03, shared arrays with shm_open and mmap: what you implement.
+ *
+ * shm.c  a small typed shared-array library. A segment is a POSIX shared memory object
+ *        (/dev/shm/NAME) holding one header page (struct sha_header) followed by the elements,
+ *        which start on a page boundary. One process creates it; any process that knows the
+ *        name attaches to it, read-only or read-write, even one started with exec that shares
+ *        nothing else with the creator. The harness starts such processes, holds them at a
+ *        barrier and measures the segment in each of them (handbook/03-shm-arrays.md).
+ *
+ * Every function that can fail returns one of the SHA_ERR_* codes below with errno set as the
+ * code says, and leaves nothing half made: no name left in /dev/shm that the call created, no
+ * mapping, no open descriptor. Sizes are in bytes; the page size is sysconf(_SC_PAGESIZE)
+ * (4096 on x86-64, 16384 on some arm64 kernels: never assume one).
+ */
+#ifndef LAB03_SHM_ARRAYS_H
+#define LAB03_SHM_ARRAYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHA_MAGIC   0x3352524159414853ULL /* "SHAYARR3" read as a little-endian uint64 */
+#define SHA_VERSION 1u
+
+/* The first bytes of every segment, in its first page. */
+struct sha_header {
+    uint64_t magic;       /* SHA_MAGIC */
+    uint32_t version;     /* SHA_VERSION */
+    uint32_t elem_size;   /* bytes per element, 1 or more */
+    uint64_t count;       /* elements */
+    uint64_t generation;  /* 1 when created */
+    uint64_t data_offset; /* where element 0 starts: the page size */
+};
+
+/* The return codes, and the errno each sets. */
+enum sha_status {
+    SHA_OK = 0,
+    SHA_ERR_NAME = -1,      /* EINVAL: the name is not "/" then 1 to NAME_MAX (255) characters,
+                               none of them "/" */
+    SHA_ERR_ARG = -2,       /* EINVAL: elem_size 0 or above UINT32_MAX, a size that overflows,
+                               an unknown mode, a NULL pointer */
+    SHA_ERR_EXISTS = -3,    /* EEXIST: sha_create of a name that is taken */
+    SHA_ERR_NOENT = -4,     /* ENOENT: no segment of that name */
+    SHA_ERR_SIZE = -5,      /* EINVAL: the segment's elem_size is not the one asked for */
+    SHA_ERR_MAGIC = -6,     /* EPROTO: the first 8 bytes are not SHA_MAGIC */
+    SHA_ERR_VERSION = -7,   /* EPROTO: the version is not SHA_VERSION */
+    SHA_ERR_TRUNCATED = -8, /* EIO: the object is shorter than a header page, or than its
+                               header says (data_offset + the pages of count * elem_size) */
+    SHA_ERR_NOSPC = -9,     /* ENOSPC: /dev/shm has no room for the segment */
+    SHA_ERR_SYS = -10,      /* errno of the system call that failed for another reason */
+};
+
+/* How to attach. SHA_PRIVATE maps the segment MAP_PRIVATE: reads see the segment, a write
+ * makes a private copy of that page that nobody else sees. */
+enum sha_mode { SHA_RDONLY = 0, SHA_RDWR = 1, SHA_PRIVATE = 2 };
+
+/* One attached (or created) segment, filled by sha_create and sha_attach. */
+struct sha_array {
+    void *base;       /* the mapping: the header is at base */
+    size_t map_len;   /* bytes mapped: the whole segment */
+    void *data;       /* element 0: base + header->data_offset */
+    size_t elem_size; /* bytes per element */
+    size_t count;     /* elements */
+    int mode;         /* enum sha_mode; sha_create: SHA_RDWR */
+};
+
+/* Bytes of a segment of count elements of elem_size bytes: one header page, then the
+ * elements rounded up to whole pages. 0 if elem_size is 0 or the size overflows size_t. */
+size_t sha_segment_size(size_t elem_size, size_t count, size_t page_size);
+
+/* Create the segment `name` for count elements of elem_size bytes: shm_open with O_CREAT |
+ * O_EXCL (mode 0600), ftruncate to sha_segment_size, posix_fallocate the whole of it (so that a
+ * full /dev/shm is an error now, SHA_ERR_NOSPC, not a SIGBUS at the first write), mmap it
+ * read-write and shared, write the header (generation 1). The elements read as zeros; no
+ * element page is touched. The descriptor is closed before returning. On success fills *out
+ * and returns SHA_OK; on failure returns a code and removes the name it created. */
+int sha_create(const char *name, size_t elem_size, size_t count, struct sha_array *out);
+
+/* Attach to the existing segment `name`, whose elements must be elem_size bytes, in mode
+ * (enum sha_mode): shm_open (O_RDONLY for SHA_RDONLY and SHA_PRIVATE), check the object's size
+ * before touching anything past it, the header's magic, version and elem_size, then map the
+ * whole segment (PROT_READ for SHA_RDONLY, else PROT_READ | PROT_WRITE; MAP_SHARED, or
+ * MAP_PRIVATE for SHA_PRIVATE). No element page is touched. The descriptor is closed before
+ * returning. Fills *out and returns SHA_OK, or a code with nothing left mapped or open. */
+int sha_attach(const char *name, size_t elem_size, int mode, struct sha_array *out);
+
+/* Unmap a segment from sha_create or sha_attach; *a is zeroed. SHA_OK, or SHA_ERR_ARG for a
+ * NULL or never-filled *a, SHA_ERR_SYS with munmap's errno. The name stays. */
+int sha_detach(struct sha_array *a);
+
+/* Remove the name: later attaches fail with SHA_ERR_NOENT, processes that have it mapped keep
+ * their mapping, and the memory is freed when the last of them unmaps it. SHA_OK,
+ * SHA_ERR_NAME, SHA_ERR_NOENT, or SHA_ERR_SYS. */
+int sha_unlink(const char *name);
+
+/* The address of element i, or NULL when i >= a->count. */
+void *sha_at(const struct sha_array *a, size_t i);
+
+/* Map npages pages of anonymous shared memory (MAP_SHARED | MAP_ANONYMOUS, read-write) with
+ * madvise(MADV_NOHUGEPAGE): memory that a parent shares with the children it forks after,
+ * without a name. No page is touched. NULL with errno set on failure, nothing left mapped. */
+void *sha_map_anonymous(size_t npages);
+
+#endif

@@ -1,0 +1,617 @@
+/*
+ * subject.c — lab 03's commands in the subject (protocol: cowlab/subject.h). Each runs one
+ * student function, or a step the observer needs in this address space (elements written,
+ * a segment written by hand), and answers with what happened. Nothing here knows what is
+ * right. Segments are named from a tag: /cowlab03-PID-TAG, PID the subject's (a worker's
+ * parent), so that every run has names of its own.
+ *
+ *   create TAG ELEM COUNT   sha_create        R rc errno slot base map_len data elem count mode
+ *   attach TAG ELEM MODE    sha_attach        R (the same)
+ *   detach SLOT             sha_detach        R rc errno
+ *   unlink TAG              sha_unlink        R rc errno
+ *   size ELEM COUNT PS      sha_segment_size  R bytes
+ *   at SLOT I               sha_at            R address (0: NULL)
+ *   fill SLOT               element i = i + 1 (8-byte elements), through sha_at   R
+ *   get SLOT I              the 8-byte element i, through sha_at   R found value
+ *   exists TAG              whether the name is in /dev/shm (the kit's shm_open)   R 0/1
+ *   purge TAG               the kit's shm_unlink of the name (whatever happened before)   R
+ *   raw TAG COUNT SIZE KIND a SIZE-byte object whose header says COUNT 8-byte elements, with
+ *                           a bad magic or version as KIND says (protocol.h); the kit's own   R
+ *   create_badname KIND / attach_badname KIND / unlink_badname KIND   a bad name (sa_bad_name)
+ *                           R rc errno fds-left-open
+ *   create_failing TAG CALL sha_create where CALL (protocol.h) fails: posix_fallocate and
+ *                           fallocate with ENOSPC, or mmap with ENOMEM
+ *                           R rc errno name-left fds-left-open mapped-addr mapped-len
+ *   attach_checked TAG ELEM MODE   sha_attach, for a call that must fail
+ *                           R rc errno fds-left-open mapped-addr mapped-len
+ *   anon N                  sha_map_anonymous(N)   R addr errno
+ *   anon_fill ADDR N / anon_unmap ADDR N   the kit writes one byte per page / munmaps   R
+ */
+#include "03-shm-arrays.h"
+#include "cowlab/subject.h"
+#include "protocol.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define SA_PTR(a) ((void *)(uintptr_t)(a))
+
+enum { SA_SLOTS = 16, SA_FDS = 256 };
+
+static struct sha_array sa_slots[SA_SLOTS];
+static bool sa_used[SA_SLOTS];
+
+/* The owner of segment names: this process, or for a team worker its parent (the subject). */
+static pid_t sa_owner;
+
+static void sa_tag_name(char *buf, size_t n, uint64_t tag)
+{
+    sa_name(buf, n, sa_owner ? sa_owner : getpid(), (unsigned long)tag);
+}
+
+/* Open descriptors of this process (0 .. SA_FDS-1): the view has no /proc/self/fd. */
+static int sa_open_fds(void)
+{
+    int n = 0;
+    for (int fd = 0; fd < SA_FDS; fd++)
+        n += fcntl(fd, F_GETFD) >= 0;
+    return n;
+}
+
+/* ---- interpositions: calls that fail on command, and the last mapping made -------------- */
+
+static int sa_fail_call; /* 0, SA_FAIL_FALLOCATE or SA_FAIL_MMAP */
+static void *sa_mapped;
+static size_t sa_mapped_len;
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    if (sa_fail_call == SA_FAIL_MMAP) {
+        errno = ENOMEM;
+        return MAP_FAILED;
+    }
+    void *p = (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+    if (p != MAP_FAILED) {
+        sa_mapped = p;
+        sa_mapped_len = len;
+    }
+    return p;
+}
+
+int posix_fallocate(int fd, off_t off, off_t len)
+{
+    if (sa_fail_call == SA_FAIL_FALLOCATE)
+        return ENOSPC; /* as a full /dev/shm: posix_fallocate returns the error */
+    return syscall(SYS_fallocate, fd, 0, off, len) == 0 ? 0 : errno;
+}
+
+int fallocate(int fd, int mode, off_t off, off_t len)
+{
+    if (sa_fail_call == SA_FAIL_FALLOCATE) {
+        errno = ENOSPC;
+        return -1;
+    }
+    return (int)syscall(SYS_fallocate, fd, mode, off, len);
+}
+
+/* ---- the library's calls -------------------------------------------------------------- */
+
+static void sa_array_answer(int rc, int e, int slot, int64_t *v, int *n)
+{
+    const struct sha_array *a = slot >= 0 ? &sa_slots[slot] : NULL;
+    v[0] = rc;
+    v[1] = rc == SHA_OK ? 0 : e;
+    v[2] = slot;
+    v[3] = a ? (int64_t)(uintptr_t)a->base : 0;
+    v[4] = a ? (int64_t)a->map_len : 0;
+    v[5] = a ? (int64_t)(uintptr_t)a->data : 0;
+    v[6] = a ? (int64_t)a->elem_size : 0;
+    v[7] = a ? (int64_t)a->count : 0;
+    v[8] = a ? a->mode : 0;
+    *n = 9;
+}
+
+static int sa_free_slot(void)
+{
+    for (int i = 0; i < SA_SLOTS; i++)
+        if (!sa_used[i])
+            return i;
+    return -1;
+}
+
+static int sa_create(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    char name[SA_NAME_MAX];
+    int slot = sa_free_slot();
+    if (slot < 0) {
+        *why = "create: no free slot";
+        errno = ENOSPC;
+        return -1;
+    }
+    sa_tag_name(name, sizeof name, a[0]);
+    memset(&sa_slots[slot], 0, sizeof sa_slots[slot]);
+    cl_subject_calls("sha_create");
+    errno = 0;
+    int rc = sha_create(name, (size_t)a[1], (size_t)a[2], &sa_slots[slot]);
+    int e = errno;
+    sa_used[slot] = rc == SHA_OK;
+    sa_array_answer(rc, e, rc == SHA_OK ? slot : -1, v, n);
+    return 0;
+}
+
+static int sa_attach(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    char name[SA_NAME_MAX];
+    int slot = sa_free_slot();
+    if (slot < 0) {
+        *why = "attach: no free slot";
+        errno = ENOSPC;
+        return -1;
+    }
+    sa_tag_name(name, sizeof name, a[0]);
+    memset(&sa_slots[slot], 0, sizeof sa_slots[slot]);
+    cl_subject_calls("sha_attach");
+    errno = 0;
+    int rc = sha_attach(name, (size_t)a[1], (int)a[2], &sa_slots[slot]);
+    int e = errno;
+    sa_used[slot] = rc == SHA_OK;
+    sa_array_answer(rc, e, rc == SHA_OK ? slot : -1, v, n);
+    return 0;
+}
+
+static struct sha_array *sa_slot(uint64_t slot, const char **why)
+{
+    if (slot >= SA_SLOTS || !sa_used[slot]) {
+        *why = "no such slot";
+        errno = EINVAL;
+        return NULL;
+    }
+    return &sa_slots[slot];
+}
+
+static int sa_detach(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    struct sha_array *arr = sa_slot(a[0], why);
+    if (!arr)
+        return -1;
+    cl_subject_calls("sha_detach");
+    errno = 0;
+    v[0] = sha_detach(arr);
+    v[1] = v[0] == SHA_OK ? 0 : errno;
+    sa_used[a[0]] = v[0] != SHA_OK;
+    *n = 2;
+    return 0;
+}
+
+static int sa_unlink(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    char name[SA_NAME_MAX];
+    sa_tag_name(name, sizeof name, a[0]);
+    cl_subject_calls("sha_unlink");
+    errno = 0;
+    v[0] = sha_unlink(name);
+    v[1] = v[0] == SHA_OK ? 0 : errno;
+    *n = 2;
+    return 0;
+}
+
+static int sa_size(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    cl_subject_calls("sha_segment_size");
+    v[0] = (int64_t)sha_segment_size((size_t)a[0], (size_t)a[1], (size_t)a[2]);
+    *n = 1;
+    return 0;
+}
+
+static int sa_at(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    struct sha_array *arr = sa_slot(a[0], why);
+    if (!arr)
+        return -1;
+    cl_subject_calls("sha_at");
+    v[0] = (int64_t)(uintptr_t)sha_at(arr, (size_t)a[1]);
+    *n = 1;
+    return 0;
+}
+
+static int sa_fill(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)v;
+    struct sha_array *arr = sa_slot(a[0], why);
+    if (!arr)
+        return -1;
+    if (arr->elem_size != 8) {
+        *why = "fill: 8-byte elements only";
+        errno = EINVAL;
+        return -1;
+    }
+    cl_subject_calls("sha_at");
+    for (size_t i = 0; i < arr->count; i++) {
+        uint64_t *e = sha_at(arr, i);
+        if (!e) {
+            *why = "fill: sha_at returned NULL for an element below count";
+            errno = EFAULT;
+            return -1;
+        }
+        *e = i + 1;
+    }
+    *n = 0;
+    return 0;
+}
+
+static int sa_get(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    struct sha_array *arr = sa_slot(a[0], why);
+    if (!arr)
+        return -1;
+    cl_subject_calls("sha_at");
+    const volatile uint64_t *e = sha_at(arr, (size_t)a[1]);
+    v[0] = e != NULL;
+    v[1] = e ? (int64_t)*e : 0;
+    *n = 2;
+    return 0;
+}
+
+static int sa_exists(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    char name[SA_NAME_MAX];
+    sa_tag_name(name, sizeof name, a[0]);
+    int fd = shm_open(name, O_RDONLY, 0);
+    v[0] = fd >= 0;
+    if (fd >= 0)
+        close(fd);
+    *n = 1;
+    return 0;
+}
+
+/* The kit's own shm_unlink: whatever the student's code did, the name goes. */
+static int sa_purge(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)v, (void)why;
+    char name[SA_NAME_MAX];
+    sa_tag_name(name, sizeof name, a[0]);
+    shm_unlink(name);
+    *n = 0;
+    return 0;
+}
+
+/* A segment written by the kit: header page + data, or SIZE bytes of it. */
+static int sa_raw(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)v;
+    char name[SA_NAME_MAX];
+    sa_tag_name(name, sizeof name, a[0]);
+    size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+    struct sha_header h = {SHA_MAGIC, SHA_VERSION, 8, a[1], 1, ps};
+    if (a[3] == SA_RAW_BAD_MAGIC)
+        h.magic ^= 1;
+    if (a[3] == SA_RAW_BAD_VERSION)
+        h.version = SHA_VERSION + 1;
+    int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
+    if (fd < 0) {
+        *why = "raw: shm_open";
+        return -1;
+    }
+    size_t hbytes = a[2] < sizeof h ? (size_t)a[2] : sizeof h;
+    if (ftruncate(fd, (off_t)a[2]) < 0 || pwrite(fd, &h, hbytes, 0) != (ssize_t)hbytes) {
+        int e = errno;
+        close(fd);
+        shm_unlink(name);
+        errno = e;
+        *why = "raw: writing the object";
+        return -1;
+    }
+    close(fd);
+    *n = 0;
+    return 0;
+}
+
+/* The bad names: no leading "/", a second "/", too long, nothing after "/", empty. */
+static const char *sa_bad_name(uint64_t kind)
+{
+    static char long_name[NAME_MAX + 3];
+    if (!long_name[0]) {
+        long_name[0] = '/';
+        memset(long_name + 1, 'x', NAME_MAX + 1);
+    }
+    static const char *const names[SA_BAD_NAMES] = {"cowlab03-noslash", "/cowlab03/two", NULL, "/",
+                                                    ""};
+    return kind == 2 ? long_name : kind < SA_BAD_NAMES ? names[kind] : NULL;
+}
+
+static int sa_badname(const char *fn, uint64_t kind, int64_t *v, int *n, const char **why)
+{
+    if (kind >= SA_BAD_NAMES) {
+        *why = "badname: no such kind";
+        errno = EINVAL;
+        return -1;
+    }
+    const char *name = sa_bad_name(kind);
+    struct sha_array arr;
+    memset(&arr, 0, sizeof arr);
+    int fds = sa_open_fds();
+    cl_subject_calls(fn);
+    errno = 0;
+    int rc = fn[4] == 'c'   ? sha_create(name, 8, 16, &arr)
+             : fn[4] == 'a' ? sha_attach(name, 8, SHA_RDONLY, &arr)
+                            : sha_unlink(name);
+    v[0] = rc;
+    v[1] = errno;
+    v[2] = sa_open_fds() - fds;
+    *n = 3;
+    if (rc == SHA_OK && fn[4] != 'u') {
+        sha_detach(&arr); /* made with a name it should refuse: do not leave it */
+        shm_unlink(name);
+    }
+    return 0;
+}
+
+static int sa_create_badname(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    return sa_badname("sha_create", a[0], v, n, why);
+}
+
+static int sa_attach_badname(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    return sa_badname("sha_attach", a[0], v, n, why);
+}
+
+static int sa_unlink_badname(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    return sa_badname("sha_unlink", a[0], v, n, why);
+}
+
+static int sa_create_failing(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    if (a[1] != SA_FAIL_FALLOCATE && a[1] != SA_FAIL_MMAP) {
+        *why = "create_failing: the call that fails is 1 (fallocate) or 2 (mmap)";
+        errno = EINVAL;
+        return -1;
+    }
+    char name[SA_NAME_MAX];
+    sa_tag_name(name, sizeof name, a[0]);
+    struct sha_array arr;
+    memset(&arr, 0, sizeof arr);
+    int fds = sa_open_fds();
+    sa_mapped = NULL;
+    sa_mapped_len = 0;
+    sa_fail_call = (int)a[1];
+    cl_subject_calls("sha_create");
+    errno = 0;
+    int rc = sha_create(name, 8, 4096, &arr);
+    int e = errno;
+    sa_fail_call = 0;
+    int fd = shm_open(name, O_RDONLY, 0);
+    v[0] = rc;
+    v[1] = e;
+    v[2] = fd >= 0;
+    if (fd >= 0) { /* the kit removes what the call left, after saying so */
+        close(fd);
+        shm_unlink(name);
+    }
+    v[3] = sa_open_fds() - fds;
+    v[4] = (int64_t)(uintptr_t)sa_mapped;
+    v[5] = (int64_t)sa_mapped_len;
+    *n = 6;
+    return 0;
+}
+
+static int sa_attach_checked(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    char name[SA_NAME_MAX];
+    sa_tag_name(name, sizeof name, a[0]);
+    struct sha_array arr;
+    memset(&arr, 0, sizeof arr);
+    int fds = sa_open_fds();
+    sa_mapped = NULL;
+    sa_mapped_len = 0;
+    cl_subject_calls("sha_attach");
+    errno = 0;
+    int rc = sha_attach(name, (size_t)a[1], (int)a[2], &arr);
+    v[0] = rc;
+    v[1] = errno;
+    v[2] = sa_open_fds() - fds;
+    v[3] = rc == SHA_OK ? 0 : (int64_t)(uintptr_t)sa_mapped;
+    v[4] = rc == SHA_OK ? 0 : (int64_t)sa_mapped_len;
+    *n = 5;
+    if (rc == SHA_OK)
+        sha_detach(&arr);
+    return 0;
+}
+
+static int sa_anon(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    cl_subject_calls("sha_map_anonymous");
+    errno = 0;
+    void *p = sha_map_anonymous((size_t)a[0]);
+    v[0] = (int64_t)(uintptr_t)p;
+    v[1] = p ? 0 : errno;
+    *n = 2;
+    return 0;
+}
+
+static int sa_anon_fill(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)v, (void)why;
+    size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+    for (size_t i = 0; i < a[1]; i++)
+        ((volatile unsigned char *)SA_PTR(a[0]))[i * ps] = (unsigned char)(i % 255 + 1);
+    *n = 0;
+    return 0;
+}
+
+static int sa_anon_unmap(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)v;
+    if (munmap(SA_PTR(a[0]), (size_t)a[1] * (size_t)sysconf(_SC_PAGESIZE)) < 0) {
+        *why = "munmap";
+        return -1;
+    }
+    *n = 0;
+    return 0;
+}
+
+/* ---- team workers ------------------------------------------------------------------------ */
+
+/* The first 8-byte element of data page p, read (0 when sha_at says there is none). */
+static uint64_t sa_read_page(const struct sha_array *arr, size_t p)
+{
+    size_t per_page = (size_t)sysconf(_SC_PAGESIZE) / 8;
+    const volatile uint64_t *e = sha_at(arr, p * per_page);
+    return e ? *e : 0;
+}
+
+static uint64_t sa_read_all(const struct sha_array *arr)
+{
+    size_t per_page = (size_t)sysconf(_SC_PAGESIZE) / 8;
+    uint64_t sum = 0;
+    cl_subject_calls("sha_at");
+    for (size_t p = 0; p * per_page < arr->count; p++)
+        sum += sa_read_page(arr, p);
+    return sum;
+}
+
+static int sa_worker_attach(uint64_t tag, int mode, struct sha_array *arr, int64_t *report)
+{
+    char name[SA_NAME_MAX];
+    sa_tag_name(name, sizeof name, tag);
+    memset(arr, 0, sizeof *arr);
+    cl_subject_calls("sha_attach");
+    errno = 0;
+    int rc = sha_attach(name, 8, mode, arr);
+    report[SA_REP_RC] = rc;
+    report[SA_REP_ERRNO] = rc == SHA_OK ? 0 : errno;
+    report[SA_REP_BASE] = (int64_t)(uintptr_t)arr->base;
+    report[SA_REP_LEN] = (int64_t)arr->map_len;
+    return rc == SHA_OK ? 0 : -1;
+}
+
+/* Phase 0 of the segment jobs: attach (worker 0 of SA_WORK_WRITER read-write, SA_WORK_PRIVATE
+ * privately, the others read-only), so that the observer sees the mapping before any read. */
+static int sa_worker_mode(uint64_t work, int worker)
+{
+    if (work == SA_WORK_PRIVATE)
+        return SHA_PRIVATE;
+    return work == SA_WORK_WRITER && worker == 0 ? SHA_RDWR : SHA_RDONLY;
+}
+
+/* Phase `phase` (1 or more) of a segment job, on the segment attached in phase 0. Worker i
+ * reads in phase 1 + i alone, so that no two readers fault on the same pages at once (a
+ * fault-around skips a page another process holds locked: protocol.h). */
+static void sa_worker_job(const uint64_t *a, struct sha_array *arr, int worker, int phase,
+                          int64_t *report)
+{
+    size_t per_page = (size_t)sysconf(_SC_PAGESIZE) / 8;
+    int k = (int)(a[2] >> 32);               /* SA_WORK_WRITER, SA_WORK_PRIVATE: workers */
+    size_t d = (size_t)(a[2] & 0xffffffffu); /* ... and the data page written */
+    if (phase == 1 + worker) {
+        cl_subject_calls("sha_at");
+        report[SA_REP_VALUE] =
+            a[0] == SA_WORK_READ_ONE
+                ? (int64_t)sa_read_page(arr, (size_t)(a[2] + (uint64_t)worker * a[3]))
+                : (int64_t)sa_read_all(arr);
+    } else if (a[0] != SA_WORK_WRITER && a[0] != SA_WORK_PRIVATE) {
+        return;
+    } else if (phase == 1 + k && (worker == 0 || a[0] == SA_WORK_PRIVATE)) {
+        cl_subject_calls("sha_at");
+        uint64_t *e = sha_at(arr, d * per_page);
+        if (e)
+            *e = a[3];
+        report[SA_REP_VALUE] = (int64_t)sa_read_page(arr, d);
+    } else if (phase == 2 + k) {
+        cl_subject_calls("sha_at");
+        report[SA_REP_VALUE] = (int64_t)sa_read_page(arr, d);
+    }
+}
+
+static int sa_worker(void *arg, int worker, int phase, int64_t *report)
+{
+    const uint64_t *a = arg;
+    static struct sha_array arr; /* one per worker process */
+    sa_owner = getppid();
+    switch (a[0]) {
+    case SA_WORK_READ_ALL:
+    case SA_WORK_READ_ONE:
+    case SA_WORK_WRITER:
+    case SA_WORK_PRIVATE:
+        if (phase == 0)
+            sa_worker_attach(a[1], sa_worker_mode(a[0], worker), &arr, report);
+        else if (arr.base)
+            sa_worker_job(a, &arr, worker, phase, report);
+        break;
+    case SA_WORK_CREATE: {
+        char name[SA_NAME_MAX];
+        sa_tag_name(name, sizeof name, a[1]);
+        cl_subject_calls("sha_create");
+        errno = 0;
+        int rc = sha_create(name, 8, (size_t)a[2], &arr);
+        report[SA_REP_RC] = rc;
+        report[SA_REP_ERRNO] = rc == SHA_OK ? 0 : errno;
+        report[SA_REP_BASE] = (int64_t)(uintptr_t)arr.base;
+        if (rc == SHA_OK) {
+            cl_subject_calls("sha_at");
+            for (size_t i = 0; i < arr.count; i++) {
+                uint64_t *e = sha_at(&arr, i);
+                if (e)
+                    *e = i + 1;
+            }
+        }
+        break;
+    }
+    case SA_WORK_ANON:
+        if (phase == 1 + worker) {
+            size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+            int64_t sum = 0;
+            for (size_t i = 0; i < a[2]; i++)
+                sum += ((const volatile unsigned char *)SA_PTR(a[1]))[i * ps];
+            report[SA_REP_VALUE] = sum;
+        }
+        break;
+    default: return 1;
+    }
+    return 0;
+}
+
+static const struct cl_subject_op sa_ops[] = {
+    {"create", 3, sa_create},
+    {"attach", 3, sa_attach},
+    {"detach", 1, sa_detach},
+    {"unlink", 1, sa_unlink},
+    {"size", 3, sa_size},
+    {"at", 2, sa_at},
+    {"fill", 1, sa_fill},
+    {"get", 2, sa_get},
+    {"exists", 1, sa_exists},
+    {"purge", 1, sa_purge},
+    {"raw", 4, sa_raw},
+    {"create_badname", 1, sa_create_badname},
+    {"attach_badname", 1, sa_attach_badname},
+    {"unlink_badname", 1, sa_unlink_badname},
+    {"create_failing", 2, sa_create_failing},
+    {"attach_checked", 3, sa_attach_checked},
+    {"anon", 1, sa_anon},
+    {"anon_fill", 2, sa_anon_fill},
+    {"anon_unmap", 2, sa_anon_unmap},
+};
+
+const struct cl_subject_lab cl_subject_lab = {
+    .slug = "03-shm-arrays",
+    .ops = sa_ops,
+    .nops = sizeof sa_ops / sizeof sa_ops[0],
+    .spawn = NULL,
+    .spawn_name = "the team's fork",
+    .worker = sa_worker,
+};

@@ -102,6 +102,22 @@ int fallocate(int fd, int mode, off_t off, off_t len)
     return (int)syscall(SYS_fallocate, fd, mode, off, len);
 }
 
+/* The same for code built with _FILE_OFFSET_BITS=64, whose calls are glibc's ...64 names. */
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+{
+    return mmap(addr, len, prot, flags, fd, (off_t)off);
+}
+
+int posix_fallocate64(int fd, off64_t off, off64_t len)
+{
+    return posix_fallocate(fd, (off_t)off, (off_t)len);
+}
+
+int fallocate64(int fd, int mode, off64_t off, off64_t len)
+{
+    return fallocate(fd, mode, (off_t)off, (off_t)len);
+}
+
 /* ---- the library's calls -------------------------------------------------------------- */
 
 static void sa_array_answer(int rc, int e, int slot, int64_t *v, int *n)

@@ -15,6 +15,6 @@ set key at graph 0.98, graph 0.98 right top
 plot seg_kb with lines ls 4 dt 2 title "a private copy in each process (Rss = Pss = size)", \
      sel("readers", "all", "Pss_sum") using 1:2 with lines ls 3 title "sum of Pss over K+1 processes (model)", \
      sel("readers", "all", "Pss_sum") using 1:3 with points ls 3 pt 5 ps 1.3 title "sum of Pss (measured)", \
-     sel("readers", "creator", "Pss") using 1:2 with lines ls 1 title "Pss = size / (K+1), truncated (model)", \
-     sel("readers", "creator", "Pss") using 1:3 with points ls 1 pt 7 ps 1.3 title "Pss, creator (measured)", \
-     sel("readers", "worker1", "Pss") using 1:3 with points ls 2 pt 4 ps 1.8 title "Pss, worker1 (measured)"
+     selp("readers", "creator", "after_read", "Pss") using 1:2 with lines ls 1 title "Pss = size / (K+1), truncated (model)", \
+     selp("readers", "creator", "after_read", "Pss") using 1:3 with points ls 1 pt 7 ps 1.3 title "Pss, creator (measured)", \
+     selp("readers", "worker1", "after_read", "Pss") using 1:3 with points ls 2 pt 4 ps 1.8 title "Pss, worker1 (measured)"

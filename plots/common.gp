@@ -14,6 +14,8 @@ if (term eq "svg") {
 set output out
 set datafile separator whitespace
 sel(e, p, m) = sprintf("< awk -F, '$1==\"%s\" && $2==\"%s\" && $4==\"%s\" {print $5, $6, $7}' '%s' | sort -n", e, p, m, csv)
+# selp(): the same, of one phase only (an experiment that measures each process more than once).
+selp(e, p, ph, m) = sprintf("< awk -F, '$1==\"%s\" && $2==\"%s\" && $3==\"%s\" && $4==\"%s\" {print $5, $6, $7}' '%s' | sort -n", e, p, ph, m, csv)
 machine = system(sprintf("awk -F, 'NR==2 {printf \"kernel %%s; %%s\", $10, $11}' '%s'", csv))
 # The page size the results were measured with (the probe's "page N B"), in kB: every size in
 # a title or a scale is derived from it, never assumed.

@@ -106,27 +106,29 @@ int ba_test(const struct ba *b, size_t i)
 
 size_t ba_count(const struct ba *b)
 {
-    size_t n = 0, nw = ba_words(b->nbits);
-    for (size_t w = 0; w < nw; w++)
-        n += (size_t)__builtin_popcountll(b->words[w] & flag_mask(b, w));
+    size_t n = 0, full = b->nbits / WORD_BITS;
+    for (size_t w = 0; w < full; w++)
+        n += (size_t)__builtin_popcountll(b->words[w]);
+    if (b->nbits % WORD_BITS) /* the last, partial word: its flags only */
+        n += (size_t)__builtin_popcountll(b->words[full] & flag_mask(b, full));
     return n;
 }
 
 /* The first bit at or above from whose value, XOR-ed with flip (0: set bits, all ones: clear
- * bits), is 1; nbits if none. */
+ * bits), is 1; nbits if none. Whole words are scanned unmasked: a hit in the padding is past
+ * every flag, so it means none. */
 static size_t next_bit(const struct ba *b, size_t from, uint64_t flip)
 {
     if (from >= b->nbits)
         return b->nbits;
-    size_t nw = ba_words(b->nbits);
-    size_t w = from / WORD_BITS;
-    uint64_t bits = ((b->words[w] ^ flip) & flag_mask(b, w)) & (~UINT64_C(0) << (from % WORD_BITS));
-    while (!bits) {
-        if (++w == nw)
-            return b->nbits;
-        bits = (b->words[w] ^ flip) & flag_mask(b, w);
-    }
-    return w * WORD_BITS + (size_t)__builtin_ctzll(bits);
+    size_t nw = ba_words(b->nbits), w = from / WORD_BITS;
+    uint64_t bits = (b->words[w] ^ flip) & (~UINT64_C(0) << (from % WORD_BITS));
+    while (!bits && ++w < nw)
+        bits = b->words[w] ^ flip;
+    if (!bits)
+        return b->nbits;
+    size_t i = w * WORD_BITS + (size_t)__builtin_ctzll(bits);
+    return i < b->nbits ? i : b->nbits;
 }
 
 size_t ba_next_set(const struct ba *b, size_t from)

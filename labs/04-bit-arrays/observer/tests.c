@@ -549,7 +549,7 @@ static void test_sieve(void)
     }
     free(model);
     for (int k = 1; k <= 3; k++)
-        BT_RUN_AND_CHECK("sieve", bt_exp_sieve(r, BT_SIEVE_N, k));
+        BT_RUN_AND_CHECK("sieve", bt_exp_sieve(r, "sieve", BT_SIEVE_N, k));
 }
 
 /* ---- flags ----------------------------------------------------------------------------------- */
@@ -579,7 +579,9 @@ static int bt_run_experiments(struct cl_results *r)
         for (int k = 1; k <= 3; k++)
             rc |= bt_exp_flags(r, (enum bt_rep)rep, BT_FLAGS_N, k);
     for (int k = 1; k <= 3; k++)
-        rc |= bt_exp_sieve(r, BT_SIEVE_N, k);
+        rc |= bt_exp_sieve(r, "sieve", BT_SIEVE_N, k);
+    for (int k = 1; k <= 3; k++)
+        rc |= bt_exp_sieve(r, "sieve_speed", BT_SPEED_N, k);
     return rc ? -1 : 0;
 }
 

@@ -25,8 +25,9 @@ enum { BT_FLAGS_N = 1000000, BT_SIEVE_N = 1000000, BT_SPEED_N = 30000000 };
  * counted (flags_set). */
 int bt_exp_flags(struct cl_results *r, enum bt_rep rep, size_t n, int k);
 
-/* A sieve of 0 .. n (experiment `name`) over a shared array by k forked workers (bt_slice): every word against the
- * model's sieve (words_wrong), pi(n), and the wall time of the marking (reported only). */
+/* A sieve of 0 .. n (experiment `name`) over a shared array by k forked workers (bt_slice):
+ * every word against the model's sieve (words_wrong), pi(n), and the wall time of the marking
+ * (reported only). */
 int bt_exp_sieve(struct cl_results *r, const char *name, size_t n, int k);
 
 /* The non-primes below n as a bit array of (n + 63) / 64 words (malloc'd), or NULL. */

@@ -214,8 +214,9 @@ static long bt_now_us(void)
 int bt_exp_sieve(struct cl_results *r, const char *exp, size_t n, int k)
 {
     struct cl_link *L = cl_lab_subject();
-    size_t nb = n + 1, nw = (nb + 63) / 64;
-    uint64_t *want = bt_model_sieve(nb), *got = malloc(nw * sizeof *got);
+    size_t nb = n + 1, nw = (nb + 63) / 64, ps = cl_page_size();
+    size_t mapped = (nw * 8 + 8 + ps - 1) / ps * ps / 8; /* words the subject maps */
+    uint64_t *want = bt_model_sieve(nb), *got = malloc(mapped * sizeof *got);
     int rc = -1;
     bool team = false;
     int64_t addr, v[CL_TEAM_MAX];
@@ -251,7 +252,7 @@ int bt_exp_sieve(struct cl_results *r, const char *exp, size_t n, int k)
         cl_results_add(r, exp, k, proc, "after_sieve", "return", 0, rv[0], "rc",
                        "ba_sieve_range returns 0 for a range inside the array");
     }
-    if (cl_link_peek(L->pid, (uint64_t)addr, got, nw * sizeof *got) < 0) {
+    if (cl_link_peek(L->pid, (uint64_t)addr, got, mapped * sizeof *got) < 0) {
         cl_cannot(exp, "reading the shared array");
         goto out;
     }
@@ -261,6 +262,8 @@ int bt_exp_sieve(struct cl_results *r, const char *exp, size_t n, int k)
         wrong += (got[w] & m) != want[w] || (got[w] & ~m) != 0;
         pi -= __builtin_popcountll(got[w] & m);
     }
+    for (size_t w = nw; w < mapped; w++) /* past the array, in the same pages */
+        wrong += got[w] != 0;
     int64_t want_pi = (int64_t)nb;
     for (size_t w = 0; w < nw; w++)
         want_pi -= __builtin_popcountll(want[w]);

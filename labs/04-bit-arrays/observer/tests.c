@@ -167,8 +167,19 @@ static void bt_check_lifecycle(void)
         return;
     CL_CHECK_EQ(0, v[0] != 0 || v[1] != 0 || v[2] != 0, "anything left in b after ba_free",
                 "leave b empty: words NULL, nbits 0, owned false");
+    /* No bits: nothing to allocate, and ba_free must cope (the slot held junk before). */
+    if (!bt_ask("ba_new", v, 5, "new 1 0") || !bt_ask("ba_free", v, 3, "free 1"))
+        return;
+    /* ba_new that cannot allocate: 2^62 bits are 2^59 bytes. */
+    if (!bt_ask("ba_new", v, 5, "new 1 %" PRIu64, UINT64_C(1) << 62))
+        return;
+    CL_CHECK_EQ(-1, v[0], "ba_new(b, 2^62): return value", "calloc fails: return -1");
+    CL_CHECK_EQ(ENOMEM, v[1], "errno after ba_new(b, 2^62) (ENOMEM = 12)", "set errno to ENOMEM");
+    CL_CHECK_EQ(0, v[2] != 0 || v[3] != 0 || v[4] != 0,
+                "anything left in b after the failed ba_new (it held junk before)",
+                "on failure leave b empty: words NULL, nbits 0, owned false");
     /* ba_wrap: too few words is refused; enough are taken as they are. */
-    if (!bt_ask("ba_wrap", v, 6, "wrap 2 2 129"))
+    if (!bt_ask("ba_wrap", v, 6, "wrap 2 2 129 0"))
         return;
     CL_CHECK_EQ(-1, v[0], "ba_wrap(b, words, 2, 129): return value",
                 "129 bits need 3 words: refuse fewer with -1");
@@ -176,7 +187,7 @@ static void bt_check_lifecycle(void)
                 "set errno to EINVAL");
     CL_CHECK_EQ(4242, v[3], "b->nbits after the refused ba_wrap (it held 4242)",
                 "a refused ba_wrap leaves *b untouched");
-    if (!bt_ask("ba_wrap", v, 6, "wrap 2 3 129"))
+    if (!bt_ask("ba_wrap", v, 6, "wrap 2 3 129 0"))
         return;
     CL_CHECK_EQ(0, v[0], "ba_wrap(b, words, 3, 129): return value", "3 words hold 129 bits");
     CL_CHECK_EQ(v[5], v[2], "b->words after ba_wrap (the words given)", "use the caller's words");
@@ -189,6 +200,21 @@ static void bt_check_lifecycle(void)
     if (!bt_ask("ba_free", v, 3, "free 2")) /* must not free the caller's words */
         return;
     bt_check_words(&m, "ba_free of a wrapped array", "ba_free frees only ba_new's words");
+    /* Exactly enough words; no words at all. */
+    static const struct {
+        int nwords, nbits, null, rc;
+        const char *what, *hint;
+    } wraps[] = {
+        {2, 128, 0, 0, "ba_wrap(b, words, 2, 128): return value", "2 words hold 128 bits"},
+        {0, 0, 1, 0, "ba_wrap(b, NULL, 0, 0): return value", "no bits need no words"},
+        {1, 0, 1, -1, "ba_wrap(b, NULL, 1, 0): return value", "NULL with words: EINVAL"},
+    };
+    for (size_t i = 0; i < sizeof wraps / sizeof wraps[0]; i++) {
+        if (!bt_ask("ba_wrap", v, 6, "wrap 2 %d %d %d", wraps[i].nwords, wraps[i].nbits,
+                    wraps[i].null))
+            return;
+        CL_CHECK_EQ(wraps[i].rc, v[0], wraps[i].what, wraps[i].hint);
+    }
 }
 
 static void test_set_test_clear(void)
@@ -540,8 +566,9 @@ static void test_sieve(void)
         CL_FAIL("the model's sieve: out of memory");
         return;
     }
-    static const size_t ranges[][2] = {{0, N}, {0, 0},   {2, 3},     {13, 77},  {64, 128},
-                                       {1, 2}, {999, N}, {500, 400}, {0, N + 1}};
+    static const size_t ranges[][2] = {{0, N},     {0, 0},   {2, 3},    {13, 77},
+                                       {64, 128},  {1, 2},   {999, N},  {500, 400},
+                                       {0, N + 1}, {40, 50}, {100, 255}};
     for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
         bt_check_range(N, ranges[i][0], ranges[i][1], model);
         if (cl_lab_subject()->failed)

@@ -8,9 +8,11 @@
  *   kit S N SEED D      the kit's array of N bits in slot S: (N + 63) / 64 words of its own,
  *                       holding bt_pattern_word(SEED, w, D), padding included   R words
  *   put S W VALUE       word W of the kit's array in slot S = VALUE (the kit's write)   R
- *   new S N             ba_new                        R rc errno words nbits owned
- *   wrap S NW N         ba_wrap over NW words of the kit's (pattern 77, density 32), slot S
- *                       first set to {0x5a5a5a5a, 4242, true}    R rc errno words nbits owned mem
+ *   new S N             ba_new, slot S first set to {0x5a5a5a5a, 4242, true}
+ *                                                     R rc errno words nbits owned
+ *   wrap S NW N NUL     ba_wrap over NW words of the kit's (pattern 77, density 32), or over
+ *                       NULL when NUL is 1; slot S first set to {0x5a5a5a5a, 4242, true}
+ *                                                     R rc errno words nbits owned mem
  *   free S              ba_free                       R words nbits owned (after)
  *   set|clear|toggle|test|seta|tas S I   ba_set, ba_clear, ba_toggle, ba_test, ba_set_atomic,
  *                       ba_test_and_set                R rc errno
@@ -31,8 +33,8 @@
  *                       itself between the read and the write   R rc errno faults word rc2 locked
  *   sieve_map N         a shared mapping (MAP_SHARED | MAP_ANONYMOUS) of (N + 63) / 64 words,
  *                       zero, for team workers (BT_WORK_SIEVE)      R address
- *   sieve_range N LO HI ba_sieve_range(LO, HI) on a private zeroed array of N bits
- *                                                     R rc errno address
+ *   sieve_range N LO HI ba_sieve_range(LO, HI) on a private zeroed array of N bits (ending at
+ *                       a guard page)                 R rc errno address
  *   flags REP N         N flags (bt_flag) as representation REP: R base npages, and for the
  *                       lists the singletons' region: base npages
  * Team workers: BT_WORK_SIEVE, BT_WORK_READ (protocol.h).
@@ -54,7 +56,8 @@
 static struct ba bt_slot[BT_SLOTS];
 static void *bt_kit_mem[BT_SLOTS]; /* the kit's words under a slot, and their length */
 static size_t bt_kit_len[BT_SLOTS];
-static int64_t *bt_buf; /* scan and each results */
+static uint64_t *bt_kit_words[BT_SLOTS]; /* the array's first word in that mapping */
+static int64_t *bt_buf;                  /* scan and each results */
 static size_t bt_buf_len;
 
 static size_t bt_page(void)
@@ -81,11 +84,28 @@ static void *bt_map(size_t len, size_t *mapped)
     return p == MAP_FAILED ? NULL : p;
 }
 
+/* nwords words that end where a PROT_NONE guard page starts: a read or a write one word past
+ * the end crashes, named, instead of passing unseen. The mapping (words rounded up to pages,
+ * and the guard) starts at *base, *mapped bytes long. NULL if it cannot be made. */
+static uint64_t *bt_map_guarded(size_t nwords, void **base, size_t *mapped)
+{
+    size_t data = bt_round_pages(nwords ? nwords * 8 : 1);
+    *mapped = data + bt_page();
+    unsigned char *p =
+        mmap(NULL, *mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    mprotect(p + data, bt_page(), PROT_NONE);
+    *base = p;
+    return (uint64_t *)(p + data - nwords * 8);
+}
+
 static void bt_unmap_kit(int s)
 {
     if (bt_kit_mem[s])
         munmap(bt_kit_mem[s], bt_kit_len[s]);
     bt_kit_mem[s] = NULL;
+    bt_kit_words[s] = NULL;
     bt_kit_len[s] = 0;
 }
 
@@ -113,12 +133,12 @@ static int bt_cmd_kit(const uint64_t *a, int64_t *v, int *n, const char **why)
     int s = (int)a[0];
     bt_unmap_kit(s);
     size_t nw = bt_nwords((size_t)a[1]);
-    uint64_t *w = bt_map(nw * 8, &bt_kit_len[s]);
+    uint64_t *w = bt_map_guarded(nw, &bt_kit_mem[s], &bt_kit_len[s]);
     if (!w) {
         *why = "mmap of the kit's array";
         return -1;
     }
-    bt_kit_mem[s] = w;
+    bt_kit_words[s] = w;
     for (size_t i = 0; i < nw; i++)
         w[i] = bt_pattern_word(a[2], i, (unsigned)a[3]);
     b->words = w;
@@ -135,12 +155,12 @@ static int bt_cmd_put(const uint64_t *a, int64_t *v, int *n, const char **why)
     struct ba *b = bt_arg_slot(a[0], why);
     if (!b)
         return -1;
-    if (!bt_kit_mem[a[0]] || a[1] >= bt_kit_len[a[0]] / 8) {
+    if (!bt_kit_words[a[0]] || a[1] >= bt_nwords(b->nbits)) {
         *why = "put: a word of the kit's array";
         errno = EINVAL;
         return -1;
     }
-    ((uint64_t *)bt_kit_mem[a[0]])[a[1]] = a[2];
+    bt_kit_words[a[0]][a[1]] = a[2];
     *n = 0;
     return 0;
 }
@@ -158,6 +178,7 @@ static int bt_cmd_new(const uint64_t *a, int64_t *v, int *n, const char **why)
     if (!b)
         return -1;
     bt_unmap_kit((int)a[0]);
+    *b = (struct ba){(uint64_t *)(uintptr_t)0x5a5a5a5a, 4242, true};
     cl_subject_calls("ba_new");
     errno = 0;
     v[0] = ba_new(b, (size_t)a[1]);
@@ -179,18 +200,18 @@ static int bt_cmd_wrap(const uint64_t *a, int64_t *v, int *n, const char **why)
     }
     int s = (int)a[0];
     bt_unmap_kit(s);
-    uint64_t *w = bt_map((size_t)a[1] * 8, &bt_kit_len[s]);
+    uint64_t *w = bt_map_guarded((size_t)a[1], &bt_kit_mem[s], &bt_kit_len[s]);
     if (!w) {
         *why = "mmap of the words to wrap";
         return -1;
     }
-    bt_kit_mem[s] = w;
+    bt_kit_words[s] = w;
     for (size_t i = 0; i < (size_t)a[1]; i++)
         w[i] = bt_pattern_word(77, i, 32);
     *b = (struct ba){(uint64_t *)(uintptr_t)0x5a5a5a5a, 4242, true};
     cl_subject_calls("ba_wrap");
     errno = 0;
-    v[0] = ba_wrap(b, w, (size_t)a[1], (size_t)a[2]);
+    v[0] = ba_wrap(b, a[3] ? NULL : w, (size_t)a[1], (size_t)a[2]);
     v[1] = errno;
     bt_describe(b, v + 2);
     v[5] = (int64_t)(uintptr_t)w;
@@ -577,12 +598,12 @@ static int bt_cmd_sieve_range(const uint64_t *a, int64_t *v, int *n, const char 
         return -1;
     }
     bt_unmap_kit(0);
-    uint64_t *w = bt_map(bt_nwords((size_t)a[0]) * 8 + 8, &bt_kit_len[0]);
+    uint64_t *w = bt_map_guarded(bt_nwords((size_t)a[0]), &bt_kit_mem[0], &bt_kit_len[0]);
     if (!w) {
         *why = "mmap of the sieve";
         return -1;
     }
-    bt_kit_mem[0] = w;
+    bt_kit_words[0] = w;
     *b = (struct ba){w, (size_t)a[0], false};
     cl_subject_calls("ba_sieve_range");
     errno = 0;
@@ -790,7 +811,7 @@ static const struct cl_subject_op bt_ops[] = {
     {"kit", 4, bt_cmd_kit},
     {"put", 3, bt_cmd_put},
     {"new", 2, bt_cmd_new},
-    {"wrap", 3, bt_cmd_wrap},
+    {"wrap", 4, bt_cmd_wrap},
     {"free", 1, bt_cmd_free},
     {"set", 2, bt_cmd_set},
     {"clear", 2, bt_cmd_clear},

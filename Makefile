@@ -138,6 +138,14 @@ $(BUILD)/bench/snapshot: tests/bench/snapshot.c $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@
 
+# Lab 04's benchmarks link the reference solution; -mpopcnt where the CPU has popcnt (the
+# program says which path ran).
+$(BUILD)/bench/bits: tests/bench/bits.c $(wildcard solutions/04-bit-arrays/*.c) include/04-bit-arrays.h
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) $(if $(shell grep -qw popcnt /proc/cpuinfo 2>/dev/null && echo y),-mpopcnt) \
+	  $< $(wildcard solutions/04-bit-arrays/*.c) -o $@
+
 $(BUILD)/bench/immortal: tests/bench/immortal.c
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"

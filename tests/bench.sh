@@ -12,6 +12,11 @@ BENCH_SELF=build/bench/snapshot build/bench/snapshot; rc=$?
 echo "== what the immortal check costs (lab 02)"
 make -s build/bench/immortal && build/bench/immortal
 
+echo "== lab 04: popcount and find-next vs read bandwidth, sieve of 10^9 (K = 1, 2)"
+if [ -d solutions/04-bit-arrays ]; then
+  make -s build/bench/bits && build/bench/bits || rc=1
+fi
+
 ms() { date +%s%N | awk '{printf "%d", $1 / 1000000}'; }
 echo "== grading time"
 runs=()

@@ -1,0 +1,1 @@
+../../02-refcount/common/world.h

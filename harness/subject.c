@@ -13,6 +13,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+/* make sanitize: the subject's environment is the grader's minimal one, so AddressSanitizer's
+ * options are compiled in. An allocation too big to make returns NULL, as the contracts say it
+ * must be reported (lab 04 asks ba_new for 2^59 bits), instead of aborting the subject. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "allocator_may_return_null=1";
+}
+#endif
+
 enum { SUBJECT_LINE = 4096 };
 
 static int subject_me = -1; /* -1: the subject's own process; N: team worker N */

@@ -6,7 +6,8 @@
 #   the names HEADER declares    the lab's public header: the world functions a contract
 #                                says are provided (lab 02), nothing else;
 #   names the C library defines  the subject's interpositions (lab 01 wraps fork() to make a
-#                                fork fail): they must replace libc's for the student's calls.
+#                                fork fail): they must replace libc's for the student's calls;
+#   __asan_* hooks               the sanitizer runtime's (make sanitize) look them up by name.
 # Without it a submission could link the world's model hooks or the barrier (issue 7: "links no
 # model ... and no reference answer"). CC picks the binutils of CC's target (cross builds).
 set -euo pipefail
@@ -20,7 +21,7 @@ libc_names=$($nm --defined-only "$libc" 2>/dev/null | awk '$2 ~ /^[TWi]$/ {print
 header_names=$($cc -E -P -fpreprocessed -x c "$header" | grep -o '[A-Za-z_][A-Za-z_0-9]*' | sort -u)
 args=()
 while read -r name; do
-  [[ $name == main ]] && continue
+  [[ $name == main || $name == __asan_* ]] && continue
   grep -qxF "$name" <<<"$header_names" && continue
   grep -qxF "$name" <<<"$libc_names" && continue
   args+=(--localize-symbol="$name")

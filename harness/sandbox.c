@@ -344,8 +344,9 @@ static void sb_child(char *const argv[], const struct cl_sandbox_opts *o, int ou
         _exit(126);
     if (rec_w >= 0 && dup2(rec_w, 3) < 0)
         _exit(126);
-    for (int fd = rec_w >= 0 ? 4 : 3; fd < 1024; fd++)
-        close(fd);
+    if (close_range(rec_w >= 0 ? 4 : 3, ~0U, 0) < 0) /* Linux 5.9+; before it, one at a time */
+        for (int fd = rec_w >= 0 ? 4 : 3; fd < 1024; fd++)
+            close(fd);
     if (o->cwd && chdir(o->cwd) < 0)
         _exit(126);
     struct rlimit core = {0, 0},

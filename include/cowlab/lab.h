@@ -54,6 +54,17 @@ void cl_fail_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define CL_FAIL(...) cl_fail_at(__FILE__, __LINE__, __VA_ARGS__)
 
+/* A failure inside a test; outside one (the experiments of `lab run`), a line on stderr. */
+#define CL_FAIL_OR_SAY(...)                                                                        \
+    do {                                                                                           \
+        if (CU_is_test_running())                                                                  \
+            CL_FAIL(__VA_ARGS__);                                                                  \
+        else {                                                                                     \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+        }                                                                                          \
+    } while (0)
+
 /* Say why an experiment could not run (`what` failed, with errno's text): a test failure
  * while a CUnit test runs, a line on stderr otherwise. Returns -1, for `return cl_cannot(...)`. */
 int cl_cannot(const char *experiment, const char *what);

@@ -29,17 +29,6 @@ enum { FC_TIMEOUT_MS = 3000 };
 
 #define FC_ADDR(a) ((const void *)(uintptr_t)(a))
 
-/* A failure inside a test, a line on stderr outside one. */
-#define CL_FAIL_OR_SAY(...)                                                                        \
-    do {                                                                                           \
-        if (CU_is_test_running())                                                                  \
-            CL_FAIL(__VA_ARGS__);                                                                  \
-        else {                                                                                     \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-        }                                                                                          \
-    } while (0)
-
 /* One experiment in flight. */
 struct fc_scene {
     const char *name;

@@ -30,16 +30,6 @@ enum { SA_TIMEOUT_MS = 3000, SA_MAXP = 1 + 8 };
 
 #define SA_ADDR(a) ((const void *)(uintptr_t)(a))
 
-#define SA_FAIL_OR_SAY(...)                                                                        \
-    do {                                                                                           \
-        if (CU_is_test_running())                                                                  \
-            CL_FAIL(__VA_ARGS__);                                                                  \
-        else {                                                                                     \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-        }                                                                                          \
-    } while (0)
-
 /* One experiment in flight. Process 0 is the subject's own (the creator), p >= 1 worker p-1. */
 struct sa_scene {
     const char *name;
@@ -114,7 +104,7 @@ static int sa_create(struct sa_scene *s, size_t data_pages)
         return sa_subject_failed(s, "sha_create");
     if (v[0] != SHA_OK) {
         errno = (int)v[1];
-        SA_FAIL_OR_SAY("%s: sha_create(8-byte elements, %zu) returned %d (errno %d: %s)", s->name,
+        CL_FAIL_OR_SAY("%s: sha_create(8-byte elements, %zu) returned %d (errno %d: %s)", s->name,
                        count, (int)v[0], (int)v[1], strerror((int)v[1]));
         return -1;
     }
@@ -122,7 +112,7 @@ static int sa_create(struct sa_scene *s, size_t data_pages)
     s->base[0] = (uint64_t)v[3];
     s->pages = (size_t)v[4] / cl_page_size();
     if (s->pages != data_pages + 1 || (uint64_t)v[5] != s->base[0] + cl_page_size()) {
-        SA_FAIL_OR_SAY("%s: sha_create mapped %" PRId64 " bytes with data at +%" PRId64
+        CL_FAIL_OR_SAY("%s: sha_create mapped %" PRId64 " bytes with data at +%" PRId64
                        " (expected %zu pages, data at +%zu)",
                        s->name, v[4], v[5] - v[3], data_pages + 1, cl_page_size());
         return -1;
@@ -208,7 +198,7 @@ static int sa_worker_attached(struct sa_scene *s, int p, const char *phase, int6
     cl_results_add(s->r, s->name, x, proc, phase, "attach_rc", SHA_OK, rc, "code",
                    "sha_attach of the creator's name, in an exec'd process, returns SHA_OK");
     if (rc != SHA_OK) {
-        SA_FAIL_OR_SAY("%s: sha_attach in worker %d returned %" PRId64 " (errno %" PRId64 ")",
+        CL_FAIL_OR_SAY("%s: sha_attach in worker %d returned %" PRId64 " (errno %" PRId64 ")",
                        s->name, p, rc, sa_report(s, p - 1, SA_REP_ERRNO));
         return -1;
     }
@@ -217,7 +207,7 @@ static int sa_worker_attached(struct sa_scene *s, int p, const char *phase, int6
     if (s->base[p] % cl_page_size() != 0 ||
         cl_mem_region(s->pid[p], SA_ADDR(s->base[p]), s->pages * cl_page_size(), &m) < 0 ||
         m.vmas != 1 || m.kb[CL_SIZE] != s->pages * cl_page_kb()) {
-        SA_FAIL_OR_SAY("%s: worker %d has no mapping of the segment's %zu pages at the base "
+        CL_FAIL_OR_SAY("%s: worker %d has no mapping of the segment's %zu pages at the base "
                        "sha_attach gave (0x%" PRIx64 ")",
                        s->name, p, s->pages, s->base[p]);
         return -1;

@@ -54,6 +54,22 @@ void cl_fail_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define CL_FAIL(...) cl_fail_at(__FILE__, __LINE__, __VA_ARGS__)
 
+/* An address the subject answered, as a pointer to print or compare (never dereferenced
+ * here: it is the subject's). */
+#define CL_ADDR(a) ((const void *)(uintptr_t)(a))
+
+/* In a test: run one experiment (call, which adds rows to r) into a fresh table and check
+ * every row it added (expected == measured). */
+#define CL_RUN_AND_CHECK(experiment_name, call)                                                    \
+    do {                                                                                           \
+        struct cl_results r_;                                                                      \
+        cl_results_init(&r_);                                                                      \
+        struct cl_results *r = &r_;                                                                \
+        if ((call) == 0)                                                                           \
+            CL_CHECK_ROWS(r, experiment_name);                                                     \
+        cl_results_free(&r_);                                                                      \
+    } while (0)
+
 /* A failure inside a test; outside one (the experiments of `lab run`), a line on stderr. */
 #define CL_FAIL_OR_SAY(...)                                                                        \
     do {                                                                                           \

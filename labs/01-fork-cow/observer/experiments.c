@@ -27,8 +27,6 @@
 /* How long workers may take to reach a barrier: the reference takes milliseconds. */
 enum { FC_TIMEOUT_MS = 3000 };
 
-#define FC_ADDR(a) ((const void *)(uintptr_t)(a))
-
 /* One experiment in flight. */
 struct fc_scene {
     const char *name;
@@ -185,7 +183,7 @@ static int fc_measure(struct fc_scene *s, unsigned p, const char *phase, int64_t
     fc_proc_name(p, proc, sizeof proc);
     struct cl_mem want, got;
     cl_cow_region(s->sim, p, cl_page_size(), &want);
-    if (cl_mem_region(fc_pid(s, p), FC_ADDR(s->buf), s->npages * cl_page_size(), &got) < 0)
+    if (cl_mem_region(fc_pid(s, p), CL_ADDR(s->buf), s->npages * cl_page_size(), &got) < 0)
         return fc_cannot(s, "measuring the buffer (smaps)");
     if (cl_results_add_mem(s->r, s->name, x, proc, phase, &want, &got, hint) < 0)
         return fc_cannot(s, "recording");
@@ -193,7 +191,7 @@ static int fc_measure(struct fc_scene *s, unsigned p, const char *phase, int64_t
     struct cl_page *pages = calloc(s->npages, sizeof *pages);
     if (!pages)
         return fc_cannot(s, "allocating the page table copy");
-    if (cl_pages(fc_pid(s, p), FC_ADDR(s->buf), s->npages, pages) < 0) {
+    if (cl_pages(fc_pid(s, p), CL_ADDR(s->buf), s->npages, pages) < 0) {
         free(pages);
         return fc_cannot(s, "measuring the buffer (pagemap)");
     }
@@ -359,7 +357,7 @@ int fc_exp_parent_writes(struct cl_results *r, size_t npages, size_t stride)
     if (fc_fill_all(&s) < 0)
         goto out_free;
     cl_cow_mark_original(s.sim, 0);
-    if (!before || !now || cl_pages(s.pids[0], FC_ADDR(s.buf), npages, before) < 0) {
+    if (!before || !now || cl_pages(s.pids[0], CL_ADDR(s.buf), npages, before) < 0) {
         fc_cannot(&s, "reading the parent's pagemap");
         goto out_free;
     }
@@ -381,7 +379,7 @@ int fc_exp_parent_writes(struct cl_results *r, size_t npages, size_t stride)
     /* With PFNs visible (root), show who kept the original frames. */
     if (before[0].pfn) {
         for (unsigned p = 0; p <= 1; p++) {
-            if (cl_pages(fc_pid(&s, p), FC_ADDR(s.buf), npages, now) < 0) {
+            if (cl_pages(fc_pid(&s, p), CL_ADDR(s.buf), npages, now) < 0) {
                 fc_cannot(&s, "reading pagemap");
                 goto out_free;
             }

@@ -22,19 +22,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define FC_ADDR(a) ((const void *)(uintptr_t)(a))
-
-/* Run one experiment into a fresh table and check all of its rows. */
-#define FC_RUN_AND_CHECK(experiment_name, call)                                                    \
-    do {                                                                                           \
-        struct cl_results r_;                                                                      \
-        cl_results_init(&r_);                                                                      \
-        struct cl_results *r = &r_;                                                                \
-        if ((call) == 0)                                                                           \
-            CL_CHECK_ROWS(r, experiment_name);                                                     \
-        cl_results_free(&r_);                                                                      \
-    } while (0)
-
 /* One command whose answer is n values; on failure the test says why (once) and returns
  * false. */
 static bool fc_ask(struct cl_link *L, const char *what, int64_t *v, int n, int *got,
@@ -77,7 +64,7 @@ static void fc_check_map_failure(struct cl_link *L, size_t n, int call)
                         : "save errno before munmap and put it back: the caller must see why "
                           "madvise failed");
     struct cl_mem m;
-    if (v[2] != 0 && cl_mem_region(L->pid, FC_ADDR(v[2]), (size_t)v[3], &m) == 0)
+    if (v[2] != 0 && cl_mem_region(L->pid, CL_ADDR(v[2]), (size_t)v[3], &m) == 0)
         CL_CHECK_EQ(0, m.vmas, "VMAs left where mmap put the buffer, after cow_map failed",
                     "munmap the buffer before returning NULL: nothing may stay mapped");
 }
@@ -97,7 +84,7 @@ static void test_map_private(void)
     CL_CHECK_EQ(0, buf % ps, "cow_map's address modulo the page size",
                 "mmap returns page-aligned memory: do not offset it");
     struct cl_mem m;
-    if (cl_mem_region(L->pid, FC_ADDR(buf), n * ps, &m) < 0) {
+    if (cl_mem_region(L->pid, CL_ADDR(buf), n * ps, &m) < 0) {
         CL_FAIL("no mapping at the address cow_map returned (%s)", strerror(errno));
         return;
     }
@@ -108,7 +95,7 @@ static void test_map_private(void)
     /* One page written: a private anonymous page is Anonymous; a MAP_SHARED one is shmem. */
     if (!fc_ask(L, "writing one byte of the buffer", NULL, 0, NULL, "poke 0x%" PRIx64, buf))
         return;
-    if (cl_mem_region(L->pid, FC_ADDR(buf), n * ps, &m) == 0) {
+    if (cl_mem_region(L->pid, CL_ADDR(buf), n * ps, &m) == 0) {
         CL_CHECK_EQ(ps / 1024, m.kb[CL_ANONYMOUS], "Anonymous kB after writing one page",
                     "use MAP_PRIVATE | MAP_ANONYMOUS: a MAP_SHARED page is shmem, not Anonymous");
         CL_CHECK_EQ(0, m.kb[CL_ANON_HUGE], "AnonHugePages (kB)",
@@ -119,7 +106,7 @@ static void test_map_private(void)
     if (rc[0] != 0)
         CL_FAIL("cow_unmap returned %lld (errno %d: %s)", (long long)rc[0], (int)rc[1],
                 strerror((int)rc[1]));
-    else if (cl_mem_region(L->pid, FC_ADDR(buf), n * ps, &m) == 0)
+    else if (cl_mem_region(L->pid, CL_ADDR(buf), n * ps, &m) == 0)
         CL_CHECK_EQ(0, m.vmas, "VMAs left at the buffer's address after cow_unmap",
                     "munmap the whole length: npages * page size");
     fc_check_map_failure(L, n, FC_FAIL_MMAP);
@@ -207,36 +194,36 @@ static void fc_check_read_sum(struct cl_link *L)
 static void test_zero_page(void)
 {
     fc_check_read_sum(cl_lab_subject());
-    FC_RUN_AND_CHECK("zero_page", fc_exp_zero_page(r, FC_NPAGES, 2));
+    CL_RUN_AND_CHECK("zero_page", fc_exp_zero_page(r, FC_NPAGES, 2));
 }
 
 static void test_shared_after_fork(void)
 {
     static const int ks[] = {1, 2, 3, 4};
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
-        FC_RUN_AND_CHECK("shared", fc_exp_shared(r, "shared", FC_NPAGES, ks[i]));
+        CL_RUN_AND_CHECK("shared", fc_exp_shared(r, "shared", FC_NPAGES, ks[i]));
 }
 
 static void test_child_writes(void)
 {
     static const size_t strides[] = {1, 3, 4, 64, FC_NPAGES, 0};
     for (size_t i = 0; i < sizeof strides / sizeof strides[0]; i++)
-        FC_RUN_AND_CHECK("child_writes", fc_exp_child_writes(r, FC_NPAGES, strides[i]));
+        CL_RUN_AND_CHECK("child_writes", fc_exp_child_writes(r, FC_NPAGES, strides[i]));
 }
 
 static void test_first_writer(void)
 {
-    FC_RUN_AND_CHECK("parent_writes", fc_exp_parent_writes(r, FC_NPAGES, 3));
+    CL_RUN_AND_CHECK("parent_writes", fc_exp_parent_writes(r, FC_NPAGES, 3));
 }
 
 static void test_sibling_exit(void)
 {
-    FC_RUN_AND_CHECK("sibling_exit", fc_exp_sibling_exit(r, FC_NPAGES, 3));
+    CL_RUN_AND_CHECK("sibling_exit", fc_exp_sibling_exit(r, FC_NPAGES, 3));
 }
 
 static void test_page_map(void)
 {
-    FC_RUN_AND_CHECK("page_map", fc_exp_page_map(r, FC_MAP_NPAGES));
+    CL_RUN_AND_CHECK("page_map", fc_exp_page_map(r, FC_MAP_NPAGES));
 }
 
 /* Page counts whose PSS, shared 3, 5, 6 or 7 ways, shows the kernel's truncation; 4098 pages

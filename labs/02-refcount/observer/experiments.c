@@ -30,8 +30,6 @@
 /* How long children may take to reach the barrier: the reference takes milliseconds. */
 enum { RC_TIMEOUT_MS = 4000, RC_ITER_BYTES = 48 };
 
-#define RC_ADDR(a) ((const void *)(uintptr_t)(a))
-
 /* One scenario: the model's own world (built here, never run), and where the subject's copy
  * of each region is. */
 struct rc_ctx {
@@ -191,7 +189,7 @@ static int rc_page_rows(struct cl_results *r, struct rc_ctx *c, pid_t pid, unsig
             used = pg + 1;
     struct cl_cow *sim = cl_cow_new(used, (unsigned)c->sc->k + 1, cl_read_fault_of_machine());
     struct cl_page *pages = calloc(used ? used : 1, sizeof *pages);
-    if (!sim || !pages || cl_pages(pid, RC_ADDR(c->base[RC_HEAP]), used, pages) < 0) {
+    if (!sim || !pages || cl_pages(pid, CL_ADDR(c->base[RC_HEAP]), used, pages) < 0) {
         cl_cow_free(sim);
         free(pages);
         return rc_cannot(c->sc, "reading the heap's pagemap");
@@ -317,7 +315,7 @@ static int rc_measure(struct cl_results *r, struct rc_ctx *c, const pid_t *pids,
         const struct rc_region *reg = rc_world_region(c->w, i);
         struct cl_mem want, got;
         if (rc_expect(c, i, p, &want) < 0 ||
-            cl_mem_region(pid, RC_ADDR(c->base[i]), reg->npages * cl_page_size(), &got) < 0)
+            cl_mem_region(pid, CL_ADDR(c->base[i]), reg->npages * cl_page_size(), &got) < 0)
             return rc_cannot(c->sc, "measuring a region");
         /* The world maps every region between guard pages, so its smaps block is its own;
          * should the kernel still have merged it with a neighbour, say so instead of
@@ -336,7 +334,7 @@ static int rc_measure(struct cl_results *r, struct rc_ctx *c, const pid_t *pids,
         if (p == 0)
             continue;
         struct cl_page *pages = calloc(reg->npages, sizeof *pages);
-        if (!pages || cl_pages(pid, RC_ADDR(c->base[i]), reg->npages, pages) < 0) {
+        if (!pages || cl_pages(pid, CL_ADDR(c->base[i]), reg->npages, pages) < 0) {
             free(pages);
             return rc_cannot(c->sc, "reading pagemap");
         }

@@ -28,8 +28,6 @@
 /* How long workers may take to reach a barrier: the reference takes milliseconds. */
 enum { SA_TIMEOUT_MS = 3000, SA_MAXP = 1 + 8 };
 
-#define SA_ADDR(a) ((const void *)(uintptr_t)(a))
-
 /* One experiment in flight. Process 0 is the subject's own (the creator), p >= 1 worker p-1. */
 struct sa_scene {
     const char *name;
@@ -205,7 +203,7 @@ static int sa_worker_attached(struct sa_scene *s, int p, const char *phase, int6
     s->base[p] = (uint64_t)sa_report(s, p - 1, SA_REP_BASE);
     struct cl_mem m;
     if (s->base[p] % cl_page_size() != 0 ||
-        cl_mem_region(s->pid[p], SA_ADDR(s->base[p]), s->pages * cl_page_size(), &m) < 0 ||
+        cl_mem_region(s->pid[p], CL_ADDR(s->base[p]), s->pages * cl_page_size(), &m) < 0 ||
         m.vmas != 1 || m.kb[CL_SIZE] != s->pages * cl_page_kb()) {
         CL_FAIL_OR_SAY("%s: worker %d has no mapping of the segment's %zu pages at the base "
                        "sha_attach gave (0x%" PRIx64 ")",
@@ -249,8 +247,8 @@ static int sa_measure(struct sa_scene *s, int p, const char *phase, int64_t x, c
     struct cl_mem want, got;
     cl_model_shared_region(mc, s->anon[p], n, ps, &want);
     int rc = -1;
-    if (cl_mem_region(s->pid[p], SA_ADDR(s->base[p]), n * ps, &got) < 0 ||
-        cl_pages(s->pid[p], SA_ADDR(s->base[p]), n, pg) < 0) {
+    if (cl_mem_region(s->pid[p], CL_ADDR(s->base[p]), n * ps, &got) < 0 ||
+        cl_pages(s->pid[p], CL_ADDR(s->base[p]), n, pg) < 0) {
         sa_cannot(s, "measuring the segment (smaps, pagemap)");
         goto out;
     }

@@ -16,19 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SA_ADDR(a) ((const void *)(uintptr_t)(a))
-
-/* Run one experiment into a fresh table and check all of its rows. */
-#define SA_RUN_AND_CHECK(experiment_name, call)                                                    \
-    do {                                                                                           \
-        struct cl_results r_;                                                                      \
-        cl_results_init(&r_);                                                                      \
-        struct cl_results *r = &r_;                                                                \
-        if ((call) == 0)                                                                           \
-            CL_CHECK_ROWS(r, experiment_name);                                                     \
-        cl_results_free(&r_);                                                                      \
-    } while (0)
-
 /* Tags of the library tests' segments (the experiments count from 1 up, these from 1000). */
 enum { SA_TAG_A = 1001, SA_TAG_B, SA_TAG_RAW, SA_TAG_FAIL };
 
@@ -63,7 +50,7 @@ static uint64_t sa_model_size(uint64_t elem, uint64_t count, uint64_t ps)
 static unsigned sa_vmas(struct cl_link *L, uint64_t addr, size_t len)
 {
     struct cl_mem m;
-    return cl_mem_region(L->pid, SA_ADDR(addr), len, &m) == 0 ? m.vmas : 0;
+    return cl_mem_region(L->pid, CL_ADDR(addr), len, &m) == 0 ? m.vmas : 0;
 }
 
 static void sa_check_sizes(struct cl_link *L, size_t ps)
@@ -127,7 +114,7 @@ static void test_create_attach(void)
         CL_FAIL("cannot read the header at the base sha_create returned: %s", strerror(errno));
     }
     struct cl_mem m;
-    if (cl_mem_region(L->pid, SA_ADDR(base), size, &m) == 0) {
+    if (cl_mem_region(L->pid, CL_ADDR(base), size, &m) == 0) {
         CL_CHECK_EQ(size / 1024, m.kb[CL_SIZE], "Size of the creator's mapping (kB)",
                     "map exactly the segment");
         CL_CHECK_EQ(ps / 1024, m.kb[CL_RSS], "Rss of the creator's mapping after sha_create (kB)",
@@ -154,7 +141,7 @@ static void test_create_attach(void)
     CL_CHECK_EQ(a[3] + (int64_t)ps, a[5], "data after sha_attach", "the header's data_offset");
     CL_CHECK_EQ(count, a[7], "count after sha_attach", "the header's count");
     CL_CHECK_EQ(SHA_RDWR, a[8], "mode after sha_attach", "the mode asked for");
-    if (cl_mem_region(L->pid, SA_ADDR(a[3]), size, &m) == 0)
+    if (cl_mem_region(L->pid, CL_ADDR(a[3]), size, &m) == 0)
         CL_CHECK_EQ(0, m.kb[CL_RSS], "Rss of the new mapping right after sha_attach (kB)",
                     "read the header with pread (or a mapping of its own, unmapped): attaching "
                     "touches no page of the mapping it returns");
@@ -317,37 +304,37 @@ static void test_create_failures(void)
 static void test_readers(void)
 {
     for (int k = 1; k <= 3; k++)
-        SA_RUN_AND_CHECK("readers", sa_exp_readers(r, k));
+        CL_RUN_AND_CHECK("readers", sa_exp_readers(r, k));
 }
 
 static void test_creator_private(void)
 {
-    SA_RUN_AND_CHECK("creator_alone", sa_exp_creator_alone(r));
+    CL_RUN_AND_CHECK("creator_alone", sa_exp_creator_alone(r));
 }
 
 static void test_fault_around(void)
 {
-    SA_RUN_AND_CHECK("fault_around", sa_exp_fault_around(r, 3, 5, 40));
+    CL_RUN_AND_CHECK("fault_around", sa_exp_fault_around(r, 3, 5, 40));
 }
 
 static void test_one_writer(void)
 {
-    SA_RUN_AND_CHECK("one_writer", sa_exp_one_writer(r, 3));
+    CL_RUN_AND_CHECK("one_writer", sa_exp_one_writer(r, 3));
 }
 
 static void test_map_private(void)
 {
-    SA_RUN_AND_CHECK("map_private", sa_exp_map_private(r, 7));
+    CL_RUN_AND_CHECK("map_private", sa_exp_map_private(r, 7));
 }
 
 static void test_anon_fork(void)
 {
-    SA_RUN_AND_CHECK("anon_fork", sa_exp_anon_fork(r, 2));
+    CL_RUN_AND_CHECK("anon_fork", sa_exp_anon_fork(r, 2));
 }
 
 static void test_lifecycle(void)
 {
-    SA_RUN_AND_CHECK("lifecycle", sa_exp_lifecycle(r));
+    CL_RUN_AND_CHECK("lifecycle", sa_exp_lifecycle(r));
 }
 
 static const struct cl_test sa_tests[] = {

@@ -24,8 +24,6 @@
 
 enum { BT_TIMEOUT_MS = 3000 };
 
-#define BT_ADDR(a) ((const void *)(uintptr_t)(a))
-
 const char *bt_rep_name(enum bt_rep rep, int region)
 {
     static const char *const names[BT_NREPS][2] = {
@@ -82,7 +80,7 @@ static int bt_measure(struct cl_results *r, const char *exp, int k, const pid_t 
             snprintf(proc, sizeof proc, "reader%d", p);
         struct cl_mem want, got;
         cl_cow_region(g->sim, (unsigned)p, cl_page_size(), &want);
-        if (cl_mem_region(pids[p], BT_ADDR(g->base), g->npages * cl_page_size(), &got) < 0)
+        if (cl_mem_region(pids[p], CL_ADDR(g->base), g->npages * cl_page_size(), &got) < 0)
             return cl_cannot(exp, "measuring the flags (smaps)");
         if (cl_results_add_mem(r, exp, k, proc, "after_read", &want, &got, hint) < 0)
             return cl_cannot(exp, "recording");

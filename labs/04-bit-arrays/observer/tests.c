@@ -17,17 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Run one experiment into a fresh table and check all of its rows. */
-#define BT_RUN_AND_CHECK(experiment_name, call)                                                    \
-    do {                                                                                           \
-        struct cl_results r_;                                                                      \
-        cl_results_init(&r_);                                                                      \
-        struct cl_results *r = &r_;                                                                \
-        if ((call) == 0)                                                                           \
-            CL_CHECK_ROWS(r, experiment_name);                                                     \
-        cl_results_free(&r_);                                                                      \
-    } while (0)
-
 /* An array as the observer knows it: the subject's address and the words it must hold. */
 struct bt_model {
     uint64_t addr;
@@ -576,7 +565,7 @@ static void test_sieve(void)
     }
     free(model);
     for (int k = 1; k <= 3; k++)
-        BT_RUN_AND_CHECK("sieve", bt_exp_sieve(r, "sieve", BT_SIEVE_N, k));
+        CL_RUN_AND_CHECK("sieve", bt_exp_sieve(r, "sieve", BT_SIEVE_N, k));
 }
 
 /* ---- flags ----------------------------------------------------------------------------------- */

@@ -143,44 +143,51 @@ static int sa_free_slot(void)
     return -1;
 }
 
-static int sa_create(const uint64_t *a, int64_t *v, int *n, const char **why)
+/* A free slot for the array a command makes, cleared, and the segment's name for tag a0.
+ * The slot's index, or -1 with *why and errno set. */
+static int sa_take_slot(uint64_t tag, const char *what, char *name, size_t n, const char **why)
 {
-    char name[SA_NAME_MAX];
     int slot = sa_free_slot();
     if (slot < 0) {
-        *why = "create: no free slot";
+        *why = what;
         errno = ENOSPC;
         return -1;
     }
-    sa_tag_name(name, sizeof name, a[0]);
+    sa_tag_name(name, n, tag);
     memset(&sa_slots[slot], 0, sizeof sa_slots[slot]);
-    cl_subject_calls("sha_create");
-    errno = 0;
-    int rc = sha_create(name, (size_t)a[1], (size_t)a[2], &sa_slots[slot]);
-    int e = errno;
+    return slot;
+}
+
+/* After the student's call filled slot: keep it if it succeeded, and answer. */
+static int sa_made(int slot, int rc, int e, int64_t *v, int *n)
+{
     sa_used[slot] = rc == SHA_OK;
     sa_array_answer(rc, e, rc == SHA_OK ? slot : -1, v, n);
     return 0;
 }
 
+static int sa_create(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    char name[SA_NAME_MAX];
+    int slot = sa_take_slot(a[0], "create: no free slot", name, sizeof name, why);
+    if (slot < 0)
+        return -1;
+    cl_subject_calls("sha_create");
+    errno = 0;
+    int rc = sha_create(name, (size_t)a[1], (size_t)a[2], &sa_slots[slot]);
+    return sa_made(slot, rc, errno, v, n);
+}
+
 static int sa_attach(const uint64_t *a, int64_t *v, int *n, const char **why)
 {
     char name[SA_NAME_MAX];
-    int slot = sa_free_slot();
-    if (slot < 0) {
-        *why = "attach: no free slot";
-        errno = ENOSPC;
+    int slot = sa_take_slot(a[0], "attach: no free slot", name, sizeof name, why);
+    if (slot < 0)
         return -1;
-    }
-    sa_tag_name(name, sizeof name, a[0]);
-    memset(&sa_slots[slot], 0, sizeof sa_slots[slot]);
     cl_subject_calls("sha_attach");
     errno = 0;
     int rc = sha_attach(name, (size_t)a[1], (int)a[2], &sa_slots[slot]);
-    int e = errno;
-    sa_used[slot] = rc == SHA_OK;
-    sa_array_answer(rc, e, rc == SHA_OK ? slot : -1, v, n);
-    return 0;
+    return sa_made(slot, rc, errno, v, n);
 }
 
 static struct sha_array *sa_slot(uint64_t slot, const char **why)

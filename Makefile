@@ -193,10 +193,12 @@ test:
 	@bash tests/run.sh
 
 # Each lab's reference solution on this machine's kernel and on Debian's kernels under qemu
-# (tests/kernels/README.md). Last line: "kernels: K kernels x L labs, D rows differ".
+# (tests/kernels/README.md; every guest under TCG, KVM=1 for KVM). Last line: "kernels: K kernels
+# x L labs, D rows differ".
 RUNS ?= 3
+KVM ?= 0
 kernels:
-	@RUNS=$(RUNS) bash tests/kernels/matrix.sh
+	@RUNS=$(RUNS) KVM=$(KVM) bash tests/kernels/matrix.sh
 
 # Mutation testing of the graded tests (tests/mutants.py; not part of make test: minutes, not
 # seconds). Last line: "mutants: N killed of M (P %)".

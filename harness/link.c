@@ -224,6 +224,50 @@ static void link_where(const struct cl_link *L, int who, char *out, size_t n)
         snprintf(out, n, "%s, in worker %d", fn, who - 1);
 }
 
+/* Whether a /dev/shm entry is one the subject pid named after itself: "cowlab", a lab's tag
+ * without '-', then "-PID" and either the end or another '-' (lab 03: cowlab03-PID-TAG). */
+static bool link_named_after(const char *name, pid_t pid)
+{
+    if (strncmp(name, "cowlab", 6) != 0)
+        return false;
+    const char *dash = strchr(name, '-');
+    if (!dash)
+        return false;
+    char want[24];
+    int n = snprintf(want, sizeof want, "-%ld", (long)pid);
+    return strncmp(dash, want, (size_t)n) == 0 && (dash[n] == '\0' || dash[n] == '-');
+}
+
+/* Outside bwrap the subject shares /dev/shm with everything else on the machine: remove what it
+ * named after itself (link_named_after) and owned, once it is gone, so that a test that stops
+ * half-way (a crash, a failed check before the lab's own clean-up, a stub that never unlinks)
+ * leaves nothing behind. Inside bwrap its /dev/shm was its own and went with it. */
+static void link_remove_named_shm(pid_t pid, uid_t uid)
+{
+    DIR *d = opendir("/dev/shm");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        struct stat st;
+        if (!link_named_after(e->d_name, pid) ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_uid != uid ||
+            !S_ISREG(st.st_mode))
+            continue;
+        unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
+/* The subject is reaped (or was never started): what it named after itself goes, and the link
+ * has no process any more. */
+static void link_forget_subject(struct cl_link *L)
+{
+    if (L->pid > 0 && !L->isolated)
+        link_remove_named_shm(L->pid, L->uid);
+    L->pid = L->child = -1;
+}
+
 /* The subject is gone: reap it and say what it was running. */
 static void link_died(struct cl_link *L)
 {
@@ -255,7 +299,7 @@ static void link_died(struct cl_link *L)
                   WEXITSTATUS(st), where);
     else
         link_fail(L, 'e', "the subject ended while %s was running", where);
-    L->pid = L->child = -1;
+    link_forget_subject(L);
 }
 
 /* A worker died (ECHILD, worker w) or some did not reach the barrier (ETIMEDOUT): say which
@@ -616,7 +660,7 @@ void cl_link_stop(struct cl_link *L)
             kill(L->child, SIGKILL);
             waitpid(L->child, &st, 0);
         }
-        L->pid = L->child = -1;
+        link_forget_subject(L);
     }
     if (!L->failed && L->reply_fd >= 0)
         link_nothing_pending(L); /* an answer after the last command fails the test too */

@@ -90,6 +90,21 @@ plot_crashing() { # the reference with a cow_read that crashes on more than one 
   $COWLAB plot 01 --dir "$OUT/crash" --out "$OUT/crash-plots"
 }
 start plot-crash plot_crashing
+leaves_no_segment() { # lab 03's observer run directly (no sandbox: as make kernels grades) on
+  # a subject with a planted bug that dies in sha_attach holding the segment sha_create named
+  # after it, in a /dev/shm of its own: when the test ends the segment is gone
+  local dir=$OUT/leak subject=$OUT/leak/build/labs/03-shm-arrays/subject
+  mkdir -p "$dir/src/03-shm-arrays"; cp solutions/03-shm-arrays/*.c "$dir/src/03-shm-arrays/"
+  bash tests/plant.sh tests/bugs/03-shm-arrays/size-rounds-down.patch "$dir/src/03-shm-arrays" &&
+    make -s BUILD="$dir/build" STUDENT=1 SRC="$dir/src" "$subject" >"$dir/build.log" 2>&1 &&
+    unshare -m --propagation private sh -c "mount -t tmpfs none /dev/shm &&
+      { COWLAB_SUBJECT='$subject' build/labs/03-shm-arrays/lab test create_attach
+        ls -A /dev/shm >'$dir/left'; }"
+}
+privileged_shm=0
+if [ "$(id -u)" -eq 0 ] && unshare -m --propagation private true 2>/dev/null; then
+  privileged_shm=1; start leak-03 leaves_no_segment
+fi
 start 01-run $COWLAB run 01 --csv "$OUT/01-run.csv" # section "the machine probe"
 start run-twice run_twice
 start run-locked waits_for_lock
@@ -248,6 +263,14 @@ check "an experiment that crashes is named, and the others still run and are plo
   grep -q 'zero_page: cow_read, in the parent: killed by SIGSEGV' '$OUT/plot-crash.log' &&
   grep -q '^shared  *1 after_fork' '$OUT/plot-crash.log' && [ -s '$OUT/crash-plots/01-fork-cow-pss.png' ]"
 check "... and says that it waits" grep -q "waiting for another run or plot that writes" "$OUT/run-locked.log"
+if [ $privileged_shm -eq 1 ]; then
+  finish leak-03
+  check "a subject killed while it holds a /dev/shm segment named after it: the test removes it" \
+    bash -c "grep -q 'sha_attach, in the parent: killed by SIGSEGV' '$OUT/leak-03.log' &&
+      [ -f '$OUT/leak/left' ] && [ ! -s '$OUT/leak/left' ]"
+else
+  skipped=$((skipped + 1)); echo "  skip  what a killed subject leaves in /dev/shm: needs root and unshare"
+fi
 check "the results CSV records the probe's facts in every row" bash -c "
   head -1 '$OUT/01-run.csv' | grep -q ',machine\$' &&
   ! awk -F, 'NR > 1 && \$11 !~ /^page [0-9]+ B; zero page (yes|no)/' '$OUT/01-run.csv' | grep -q ."

@@ -6,12 +6,14 @@
 # the guest computed: a file that does not match is renamed *.corrupt (a kernel message in
 # the middle of it, or a cut-off run) and counted as missing. The grading section (gradelabs.sh's
 # lines) goes to CELLDIR/graded.log as it came (judge.sh checks every line of it), the model
-# fixture to CELLDIR/capture.txt (table.sh replays it in the model).
+# fixture to CELLDIR/capture.txt (table.sh replays it in the model), a guest's "@@cowlab after"
+# section (init: how the job ended, memory, the kernel's last messages) to CELLDIR/after.log.
 # Writes CELLDIR/complete when the guest reached "@@cowlab end". Exit 0 when complete and
 # every file matched; 1 otherwise (the reason on stderr).
 set -euo pipefail
 log=$1 cell=$2
-rm -rf "$cell"/run-* "$cell/facts.tsv" "$cell/graded.log" "$cell/capture.txt" "$cell/complete"
+rm -rf "$cell"/run-* "$cell/facts.tsv" "$cell/graded.log" "$cell/capture.txt" "$cell/complete" \
+  "$cell/after.log"
 mkdir -p "$cell"
 tr -d '\r' <"$log" | awk -v cell="$cell" '
   function to(f) { if (file != "") close(file); file = f; if (f != "") printf "" > f }
@@ -27,6 +29,7 @@ tr -d '\r' <"$log" | awk -v cell="$cell" '
     to(cell "/run-" $4 "/" $3 ".done"); print line > file; to(""); next
   }
   /^@@cowlab end$/ { to(cell "/complete"); to(""); next }
+  /^@@cowlab after$/ { to(cell "/after.log"); next }
   file != "" { print > file }
 '
 ok=0

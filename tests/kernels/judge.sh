@@ -14,8 +14,8 @@
 # A planted bug is caught when every gradable test its Catches: names fails; a bug none of
 # whose tests is gradable here cannot be caught here (named, with the fact, not an error).
 # Then lines starting with "! " (something is wrong) or "~ " (a note): a reference test that
-# failed, a stub test that passed, a bug not caught, a test that did not run, a plan line with
-# no result, a cell with no facts.
+# failed, a stub test that passed, a bug not caught, a test that did not run, plan lines with
+# no result (one line per lab: how many, and the first), a cell with no facts.
 # Exit 0 when nothing is wrong; 1 otherwise.
 set -euo pipefail
 cell=$1 plan=$2
@@ -65,7 +65,10 @@ gawk -F'\t' -v glog="$log" -v facts="$cell/facts.tsv" '
     if (role == "ref") ref_n[s]++
     else if (role == "stubs") stub_n[s]++
     else if (!((s, v) in bug)) { bug[s, v] = 1; bugs[s] = bugs[s] " " v }
-    if (!(key in rc)) { bad[++nb] = "! " s "/" t " (" v "): no result in " glog; missed[s, v] = 1; next }
+    if (!(key in rc)) {
+      if (!(s in nores)) nofirst[s] = t " (" v ")"
+      nores[s]++; missed[s, v] = 1; next
+    }
     secs[s] += cs[key] / 100
     how = ended(rc[key])
     if (how ~ /^did not run/) {
@@ -87,6 +90,7 @@ gawk -F'\t' -v glog="$log" -v facts="$cell/facts.tsv" '
       for (j = 2; j <= m; j++) note[++nn] = "~ " s ": tests not gradable here: " w[j]
       for (k in bugwhy) { split(k, p, SUBSEP); if (p[1] == s && !((s, p[2]) in bug)) note[++nn] = "~ " s "/" p[2] ": this planted bug cannot be caught here: " bugwhy[k] }
       printf "%s %d %d %d %d %d %d %d %d\n", s, ref_p[s], ref_n[s], stub_p[s], stub_n[s], caught, total, ng[s], secs[s] + 0.5
+      if (s in nores) bad[++nb] = "! " s ": " nores[s] " gradable plan lines have no result in " glog ", from " nofirst[s] " on"
     }
     for (i = 1; i <= nn; i++) print note[i]
     for (i = 1; i <= nb; i++) print bad[i]

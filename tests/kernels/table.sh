@@ -11,7 +11,9 @@
 # per cell and lab, reference tests passed, stub tests passed, planted bugs caught, tests not
 # gradable on this kernel, seconds; under it, every test that went the wrong way. Then each
 # cell's model fixture (CELL/capture.txt) replayed in the model (build/test/harness-unit).
-# The last line is exactly "kernels: K kernels x L labs, D rows differ" (D summed over every
+# Then every cell that did not finish (no CELL/complete): how it ended, how far it got, its last
+# console lines and what its init saw after the job (CELL/after.log), just above the last line,
+# which is exactly "kernels: K kernels x L labs, D rows differ" (D summed over every
 # cell, lab and run). Exit 0 when D is 0, every run is there and consistent, grading went
 # as it must and the fixture matches the model in every cell; 1 otherwise.
 set -euo pipefail
@@ -119,6 +121,26 @@ for cell in "$@"; do
   else
     echo "  $name: differs from the model:"; { grep ': snapshot\|cut short' "$cell/capture.check" || tail -5 "$cell/capture.check"; } | sed 's/^ */    /'
     bad=1
+  fi
+done
+# Every cell that did not reach its end, last, where a short tail of the output still shows it:
+# how it ended, how far it got, the last lines it printed and what the guest's init saw after
+# (after.log: memory, tmpfs, the kernel's own last words).
+for cell in "$@"; do
+  [[ -f $cell/complete ]] && continue
+  bad=1
+  runs_back=$(find "$cell" -path "$cell/run-*" -name '*.done' 2>/dev/null | wc -l)
+  graded_back=$(grep -c '^graded ' "$cell/graded.log" 2>/dev/null || true)
+  echo "  $(info "$cell" name) did not finish ($(info "$cell" how), exit $(info "$cell" exit)," \
+    "$(info "$cell" secs) s): $runs_back of $((runs * ${#labs[@]})) runs and ${graded_back:-0}" \
+    "graded tests came back; its console ($cell/console.log) ends:"
+  tr -d '\r' <"$cell/console.log" 2>/dev/null | sed -n '/^@@cowlab after$/q; p' | tail -n 4 |
+    cut -c1-160 | sed 's/^/    | /'
+  if [[ -s $cell/after.log ]]; then
+    echo "    after the job ($cell/after.log):"
+    { head -n 5 "$cell/after.log"
+      grep -iE 'out of memory|oom|killed process|panic|bug:|oops|segfault|general protection|call trace' \
+        <(tail -n +6 "$cell/after.log") | tail -n 6; } | cut -c1-160 | sed 's/^/    | /'
   fi
 done
 echo "kernels: $# kernels x ${#labs[@]} labs, $total rows differ"

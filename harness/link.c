@@ -36,6 +36,9 @@ static long link_now_ms(void)
 
 static int link_call_ms = CL_LINK_CALL_MS;
 
+/* How long a killed subject's processes may take to die (link_await_group_dead). */
+enum { LINK_DEATH_MS = 5000 };
+
 void cl_link_set_call_ms(int ms)
 {
     link_call_ms = ms > 0 ? ms : CL_LINK_CALL_MS;
@@ -640,6 +643,35 @@ int cl_link_peek(pid_t pid, uint64_t addr, void *buf, size_t len)
     return -1;
 }
 
+/* After the subject's group was sent SIGKILL: wait, at most ms, until none of its processes is
+ * alive. A killed process takes a while to die (its memory is freed first, which under load or
+ * with a large mapping can take tens of milliseconds), and one still dying when the observer
+ * exits would be counted by the grader as left behind by the student's code. Zombies are dead
+ * (their parent, or the grader that adopts orphans, reaps them). Not used when the subject quit
+ * by itself: then it reaped its own workers and bwrap waited for it. */
+static void link_await_group_dead(pid_t pgid, int ms)
+{
+    long until = link_now_ms() + ms;
+    for (;;) {
+        bool alive = false;
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        while (d && !alive && (e = readdir(d))) {
+            struct cl_proc_stat ps;
+            alive = e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
+                    cl_proc_stat((pid_t)atol(e->d_name), &ps) == 0 && ps.pgrp == pgid &&
+                    ps.state != 'Z' && ps.state != 'X';
+        }
+        if (d)
+            closedir(d);
+        if (!alive || link_now_ms() > until)
+            return;
+        kill(-pgid, SIGKILL); /* anything it forked meanwhile */
+        struct timespec ts = {0, 2 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 void cl_link_stop(struct cl_link *L)
 {
     if (L->cmd_fd >= 0) {
@@ -659,6 +691,7 @@ void cl_link_stop(struct cl_link *L)
             kill(-L->child, SIGKILL); /* the subject and whatever is left of its group */
             kill(L->child, SIGKILL);
             waitpid(L->child, &st, 0);
+            link_await_group_dead(L->child, LINK_DEATH_MS);
         }
         link_forget_subject(L);
     }

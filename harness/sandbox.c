@@ -287,6 +287,13 @@ static int sb_sweep(pid_t pgid, bool by_uid, uid_t uid)
     long until = sb_now_ms() + SB_SWEEP_MS;
     if (by_uid) {
         killed = sb_count_uid_procs(uid);
+        if (killed == 0) {
+            /* The common case, made cheap: every process the command started runs as uid
+             * (its own or bwrap's), so none is left but zombies of ours, reaped here. */
+            while (waitpid(-1, NULL, WNOHANG) > 0)
+                ;
+            return 0;
+        }
         kill(-pgid, SIGKILL);
         sb_kill_uid(uid);
         killed = killed > 0 ? killed : 0;

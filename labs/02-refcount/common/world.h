@@ -105,7 +105,7 @@ struct rc_scenario {
     int k;            /* children */
     int64_t contains; /* OP_CONTAINS: the value looked for */
     bool per_page;    /* also one page_state row per heap page, parent and child1 */
-    size_t page_size; /* model only (rc_model_only, rc_model_int_pages): count in pages of this
+    size_t page_size; /* model only (rc_model_only): count in pages of this
                          size, as a machine with them would (0: this machine's); rc_run
                          refuses anything but 0 */
 };

@@ -376,7 +376,28 @@ static int rc_prepare(struct rc_ctx *c, const struct rc_scenario *sc)
     return 0;
 }
 
-int rc_model_only(const struct rc_scenario *sc, size_t *dirtied, size_t *resident_heap)
+/* The heap pages holding the ob_refcnt of the list's items, in a prepared world. 0, or -1
+ * (said) when there is no memory to count them. */
+static int rc_count_int_pages(const struct rc_scenario *sc, const struct rc_ctx *c, size_t *pages)
+{
+    const struct rc_region *heap = rc_world_region(c->w, RC_HEAP);
+    unsigned char *seen = calloc(heap->npages, 1);
+    if (!seen)
+        return rc_cannot(sc, "malloc");
+    *pages = 0;
+    for (int64_t i = 0; i < c->list->ob_size; i++) {
+        size_t p = rc_region_page(heap, &c->list->ob_item[i]->ob_refcnt);
+        if (p != SIZE_MAX && !seen[p]) {
+            seen[p] = 1;
+            ++*pages;
+        }
+    }
+    free(seen);
+    return 0;
+}
+
+int rc_model_only(const struct rc_scenario *sc, size_t *dirtied, size_t *resident_heap,
+                  size_t *int_pages)
 {
     struct rc_ctx c;
     int rc = rc_prepare(&c, sc);
@@ -386,29 +407,8 @@ int rc_model_only(const struct rc_scenario *sc, size_t *dirtied, size_t *residen
         *resident_heap = 0;
         for (size_t p = 0; p < heap->npages; p++)
             *resident_heap += heap->written[p];
-    }
-    rc_ctx_free(&c);
-    return rc;
-}
-
-int rc_model_int_pages(const struct rc_scenario *sc, size_t *pages)
-{
-    struct rc_ctx c;
-    int rc = rc_prepare(&c, sc);
-    if (rc == 0) {
-        const struct rc_region *heap = rc_world_region(c.w, RC_HEAP);
-        unsigned char *seen = calloc(heap->npages, 1);
-        *pages = 0;
-        for (int64_t i = 0; seen && i < c.list->ob_size; i++) {
-            size_t p = rc_region_page(heap, &c.list->ob_item[i]->ob_refcnt);
-            if (p != SIZE_MAX && !seen[p]) {
-                seen[p] = 1;
-                ++*pages;
-            }
-        }
-        if (!seen)
-            rc = rc_cannot(sc, "malloc");
-        free(seen);
+        if (int_pages)
+            rc = rc_count_int_pages(sc, &c, int_pages);
     }
     rc_ctx_free(&c);
     return rc;

@@ -19,12 +19,11 @@
 int rc_run(struct cl_results *r, const struct rc_scenario *sc, size_t *model_pages);
 
 /* The model's count of pages a child dirties, and of the heap's resident pages, for a
- * scenario: built in this process, nothing forked or measured. -1 if the world cannot be
- * built. */
-int rc_model_only(const struct rc_scenario *sc, size_t *dirtied, size_t *resident_heap);
-/* The model's count of heap pages holding the ob_refcnt of the list's items (the ints the
- * parent built), for a scenario; as rc_model_only. */
-int rc_model_int_pages(const struct rc_scenario *sc, size_t *pages);
+ * scenario, and (int_pages not NULL) of the heap pages holding the ob_refcnt of the list's
+ * items (the ints the parent built): one world built in this process, nothing forked or
+ * measured. -1 if the world cannot be built. */
+int rc_model_only(const struct rc_scenario *sc, size_t *dirtied, size_t *resident_heap,
+                  size_t *int_pages);
 
 /* The model's heap after a scenario's operation: its Pss (kB) in process p (0: the parent,
  * 1..k: the children), its resident pages (the parent wrote them) and the pages of it each

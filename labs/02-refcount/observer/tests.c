@@ -461,7 +461,8 @@ static void test_predict_layout(void)
                                              .immortal_items = true,
                                              .page_size = ps};
                     size_t dirtied, resident, int_pages;
-                    if (rc_model_only(&sc, &dirtied, &resident) < 0)
+                    if (rc_model_only(&sc, &dirtied, &resident,
+                                      sems[s] == RC_PY311 ? &int_pages : NULL) < 0)
                         return;
                     int64_t got;
                     if (!RC_ASK(L, &got, 1, "p_sum_pages %zu %d %zu %zu", ns[i], (int)sems[s], gi,
@@ -480,8 +481,6 @@ static void test_predict_layout(void)
                     }
                     if (sems[s] != RC_PY311)
                         continue;
-                    if (rc_model_int_pages(&sc, &int_pages) < 0)
-                        return;
                     int64_t ip;
                     if (!RC_ASK(L, &ip, 1, "p_int_pages %zu %zu %zu", ns[i], gi, ps))
                         return;
@@ -513,7 +512,7 @@ static void test_predict_measured(void)
                                    .op = OP_SUM, .n = 32700, .immortal_items = true);
         size_t dirtied, resident;
         int64_t got;
-        if (rc_model_only(&sc, &dirtied, &resident) < 0 ||
+        if (rc_model_only(&sc, &dirtied, &resident, NULL) < 0 ||
             !RC_ASK(L, &got, 1, "p_sum_pages 32700 %d 0 %zu", (int)sems[s], cl_page_size()))
             return;
         char what[120];

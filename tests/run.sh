@@ -440,13 +440,15 @@ for lab in $labs; do
 done
 
 echo "== reference solutions score 100 %"
-$COWLAB grade --submission solutions --out "$OUT/solutions" --quiet >"$OUT/solutions.log" 2>&1
+# The reference and the stubs were graded, every lab, in the folder of submissions above
+# ("alice smith" is a copy of solutions/, "bob" of labs/): their reports are read here.
+ref_out="$many/out/alice smith" stubs_out="$many/out/bob"
 for lab in $labs; do
   check "$lab: solutions score full marks" \
-    python3 tests/report_check.py "$OUT/solutions" --lab "$lab" --expect full
+    python3 tests/report_check.py "$ref_out" --lab "$lab" --expect full
 done
 check "results.json follows Gradescope's schema; junit.xml parses; grades.csv has one row" \
-  python3 tests/report_check.py "$OUT/solutions" --schema
+  python3 tests/report_check.py "$ref_out" --schema
 
 # Without root the grader runs everything as you (no fresh uid): the reference must still
 # score full marks (the observer probes before it makes itself non-dumpable; the subject
@@ -467,10 +469,9 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 fi
 
 echo "== stubs build and score 0"
-$COWLAB grade --submission labs --out "$OUT/stubs" --quiet >"$OUT/stubs.log" 2>&1
 for lab in $labs; do
-  check "$lab: stubs compile" python3 tests/report_check.py "$OUT/stubs" --lab "$lab" --expect built
-  check "$lab: stubs fail every test" python3 tests/report_check.py "$OUT/stubs" --lab "$lab" --expect zero
+  check "$lab: stubs compile" python3 tests/report_check.py "$stubs_out" --lab "$lab" --expect built
+  check "$lab: stubs fail every test" python3 tests/report_check.py "$stubs_out" --lab "$lab" --expect zero
 done
 
 # A crash's feedback says how to see where, with gdb, in the student's own checkout (make

@@ -146,6 +146,13 @@ $(BUILD)/bench/bits: tests/bench/bits.c $(wildcard solutions/04-bit-arrays/*.c) 
 	@$(CC) $(ALL_CFLAGS) $(if $(shell grep -qw popcnt /proc/cpuinfo 2>/dev/null && echo y),-mpopcnt) \
 	  $< $(wildcard solutions/04-bit-arrays/*.c) -o $@
 
+# Lab 03's benchmarks link the reference solutions of labs 03 and 04 (a bit array over a segment).
+$(BUILD)/bench/shm: tests/bench/shm.c $(wildcard solutions/03-shm-arrays/*.c solutions/04-bit-arrays/*.c) \
+  include/03-shm-arrays.h include/04-bit-arrays.h
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) $< $(wildcard solutions/03-shm-arrays/*.c solutions/04-bit-arrays/*.c) -o $@
+
 $(BUILD)/bench/immortal: tests/bench/immortal.c
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"

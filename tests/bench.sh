@@ -17,6 +17,11 @@ if [ -d solutions/04-bit-arrays ]; then
   make -s build/bench/bits && build/bench/bits || rc=1
 fi
 
+echo "== lab 03: attach time of 1 MiB vs 1 GiB; a bit array over a segment (pi(10^8), K = 2)"
+if [ -d solutions/03-shm-arrays ] && [ -d solutions/04-bit-arrays ]; then
+  make -s build/bench/shm && build/bench/shm || rc=1
+fi
+
 ms() { date +%s%N | awk '{printf "%d", $1 / 1000000}'; }
 echo "== grading time"
 runs=()

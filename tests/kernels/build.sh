@@ -11,6 +11,9 @@
 #                            "ref" is labs/SLUG/lab; EXPECT pass or fail; NEEDS the probe's
 #                            facts the test needs, space-separated, or "-")
 #       ref: every test passes; stubs: every test fails; BUG: every test its Catches: names fails.
+#   grade/plan-exact.tsv     plan.tsv, and every other test of each BUG, which must pass: a bug
+#                            fails exactly the tests it names (the native cell runs it; the
+#                            guests run plan.tsv, under emulation every test counts)
 #   capture                  tests/harness/capture.c: the model fixture of the cell's kernel
 # Everything goes through the Makefile's own lab target, with STUDENT=1 (the grader's flags:
 # a warning in a stub or a bug is not an error). The host's architecture: as `make`
@@ -28,8 +31,9 @@ if [[ $arch != "$(dpkg --print-architecture)" ]]; then
 fi
 rm -rf "$build/labs" "$build/grade" "$build/src"
 mkdir -p "$build/grade"
-plan=$build/grade/plan.tsv
+plan=$build/grade/plan.tsv exact=$build/grade/plan-exact.tsv
 : >"$plan"
+: >"$exact"
 
 # make_lab SRC SLUG DEST: the lab's observer (DEST) and, beside it, its subject built from
 # SRC/SLUG/*.c (DEST's folder/subject).
@@ -43,17 +47,22 @@ make_lab() {
   fi
 }
 
-# plan VARIANT SLUG EXPECT TESTS...: one plan line per test, timeout and needs from tests.def.
-plan() {
-  local variant=$1 slug=$2 expect=$3 t
-  shift 3
+# plan VARIANT SLUG EXPECT TESTS...: one line per test, timeout and needs from tests.def, in
+# both plans; plan_exact (same arguments): in plan-exact.tsv only.
+plan_to() {
+  local variant=$2 slug=$3 expect=$4 t
+  local -a to
+  read -ra to <<<"$1"
+  shift 4
   for t in "$@"; do
     build/bin/cowlab list "$slug" --tsv | awk -F'\t' -v v="$variant" -v s="$slug" -v e="$expect" \
       -v t="$t" '$1 == t { print v "\t" s "\t" t "\t" $3 "\t" e "\t" $4; found = 1 }
-                 END { exit !found }' >>"$plan" ||
+                 END { exit !found }' | tee -a "${to[@]}" >/dev/null ||
       { echo "kernels: $slug has no test '$t' (named by $variant)" >&2; exit 1; }
   done
 }
+plan() { plan_to "$plan $exact" "$@"; }
+plan_exact() { plan_to "$exact" "$@"; }
 
 slugs=()
 for dir in solutions/*/; do
@@ -77,6 +86,9 @@ for dir in solutions/*/; do
     make_lab "$src" "$slug" "$build/grade/$name/$slug/lab"
     read -ra catches <<<"$(sed -n 's/^Catches: //p' "$bug")"
     plan "$name" "$slug" fail "${catches[@]}"
+    others=()
+    for t in "${tests[@]}"; do [[ " ${catches[*]} " == *" $t "* ]] || others+=("$t"); done
+    plan_exact "$name" "$slug" pass "${others[@]}"
   done
   mv "$ref" "$build/labs/$slug/subject"
 done

@@ -1,6 +1,7 @@
 #!/bin/sh
 # gradelabs.sh LABDIR GRADEDIR SLOW TMPDIR — grade, in this cell, the reference solutions, the stubs
-# and every planted bug, as build.sh's GRADEDIR/plan.tsv lists them: one process per test
+# and every planted bug, as build.sh's GRADEDIR/plan.tsv lists them (GRADEDIR/$COWLAB_PLAN when
+# set: the native cell's plan-exact.tsv): one process per test
 # (`lab test NAME`, as the grader runs it), stdin from /dev/null, killed after the test's own
 # timeout times SLOW (1 natively, more under emulation). VARIANT "ref" is LABDIR/SLUG/lab,
 # any other GRADEDIR/VARIANT/SLUG/lab. This runs no sandbox: the kit's own binaries only.
@@ -26,5 +27,5 @@ while IFS="$tab" read -r variant slug test limit expect needs; do
     { [ "$expect" = fail ] && [ "$rc" -eq 0 ]; }; then
     head -n 20 "$tmp/test.out" | sed 's/^/| /'
   fi
-done <"$grade/plan.tsv"
+done <"$grade/${COWLAB_PLAN:-plan.tsv}"
 rm -f "$tmp/test.out"

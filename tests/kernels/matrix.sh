@@ -41,15 +41,19 @@ for arch in $arches; do
   bash "$here/initramfs.sh" "$arch" "$top/initrd-$arch.gz"
 done
 
-# Write CELL/cell.info: CELL NAME ARCH HOW SECONDS [EXIT] (qemu's exit status; "-" natively).
-cell_info() { printf 'name=%s\narch=%s\nhow=%s\nsecs=%s\nexit=%s\n' "$2" "$3" "$4" "$5" "${6:--}" >"$1/cell.info"; }
+# Write CELL/cell.info: CELL NAME ARCH HOW SECONDS [EXIT [PLAN]] (qemu's exit status, "-"
+# natively; the grading plan the cell ran, in build-ARCH/grade/).
+cell_info() {
+  printf 'name=%s\narch=%s\nhow=%s\nsecs=%s\nexit=%s\nplan=%s\n' "$2" "$3" "$4" "$5" "${6:--}" \
+    "${7:-plan.tsv}" >"$1/cell.info"
+}
 
 host_cell=$top/native-$(uname -r)
 say "running the labs natively on $(uname -r)"
 t0=$SECONDS
 bash "$here/native.sh" "$host_cell" "$runs" || true
 bash "$here/keep.sh" "$host_cell"
-cell_info "$host_cell" "$(uname -r)" "$host_arch" native $((SECONDS - t0))
+cell_info "$host_cell" "$(uname -r)" "$host_arch" native $((SECONDS - t0)) - plan-exact.tsv
 dirs=("$host_cell")
 
 # Every guest runs under TCG unless KVM=1: TCG behaves the same on every machine, this one

@@ -7,7 +7,8 @@
 # whose value differs from the host's (a fact equal to the cell's kernel release is left
 # out: the first column says it). Under the table, every run that differed: which
 # experiments and metrics, and where its CSV is kept.
-# Then grading in each cell (judge.sh over build-ARCH/grade/plan.tsv and the cell's graded.log):
+# Then grading in each cell (judge.sh over the cell's plan, build-ARCH/grade/plan.tsv or, natively,
+# plan-exact.tsv, and the cell's graded.log):
 # per cell and lab, reference tests passed, stub tests passed, planted bugs caught, tests not
 # gradable on this kernel, seconds; under it, every test that went the wrong way. Then each
 # cell's model fixture (CELL/capture.txt) replayed in the model (build/test/harness-unit).
@@ -95,7 +96,8 @@ judged=()
 for cell in "$@"; do
   name=$(info "$cell" name)
   [[ $cell == "$host" ]] && name="$name (host)"
-  plan=build/kernels/build-$(info "$cell" arch)/grade/plan.tsv
+  plan=build/kernels/build-$(info "$cell" arch)/grade/$(info "$cell" plan)
+  [[ $plan == */ ]] && plan+=plan.tsv # a cell.info of before the exact plan
   verdict=$(bash "$(dirname "$0")/judge.sh" "$cell" "$plan") || bad=1
   while read -r slug rp rn sp sn bc bn ng secs; do
     printf '%-26s %-12s %-10s %-11s %-12s %-13s %s\n' "$name" "$slug" "$rp/$rn" "$sp/$sn" "$bc/$bn" \

@@ -152,8 +152,6 @@ static void test_create_attach(void)
     size_t ps = cl_page_size(), count = 1000;
     uint64_t size = sa_model_size(8, count, ps);
     sa_check_sizes(L, ps);
-    sa_check_widest(L, ps);
-    sa_check_fd0(L);
     int64_t c[11], a[11], v[3];
     if (!sa_ask(L, "sha_create", c, 11, "create %d 8 %zu", SA_TAG_A, count))
         return;
@@ -253,6 +251,8 @@ detach:
     }
 out:
     cl_link_call(L, NULL, 0, NULL, "purge %d", SA_TAG_A);
+    sa_check_widest(L, ps);
+    sa_check_fd0(L);
 }
 
 /* One failing call: its code and errno, no descriptor left open, nothing left mapped. */

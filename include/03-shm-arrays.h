@@ -65,7 +65,8 @@ struct sha_array {
 };
 
 /* Bytes of a segment of count elements of elem_size bytes: one header page, then the
- * elements rounded up to whole pages. 0 if elem_size is 0 or the size overflows size_t. */
+ * elements rounded up to whole pages. page_size is a power of two (the page size). 0 if
+ * elem_size or page_size is 0, or if the size overflows size_t. */
 size_t sha_segment_size(size_t elem_size, size_t count, size_t page_size);
 
 /* Create the segment `name` for count elements of elem_size bytes: shm_open with O_CREAT |

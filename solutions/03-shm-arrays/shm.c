@@ -45,9 +45,9 @@ size_t sha_segment_size(size_t elem_size, size_t count, size_t page_size)
         return 0;
     size_t bytes = elem_size * count;
     size_t pages = bytes / page_size + (bytes % page_size != 0);
-    if (pages > SIZE_MAX / page_size - 1)
-        return 0;
-    return (pages + 1) * page_size;
+    /* the header page too, unless that overflows: pages + 1 > SIZE_MAX / page_size */
+    size_t fits = pages <= SIZE_MAX / page_size - 1;
+    return fits ? (pages + 1) * page_size : 0;
 }
 
 int sha_create(const char *name, size_t elem_size, size_t count, struct sha_array *out)

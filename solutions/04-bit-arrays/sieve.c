@@ -74,8 +74,8 @@ int ba_sieve_range(struct ba *composite, size_t lo, size_t hi)
     }
     if (lo == hi)
         return 0;
-    size_t *primes = NULL, np = odd_primes_upto(isqrt(hi - 1), &primes);
     uint64_t *seg = malloc(SEG_WORDS * sizeof *seg);
+    size_t *primes = NULL, np = odd_primes_upto(isqrt(hi - 1), &primes);
     if (np == SIZE_MAX || !seg) {
         free(primes);
         free(seg);

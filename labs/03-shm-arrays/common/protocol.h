@@ -6,6 +6,7 @@
 #ifndef LAB03_PROTOCOL_H
 #define LAB03_PROTOCOL_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -34,8 +35,30 @@ enum { SA_REP_RC = 0, SA_REP_BASE = 1, SA_REP_VALUE = 2, SA_REP_LEN = 3, SA_REP_
 /* raw TAG COUNT SIZE KIND: a segment written by the kit, for attach's checks. */
 enum sa_raw { SA_RAW_GOOD = 0, SA_RAW_BAD_MAGIC = 1, SA_RAW_BAD_VERSION = 2 };
 
-/* The call that fails inside sha_create in create_failing. */
-enum sa_fail { SA_FAIL_FALLOCATE = 1, SA_FAIL_MMAP = 2 };
+/* The call that fails on command inside the student's function (create_failing,
+ * attach_failing, detach_failing, anon_failing), and the errno it fails with. */
+enum sa_fail {
+    SA_FAIL_NONE = 0,
+    SA_FAIL_FALLOCATE = 1, /* posix_fallocate and fallocate: ENOSPC, as a full /dev/shm */
+    SA_FAIL_MMAP = 2,      /* ENOMEM */
+    SA_FAIL_FTRUNCATE = 3, /* EFBIG, as past RLIMIT_FSIZE (without its SIGXFSZ) */
+    SA_FAIL_FSTAT = 4,     /* EOVERFLOW */
+    SA_FAIL_MUNMAP = 5,    /* EINVAL */
+    SA_FAIL_MADVISE = 6,   /* EINVAL, as a kernel without transparent huge pages */
+    SA_FAIL_CALLS
+};
+
+static inline int sa_fail_errno(int call)
+{
+    static const int e[SA_FAIL_CALLS] = {0, ENOSPC, ENOMEM, EFBIG, EOVERFLOW, EINVAL, EINVAL};
+    return call > 0 && call < SA_FAIL_CALLS ? e[call] : 0;
+}
+
+/* What fd0 runs with descriptor 0 closed (so that shm_open returns 0). */
+enum { SA_FD0_CREATE = 0, SA_FD0_ATTACH = 1 };
+
+/* What detach_bad passes to sha_detach. */
+enum { SA_DETACH_NULL = 0, SA_DETACH_ZEROED = 1 };
 
 /* The bad names of *_badname KIND. */
 enum { SA_BAD_NAMES = 5 };

@@ -17,7 +17,7 @@
 #include <string.h>
 
 /* Tags of the library tests' segments (the experiments count from 1 up, these from 1000). */
-enum { SA_TAG_A = 1001, SA_TAG_B, SA_TAG_RAW, SA_TAG_FAIL };
+enum { SA_TAG_A = 1001, SA_TAG_B, SA_TAG_RAW, SA_TAG_FAIL, SA_TAG_WIDE, SA_TAG_FD0 };
 
 /* One command whose answer is n values; on failure the test says why (once) and returns
  * false. */
@@ -40,7 +40,7 @@ static bool sa_ask(struct cl_link *L, const char *what, int64_t *v, int n, const
 /* sha_segment_size by the contract: one header page and the elements in whole pages. */
 static uint64_t sa_model_size(uint64_t elem, uint64_t count, uint64_t ps)
 {
-    if (elem == 0 || count > (UINT64_MAX - ps) / elem)
+    if (elem == 0 || ps == 0 || count > (UINT64_MAX - ps) / elem)
         return 0;
     uint64_t pages = (elem * count + ps - 1) / ps;
     return pages > UINT64_MAX / ps - 1 ? 0 : (pages + 1) * ps;
@@ -53,29 +53,97 @@ static unsigned sa_vmas(struct cl_link *L, uint64_t addr, size_t len)
     return cl_mem_region(L->pid, CL_ADDR(addr), len, &m) == 0 ? m.vmas : 0;
 }
 
+/* sha_segment_size of every case {elem_size, count, page_size} (page_size 0: the machine's),
+ * against the model; the first that differs is reported. The last ones sit on the edges of
+ * size_t: the largest segment that fits (SIZE_MAX + 1 - page_size bytes) and the smallest
+ * that does not. */
 static void sa_check_sizes(struct cl_link *L, size_t ps)
 {
-    static const uint64_t cases[][2] = {
-        {8, 0}, {8, 1},     {8, 512},  {8, 513}, {1, 4096},       {1, 4097},
-        {3, 5}, {24, 1000}, {4096, 3}, {0, 10},  {1ULL << 62, 8}, {8, 1ULL << 61},
+    const uint64_t cases[][3] = {
+        {8, 0, ps},
+        {8, 1, ps},
+        {8, 512, ps},
+        {8, 513, ps},
+        {1, 4096, ps},
+        {1, 4097, ps},
+        {3, 5, ps},
+        {24, 1000, ps},
+        {4096, 3, ps},
+        {0, 10, ps},
+        {1ULL << 62, 8, ps},
+        {8, 1ULL << 61, ps},
+        {8, 5000, 16384},
+        {8, 5000, 65536},
+        {8, 10, 0},
+        {ps, (UINT64_MAX - ps) / ps, ps},
+        {1, UINT64_MAX - ps, ps},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int64_t got;
-        if (!sa_ask(L, "sha_segment_size", &got, 1, "size %" PRIu64 " %" PRIu64 " %zu", cases[i][0],
-                    cases[i][1], ps))
+        if (!sa_ask(L, "sha_segment_size", &got, 1, "size %" PRIu64 " %" PRIu64 " %" PRIu64,
+                    cases[i][0], cases[i][1], cases[i][2]))
             return;
-        uint64_t want = sa_model_size(cases[i][0], cases[i][1], ps);
+        uint64_t want = sa_model_size(cases[i][0], cases[i][1], cases[i][2]);
         if ((uint64_t)got != want) {
-            char what[128];
+            char what[160];
             snprintf(what, sizeof what,
-                     "sha_segment_size(elem_size=%" PRIu64 ", count=%" PRIu64 ", page_size=%zu)",
-                     cases[i][0], cases[i][1], ps);
+                     "sha_segment_size(elem_size=%" PRIu64 ", count=%" PRIu64 ", page_size=%" PRIu64
+                     ")",
+                     cases[i][0], cases[i][1], cases[i][2]);
             CL_CHECK_EQ(want, got, what,
                         "one header page, then elem_size * count rounded up to whole pages; 0 "
-                        "when elem_size is 0 or the size does not fit in a size_t");
+                        "when elem_size or page_size is 0 or the size does not fit in a size_t "
+                        "(check before you multiply or add)");
             return;
         }
     }
+}
+
+/* sha_create of elements of UINT32_MAX bytes, the largest the header holds, and none of them:
+ * a segment of one page. */
+static void sa_check_widest(struct cl_link *L, size_t ps)
+{
+    int64_t c[10], v[3];
+    if (!sa_ask(L, "sha_create", c, 10, "create %d %" PRIu32 " 0", SA_TAG_WIDE, UINT32_MAX))
+        return;
+    CL_CHECK_EQ(SHA_OK, c[0], "sha_create(name, UINT32_MAX, 0): return value",
+                "elem_size may be anything from 1 to UINT32_MAX (only above is SHA_ERR_ARG), "
+                "and 0 elements make a segment of its header page alone");
+    if (c[0] == SHA_OK) {
+        CL_CHECK_EQ(ps, c[4], "map_len after sha_create(name, UINT32_MAX, 0) (bytes)",
+                    "one header page, no data page");
+        struct sha_header h;
+        if (cl_link_peek(L->pid, (uint64_t)c[3], &h, sizeof h) == 0)
+            CL_CHECK_EQ(UINT32_MAX, h.elem_size,
+                        "header.elem_size after sha_create(name, "
+                        "UINT32_MAX, 0)",
+                        "the caller's elem_size");
+        sa_ask(L, "sha_detach", v, 3, "detach %" PRId64, c[2]);
+    }
+    cl_link_call(L, NULL, 0, NULL, "purge %d", SA_TAG_WIDE);
+}
+
+/* sha_create, then sha_attach, while descriptor 0 is free: shm_open returns 0 then, a valid
+ * descriptor like any other, and the call must succeed and close it. */
+static void sa_check_fd0(struct cl_link *L)
+{
+    static const char *const calls[] = {"sha_create", "sha_attach"};
+    for (int w = SA_FD0_CREATE; w <= SA_FD0_ATTACH; w++) {
+        int64_t v[3];
+        if (!sa_ask(L, calls[w], v, 3, "fd0 %d %d", SA_TAG_FD0, w))
+            break;
+        char what[128];
+        snprintf(what, sizeof what, "%s when shm_open returns descriptor 0: return value",
+                 calls[w]);
+        CL_CHECK_EQ(SHA_OK, v[0], what,
+                    "0 is a valid descriptor: shm_open failed only if it returned -1 (test fd < "
+                    "0, not fd <= 0)");
+        snprintf(what, sizeof what, "%s: descriptor 0 left open (1: open)", calls[w]);
+        CL_CHECK_EQ(0, v[2], what, "close the shm_open descriptor before returning");
+        if (v[0] != SHA_OK)
+            break;
+    }
+    cl_link_call(L, NULL, 0, NULL, "purge %d", SA_TAG_FD0);
 }
 
 static void test_create_attach(void)
@@ -84,14 +152,19 @@ static void test_create_attach(void)
     size_t ps = cl_page_size(), count = 1000;
     uint64_t size = sa_model_size(8, count, ps);
     sa_check_sizes(L, ps);
-    int64_t c[9], a[9], v[2];
-    if (!sa_ask(L, "sha_create", c, 9, "create %d 8 %zu", SA_TAG_A, count))
+    int64_t c[11], a[11], v[3];
+    if (!sa_ask(L, "sha_create", c, 11, "create %d 8 %zu", SA_TAG_A, count))
         return;
     if (c[0] != SHA_OK) {
         CL_FAIL("sha_create(\"/cowlab03-...\", 8, %zu) returned %d (errno %d: %s)", count,
                 (int)c[0], (int)c[1], strerror((int)c[1]));
         goto out;
     }
+    CL_CHECK_EQ(0, c[9], "descriptors left open by sha_create",
+                "close the shm_open descriptor once mapped: the mapping keeps the object");
+    CL_CHECK_EQ(0, c[10], "close() calls of sha_create on a descriptor not open (EBADF)",
+                "close the descriptor once: a success must not run the failure path's close too "
+                "(a second close may close a descriptor another thread just opened)");
     uint64_t base = (uint64_t)c[3];
     CL_CHECK_EQ(0, base % ps, "sha_create's base modulo the page size", "return mmap's address");
     CL_CHECK_EQ(size, c[4], "map_len after sha_create (bytes)",
@@ -130,13 +203,18 @@ static void test_create_attach(void)
                     "data + i * elem_size below count, NULL from count on");
     }
     if (!sa_ask(L, "filling the segment", NULL, 0, "fill %" PRId64, c[2]) ||
-        !sa_ask(L, "sha_attach", a, 9, "attach %d 8 %d", SA_TAG_A, SHA_RDWR))
+        !sa_ask(L, "sha_attach", a, 11, "attach %d 8 %d", SA_TAG_A, SHA_RDWR))
         goto out;
     if (a[0] != SHA_OK) {
         CL_FAIL("sha_attach of the segment just created returned %d (errno %d: %s)", (int)a[0],
                 (int)a[1], strerror((int)a[1]));
         goto detach;
     }
+    CL_CHECK_EQ(0, a[9], "descriptors left open by sha_attach",
+                "close the shm_open descriptor once mapped: the mapping keeps the object");
+    CL_CHECK_EQ(0, a[10], "close() calls of sha_attach on a descriptor not open (EBADF)",
+                "close the descriptor once: a success must not run the failure path's close too "
+                "(a second close may close a descriptor another thread just opened)");
     CL_CHECK_EQ(size, a[4], "map_len after sha_attach (bytes)", "map the whole segment");
     CL_CHECK_EQ(a[3] + (int64_t)ps, a[5], "data after sha_attach", "the header's data_offset");
     CL_CHECK_EQ(count, a[7], "count after sha_attach", "the header's count");
@@ -148,13 +226,16 @@ static void test_create_attach(void)
     if (sa_ask(L, "sha_at", v, 2, "get %" PRId64 " 999", a[2]))
         CL_CHECK_EQ(1000, v[1], "element 999 read through the second mapping",
                     "both mappings are the same memory: MAP_SHARED");
-    if (sa_ask(L, "sha_detach", v, 2, "detach %" PRId64, a[2])) {
+    if (sa_ask(L, "sha_detach", v, 3, "detach %" PRId64, a[2])) {
         CL_CHECK_EQ(SHA_OK, v[0], "sha_detach's return value", "munmap(base, map_len)");
         CL_CHECK_EQ(0, sa_vmas(L, (uint64_t)a[3], size), "VMAs left after sha_detach",
                     "munmap the whole mapping");
+        if (v[0] == SHA_OK)
+            CL_CHECK_EQ(1, v[2], "struct sha_array zeroed by sha_detach (1: every byte 0)",
+                        "zero *a once unmapped: a stale base must not look attached");
     }
 detach:
-    if (sa_ask(L, "sha_detach", v, 2, "detach %" PRId64, c[2]))
+    if (sa_ask(L, "sha_detach", v, 3, "detach %" PRId64, c[2]))
         CL_CHECK_EQ(0, sa_vmas(L, base, size), "VMAs left after the creator's sha_detach",
                     "munmap the whole mapping");
     if (sa_ask(L, "sha_unlink", v, 2, "unlink %d", SA_TAG_A)) {
@@ -170,6 +251,8 @@ detach:
     }
 out:
     cl_link_call(L, NULL, 0, NULL, "purge %d", SA_TAG_A);
+    sa_check_widest(L, ps);
+    sa_check_fd0(L);
 }
 
 /* One failing call: its code and errno, no descriptor left open, nothing left mapped. */
@@ -224,6 +307,75 @@ static void sa_check_raw(struct cl_link *L, const char *what, uint64_t count, ui
     cl_link_call(L, NULL, 0, NULL, "purge %d", SA_TAG_RAW);
 }
 
+/* sha_attach of the existing segment tag where fstat, then mmap, fails. */
+static void sa_check_attach_failing(struct cl_link *L, uint64_t tag)
+{
+    static const struct {
+        int call;
+        const char *what, *hint;
+    } cases[] = {
+        {SA_FAIL_FSTAT, "sha_attach when fstat fails (EOVERFLOW)",
+         "a failed fstat is SHA_ERR_SYS with its errno: the size is unknown, not short"},
+        {SA_FAIL_MMAP, "sha_attach when mmap fails (ENOMEM)",
+         "a failed mmap is SHA_ERR_SYS with its errno: keep it across close"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t v[5];
+        if (sa_ask(L, "sha_attach", v, 5, "attach_failing %" PRIu64 " %d", tag, cases[i].call))
+            sa_check_failure(L, cases[i].what, v, SHA_ERR_SYS, sa_fail_errno(cases[i].call), v[2],
+                             v[3], v[4], cases[i].hint);
+    }
+}
+
+/* sha_detach of the array in slot where munmap fails, of NULL and of a zeroed struct. */
+static void sa_check_detach_errors(struct cl_link *L, int64_t slot)
+{
+    int64_t v[3];
+    if (sa_ask(L, "sha_detach", v, 3, "detach_failing %" PRId64, slot)) {
+        const char *call = "sha_detach when munmap fails (EINVAL)";
+        sa_check_failure(L, call, v, SHA_ERR_SYS, sa_fail_errno(SA_FAIL_MUNMAP), 0, 0, 0,
+                         "a failed munmap is SHA_ERR_SYS with munmap's errno");
+        CL_CHECK_EQ(1, v[2], "the struct sha_array after sha_detach failed (1: unchanged)",
+                    "zero *a only once munmap succeeded: the mapping is still there");
+    }
+    static const char *const what[] = {"sha_detach(NULL)",
+                                       "sha_detach of a zeroed struct (never filled)"};
+    for (int k = SA_DETACH_NULL; k <= SA_DETACH_ZEROED; k++)
+        if (sa_ask(L, "sha_detach", v, 2, "detach_bad %d", k))
+            sa_check_failure(L, what[k], v, SHA_ERR_ARG, EINVAL, 0, 0, 0,
+                             "check a and a->base first: SHA_ERR_ARG with EINVAL");
+}
+
+/* sha_map_anonymous where mmap, then madvise, fails: NULL, the call's errno, nothing mapped. */
+static void sa_check_anon_failing(struct cl_link *L)
+{
+    static const struct {
+        int call;
+        const char *what;
+    } cases[] = {
+        {SA_FAIL_MMAP, "sha_map_anonymous(4) when mmap fails (ENOMEM)"},
+        {SA_FAIL_MADVISE, "sha_map_anonymous(4) when madvise fails (EINVAL)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t v[4];
+        if (!sa_ask(L, "sha_map_anonymous", v, 4, "anon_failing 4 %d", cases[i].call))
+            continue;
+        char what[160];
+        snprintf(what, sizeof what, "%s: the address returned (0: NULL)", cases[i].what);
+        CL_CHECK_EQ(0, v[0], what, "return NULL when mmap or madvise fails");
+        if (v[0] == 0) {
+            snprintf(what, sizeof what, "%s: errno", cases[i].what);
+            CL_CHECK_EQ(sa_fail_errno(cases[i].call), v[1], what,
+                        "keep the failed call's errno (save it across munmap)");
+        }
+        if (v[2]) {
+            snprintf(what, sizeof what, "%s: VMAs left where it mapped", cases[i].what);
+            CL_CHECK_EQ(0, sa_vmas(L, (uint64_t)v[2], (size_t)v[3]), what,
+                        "munmap what you mapped before returning NULL");
+        }
+    }
+}
+
 static void test_errors(void)
 {
     struct cl_link *L = cl_lab_subject();
@@ -252,6 +404,11 @@ static void test_errors(void)
     if (sa_ask(L, "sha_attach", c, 5, "attach_checked %d 8 7", SA_TAG_B))
         sa_check_failure(L, "sha_attach with mode 7", c, SHA_ERR_ARG, EINVAL, c[2], c[3], c[4],
                          "SHA_RDONLY, SHA_RDWR or SHA_PRIVATE only");
+    if (sa_ask(L, "sha_attach", c, 5, "attach_checked %d 0 %d", SA_TAG_B, SHA_RDONLY))
+        sa_check_failure(L, "sha_attach with elem_size 0", c, SHA_ERR_ARG, EINVAL, c[2], c[3], c[4],
+                         "elem_size 0 is an argument error, checked before shm_open");
+    sa_check_attach_failing(L, SA_TAG_B);
+    sa_check_detach_errors(L, v[2]);
     cl_link_call(L, NULL, 0, NULL, "detach %" PRId64, v[2]);
     cl_link_call(L, NULL, 0, NULL, "purge %d", SA_TAG_B);
     if (sa_ask(L, "sha_attach", c, 5, "attach_checked %d 8 %d", SA_TAG_B, SHA_RDONLY))
@@ -276,6 +433,10 @@ static void test_errors(void)
                  SHA_ERR_TRUNCATED, EIO, "fstat the object before reading its header");
     sa_check_raw(L, "sha_attach of a whole segment written by hand", 10 * ps / 8, 11 * ps,
                  SA_RAW_GOOD, SHA_OK, 0, "a segment with a good header and its full size");
+    sa_check_raw(L, "sha_attach of a segment of 0 elements (its header page alone)", 0, ps,
+                 SA_RAW_GOOD, SHA_OK, 0,
+                 "an object of exactly one page holds a whole header: short means below a page");
+    sa_check_anon_failing(L);
 out:
     cl_link_call(L, NULL, 0, NULL, "purge %d", SA_TAG_B);
 }
@@ -290,6 +451,12 @@ static void test_create_failures(void)
                          "posix_fallocate returns the error (it does not set errno): ENOSPC is "
                          "SHA_ERR_NOSPC");
         CL_CHECK_EQ(0, v[2], "the name left after sha_create failed for want of space (1: left)",
+                    "shm_unlink the name you created before returning an error");
+    }
+    if (sa_ask(L, "sha_create", v, 6, "create_failing %d %d", SA_TAG_FAIL, SA_FAIL_FTRUNCATE)) {
+        sa_check_failure(L, "sha_create when ftruncate fails (EFBIG)", v, SHA_ERR_SYS, EFBIG, v[3],
+                         v[4], v[5], "check ftruncate's return value: SHA_ERR_SYS with its errno");
+        CL_CHECK_EQ(0, v[2], "the name left after sha_create's ftruncate failed (1: left)",
                     "shm_unlink the name you created before returning an error");
     }
     if (sa_ask(L, "sha_create", v, 6, "create_failing %d %d", SA_TAG_FAIL, SA_FAIL_MMAP)) {

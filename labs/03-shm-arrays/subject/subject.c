@@ -6,8 +6,9 @@
  * parent), so that every run has names of its own.
  *
  *   create TAG ELEM COUNT   sha_create        R rc errno slot base map_len data elem count mode
+ *                                             fds-left-open bad-closes (of a descriptor not open)
  *   attach TAG ELEM MODE    sha_attach        R (the same)
- *   detach SLOT             sha_detach        R rc errno
+ *   detach SLOT             sha_detach        R rc errno zeroed (1: *a all zero afterwards)
  *   unlink TAG              sha_unlink        R rc errno
  *   size ELEM COUNT PS      sha_segment_size  R bytes
  *   at SLOT I               sha_at            R address (0: NULL)
@@ -19,12 +20,20 @@
  *                           a bad magic or version as KIND says (protocol.h); the kit's own   R
  *   create_badname KIND / attach_badname KIND / unlink_badname KIND   a bad name (sa_bad_name)
  *                           R rc errno fds-left-open
- *   create_failing TAG CALL sha_create where CALL (protocol.h) fails: posix_fallocate and
- *                           fallocate with ENOSPC, or mmap with ENOMEM
+ *   create_failing TAG CALL sha_create(8, 4096) where CALL (protocol.h) fails: posix_fallocate
+ *                           and fallocate with ENOSPC, mmap with ENOMEM, ftruncate with EFBIG
  *                           R rc errno name-left fds-left-open mapped-addr mapped-len
  *   attach_checked TAG ELEM MODE   sha_attach, for a call that must fail
  *                           R rc errno fds-left-open mapped-addr mapped-len
+ *   attach_failing TAG CALL sha_attach(8, SHA_RDONLY) where CALL fails (fstat, mmap)   R (the same)
+ *   detach_failing SLOT     sha_detach where munmap fails   R rc errno unchanged (1: *a as it was)
+ *   detach_bad KIND         sha_detach of NULL or of a zeroed struct (protocol.h)   R rc errno
+ *   fd0 TAG WHAT            sha_create(8, 16) or sha_attach(8, SHA_RDONLY) (protocol.h) with
+ *                           descriptor 0 closed, so that shm_open returns 0; the kit unmaps
+ *                           what it made   R rc errno fd0-left-open
  *   anon N                  sha_map_anonymous(N)   R addr errno
+ *   anon_failing N CALL     sha_map_anonymous(N) where CALL fails (mmap, madvise)
+ *                           R addr errno mapped-addr mapped-len
  *   anon_fill ADDR N / anon_unmap ADDR N   the kit writes one byte per page / munmaps   R
  */
 #include "03-shm-arrays.h"
@@ -68,16 +77,34 @@ static int sa_open_fds(void)
 
 /* ---- interpositions: calls that fail on command, and the last mapping made -------------- */
 
-static int sa_fail_call; /* 0, SA_FAIL_FALLOCATE or SA_FAIL_MMAP */
+static int sa_fail_call; /* enum sa_fail: the call that fails now */
 static void *sa_mapped;
 static size_t sa_mapped_len;
 
+/* Calls of close() on a descriptor that was not open (EBADF): a descriptor closed twice. */
+static int sa_bad_closes;
+
+int close(int fd)
+{
+    int rc = (int)syscall(SYS_close, fd);
+    if (rc < 0 && errno == EBADF)
+        sa_bad_closes++;
+    return rc;
+}
+
+/* Whether `call` fails now; if so errno is its errno (protocol.h). */
+static bool sa_failing(int call)
+{
+    if (sa_fail_call != call)
+        return false;
+    errno = sa_fail_errno(call);
+    return true;
+}
+
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-    if (sa_fail_call == SA_FAIL_MMAP) {
-        errno = ENOMEM;
+    if (sa_failing(SA_FAIL_MMAP))
         return MAP_FAILED;
-    }
     void *p = (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
     if (p != MAP_FAILED) {
         sa_mapped = p;
@@ -88,18 +115,51 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 
 int posix_fallocate(int fd, off_t off, off_t len)
 {
-    if (sa_fail_call == SA_FAIL_FALLOCATE)
+    int e = errno;
+    if (sa_failing(SA_FAIL_FALLOCATE)) {
+        errno = e;
         return ENOSPC; /* as a full /dev/shm: posix_fallocate returns the error */
+    }
     return syscall(SYS_fallocate, fd, 0, off, len) == 0 ? 0 : errno;
 }
 
 int fallocate(int fd, int mode, off_t off, off_t len)
 {
-    if (sa_fail_call == SA_FAIL_FALLOCATE) {
-        errno = ENOSPC;
+    if (sa_failing(SA_FAIL_FALLOCATE))
+        return -1;
+    return (int)syscall(SYS_fallocate, fd, mode, off, len);
+}
+
+int ftruncate(int fd, off_t len)
+{
+    if (sa_failing(SA_FAIL_FTRUNCATE))
+        return -1;
+    return (int)syscall(SYS_ftruncate, fd, len);
+}
+
+/* A failing fstat leaves *st zeroed, so that code which uses it anyway does the same on every
+ * run (a real one leaves it as it was). */
+int fstat(int fd, struct stat *st)
+{
+    if (sa_failing(SA_FAIL_FSTAT)) {
+        memset(st, 0, sizeof *st);
         return -1;
     }
-    return (int)syscall(SYS_fallocate, fd, mode, off, len);
+    return fstatat(fd, "", st, AT_EMPTY_PATH);
+}
+
+int munmap(void *addr, size_t len)
+{
+    if (sa_failing(SA_FAIL_MUNMAP))
+        return -1;
+    return (int)syscall(SYS_munmap, addr, len);
+}
+
+int madvise(void *addr, size_t len, int advice)
+{
+    if (sa_failing(SA_FAIL_MADVISE))
+        return -1;
+    return (int)syscall(SYS_madvise, addr, len, advice);
 }
 
 /* The same for code built with _FILE_OFFSET_BITS=64, whose calls are glibc's ...64 names. */
@@ -118,9 +178,23 @@ int fallocate64(int fd, int mode, off64_t off, off64_t len)
     return fallocate(fd, mode, (off_t)off, (off_t)len);
 }
 
+int ftruncate64(int fd, off64_t len)
+{
+    return ftruncate(fd, (off_t)len);
+}
+
+int fstat64(int fd, struct stat64 *st)
+{
+    if (sa_failing(SA_FAIL_FSTAT)) {
+        memset(st, 0, sizeof *st);
+        return -1;
+    }
+    return fstatat64(fd, "", st, AT_EMPTY_PATH);
+}
+
 /* ---- the library's calls -------------------------------------------------------------- */
 
-static void sa_array_answer(int rc, int e, int slot, int64_t *v, int *n)
+static void sa_array_answer(int rc, int e, int slot, int fds, int64_t *v, int *n)
 {
     const struct sha_array *a = slot >= 0 ? &sa_slots[slot] : NULL;
     v[0] = rc;
@@ -132,7 +206,9 @@ static void sa_array_answer(int rc, int e, int slot, int64_t *v, int *n)
     v[6] = a ? (int64_t)a->elem_size : 0;
     v[7] = a ? (int64_t)a->count : 0;
     v[8] = a ? a->mode : 0;
-    *n = 9;
+    v[9] = fds;
+    v[10] = sa_bad_closes;
+    *n = 11;
 }
 
 static int sa_free_slot(void)
@@ -158,11 +234,12 @@ static int sa_take_slot(uint64_t tag, const char *what, char *name, size_t n, co
     return slot;
 }
 
-/* After the student's call filled slot: keep it if it succeeded, and answer. */
-static int sa_made(int slot, int rc, int e, int64_t *v, int *n)
+/* After the student's call filled slot: keep it if it succeeded, and answer (fds: the
+ * descriptors open before the call). */
+static int sa_made(int slot, int rc, int e, int fds, int64_t *v, int *n)
 {
     sa_used[slot] = rc == SHA_OK;
-    sa_array_answer(rc, e, rc == SHA_OK ? slot : -1, v, n);
+    sa_array_answer(rc, e, rc == SHA_OK ? slot : -1, sa_open_fds() - fds, v, n);
     return 0;
 }
 
@@ -172,10 +249,12 @@ static int sa_create(const uint64_t *a, int64_t *v, int *n, const char **why)
     int slot = sa_take_slot(a[0], "create: no free slot", name, sizeof name, why);
     if (slot < 0)
         return -1;
+    int fds = sa_open_fds();
+    sa_bad_closes = 0;
     cl_subject_calls("sha_create");
     errno = 0;
     int rc = sha_create(name, (size_t)a[1], (size_t)a[2], &sa_slots[slot]);
-    return sa_made(slot, rc, errno, v, n);
+    return sa_made(slot, rc, errno, fds, v, n);
 }
 
 static int sa_attach(const uint64_t *a, int64_t *v, int *n, const char **why)
@@ -184,10 +263,12 @@ static int sa_attach(const uint64_t *a, int64_t *v, int *n, const char **why)
     int slot = sa_take_slot(a[0], "attach: no free slot", name, sizeof name, why);
     if (slot < 0)
         return -1;
+    int fds = sa_open_fds();
+    sa_bad_closes = 0;
     cl_subject_calls("sha_attach");
     errno = 0;
     int rc = sha_attach(name, (size_t)a[1], (int)a[2], &sa_slots[slot]);
-    return sa_made(slot, rc, errno, v, n);
+    return sa_made(slot, rc, errno, fds, v, n);
 }
 
 static struct sha_array *sa_slot(uint64_t slot, const char **why)
@@ -209,7 +290,47 @@ static int sa_detach(const uint64_t *a, int64_t *v, int *n, const char **why)
     errno = 0;
     v[0] = sha_detach(arr);
     v[1] = v[0] == SHA_OK ? 0 : errno;
+    static const struct sha_array zero;
+    v[2] = memcmp(arr, &zero, sizeof zero) == 0;
     sa_used[a[0]] = v[0] != SHA_OK;
+    *n = 3;
+    return 0;
+}
+
+/* sha_detach where munmap fails: the slot stays (the mapping is still there). */
+static int sa_detach_failing(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    struct sha_array *arr = sa_slot(a[0], why);
+    if (!arr)
+        return -1;
+    struct sha_array before = *arr;
+    sa_fail_call = SA_FAIL_MUNMAP;
+    cl_subject_calls("sha_detach");
+    errno = 0;
+    v[0] = sha_detach(arr);
+    v[1] = errno;
+    sa_fail_call = SA_FAIL_NONE;
+    v[2] = memcmp(arr, &before, sizeof before) == 0;
+    if (v[0] == SHA_OK) /* it said so: the kit unmaps what it could not */
+        munmap(before.base, before.map_len);
+    sa_used[a[0]] = v[0] != SHA_OK;
+    *n = 3;
+    return 0;
+}
+
+static int sa_detach_bad(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    if (a[0] != SA_DETACH_NULL && a[0] != SA_DETACH_ZEROED) {
+        *why = "detach_bad: 0 (NULL) or 1 (a zeroed struct)";
+        errno = EINVAL;
+        return -1;
+    }
+    struct sha_array zeroed;
+    memset(&zeroed, 0, sizeof zeroed);
+    cl_subject_calls("sha_detach");
+    errno = 0;
+    v[0] = sha_detach(a[0] == SA_DETACH_NULL ? NULL : &zeroed);
+    v[1] = errno;
     *n = 2;
     return 0;
 }
@@ -397,8 +518,8 @@ static int sa_unlink_badname(const uint64_t *a, int64_t *v, int *n, const char *
 
 static int sa_create_failing(const uint64_t *a, int64_t *v, int *n, const char **why)
 {
-    if (a[1] != SA_FAIL_FALLOCATE && a[1] != SA_FAIL_MMAP) {
-        *why = "create_failing: the call that fails is 1 (fallocate) or 2 (mmap)";
+    if (a[1] != SA_FAIL_FALLOCATE && a[1] != SA_FAIL_MMAP && a[1] != SA_FAIL_FTRUNCATE) {
+        *why = "create_failing: the call that fails is 1 (fallocate), 2 (mmap) or 3 (ftruncate)";
         errno = EINVAL;
         return -1;
     }
@@ -414,7 +535,7 @@ static int sa_create_failing(const uint64_t *a, int64_t *v, int *n, const char *
     errno = 0;
     int rc = sha_create(name, 8, 4096, &arr);
     int e = errno;
-    sa_fail_call = 0;
+    sa_fail_call = SA_FAIL_NONE;
     int fd = shm_open(name, O_RDONLY, 0);
     v[0] = rc;
     v[1] = e;
@@ -430,27 +551,83 @@ static int sa_create_failing(const uint64_t *a, int64_t *v, int *n, const char *
     return 0;
 }
 
-static int sa_attach_checked(const uint64_t *a, int64_t *v, int *n, const char **why)
+/* sha_attach of segment tag, for a call that must fail, with `fail` failing (protocol.h):
+ * R rc errno fds-left-open mapped-addr mapped-len. What a call that should have failed made
+ * anyway is unmapped by the kit. */
+static int sa_attach_check(uint64_t tag, size_t elem, int mode, int fail, int64_t *v, int *n)
 {
-    (void)why;
     char name[SA_NAME_MAX];
-    sa_tag_name(name, sizeof name, a[0]);
+    sa_tag_name(name, sizeof name, tag);
     struct sha_array arr;
     memset(&arr, 0, sizeof arr);
     int fds = sa_open_fds();
     sa_mapped = NULL;
     sa_mapped_len = 0;
+    sa_fail_call = fail;
     cl_subject_calls("sha_attach");
     errno = 0;
-    int rc = sha_attach(name, (size_t)a[1], (int)a[2], &arr);
-    v[0] = rc;
+    int rc = sha_attach(name, elem, mode, &arr);
     v[1] = errno;
+    sa_fail_call = SA_FAIL_NONE;
+    v[0] = rc;
     v[2] = sa_open_fds() - fds;
     v[3] = rc == SHA_OK ? 0 : (int64_t)(uintptr_t)sa_mapped;
     v[4] = rc == SHA_OK ? 0 : (int64_t)sa_mapped_len;
     *n = 5;
-    if (rc == SHA_OK)
-        sha_detach(&arr);
+    if (rc == SHA_OK && arr.base && arr.base != MAP_FAILED)
+        munmap(arr.base, arr.map_len);
+    return 0;
+}
+
+static int sa_attach_checked(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    return sa_attach_check(a[0], (size_t)a[1], (int)a[2], SA_FAIL_NONE, v, n);
+}
+
+static int sa_attach_failing(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    if (a[1] != SA_FAIL_FSTAT && a[1] != SA_FAIL_MMAP) {
+        *why = "attach_failing: the call that fails is 2 (mmap) or 4 (fstat)";
+        errno = EINVAL;
+        return -1;
+    }
+    return sa_attach_check(a[0], 8, SHA_RDONLY, (int)a[1], v, n);
+}
+
+/* sha_create or sha_attach (what) with descriptor 0 closed: the lowest free descriptor, the one
+ * shm_open returns, is then 0, a valid descriptor. Descriptor 0 (the command pipe) is back
+ * before the answer. */
+static int sa_fd0(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    if (a[1] != SA_FD0_CREATE && a[1] != SA_FD0_ATTACH) {
+        *why = "fd0: 0 (sha_create) or 1 (sha_attach)";
+        errno = EINVAL;
+        return -1;
+    }
+    char name[SA_NAME_MAX];
+    sa_tag_name(name, sizeof name, a[0]);
+    struct sha_array arr;
+    memset(&arr, 0, sizeof arr);
+    int saved = fcntl(0, F_DUPFD_CLOEXEC, 10);
+    if (saved < 0) {
+        *why = "fd0: dup of descriptor 0";
+        return -1;
+    }
+    close(0);
+    const char *fn = a[1] == SA_FD0_CREATE ? "sha_create" : "sha_attach";
+    cl_subject_calls(fn);
+    errno = 0;
+    int rc = a[1] == SA_FD0_CREATE ? sha_create(name, 8, 16, &arr)
+                                   : sha_attach(name, 8, SHA_RDONLY, &arr);
+    v[0] = rc;
+    v[1] = rc == SHA_OK ? 0 : errno;
+    v[2] = fcntl(0, F_GETFD) >= 0;
+    dup2(saved, 0);
+    close(saved);
+    if (rc == SHA_OK && arr.base && arr.base != MAP_FAILED)
+        munmap(arr.base, arr.map_len);
+    *n = 3;
     return 0;
 }
 
@@ -463,6 +640,28 @@ static int sa_anon(const uint64_t *a, int64_t *v, int *n, const char **why)
     v[0] = (int64_t)(uintptr_t)p;
     v[1] = p ? 0 : errno;
     *n = 2;
+    return 0;
+}
+
+static int sa_anon_failing(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    if (a[1] != SA_FAIL_MMAP && a[1] != SA_FAIL_MADVISE) {
+        *why = "anon_failing: the call that fails is 2 (mmap) or 6 (madvise)";
+        errno = EINVAL;
+        return -1;
+    }
+    sa_mapped = NULL;
+    sa_mapped_len = 0;
+    sa_fail_call = (int)a[1];
+    cl_subject_calls("sha_map_anonymous");
+    errno = 0;
+    void *p = sha_map_anonymous((size_t)a[0]);
+    v[1] = errno;
+    sa_fail_call = SA_FAIL_NONE;
+    v[0] = (int64_t)(uintptr_t)p;
+    v[2] = (int64_t)(uintptr_t)sa_mapped;
+    v[3] = (int64_t)sa_mapped_len;
+    *n = 4;
     return 0;
 }
 
@@ -625,7 +824,12 @@ static const struct cl_subject_op sa_ops[] = {
     {"unlink_badname", 1, sa_unlink_badname},
     {"create_failing", 2, sa_create_failing},
     {"attach_checked", 3, sa_attach_checked},
+    {"attach_failing", 2, sa_attach_failing},
+    {"detach_failing", 1, sa_detach_failing},
+    {"detach_bad", 1, sa_detach_bad},
+    {"fd0", 2, sa_fd0},
     {"anon", 1, sa_anon},
+    {"anon_failing", 2, sa_anon_failing},
     {"anon_fill", 2, sa_anon_fill},
     {"anon_unmap", 2, sa_anon_unmap},
 };

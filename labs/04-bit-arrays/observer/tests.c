@@ -152,10 +152,13 @@ static void bt_check_lifecycle(void)
                     "a new array is all clear: calloc ba_words(nbits) words");
     else
         CL_FAIL("ba_new(b, 130): b->words does not point at 3 readable words");
-    if (!bt_ask("ba_free", v, 3, "free 1"))
+    if (!bt_ask("ba_free", v, 4, "free 1"))
         return;
     CL_CHECK_EQ(0, v[0] != 0 || v[1] != 0 || v[2] != 0, "anything left in b after ba_free",
                 "leave b empty: words NULL, nbits 0, owned false");
+    CL_CHECK_EQ(0, v[3], "blocks ba_new(b, 130) allocated that ba_free did not free",
+                "free the words ba_new allocated (owned) before leaving b empty (a printf's "
+                "first output buffer counts too: no debugging output)");
     /* No bits: nothing to allocate, and ba_free must cope (the slot held junk before). */
     if (!bt_ask("ba_new", v, 5, "new 1 0") || !bt_ask("ba_free", v, 3, "free 1"))
         return;
@@ -186,7 +189,7 @@ static void bt_check_lifecycle(void)
     for (size_t w = 0; w < 3; w++)
         m.w[w] = bt_pattern_word(77, w, 32);
     bt_check_words(&m, "ba_wrap", "ba_wrap writes nothing: the bits are what the words hold");
-    if (!bt_ask("ba_free", v, 3, "free 2")) /* must not free the caller's words */
+    if (!bt_ask("ba_free", v, 4, "free 2")) /* must not free the caller's words */
         return;
     bt_check_words(&m, "ba_free of a wrapped array", "ba_free frees only ba_new's words");
     /* Exactly enough words; no words at all. */
@@ -517,21 +520,40 @@ static void test_atomic(void)
 
 /* ---- sieve ----------------------------------------------------------------------------------- */
 
-static void bt_check_range(size_t n, size_t lo, size_t hi, const uint64_t *model)
+/* ba_sieve_range(lo, hi) on a fresh array of n bits whose fail_at-th allocation call fails
+ * (0: none): its return value and errno, the blocks it left, and (when it succeeded) every
+ * bit. Where the allocation that was to fail was made, -1 with ENOMEM is right, and so is 0
+ * with the range marked (a fallback that needs no memory). The number of allocation calls it
+ * made, or -1. */
+static int bt_check_range_failing(size_t n, size_t lo, size_t hi, const uint64_t *model,
+                                  int fail_at)
 {
-    int64_t v[3];
-    if (!bt_ask("ba_sieve_range", v, 3, "sieve_range %zu %zu %zu", n, lo, hi))
-        return;
-    bool bad = lo > hi || hi > n;
-    char what[160];
-    snprintf(what, sizeof what, "ba_sieve_range(c, %zu, %zu) on %zu bits: return value", lo, hi, n);
-    CL_CHECK_EQ(bad ? -1 : 0, v[0], what,
+    int64_t v[6];
+    if (!bt_ask("ba_sieve_range", v, 6, "sieve_range %zu %zu %zu %d", n, lo, hi, fail_at))
+        return -1;
+    bool bad = lo > hi || hi > n, nomem = v[4] && v[0] == -1;
+    char what[200], call[120];
+    if (fail_at)
+        snprintf(call, sizeof call, "ba_sieve_range(c, %zu, %zu) whose allocation call #%d fails",
+                 lo, hi, fail_at);
+    else
+        snprintf(call, sizeof call, "ba_sieve_range(c, %zu, %zu)", lo, hi);
+    snprintf(what, sizeof what, "%s on %zu bits: return value", call, n);
+    CL_CHECK_EQ(bad || nomem ? -1 : 0, v[0], what,
                 bad ? "lo > hi or hi > nbits: -1 with EINVAL" : "0 for a range inside the array");
-    if (bad) {
-        snprintf(what, sizeof what, "errno after ba_sieve_range(c, %zu, %zu) (EINVAL = 22)", lo,
-                 hi);
-        CL_CHECK_EQ(EINVAL, v[1], what, "set errno to EINVAL, and no bit");
+    if (bad || nomem) {
+        snprintf(what, sizeof what, "errno after %s (%s = %d)", call, bad ? "EINVAL" : "ENOMEM",
+                 bad ? EINVAL : ENOMEM);
+        CL_CHECK_EQ(bad ? EINVAL : ENOMEM, v[1], what,
+                    bad ? "set errno to EINVAL, and no bit"
+                        : "a failed malloc is -1 with ENOMEM: stop there, free what you hold");
     }
+    snprintf(what, sizeof what, "blocks %s allocated and did not free", call);
+    CL_CHECK_EQ(0, v[5], what,
+                "free every block you allocate, on every path, the failing ones too (a "
+                "printf's first output buffer counts too: no debugging output)");
+    if (nomem)
+        return (int)v[3];
     static struct bt_model m;
     m.addr = (uint64_t)v[2];
     m.nbits = n;
@@ -541,10 +563,23 @@ static void bt_check_range(size_t n, size_t lo, size_t hi, const uint64_t *model
     for (size_t i = lo; !bad && i < hi; i++)
         if (model[i / 64] >> (i % 64) & 1)
             m.w[i / 64] |= UINT64_C(1) << (i % 64);
-    snprintf(what, sizeof what, "ba_sieve_range(c, %zu, %zu)", lo, hi);
-    bt_check_words(&m, what,
+    bt_check_words(&m, call,
                    "mark exactly the non-primes in [lo, hi): 0 and 1 too, no prime, and nothing "
                    "outside the range");
+    return (int)v[3];
+}
+
+static void bt_check_range(size_t n, size_t lo, size_t hi, const uint64_t *model)
+{
+    bt_check_range_failing(n, lo, hi, model, 0);
+}
+
+/* One range again with each of its allocation calls failing in turn (the first 8). */
+static void bt_check_range_nomem(size_t n, size_t lo, size_t hi, const uint64_t *model)
+{
+    int calls = bt_check_range_failing(n, lo, hi, model, 0);
+    for (int k = 1; k <= calls && k <= 8 && !cl_lab_subject()->failed; k++)
+        bt_check_range_failing(n, lo, hi, model, k);
 }
 
 static void test_sieve(void)
@@ -563,6 +598,7 @@ static void test_sieve(void)
         if (cl_lab_subject()->failed)
             break;
     }
+    bt_check_range_nomem(N, 13, 777, model);
     free(model);
     for (int k = 1; k <= 3; k++)
         CL_RUN_AND_CHECK("sieve", bt_exp_sieve(r, "sieve", BT_SIEVE_N, k));

@@ -13,7 +13,8 @@
  *   wrap S NW N NUL     ba_wrap over NW words of the kit's (pattern 77, density 32), or over
  *                       NULL when NUL is 1; slot S first set to {0x5a5a5a5a, 4242, true}
  *                                                     R rc errno words nbits owned mem
- *   free S              ba_free                       R words nbits owned (after)
+ *   free S              ba_free                       R words nbits owned (after) live
+ *                       (live: blocks ba_new, ba_free and ba_sieve_range allocated, not freed)
  *   set|clear|toggle|test|seta|tas S I   ba_set, ba_clear, ba_toggle, ba_test, ba_set_atomic,
  *                       ba_test_and_set                R rc errno
  *   count S             ba_count                      R n
@@ -33,13 +34,18 @@
  *                       itself between the read and the write   R rc errno faults word rc2 locked
  *   sieve_map N         a shared mapping (MAP_SHARED | MAP_ANONYMOUS) of (N + 63) / 64 words,
  *                       zero, for team workers (BT_WORK_SIEVE)      R address
- *   sieve_range N LO HI ba_sieve_range(LO, HI) on a private zeroed array of N bits (ending at
- *                       a guard page)                 R rc errno address
+ *   sieve_range N LO HI K   ba_sieve_range(LO, HI) on a private zeroed array of N bits (ending
+ *                       at a guard page), its K-th allocation call failing (0: none)
+ *                       R rc errno address attempts failed (1: the K-th was made) left (blocks
+ *                       it allocated and did not free)
  *   flags REP N         N flags (bt_flag) as representation REP: R base npages, and for the
  *                       lists the singletons' region: base npages
  * Team workers: BT_WORK_SIEVE, BT_WORK_READ (protocol.h).
+ * ba_new, ba_free and ba_sieve_range run watched by the kit's allocator (alloc.c): blocks
+ * counted until freed, a poisoned tail past each, an allocation failing on command.
  */
 #include "04-bit-arrays.h"
+#include "alloc.h"
 #include "cowlab/subject.h"
 #include "protocol.h"
 #include "world.h"
@@ -180,9 +186,11 @@ static int bt_cmd_new(const uint64_t *a, int64_t *v, int *n, const char **why)
     bt_unmap_kit((int)a[0]);
     *b = (struct ba){(uint64_t *)(uintptr_t)0x5a5a5a5a, 4242, true};
     cl_subject_calls("ba_new");
+    bt_alloc_watch(0);
     errno = 0;
     v[0] = ba_new(b, (size_t)a[1]);
     v[1] = errno;
+    bt_alloc_unwatch();
     bt_describe(b, v + 2);
     *n = 5;
     return 0;
@@ -225,9 +233,12 @@ static int bt_cmd_free(const uint64_t *a, int64_t *v, int *n, const char **why)
     if (!b)
         return -1;
     cl_subject_calls("ba_free");
+    bt_alloc_watch(0);
     ba_free(b);
+    bt_alloc_unwatch();
     bt_describe(b, v);
-    *n = 3;
+    v[3] = bt_alloc_live();
+    *n = 4;
     return 0;
 }
 
@@ -605,12 +616,18 @@ static int bt_cmd_sieve_range(const uint64_t *a, int64_t *v, int *n, const char 
     }
     bt_kit_words[0] = w;
     *b = (struct ba){w, (size_t)a[0], false};
+    long live = bt_alloc_live();
     cl_subject_calls("ba_sieve_range");
+    bt_alloc_watch(a[3] > INT32_MAX ? INT32_MAX : (int)a[3]);
     errno = 0;
     v[0] = ba_sieve_range(b, (size_t)a[1], (size_t)a[2]);
     v[1] = errno;
+    struct bt_alloc_watch seen = bt_alloc_unwatch();
     v[2] = (int64_t)(uintptr_t)w;
-    *n = 3;
+    v[3] = seen.attempts;
+    v[4] = seen.failed;
+    v[5] = live < 0 || bt_alloc_live() < 0 ? -1 : bt_alloc_live() - live;
+    *n = 6;
     return 0;
 }
 
@@ -797,9 +814,11 @@ static int bt_worker(void *arg, int worker, int phase, int64_t *report)
         size_t nb = (size_t)a[2];
         int k = (int)a[3];
         cl_subject_calls("ba_sieve_range");
+        bt_alloc_watch(0);
         errno = 0;
         report[0] = ba_sieve_range(&bt_sieve, bt_slice(nb, k, worker), bt_slice(nb, k, worker + 1));
         report[1] = errno;
+        bt_alloc_unwatch();
         return 0;
     }
     case BT_WORK_READ: report[0] = bt_read_flags(); return 0;
@@ -831,7 +850,7 @@ static const struct cl_subject_op bt_ops[] = {
     {"race_set", 2, bt_cmd_race_set},
     {"race_tas", 1, bt_cmd_race_tas},
     {"sieve_map", 1, bt_cmd_sieve_map},
-    {"sieve_range", 3, bt_cmd_sieve_range},
+    {"sieve_range", 4, bt_cmd_sieve_range},
     {"flags", 2, bt_cmd_flags},
 };
 

@@ -369,6 +369,25 @@ check "a predict.c that is a symbolic link (to the solutions) is not read: only 
 check "a lab folder that is a symbolic link (to the solutions) is not built and scores 0" python3 -c "
 import json; r=json.load(open('$broken/out-linked/results.json'))
 assert r['score']==0 and 'is a symbolic link or not a folder' in r['tests'][0]['output']"
+# Debugging output costs nothing either: lab 04 counts the blocks ba_new, ba_free and
+# ba_sieve_range leave allocated, and stdout's buffer (allocated at a stream's first output)
+# must not count as the student's leak.
+mkdir -p "$broken/printf"; cp -r solutions/04-bit-arrays "$broken/printf/"
+python3 - "$broken/printf/04-bit-arrays" <<'PY' # a printf at the top of two functions
+import sys
+for name, fn in (("bitarray.c", "ba_new"), ("sieve.c", "ba_sieve_range")):
+    path = f"{sys.argv[1]}/{name}"
+    src = open(path).read()
+    body = src.index("{", src.index(f"\nint {fn}("))
+    src = src[:body + 1] + f'\n    printf("debug: {fn}\\n");' + src[body + 1:]
+    open(path, "w").write("#include <stdio.h>\n" + src)
+PY
+$COWLAB grade --submission "$broken/printf" --lab 04 --test set_test_clear,sieve \
+  --out "$broken/out-printf" --quiet >/dev/null 2>&1
+check "a debugging printf in ba_new and ba_sieve_range costs nothing (lab 04's leak checks)" python3 -c "
+import json; r=json.load(open('$broken/out-printf/results.json'))
+assert r['score'] == sum(t['max_score'] for t in r['tests']) == 30, [(t['name'], t['output'][:160]) for t in r['tests']]
+assert open('$broken/printf/04-bit-arrays/sieve.c').read().count('printf(') == 1"
 # The subjects' interpositions (fork, mmap, madvise) hold for code built with
 # _FILE_OFFSET_BITS=64 too, whose mmap is glibc's mmap64: the reference so built scores 100 %.
 # (Lab 03 wraps posix_fallocate and mmap, whose ...64 names such code calls.)

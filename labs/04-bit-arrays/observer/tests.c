@@ -157,8 +157,7 @@ static void bt_check_lifecycle(void)
     CL_CHECK_EQ(0, v[0] != 0 || v[1] != 0 || v[2] != 0, "anything left in b after ba_free",
                 "leave b empty: words NULL, nbits 0, owned false");
     CL_CHECK_EQ(0, v[3], "blocks ba_new(b, 130) allocated that ba_free did not free",
-                "free the words ba_new allocated (owned) before leaving b empty (a printf's "
-                "first output buffer counts too: no debugging output)");
+                "free the words ba_new allocated (owned) before leaving b empty");
     /* No bits: nothing to allocate, and ba_free must cope (the slot held junk before). */
     if (!bt_ask("ba_new", v, 5, "new 1 0") || !bt_ask("ba_free", v, 3, "free 1"))
         return;
@@ -550,8 +549,7 @@ static int bt_check_range_failing(size_t n, size_t lo, size_t hi, const uint64_t
     }
     snprintf(what, sizeof what, "blocks %s allocated and did not free", call);
     CL_CHECK_EQ(0, v[5], what,
-                "free every block you allocate, on every path, the failing ones too (a "
-                "printf's first output buffer counts too: no debugging output)");
+                "free every block you allocate, on every path, the failing ones too");
     if (nomem)
         return (int)v[3];
     static struct bt_model m;

@@ -461,6 +461,16 @@ static int sa_raw(const uint64_t *a, int64_t *v, int *n, const char **why)
     return 0;
 }
 
+/* A command's choice argument: true when ok; else false, with errno EINVAL and *why the usage. */
+static bool sa_choice_ok(bool ok, const char *usage, const char **why)
+{
+    if (!ok) {
+        *why = usage;
+        errno = EINVAL;
+    }
+    return ok;
+}
+
 /* The bad names: no leading "/", a second "/", too long, nothing after "/", empty. */
 static const char *sa_bad_name(uint64_t kind)
 {
@@ -518,11 +528,12 @@ static int sa_unlink_badname(const uint64_t *a, int64_t *v, int *n, const char *
 
 static int sa_create_failing(const uint64_t *a, int64_t *v, int *n, const char **why)
 {
-    if (a[1] != SA_FAIL_FALLOCATE && a[1] != SA_FAIL_MMAP && a[1] != SA_FAIL_FTRUNCATE) {
-        *why = "create_failing: the call that fails is 1 (fallocate), 2 (mmap) or 3 (ftruncate)";
-        errno = EINVAL;
+    if (!sa_choice_ok(a[1] == SA_FAIL_FALLOCATE || a[1] == SA_FAIL_MMAP ||
+                          a[1] == SA_FAIL_FTRUNCATE,
+                      "create_failing: the call that fails is 1 (fallocate), 2 (mmap) or 3 "
+                      "(ftruncate)",
+                      why))
         return -1;
-    }
     char name[SA_NAME_MAX];
     sa_tag_name(name, sizeof name, a[0]);
     struct sha_array arr;
@@ -600,11 +611,9 @@ static int sa_attach_failing(const uint64_t *a, int64_t *v, int *n, const char *
  * before the answer. */
 static int sa_fd0(const uint64_t *a, int64_t *v, int *n, const char **why)
 {
-    if (a[1] != SA_FD0_CREATE && a[1] != SA_FD0_ATTACH) {
-        *why = "fd0: 0 (sha_create) or 1 (sha_attach)";
-        errno = EINVAL;
+    if (!sa_choice_ok(a[1] == SA_FD0_CREATE || a[1] == SA_FD0_ATTACH,
+                      "fd0: 0 (sha_create) or 1 (sha_attach)", why))
         return -1;
-    }
     char name[SA_NAME_MAX];
     sa_tag_name(name, sizeof name, a[0]);
     struct sha_array arr;

@@ -3,7 +3,8 @@
 # a planted bug naming two tests, a test that needs a fact the cell lacks) and a clean
 # graded.log pass; each corruption (the reference fails, a stub passes, the bug passes one of
 # its tests, a binary that did not run, a cut-off line, a missing result, an empty log, no
-# facts) must fail with its own message. make test runs it. Exit 0 when all of that holds;
+# facts; with plan-exact.tsv's lines, a bug that fails a test it does not name) must fail with
+# its own message. make test runs it. Exit 0 when all of that holds;
 # 1 (what went wrong) otherwise.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,6 +45,17 @@ judge "the log stops early" "$(head -n 4 <<<"$clean")" 1 "lab: 2 gradable plan l
 judge "an empty log" "" 1 "lab: 4 gradable plan lines have no result in $tmp/graded.log, from a (ref) on"
 printf 'other\tyes\tsaid so\n' >"$tmp/facts.tsv"
 judge "a fact the probe did not print" "$clean" 0 "pagemap_bit56=unknown"
+# The native cell's plan-exact.tsv: each bug's other tests must pass, and a bug's "pass" lines
+# make it neither gradable nor caught.
+printf 'pagemap_bit56\tno\tsaid so\n' >"$tmp/facts.tsv"
+printf '%s\t%s\t%s\t%s\t%s\t%s\n' bug1 lab c 30 pass - bug2 lab a 30 pass - >>"$tmp/plan.tsv"
+exact="$clean
+graded bug1 lab c rc=0 cs=2
+graded bug2 lab a rc=0 cs=2"
+judge "exact: clean" "$exact" 0 "lab 1 1 0 1 1 1 1 0"
+judge "exact: a bug whose only named test needs a missing fact" "$exact" 0 "bug2: this planted bug cannot be caught here: pagemap_bit56=no"
+judge "exact: a bug fails a test it does not name" "${exact/bug1 lab c rc=0/bug1 lab c rc=1}" 1 "lab/c (bug1): failed, it must pass"
+judge "exact: a bug times out on a test it does not name" "${exact/bug2 lab a rc=0/bug2 lab a rc=124}" 1 "lab/a (bug2): timed out, it must pass"
 rm "$tmp/facts.tsv"
 judge "no facts at all" "$clean" 1 "no facts.tsv"
 exit "$status"

@@ -12,7 +12,8 @@
 # not run, which is never a verdict. A failure by timeout or signal is a failure, as the
 # grader counts it, and is noted.
 # A planted bug is caught when every gradable test its Catches: names fails; a bug none of
-# whose tests is gradable here cannot be caught here (named, with the fact, not an error).
+# whose tests is gradable here cannot be caught here (named, with the fact, not an error). A
+# bug's "pass" lines (plan-exact.tsv: its other tests) must pass, and count in no bug column.
 # Then lines starting with "! " (something is wrong) or "~ " (a note): a reference test that
 # failed, a stub test that passed, a bug not caught, a test that did not run, plan lines with
 # no result (one line per lab: how many, and the first), a cell with no facts.
@@ -59,12 +60,12 @@ gawk -F'\t' -v glog="$log" -v facts="$cell/facts.tsv" '
       if (!((s, t) in ngtest)) { ngtest[s, t] = 1; ng[s]++ }
       if (!((s, why) in ngwhy)) ngorder[s] = ngorder[s] SUBSEP why
       ngwhy[s, why] = 1
-      if (role == "bug") bugwhy[s, v] = why
+      if (role == "bug" && expect == "fail") bugwhy[s, v] = why
       next
     }
     if (role == "ref") ref_n[s]++
     else if (role == "stubs") stub_n[s]++
-    else if (!((s, v) in bug)) { bug[s, v] = 1; bugs[s] = bugs[s] " " v }
+    else if (expect == "fail" && !((s, v) in bug)) { bug[s, v] = 1; bugs[s] = bugs[s] " " v }
     if (!(key in rc)) {
       if (!(s in nores)) nofirst[s] = t " (" v ")"
       nores[s]++; missed[s, v] = 1; next

@@ -3,8 +3,9 @@
 #   1. harness unit tests (CUnit: parsers on fixtures, the PSS arithmetic, the model, ...)
 #   2. every lab's reference solutions score 100 %, and the reports are well-formed
 #   3. every lab's stubs build and score 0 on every test
-#   4. planted bugs: each tests/bugs/NN-slug/*.patch, graded on every test of its lab, must
-#      build and fail exactly the tests its Catches: line names, every graded test must be
+#   4. planted bugs: each tests/bugs/NN-slug/*.patch, graded on the tests its Catches: line
+#      names, must build and fail every one of them (that it fails no other test is make
+#      kernels' to prove, in its native cell), every graded test must be
 #      named by at least one bug, and every entry of the equivalent-mutant registries
 #      (tests/bugs/NN-slug/mutants-equivalent.txt) must name a mutant of the solutions
 #   5. grader isolation: hostile tests (tests/grader/) are all failed, in bounded time, and

@@ -4,8 +4,8 @@
 # graded.log pass; each corruption (the reference fails, a stub passes, the bug passes one of
 # its tests, a binary that did not run, a cut-off line, a missing result, an empty log, no
 # facts; with plan-exact.tsv's lines, a bug that fails a test it does not name) must fail with
-# its own message. make test runs it. Exit 0 when all of that holds;
-# 1 (what went wrong) otherwise.
+# its own message. And table.sh, on a cell that did not finish, says so and still prints its
+# last line. make test runs it. Exit 0 when all of that holds; 1 (what went wrong) otherwise.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
@@ -58,4 +58,20 @@ judge "exact: a bug fails a test it does not name" "${exact/bug1 lab c rc=0/bug1
 judge "exact: a bug times out on a test it does not name" "${exact/bug2 lab a rc=0/bug2 lab a rc=124}" 1 "lab/a (bug2): timed out, it must pass"
 rm "$tmp/facts.tsv"
 judge "no facts at all" "$clean" 1 "no facts.tsv"
+# table.sh describes a cell that did not finish and still ends with its last line: a guest
+# that left no console output, then one whose after.log names no kernel trouble.
+mkdir -p "$tmp/host" "$tmp/guest"
+printf 'name=%s\narch=none\nhow=%s\nsecs=1\nexit=%s\nplan=plan.tsv\n' host native - >"$tmp/host/cell.info"
+printf 'name=%s\narch=none\nhow=%s\nsecs=1\nexit=%s\nplan=plan.tsv\n' guest TCG 124 >"$tmp/guest/cell.info"
+touch "$tmp/host/complete"
+for console in "" "job output"; do
+  [[ -n $console ]] && printf '%s\n@@cowlab after\nrunlabs.sh exit 1\n' "$console" >"$tmp/guest/console.log" &&
+    printf 'runlabs.sh exit 1\n' >"$tmp/guest/after.log"
+  out=$(bash "$here/table.sh" 1 lab "$tmp/host" "$tmp/host" "$tmp/guest" 2>&1)
+  if ! tail -n 1 <<<"$out" | grep -qx 'kernels: 2 kernels x 1 labs, 0 rows differ' ||
+    ! grep -q "guest did not finish (TCG, exit 124, 1 s): 0 of 1 runs" <<<"$out"; then
+    echo "table.sh, an unfinished cell (console: '${console:-none}'), wanted its summary and last line in:"
+    echo "$out"; status=1
+  fi
+done
 exit "$status"

@@ -133,16 +133,22 @@ for cell in "$@"; do
   bad=1
   runs_back=$(find "$cell" -path "$cell/run-*" -name '*.done' 2>/dev/null | wc -l)
   graded_back=$(grep -c '^graded ' "$cell/graded.log" 2>/dev/null || true)
+  console="its console ($cell/console.log) ends:"
+  [[ -s $cell/console.log ]] || console="it left no console output ($cell/console.log)"
   echo "  $(info "$cell" name) did not finish ($(info "$cell" how), exit $(info "$cell" exit)," \
     "$(info "$cell" secs) s): $runs_back of $((runs * ${#labs[@]})) runs and ${graded_back:-0}" \
-    "graded tests came back; its console ($cell/console.log) ends:"
-  tr -d '\r' <"$cell/console.log" 2>/dev/null | sed -n '/^@@cowlab after$/q; p' | tail -n 4 |
-    cut -c1-160 | sed 's/^/    | /'
+    "graded tests came back; $console"
+  # Every stage reads to the end (no early quit: a writer's SIGPIPE would fail the pipeline, and
+  # set -e would end the table before its last line).
+  if [[ -s $cell/console.log ]]; then
+    tr -d '\r' <"$cell/console.log" | sed '/^@@cowlab after$/,$d' | tail -n 4 | cut -c1-160 |
+      sed 's/^/    | /'
+  fi
   if [[ -s $cell/after.log ]]; then
     echo "    after the job ($cell/after.log):"
-    { head -n 5 "$cell/after.log"
-      grep -iE 'out of memory|oom|killed process|panic|bug:|oops|segfault|general protection|call trace' \
-        <(tail -n +6 "$cell/after.log") | tail -n 6; } | cut -c1-160 | sed 's/^/    | /'
+    { head -n 5 "$cell/after.log" # then its kernel messages that say why (awk: none is no error)
+      tail -n +6 "$cell/after.log" | awk 'tolower($0) ~ /out of memory|oom|killed process|panic/ ||
+        tolower($0) ~ /bug:|oops|segfault|general protection|call trace/' | tail -n 6; } | cut -c1-160 | sed 's/^/    | /'
   fi
 done
 echo "kernels: $# kernels x ${#labs[@]} labs, $total rows differ"

@@ -389,6 +389,27 @@ check "a debugging printf in ba_new and ba_sieve_range costs nothing (lab 04's l
 import json; r=json.load(open('$broken/out-printf/results.json'))
 assert r['score'] == sum(t['max_score'] for t in r['tests']) == 30, [(t['name'], t['output'][:160]) for t in r['tests']]
 assert open('$broken/printf/04-bit-arrays/sieve.c').read().count('printf(') == 1"
+# Outside bwrap (--sanitize, or a machine without it) the observer removes the /dev/shm names
+# a dead subject made from its pid only under its own uid: when the grader gave the subject a
+# uid, a segment the student's code leaves is still named as left behind, as under bwrap.
+if [ "$(id -u)" -eq 0 ]; then
+  mkdir -p "$broken/leaky"; cp -r solutions/03-shm-arrays "$broken/leaky/"
+  python3 - "$broken/leaky/03-shm-arrays/shm.c" <<'PY' # sha_create also makes NAME-leak, kept
+import sys
+src = open(sys.argv[1]).read()
+at = src.index("close(fd);", src.index("\nint sha_create("))
+leak = ('{ char leak[300]; snprintf(leak, sizeof leak, "%s-leak", name);\n'
+        '      int lf = shm_open(leak, O_CREAT | O_RDWR, 0600); if (lf >= 0) close(lf); }\n    ')
+open(sys.argv[1], "w").write("#include <stdio.h>\n" + src[:at] + leak + src[at:])
+PY
+  $COWLAB grade --submission "$broken/leaky" --lab 03 --test create_attach --sanitize \
+    --out "$broken/out-leaky" --quiet >/dev/null 2>&1
+  check "outside bwrap, a segment the student's code leaves under the subject's name is left behind" python3 -c "
+import json; t=json.load(open('$broken/out-leaky/results.json'))['tests'][0]
+assert t['score'] == 0 and t['output'].startswith('failed: left behind: /dev/shm/cowlab03-'), t['output'][:300]"
+else
+  skipped=$((skipped + 1)); echo "  skip  what a subject leaves in /dev/shm outside bwrap: needs root"
+fi
 # The subjects' interpositions (fork, mmap, madvise) hold for code built with
 # _FILE_OFFSET_BITS=64 too, whose mmap is glibc's mmap64: the reference so built scores 100 %.
 # (Lab 03 wraps posix_fallocate and mmap, whose ...64 names such code calls.)

@@ -131,7 +131,7 @@ static int bench_shm_sieve(size_t n, int k, size_t want)
             _exit(ba_sieve_range(&b, lo, hi) != 0);
         }
         if (pid < 0)
-            return 1;
+            break; /* the workers started so far are waited for; pi is wrong, said below */
     }
     int ok = 1, st;
     while (wait(&st) > 0)

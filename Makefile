@@ -114,10 +114,16 @@ $(BUILD)/labs/%/subject-kit.o: $(SUBJECT_OBJ) $$(wildcard $$(LAB_DIR)/subject/* 
 	@$(CC) -r -nostdlib $(foreach f,$(SUBJECT_SRCS),$(dir $@)/kit/$(basename $(notdir $(f))).o) \
 	  $(SUBJECT_OBJ) -o $@.tmp
 	@bash scripts/seal-subject-kit.sh $@.tmp $(PUBLIC_HEADER) $(CC) && mv $@.tmp $@
+# A static link (the matrix's arm64 build, -DCL_STATIC_LINK) cannot interpose on the C
+# library by defining its names: the kit names those functions __wrap_NAME, and the link wraps
+# each NAME whose __wrap_ subject-kit.o defines.
+KIT_NM = $(shell $(CC) -print-prog-name=nm)
+KIT_WRAPS = $(if $(findstring -DCL_STATIC_LINK,$(CFLAGS)),$(foreach f,$(shell $(KIT_NM) \
+  --defined-only $(1) | awk '$$3 ~ /^__wrap_/ {sub(/^__wrap_/, "", $$3); print $$3}'),-Wl,--wrap=$(f)))
 $(BUILD)/labs/%/subject: $(BUILD)/labs/%/subject-kit.o FORCE
 	@mkdir -p $(dir $@)
 	$(CC) $(if $(STUDENT),$(filter-out -Werror%,$(ALL_CFLAGS)),$(ALL_CFLAGS)) \
-	  $(SRC)/$*/*.c $< -o $@
+	  $(SRC)/$*/*.c $< $(call KIT_WRAPS,$<) -o $@
 FORCE:
 
 # The harness's own unit tests (tests/run.sh builds and runs them).

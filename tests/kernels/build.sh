@@ -27,7 +27,7 @@ build=build/kernels/build-$arch
 args=(BUILD="$build" STUDENT=1) # as the grader compiles a submission: without -Werror
 if [[ $arch != "$(dpkg --print-architecture)" ]]; then
   triplet=$(dpkg-architecture -a"$arch" -qDEB_HOST_MULTIARCH 2>/dev/null)
-  args+=(CC="$triplet-gcc" CFLAGS=-static CUNIT_LIBS="/usr/lib/$triplet/libcunit.a")
+  args+=(CC="$triplet-gcc" "CFLAGS=-static -DCL_STATIC_LINK" CUNIT_LIBS="/usr/lib/$triplet/libcunit.a")
 fi
 rm -rf "$build/labs" "$build/grade" "$build/src"
 mkdir -p "$build/grade"

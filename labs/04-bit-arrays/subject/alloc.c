@@ -48,7 +48,6 @@ static void (*next_free)(void *);
 
 static _Alignas(16) unsigned char bt_boot[BT_BOOT];
 static size_t bt_boot_used;
-static bool bt_resolving;
 
 static struct {
     bool on;
@@ -70,6 +69,35 @@ static void *bt_live[BT_TRACK];
 static size_t bt_nlive;
 static bool bt_lost; /* a live block was not recorded: the table was full */
 
+#ifdef CL_STATIC_LINK
+/* Linked statically (the kernel matrix's arm64 guests): there is no next allocator for dlsym to
+ * find, and defining malloc would clash with the C library's own. The four functions are named
+ * __wrap_malloc ... instead; the link wraps each name (-Wl,--wrap=malloc ...: the Makefile adds
+ * one --wrap for every __wrap_ function subject-kit.o defines), so that every call to malloc,
+ * the C library's own included, comes here, and __real_malloc is the C library's. */
+#define BT_FN(name) __wrap_##name
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t nmemb, size_t size);
+void *__real_realloc(void *old, size_t n);
+void __real_free(void *p);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t nmemb, size_t size);
+void *__wrap_realloc(void *old, size_t n);
+void __wrap_free(void *p);
+
+static bool bt_resolve(void)
+{
+    next_malloc = __real_malloc;
+    next_calloc = __real_calloc;
+    next_realloc = __real_realloc;
+    next_free = __real_free;
+    return true;
+}
+#else
+#define BT_FN(name) name
+
+static bool bt_resolving;
+
 /* Find the next allocator once. False while dlsym runs (a call from inside it). */
 static bool bt_resolve(void)
 {
@@ -89,6 +117,7 @@ static bool bt_resolve(void)
     next_free = f;
     return true;
 }
+#endif
 
 /* Zeroed memory from a static buffer, for calls made while dlsym runs. Never freed. */
 static void *bt_boot_alloc(size_t n)
@@ -155,7 +184,7 @@ static void *bt_made(unsigned char *p, size_t n)
     return p;
 }
 
-void *malloc(size_t n)
+void *BT_FN(malloc)(size_t n)
 {
     if (!bt_resolve())
         return bt_boot_alloc(n);
@@ -164,7 +193,7 @@ void *malloc(size_t n)
     return bt_attempt(n) ? bt_made(next_malloc(n + BT_RED), n) : NULL;
 }
 
-void *calloc(size_t nmemb, size_t size)
+void *BT_FN(calloc)(size_t nmemb, size_t size)
 {
     size_t n;
     if (__builtin_mul_overflow(nmemb, size, &n)) {
@@ -178,7 +207,7 @@ void *calloc(size_t nmemb, size_t size)
     return bt_attempt(n) ? bt_made(next_calloc(1, n + BT_RED), n) : NULL;
 }
 
-void *realloc(void *old, size_t n)
+void *BT_FN(realloc)(void *old, size_t n)
 {
     if (!bt_resolve() || bt_in_boot(old)) {
         void *p = bt_boot_alloc(n);
@@ -205,7 +234,7 @@ void *realloc(void *old, size_t n)
     return bt_made(p, n);
 }
 
-void free(void *p)
+void BT_FN(free)(void *p)
 {
     if (!p || bt_in_boot(p))
         return;

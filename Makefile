@@ -119,7 +119,7 @@ $(BUILD)/labs/%/subject-kit.o: $(SUBJECT_OBJ) $$(wildcard $$(LAB_DIR)/subject/* 
 # each NAME whose __wrap_ subject-kit.o defines.
 KIT_NM = $(shell $(CC) -print-prog-name=nm)
 KIT_WRAPS = $(if $(findstring -DCL_STATIC_LINK,$(CFLAGS)),$(foreach f,$(shell $(KIT_NM) \
-  --defined-only $(1) | awk '$$3 ~ /^__wrap_/ {sub(/^__wrap_/, "", $$3); print $$3}'),-Wl,--wrap=$(f)))
+  --defined-only $(1) | awk '$$2 == "T" && $$3 ~ /^__wrap_/ {sub(/^__wrap_/, "", $$3); print $$3}'),-Wl,--wrap=$(f)))
 $(BUILD)/labs/%/subject: $(BUILD)/labs/%/subject-kit.o FORCE
 	@mkdir -p $(dir $@)
 	$(CC) $(if $(STUDENT),$(filter-out -Werror%,$(ALL_CFLAGS)),$(ALL_CFLAGS)) \

@@ -154,10 +154,11 @@ $(BUILD)/bench/bits: tests/bench/bits.c $(wildcard solutions/04-bit-arrays/*.c) 
 
 # Lab 03's benchmarks link the reference solutions of labs 03 and 04 (a bit array over a segment).
 $(BUILD)/bench/shm: tests/bench/shm.c $(wildcard solutions/03-shm-arrays/*.c solutions/04-bit-arrays/*.c) \
-  include/03-shm-arrays.h include/04-bit-arrays.h
+  include/03-shm-arrays.h include/04-bit-arrays.h $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(ALL_CFLAGS) $< $(wildcard solutions/03-shm-arrays/*.c solutions/04-bit-arrays/*.c) -o $@
+	@$(CC) $(ALL_CFLAGS) $< $(wildcard solutions/03-shm-arrays/*.c solutions/04-bit-arrays/*.c) \
+	  $(LIB) -o $@
 
 $(BUILD)/bench/immortal: tests/bench/immortal.c
 	@mkdir -p $(dir $@)

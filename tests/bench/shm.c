@@ -11,10 +11,9 @@
  */
 #include "03-shm-arrays.h"
 #include "04-bit-arrays.h"
+#include "cowlab/mem.h"
 
 #include <errno.h>
-#include <inttypes.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,25 +28,14 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The Rss (kB) of this process's mapping that starts at addr, from /proc/self/smaps; -1. */
-static long rss_kb_at(const void *addr)
+/* The Rss (kB) of this process's mapping of [addr, addr+len), measured by the harness
+ * (cowlab/mem.h); -1 if it cannot be read or the mapping shares a VMA with a neighbour. */
+static long rss_kb_of(const void *addr, size_t len)
 {
-    FILE *f = fopen("/proc/self/smaps", "r");
-    if (!f)
+    struct cl_mem m;
+    if (cl_mem_region(0, addr, len, &m) < 0 || m.vmas != 1)
         return -1;
-    char line[512];
-    long rss = -1;
-    bool in = false;
-    while (fgets(line, sizeof line, f)) {
-        uintptr_t lo, hi;
-        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &lo, &hi) == 2 && strchr(line, ' ') &&
-            line[strspn(line, "0123456789abcdef")] == '-')
-            in = lo == (uintptr_t)addr;
-        else if (in && sscanf(line, "Rss: %ld kB", &rss) == 1)
-            break;
-    }
-    fclose(f);
-    return rss;
+    return (long)m.kb[CL_RSS];
 }
 
 /* The fastest of reps sha_attach + sha_detach of name, read-only, in seconds; the Rss of the
@@ -62,7 +50,7 @@ static double attach_time(const char *name, int reps, long *rss)
             return -1;
         double t = now_s() - t0;
         if (i == reps - 1)
-            *rss = rss_kb_at(a.base);
+            *rss = rss_kb_of(a.base, a.map_len);
         sha_detach(&a);
         best = t < best ? t : best;
     }

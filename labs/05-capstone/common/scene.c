@@ -1,0 +1,233 @@
+/*
+ * scene.c — lab 05's scene: the parent's allocation sequence (cap_scene_walk), the layout it
+ * gives (cap_layout_of, the model's and the students' count of pages), and the lists built
+ * for real (cap_scene_build). Contracts in scene.h and include/05-capstone.h.
+ */
+#include "scene.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+const char cap_bits_type[] = "bitarray", cap_ints_type[] = "array('i')", cap_list_type[] = "list";
+
+enum { CAP_NCLASSES = CAP_MAX_SMALL / 16 };
+#define CAP_MAX_BYTES ((uint64_t)1 << 40)
+
+bool cap_params_ok(const struct cap_params *p)
+{
+    return p && p->array_bytes >= 4 && p->array_bytes % 4 == 0 && p->arrays <= CAP_MAX_BYTES &&
+           p->array_bytes <= CAP_MAX_BYTES;
+}
+
+/* ---- the allocation sequence ----------------------------------------------------------- */
+
+struct cap_walk {
+    const struct cap_sink *sink;
+    size_t page;
+    uint64_t pools;              /* pools carved so far */
+    uint64_t pool[CAP_NCLASSES]; /* each class's pool with room, + 1 (0: none) */
+    uint64_t used[CAP_NCLASSES]; /* blocks handed out from it */
+    uint64_t system;             /* the system region's next free byte */
+};
+
+static void cap_wrote(struct cap_walk *w, int region, uint64_t off, uint64_t len)
+{
+    if (w->sink && w->sink->wrote && len)
+        w->sink->wrote(w->sink->ctx, region, off, len);
+}
+
+/* pymalloc: a block of req (1..512) bytes' class; a new pool when the class has none with
+ * room. Writes the pool header, and the next block's free-list word when there is one. */
+static uint64_t cap_heap_alloc(struct cap_walk *w, uint64_t req)
+{
+    uint64_t size = (req + 15) / 16 * 16, idx = size / 16 - 1;
+    uint64_t per_pool = (CAP_POOL_SIZE - CAP_POOL_HEADER) / size;
+    if (!w->pool[idx] || w->used[idx] == per_pool) {
+        w->pool[idx] = ++w->pools;
+        w->used[idx] = 0;
+    }
+    uint64_t start = (w->pool[idx] - 1) * CAP_POOL_SIZE, b = w->used[idx]++;
+    uint64_t off = start + CAP_POOL_HEADER + b * size;
+    cap_wrote(w, CAP_HEAP, start, CAP_POOL_HEADER);
+    if (b + 1 < per_pool)
+        cap_wrote(w, CAP_HEAP, off + size, sizeof(void *));
+    return off;
+}
+
+/* The system allocator: a 16-byte chunk header, then the data; from the mmap threshold on, a
+ * chunk of whole pages of its own. Returns the data's offset. */
+static uint64_t cap_system_alloc(struct cap_walk *w, uint64_t req)
+{
+    uint64_t start = w->system;
+    if (req >= CAP_MMAP_THRESHOLD)
+        start = (start + w->page - 1) / w->page * w->page;
+    uint64_t data = start + CAP_CHUNK_HEADER, end = data + req;
+    w->system =
+        req >= CAP_MMAP_THRESHOLD ? (end + w->page - 1) / w->page * w->page : (end + 15) / 16 * 16;
+    cap_wrote(w, CAP_SYSTEM, start, CAP_CHUNK_HEADER);
+    return data;
+}
+
+/* One allocation: placed, its bytes written, announced. */
+static void cap_place(struct cap_walk *w, enum cap_kind kind, int list, size_t index, uint64_t size,
+                      uint64_t block, int ref)
+{
+    struct cap_alloc a = {kind, list, index, CAP_HEAP, 0, size, CAP_NO_REF};
+    if (size <= CAP_MAX_SMALL) {
+        a.offset = cap_heap_alloc(w, block ? block : size);
+    } else {
+        a.region = CAP_SYSTEM;
+        a.offset = cap_system_alloc(w, size);
+    }
+    if (ref >= 0)
+        a.ref_off = a.offset + (uint64_t)ref;
+    cap_wrote(w, a.region, a.offset, size);
+    if (w->sink && w->sink->alloc)
+        w->sink->alloc(w->sink->ctx, &a);
+}
+
+static int cap_walk_run(const struct cap_params *p, size_t page, const struct cap_sink *sink,
+                        uint64_t *heap_bytes, uint64_t *system_bytes)
+{
+    if (!cap_params_ok(p) || page < 4096 || (page & (page - 1))) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (p->arrays && p->array_bytes > CAP_MAX_BYTES / CAP_LISTS / p->arrays) {
+        errno = EOVERFLOW;
+        return -1;
+    }
+    struct cap_walk w = {.sink = sink, .page = page};
+    for (int l = 0; l < CAP_LISTS; l++) {
+        cap_place(&w, CAP_LIST, l, 0, CAP_LIST_BLOCK - 8, CAP_LIST_BLOCK, CAP_REF_OFFSET_GC);
+        if (p->arrays)
+            cap_place(&w, CAP_ITEMS, l, 0, (uint64_t)p->arrays * 8, 0, -1);
+        for (size_t i = 0; i < p->arrays; i++) {
+            /* bitarray: untracked, its refcount first; array.array: behind a GC head */
+            cap_place(&w, CAP_HEADER, l, i, CAP_HEADER_BLOCK, CAP_HEADER_BLOCK,
+                      l == 0 ? 0 : CAP_REF_OFFSET_GC);
+            cap_place(&w, CAP_BUFFER, l, i, p->array_bytes, 0, -1);
+        }
+    }
+    if (heap_bytes)
+        *heap_bytes = w.pools * CAP_POOL_SIZE;
+    if (system_bytes)
+        *system_bytes = w.system;
+    return 0;
+}
+
+int cap_scene_walk(const struct cap_params *p, const struct cap_sink *sink, uint64_t *heap_bytes,
+                   uint64_t *system_bytes)
+{
+    return cap_walk_run(p, (size_t)sysconf(_SC_PAGESIZE), sink, heap_bytes, system_bytes);
+}
+
+/* ---- the layout: pages counted, nothing built ------------------------------------------- */
+
+struct cap_marks {
+    size_t page;
+    uint64_t *bits[3]; /* heap written, system written, heap refcounts */
+};
+
+static void cap_mark(uint64_t *bits, size_t page, uint64_t off, uint64_t len)
+{
+    for (uint64_t pg = off / page, last = (off + len - 1) / page; pg <= last; pg++)
+        bits[pg / 64] |= (uint64_t)1 << (pg % 64);
+}
+
+static void cap_marks_wrote(void *ctx, int region, uint64_t off, uint64_t len)
+{
+    struct cap_marks *m = ctx;
+    cap_mark(m->bits[region], m->page, off, len);
+}
+
+static void cap_marks_alloc(void *ctx, const struct cap_alloc *a)
+{
+    struct cap_marks *m = ctx;
+    if (a->ref_off != CAP_NO_REF)
+        cap_mark(m->bits[2], m->page, a->ref_off, sizeof(int64_t));
+}
+
+static size_t cap_count(const uint64_t *bits, uint64_t words)
+{
+    size_t n = 0;
+    for (uint64_t i = 0; i < words; i++)
+        n += (size_t)__builtin_popcountll(bits[i]);
+    return n;
+}
+
+int cap_layout_of(const struct cap_params *p, size_t page_size, struct cap_layout *out)
+{
+    uint64_t heap, system;
+    if (!out || cap_walk_run(p, page_size, NULL, &heap, &system) < 0)
+        return errno = out ? errno : EINVAL, -1;
+    uint64_t words[3] = {heap / page_size / 64 + 1, system / page_size / 64 + 1, 0};
+    words[2] = words[0];
+    struct cap_marks m = {.page = page_size};
+    struct cap_sink sink = {&m, cap_marks_alloc, cap_marks_wrote};
+    int rc = -1;
+    for (int i = 0; i < 3; i++)
+        if (!(m.bits[i] = calloc(words[i], sizeof(uint64_t))))
+            goto out;
+    cap_walk_run(p, page_size, &sink, NULL, NULL);
+    memset(out, 0, sizeof *out);
+    out->page_size = page_size;
+    out->data_bytes = (uint64_t)CAP_LISTS * p->arrays * p->array_bytes;
+    out->heap_pages = cap_count(m.bits[0], words[0]);
+    out->system_pages = cap_count(m.bits[1], words[1]);
+    out->refcount_pages = cap_count(m.bits[2], words[2]);
+    out->segment_pages = (size_t)((out->data_bytes + page_size - 1) / page_size);
+    rc = 0;
+out:
+    for (int i = 0; i < 3; i++)
+        free(m.bits[i]);
+    if (rc < 0)
+        errno = ENOMEM;
+    return rc;
+}
+
+/* ---- values ----------------------------------------------------------------------------- */
+
+uint8_t cap_byte(int list, size_t index, size_t at)
+{
+    return (uint8_t)(index * 131u + at * 7u + (unsigned)list * 29u + 1u);
+}
+
+int32_t cap_int(int list, size_t index, size_t at)
+{
+    return (int32_t)((index * 2654435761u + at / 4 * 40503u + (unsigned)list) & 0xffff) - 0x7fff;
+}
+
+int64_t cap_expected_sum(const struct cap_params *p)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < p->arrays; i++)
+        for (size_t at = 0; at < p->array_bytes; at++)
+            sum += __builtin_popcount(cap_byte(0, i, at));
+    for (int l = 1; l < CAP_LISTS; l++)
+        for (size_t i = 0; i < p->arrays; i++)
+            for (size_t at = 0; at < p->array_bytes; at += 4)
+                sum += cap_int(l, i, at);
+    return sum;
+}
+
+/* The byte offsets a worker reads in each array: reads of them, spread evenly, 4-aligned. */
+static size_t cap_read_at(const struct cap_params *p, size_t reads, size_t j)
+{
+    return (size_t)((uint64_t)p->array_bytes / 4 * j / reads) * 4;
+}
+
+int64_t cap_expected_read(const struct cap_params *p, size_t reads)
+{
+    int64_t sum = 0;
+    for (int l = 0; l < CAP_LISTS; l++)
+        for (size_t i = 0; i < p->arrays; i++)
+            for (size_t j = 0; j < reads; j++) {
+                size_t at = cap_read_at(p, reads, j);
+                sum += l == 0 ? cap_byte(0, i, at) : cap_int(l, i, at);
+            }
+    return sum;
+}

@@ -1,0 +1,262 @@
+/*
+ * tests.c — lab 05's graded tests, run by the observer. The table is tests.def. The prediction
+ * tests ask the subject for the student's numbers over a grid and compare them with the kit's
+ * model (experiments.c); the others run strategies for real and compare with the kernel. No
+ * student function runs in this process.
+ */
+#include "05-capstone.h"
+#include "cowlab/lab.h"
+#include "experiments.h"
+#include "protocol.h"
+#include "scene.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Shapes of the prediction grid besides the experiments' (cap_shapes). */
+static const struct cap_params cap_grid_extra[] = {
+    {0, 4},         /* empty lists: three list objects */
+    {1, 4},         /* one array each */
+    {3000, 512},    /* the largest pymalloc buffers */
+    {40, 516},      /* the smallest system ones */
+    {2, 128 << 10}, /* exactly the mmap threshold */
+    {700, 48},      /* the items of 700 slots: 5600 bytes, system */
+};
+
+static bool cap_ask(const char *what, int64_t *v, int n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static bool cap_ask(const char *what, int64_t *v, int n, const char *fmt, ...)
+{
+    char cmd[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    struct cl_link *L = cl_lab_subject();
+    int got = 0;
+    if (cl_link_call(L, v, n, &got, "%s", cmd) != 0 || got < n) {
+        cl_cannot_subject(what, L, what);
+        return false;
+    }
+    return true;
+}
+
+/* ---- predict ------------------------------------------------------------------------------ */
+
+static int cap_shown; /* differences spelled out so far in this test */
+
+static void cap_differs(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void cap_differs(const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (cap_shown++ < 6)
+        CL_FAIL("%s", msg);
+}
+
+/* One (shape, page size): every strategy and K. false if the subject failed. */
+static bool cap_predict_one(const struct cap_params *p, size_t page)
+{
+    static const unsigned ks[] = {1, 2, 3, 12};
+    struct cap_layout l;
+    if (cap_layout_of(p, page, &l) < 0) {
+        CL_FAIL("the kit's layout of %zu arrays of %zu bytes failed", p->arrays, p->array_bytes);
+        return false;
+    }
+    for (int s = 0; s < CAP_NSTRATEGIES; s++)
+        for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+            struct cap_prediction want;
+            int64_t v[2];
+            if (cap_model(&l, (enum cap_strategy)s, ks[i], &want) < 0) {
+                CL_FAIL("the model ran out of memory");
+                return false;
+            }
+            if (!cap_ask("cap_predict", v, 2, "predict %d %u %zu %zu %zu", s, ks[i], p->arrays,
+                         p->array_bytes, page))
+                return false;
+            if ((uint64_t)v[0] != want.total_pss_kb ||
+                (uint64_t)v[1] != want.worker_private_dirty_kb)
+                cap_differs(
+                    "cap_predict(%s, K=%u) for %zu arrays of %zu bytes on %zu-byte pages "
+                    "(layout: heap %zu pages, %zu of them refcount pages, system %zu, "
+                    "segment %zu): expected total_pss_kb %" PRIu64
+                    " and worker_private_dirty_kb %" PRIu64 ", got %" PRId64 " and %" PRId64,
+                    cap_strategy_name((enum cap_strategy)s), ks[i], p->arrays, p->array_bytes, page,
+                    l.heap_pages, l.refcount_pages, l.system_pages, l.segment_pages,
+                    want.total_pss_kb, want.worker_private_dirty_kb, v[0], v[1]);
+        }
+    return true;
+}
+
+static void test_predict(void)
+{
+    static const size_t pages[] = {4096, 16384, 65536};
+    cap_shown = 0;
+    for (size_t g = 0; g < sizeof pages / sizeof pages[0]; g++) {
+        for (int i = 0; i < cap_nshapes; i++)
+            if (!cap_predict_one(&cap_shapes[i].p, pages[g]))
+                return;
+        for (size_t i = 0; i < sizeof cap_grid_extra / sizeof cap_grid_extra[0]; i++)
+            if (!cap_predict_one(&cap_grid_extra[i], pages[g]))
+                return;
+    }
+    if (cap_shown > 6)
+        CL_FAIL("%d more predictions differ", cap_shown - 6);
+}
+
+/* ---- extrapolate -------------------------------------------------------------------------- */
+
+static void test_extrapolate(void)
+{
+    static const struct {
+        struct cap_params p;
+        size_t page;
+        unsigned k;
+        uint64_t interp_kb;
+    } cases[] = {
+        {{64, 1 << 20}, 4096, 12, 9000},  {{65536, 256}, 4096, 12, 9000},
+        {{4096, 4096}, 16384, 12, 12000}, {{20000, 80}, 4096, 3, 0},
+        {{16, 4 << 20}, 65536, 1, 10000},
+    };
+    cap_shown = 0;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (int s = 0; s < CAP_NSTRATEGIES; s++) {
+            uint64_t want = cap_model_extrapolate_kb(
+                &cases[c].p, cases[c].page, (enum cap_strategy)s, cases[c].k, cases[c].interp_kb);
+            int64_t v[1];
+            if (!cap_ask("cap_extrapolate_kb", v, 1, "extrapolate %d %u %zu %zu %zu %" PRIu64, s,
+                         cases[c].k, cases[c].p.arrays, cases[c].p.array_bytes, cases[c].page,
+                         cases[c].interp_kb))
+                return;
+            if ((uint64_t)v[0] != want)
+                cap_differs("cap_extrapolate_kb(%zu arrays of %zu bytes, %zu-byte pages, %s, "
+                            "K=%u, interp_kb=%" PRIu64 "): expected %" PRIu64 " kB, got %" PRId64,
+                            cases[c].p.arrays, cases[c].p.array_bytes, cases[c].page,
+                            cap_strategy_name((enum cap_strategy)s), cases[c].k, cases[c].interp_kb,
+                            want, v[0]);
+        }
+    if (cap_shown > 6)
+        CL_FAIL("%d more extrapolations differ", cap_shown - 6);
+}
+
+/* ---- attach -------------------------------------------------------------------------------- */
+
+/* cap_attach of tag (0: a name that does not exist) and bytes; checks that a failure leaves
+ * nothing open or mapped. Returns the mapping (0 on failure). */
+static uint64_t cap_try_attach(uint64_t tag, size_t bytes, int want_errno, const char *what)
+{
+    int64_t v[6];
+    if (!cap_ask("cap_attach", v, 6, "attach %" PRIu64 " %zu", tag, bytes))
+        return 0;
+    CL_CHECK_EQ(v[2], v[3], what, "cap_attach must close the descriptor shm_open gave it");
+    if (want_errno) {
+        if (v[0] != 0) {
+            CL_FAIL("cap_attach(%s) returned %p: expected NULL with errno %d (%s)", what,
+                    CL_ADDR(v[0]), want_errno, strerror(want_errno));
+            return (uint64_t)v[0];
+        }
+        CL_CHECK_EQ(want_errno, v[1], what, "errno after cap_attach returned NULL");
+        CL_CHECK_EQ(v[4], v[5], what, "mappings of the process: a failed cap_attach leaves none");
+        return 0;
+    }
+    if (v[0] == 0) {
+        CL_FAIL("cap_attach(%s) returned NULL with errno %" PRId64 " (%s): expected the mapping",
+                what, v[1], strerror((int)v[1]));
+        return 0;
+    }
+    CL_CHECK_EQ(v[4] + 1, v[5], what, "mappings of the process: cap_attach adds exactly one");
+    return (uint64_t)v[0];
+}
+
+static void test_attach(void)
+{
+    const struct cap_params p = {512, 256};
+    size_t bytes = CAP_LISTS * p.arrays * p.array_bytes;
+    int64_t seg[3], v[3];
+    if (!cap_ask("creating the segment", seg, 3, "segment %zu %zu", p.arrays, p.array_bytes))
+        return;
+    cap_try_attach(0, bytes, ENOENT, "a segment that does not exist");
+    cap_try_attach((uint64_t)seg[0], 0, EINVAL, "a size of 0");
+    cap_try_attach((uint64_t)seg[0], bytes + 1, EINVAL, "one byte more than the segment");
+    uint64_t m = cap_try_attach((uint64_t)seg[0], bytes, 0, "the segment");
+    if (m) {
+        struct cl_mem got;
+        if (cl_mem_region(cl_lab_subject()->pid, CL_ADDR(m), bytes, &got) == 0) {
+            CL_CHECK_EQ(0, got.kb[CL_RSS], "Rss of the mapping cap_attach returned",
+                        "attaching touches no page: a read or a copy would map them");
+            CL_CHECK_EQ(bytes / 1024, got.kb[CL_SIZE], "Size of that mapping (kB)",
+                        "one mapping of exactly the segment's bytes, not a copy in the heap");
+        } else {
+            CL_FAIL("the mapping cap_attach returned (%p) is not a mapping of the subject",
+                    CL_ADDR(m));
+        }
+        if (cap_ask("cap_sum", v, 1, "sum %" PRIu64 " %zu %zu", m, p.arrays, p.array_bytes))
+            CL_CHECK_EQ(cap_expected_sum(&p), v[0], "cap_sum of the segment",
+                        "list 0 counts set bits (512 arrays of 256 bytes); lists 1 and 2 add "
+                        "their int32 values, which can be negative");
+        if (cap_ask("cap_detach", v, 3, "detach %" PRIu64 " %zu", m, bytes)) {
+            CL_CHECK_EQ(0, v[0], "cap_detach's result", "munmap of the mapping");
+            if (cl_mem_region(cl_lab_subject()->pid, CL_ADDR(m), bytes, &got) == 0 &&
+                got.kb[CL_SIZE] != 0)
+                CL_FAIL("after cap_detach the mapping at %p is still there (%" PRIu64 " kB)",
+                        CL_ADDR(m), got.kb[CL_SIZE]);
+        }
+    }
+    cap_ask("dropping the segment", v, 0, "drop");
+}
+
+/* ---- strategies, measured ---------------------------------------------------------------------
+ */
+
+/* Run one strategy and check every row it added. */
+static void cap_check(enum cap_strategy s, const struct cap_shape *sh, int k, bool predict)
+{
+    char exp[40];
+    snprintf(exp, sizeof exp, "%s.%s", cap_strategy_name(s), sh->name);
+    CL_RUN_AND_CHECK(exp, cap_exp_strategy(r, s, sh, k, predict, NULL));
+}
+
+static void test_shared_workers(void)
+{
+    for (int i = 0; i < cap_nshapes; i += 2)
+        cap_check(CAP_SHARED, &cap_shapes[i], 3, false);
+}
+
+static void test_measured(void)
+{
+    for (int s = 0; s < CAP_SHARED; s++)
+        for (int i = 0; i < 2; i++)
+            cap_check((enum cap_strategy)s, &cap_shapes[i], 2, true);
+}
+
+static const struct cl_test cap_tests[] = {
+#include "cowlab/tests-table.h"
+};
+
+static int cap_run_experiments(struct cl_results *r)
+{
+    static const int ks[] = {1, 2, 4, 8, 12};
+    int rc = 0;
+    for (int s = 0; s < CAP_NSTRATEGIES; s++)
+        for (int i = 0; i < cap_nshapes; i++)
+            for (size_t k = 0; k < sizeof ks / sizeof ks[0]; k++)
+                rc |= cap_exp_strategy(r, (enum cap_strategy)s, &cap_shapes[i], ks[k], true, NULL);
+    return rc ? -1 : 0;
+}
+
+const struct cl_lab cl_this_lab = {
+    .slug = "05-capstone",
+    .tests = cap_tests,
+    .ntests = sizeof cap_tests / sizeof cap_tests[0],
+    .run_experiments = cap_run_experiments,
+    .summary = {{"all", "total_pss_kb", "total Pss"},
+                {"parent", "Pss", "Pss par"},
+                {"worker1", "Private_Dirty", "PrivD w1"},
+                {"worker1", "sum", "sum w1"}},
+};

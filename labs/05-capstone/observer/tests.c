@@ -112,6 +112,8 @@ static void test_predict(void)
 
 /* ---- extrapolate -------------------------------------------------------------------------- */
 
+/* The extrapolation is checked against the student's own cap_predict at the question's
+ * shape (plus one interpreter per process): a wrong cap_predict fails `predict`, not this. */
 static void test_extrapolate(void)
 {
     static const struct {
@@ -122,24 +124,27 @@ static void test_extrapolate(void)
     } cases[] = {
         {{64, 1 << 20}, 4096, 12, 9000},  {{65536, 256}, 4096, 12, 9000},
         {{4096, 4096}, 16384, 12, 12000}, {{20000, 80}, 4096, 3, 0},
-        {{16, 4 << 20}, 65536, 1, 10000},
+        {{16, 32 << 20}, 65536, 1, 10000}, /* 1.5 GiB of data */
     };
     cap_shown = 0;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
         for (int s = 0; s < CAP_NSTRATEGIES; s++) {
-            uint64_t want = cap_model_extrapolate_kb(
-                &cases[c].p, cases[c].page, (enum cap_strategy)s, cases[c].k, cases[c].interp_kb);
-            int64_t v[1];
-            if (!cap_ask("cap_extrapolate_kb", v, 1, "extrapolate %d %u %zu %zu %zu %" PRIu64, s,
+            int64_t pr[2], v[1];
+            if (!cap_ask("cap_predict", pr, 2, "predict %d %u %zu %zu %zu", s, cases[c].k,
+                         cases[c].p.arrays, cases[c].p.array_bytes, cases[c].page) ||
+                !cap_ask("cap_extrapolate_kb", v, 1, "extrapolate %d %u %zu %zu %zu %" PRIu64, s,
                          cases[c].k, cases[c].p.arrays, cases[c].p.array_bytes, cases[c].page,
                          cases[c].interp_kb))
                 return;
+            uint64_t want = (uint64_t)pr[0] + ((uint64_t)cases[c].k + 1) * cases[c].interp_kb;
             if ((uint64_t)v[0] != want)
                 cap_differs("cap_extrapolate_kb(%zu arrays of %zu bytes, %zu-byte pages, %s, "
-                            "K=%u, interp_kb=%" PRIu64 "): expected %" PRIu64 " kB, got %" PRId64,
+                            "K=%u, interp_kb=%" PRIu64 "): expected %" PRIu64
+                            " kB (your cap_predict's total_pss_kb for that layout, %" PRId64
+                            " kB, and %u interpreters), got %" PRId64,
                             cases[c].p.arrays, cases[c].p.array_bytes, cases[c].page,
-                            cap_strategy_name((enum cap_strategy)s), cases[c].k, cases[c].interp_kb,
-                            want, v[0]);
+                            cap_strategy_name((enum cap_strategy)s), cases[c].k,
+                            cases[c].interp_kb, want, pr[0], cases[c].k + 1, v[0]);
         }
     if (cap_shown > 6)
         CL_FAIL("%d more extrapolations differ", cap_shown - 6);

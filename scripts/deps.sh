@@ -27,6 +27,8 @@ packages=(
   bubblewrap        # the grader's private view: submissions see nothing of the kit
   valgrind          # make memcheck
   python3           # lab 02's calibration against real CPython
+  python3-numpy     # lab 05's calibration: NumPy views of shared memory (Debian's python3)
+  python3-bitarray  # lab 05's calibration: the question's bit arrays
   patch             # planted bugs are patches of the reference solutions
   gawk              # plot scripts filter the results CSV
   smem              # make bench compares snapshots with smem

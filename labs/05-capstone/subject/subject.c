@@ -12,10 +12,9 @@
  *                                   mapped here with MADV_DONTFORK (a worker maps only what it
  *                                   attaches)                    R tag address bytes
  *   attach TAG BYTES                cap_attach in this process; TAG 0 names no segment
- *                                   R address errno fds_before fds_after mappings_before
- *                                   mappings_after
+ *                                   R address errno fds_before fds_after
  *   sum ADDR ARRAYS BYTES           cap_sum over a mapping cap_attach returned    R sum
- *   detach ADDR BYTES               cap_detach                    R rc errno mappings_after
+ *   detach ADDR BYTES               cap_detach                    R rc errno
  *   drop                            free the lists, unlink and unmap the segment   R
  * Team workers: protocol.h (cap_work).
  */
@@ -168,24 +167,13 @@ static int cap_cmd_segment(const uint64_t *a, int64_t *v, int *n, const char **w
     return 0;
 }
 
-/* Open descriptors (0..255) and mappings of this process: what cap_attach must not leave. */
+/* Open descriptors (0..255) of this process: what cap_attach must not leave (the grader's
+ * view has no /proc/self/fd). */
 static int cap_open_fds(void)
 {
     int n = 0;
     for (int fd = 0; fd < 256; fd++)
         n += fcntl(fd, F_GETFD) >= 0;
-    return n;
-}
-
-static int cap_mappings(void)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    int n = 0, c;
-    if (!f)
-        return -1;
-    while ((c = fgetc(f)) != EOF)
-        n += c == '\n';
-    fclose(f);
     return n;
 }
 
@@ -195,15 +183,13 @@ static int cap_cmd_attach(const uint64_t *a, int64_t *v, int *n, const char **wh
     (void)why;
     cap_segment_name(name, sizeof name, getpid(), a[0] ? (unsigned long)a[0] : 999999UL);
     v[2] = cap_open_fds();
-    v[4] = cap_mappings();
     cl_subject_calls("cap_attach");
     errno = 0;
     const void *m = cap_attach(name, (size_t)a[1]);
     v[1] = m ? 0 : errno;
     v[0] = (int64_t)(uintptr_t)m;
     v[3] = cap_open_fds();
-    v[5] = cap_mappings();
-    *n = 6;
+    *n = 4;
     return 0;
 }
 
@@ -225,8 +211,7 @@ static int cap_cmd_detach(const uint64_t *a, int64_t *v, int *n, const char **wh
     errno = 0;
     v[0] = cap_detach((const void *)(uintptr_t)a[0], (size_t)a[1]);
     v[1] = v[0] ? errno : 0;
-    v[2] = cap_mappings();
-    *n = 3;
+    *n = 2;
     return 0;
 }
 

@@ -72,9 +72,14 @@ def build_lists(n, nbytes):
     return lists
 
 
+def warm_up():
+    """The reading code paths (and so their code pages), run in baseline and data runs alike."""
+    return bitarray("1")[0] + array.array("i", [1])[0]
+
+
 def read_lists(conn, lists, values_read):
     """Worker of fork, fork_freeze and pickle: read, report, wait."""
-    total = 0
+    total = warm_up()
     for lst in lists:
         for a in lst:
             n = len(a)
@@ -88,16 +93,15 @@ def read_shared(conn, name, n, nbytes, values_read):
     """Worker of shared: attach by name, read through views, report, wait."""
     from multiprocessing.shared_memory import SharedMemory
     shm = SharedMemory(name=name)
-    total = 0
-    if n:
-        bits = bitarray(buffer=shm.buf[:n * nbytes])
-        total += bits[::max(1, nbytes * 8 // values_read)].count(1)
-        del bits
-        for k in (1, 2):
-            ints = np.ndarray((n, nbytes // 4), dtype=np.int32, buffer=shm.buf,
-                              offset=k * n * nbytes)
-            total += int(ints[:, ::max(1, nbytes // 4 // values_read)].sum())
-            del ints
+    total = warm_up()   # n = 0 (the baseline) runs the same code on empty views
+    bits = bitarray(buffer=shm.buf[:n * nbytes])
+    total += bits[::max(1, nbytes * 8 // values_read)].count(1)
+    del bits
+    for k in (1, 2):
+        ints = np.ndarray((n, nbytes // 4), dtype=np.int32, buffer=shm.buf,
+                          offset=k * n * nbytes)
+        total += int(ints[:, ::max(1, nbytes // 4 // values_read)].sum())
+        del ints
     conn.send(total)
     conn.recv()
     shm.close()
@@ -119,6 +123,29 @@ def descendants(root):
         out.append(p)
         todo.extend(children.get(p, []))
     return out
+
+
+def proc_state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            f = f.read().rsplit(")", 1)[1].split()
+        return f[0], f[7], f[11], f[12]   # state, minflt, utime, stime
+    except OSError:
+        return None
+
+
+def settle(pids, quiet_s=0.2, limit_s=10.0):
+    """Wait until no process faults or runs for quiet_s (a resource tracker or forkserver
+    that is still importing would be measured half-grown). Returns the seconds waited."""
+    t0 = time.monotonic()
+    before = [proc_state(p) for p in pids]
+    while time.monotonic() - t0 < limit_s:
+        time.sleep(quiet_s)
+        now = [proc_state(p) for p in pids]
+        if now == before and all(s is None or s[0] in "SZ" for s in now):
+            break
+        before = now
+    return time.monotonic() - t0
 
 
 def measure(pids):
@@ -160,6 +187,7 @@ def one(strategy, n, nbytes, k, values_read):
     sums = [c.recv() for c in conns]
     t_work = time.monotonic() - t0 - t_build
     pids = descendants(os.getpid())
+    t_settle = settle([p for p in pids if p != os.getpid()])
     mem = measure(pids)
     roles = {os.getpid(): "parent"}
     roles.update({p.pid: "worker" for p in procs})
@@ -185,6 +213,7 @@ def one(strategy, n, nbytes, k, values_read):
         "total_pss_kb": sum(m.get("Pss", 0) for m in mem.values()),
         "unmeasured": [p for p in pids if p not in mem],
         "sums": sorted(set(sums)), "build_s": round(t_build, 2), "work_s": round(t_work, 2),
+        "settle_s": round(t_settle, 2),
         "procs": procs_out}), flush=True)
 
 

@@ -257,6 +257,18 @@ def predict(strategy, n, nbytes, k):
     return python_estimate(strategy, n, nbytes, k) + ("python-estimate",)
 
 
+def roles(procs):
+    """Pss (sum) and Private_Dirty (range) by role, kB."""
+    by_role = {}
+    for p in procs:
+        by_role.setdefault(p["role"], []).append(p)
+    return "; ".join(
+        f"{r} x{len(ps)} Pss {sum(p.get('Pss', 0) for p in ps):,}"
+        f" Private_Dirty {min(p.get('Private_Dirty', 0) for p in ps):,}"
+        + (f"..{max(p.get('Private_Dirty', 0) for p in ps):,}" if len(ps) > 1 else "")
+        for r, ps in sorted(by_role.items()))
+
+
 def main(argv):
     if np is None:
         print(f"calibrate.py needs numpy and bitarray ({MISSING}); {sys.executable} lacks them.\n"
@@ -273,7 +285,7 @@ def main(argv):
     else:
         shapes = [("big", 64, 1 << 20, 12), ("small", 262144, 256, 12)]
         sweep = [] if "--no-sweep" in argv else \
-            [("big_sweep", s, 64, 1 << 20, k) for s in ("fork", "pickle") for k in (1, 2, 4, 8)]
+            [(s, "big_sweep", 64, 1 << 20, k) for s in ("fork", "pickle") for k in (1, 2, 4, 8)]
     runs = [(s, name, n, b, k) for name, n, b, k in shapes for s in STRATEGIES] + sweep
     with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
         thp = f.read().strip()
@@ -295,14 +307,8 @@ def main(argv):
                          predicted_total_pss_kb=predicted, measured_total_pss_kb=measured,
                          error_pct=f"{err:.2f}"))
         details.append((rows[-1], base, full, source, time.monotonic() - t0))
-        by_role = {}
-        for p in full["procs"]:
-            by_role.setdefault(p["role"], []).append(p)
-        desc = "; ".join(
-            f"{r} x{len(ps)} Pss {sum(p.get('Pss', 0) for p in ps):,}"
-            f" Private_Dirty {min(p.get('Private_Dirty', 0) for p in ps):,}"
-            + (f"..{max(p.get('Private_Dirty', 0) for p in ps):,}" if len(ps) > 1 else "")
-            for r, ps in sorted(by_role.items()))
+        desc = "\n    ".join(f"{what:8} " + roles(run["procs"]) for what, run in
+                               (("baseline", base), ("data", full)))
         print(f"{strategy:11} {shape:9} K={k:<2} baseline {base['total_pss_kb']:>10,} kB  "
               f"measured {measured:>10,} kB  predicted {predicted:>10,} kB  {err:+6.2f}%  "
               f"[{source}] {time.monotonic() - t0:.1f}s\n    {desc}"

@@ -238,8 +238,10 @@ def python_estimate(strategy, n, nbytes, k):
     else:               # malloc/mmap: the chunk header takes one more page
         data_res = 3 * n * (nbytes + PAGE)
     headers = math.ceil(3 * n / ((pool - pool_hdr) // hdr_block)) * pool if n else 0
-    total = {"fork": data_res + (k + 1) * headers, "fork_freeze": data_res + (k + 1) * headers,
-             "pickle": (k + 1) * (data_res + headers), "shared": data}[strategy]
+    slots = 3 * n * 8   # the lists' item arrays, never written by a reader
+    total = {"fork": data_res + slots + (k + 1) * headers,
+             "fork_freeze": data_res + slots + (k + 1) * headers,
+             "pickle": (k + 1) * (data_res + slots + headers), "shared": data}[strategy]
     return total // 1024, data // 1024
 # --- end TEMPORARY ---
 
@@ -279,8 +281,8 @@ def main(argv):
         print(f"{COWLAB} is missing: run `make all` first.", file=sys.stderr)
         return 2
     quick = "--quick" in argv
-    if quick:   # for automated tests: about 24 MiB of data per list set, K = 4
-        shapes = [("big", 8, 1 << 20, 4), ("small", 32768, 256, 4)]
+    if quick:   # for automated tests: 48 MiB of data, K = 4
+        shapes = [("big", 16, 1 << 20, 4), ("small", 65536, 256, 4)]
         sweep = []
     else:
         shapes = [("big", 64, 1 << 20, 12), ("small", 262144, 256, 12)]

@@ -14,7 +14,9 @@ by name and read through bitarray(buffer=...) and NumPy views; the parent keeps 
 Each (strategy, shape, K, N) runs in a fresh `calibrate.py --one ...` process that measures
 the total Pss of itself and all its descendants (workers, forkserver, resource tracker,
 found through /proc/*/stat) with the kit's `build/bin/cowlab measure PID...`. N = 0 (empty
-lists) is the baseline: interpreter and multiprocessing machinery. The prediction is
+lists) is the baseline: interpreter and multiprocessing machinery; its workers run the same
+reading code on empty data (code pages), and every run waits until no descendant has run or
+faulted for 0.2 s before measuring (a resource tracker still importing). The prediction is
 baseline + the data part of `build/labs/05-capstone/lab predict STRATEGY N B K`
 (total_pss_kb=, data_kb=); while that command is missing, a rough Python estimate stands in
 (rows marked prediction=python-estimate). error_pct = 100*(measured - predicted)/data_kb.

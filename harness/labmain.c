@@ -257,6 +257,9 @@ static void labmain_usage(FILE *out)
             "              cannot run here)\n"
             "The student's code runs in the subject, $%s or `subject` beside this binary.\n",
             cl_this_lab.slug, CL_RECORD_FD_ENV, CL_SUBJECT_ENV);
+    if (cl_this_lab.command)
+        fprintf(out, "and this lab's own:\n  %s %s\n", cl_this_lab.command_name,
+                cl_this_lab.command_usage);
 }
 
 int main(int argc, char **argv)
@@ -291,6 +294,8 @@ int main(int argc, char **argv)
         cl_link_set_call_ms(CL_LINK_RUN_CALL_MS);
         return labmain_run(argc == 3 ? argv[2] : NULL);
     }
+    if (cl_this_lab.command && strcmp(cmd, cl_this_lab.command_name) == 0)
+        return cl_this_lab.command(argc - 2, argv + 2);
     bool help = strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0;
     labmain_usage(help ? stdout : stderr);
     return help ? 0 : 2;

@@ -34,6 +34,12 @@ struct cl_lab {
     int (*run_experiments)(struct cl_results *r);
     /* The four columns `run` prints for each group of rows. */
     struct cl_summary_col summary[4];
+    /* A command of the lab's own (`lab NAME ARGS...`, listed by `lab help` with its usage), or
+     * NULL: lab 05's `predict`, which prints the model for a shape the calibration against
+     * real CPython runs. Returns the exit status. */
+    const char *command_name;
+    const char *command_usage; /* "ARGS  what it prints", one line */
+    int (*command)(int argc, char **argv);
 };
 
 extern const struct cl_lab cl_this_lab;

@@ -44,4 +44,7 @@ uint64_t cap_model_extrapolate_kb(const struct cap_params *p, size_t page_size, 
 int cap_exp_strategy(struct cl_results *r, enum cap_strategy s, const struct cap_shape *sh, int k,
                      bool predict, struct cap_prediction *measured);
 
+/* `lab predict ...` (command.c): the model for one shape, one line of name=value. */
+int cap_command(int argc, char **argv);
+
 #endif

@@ -275,4 +275,7 @@ const struct cl_lab cl_this_lab = {
                 {"parent", "Pss", "Pss par"},
                 {"worker1", "Private_Dirty", "PrivD w1"},
                 {"worker1", "sum", "sum w1"}},
+    .command_name = "predict",
+    .command_usage = "STRATEGY ARRAYS BYTES K [PAGE]  the model for that shape (name=value)",
+    .command = cap_command,
 };

@@ -159,34 +159,67 @@ static size_t cap_count(const uint64_t *bits, uint64_t words)
     return n;
 }
 
-int cap_layout_of(const struct cap_params *p, size_t page_size, struct cap_layout *out)
+/* Run the walk with marks: the three bitmaps (caller frees m->bits[*]) and the regions' bytes. */
+static int cap_marks_run(const struct cap_params *p, size_t page_size, struct cap_marks *m,
+                         uint64_t words[3])
 {
     uint64_t heap, system;
-    if (!out || cap_walk_run(p, page_size, NULL, &heap, &system) < 0)
-        return errno = out ? errno : EINVAL, -1;
-    uint64_t words[3] = {heap / page_size / 64 + 1, system / page_size / 64 + 1, 0};
-    words[2] = words[0];
-    struct cap_marks m = {.page = page_size};
-    struct cap_sink sink = {&m, cap_marks_alloc, cap_marks_wrote};
-    int rc = -1;
+    memset(m, 0, sizeof *m);
+    if (cap_walk_run(p, page_size, NULL, &heap, &system) < 0)
+        return -1;
+    words[0] = words[2] = heap / page_size / 64 + 1;
+    words[1] = system / page_size / 64 + 1;
+    m->page = page_size;
     for (int i = 0; i < 3; i++)
-        if (!(m.bits[i] = calloc(words[i], sizeof(uint64_t))))
-            goto out;
-    cap_walk_run(p, page_size, &sink, NULL, NULL);
-    memset(out, 0, sizeof *out);
-    out->page_size = page_size;
-    out->data_bytes = (uint64_t)CAP_LISTS * p->arrays * p->array_bytes;
-    out->heap_pages = cap_count(m.bits[0], words[0]);
-    out->system_pages = cap_count(m.bits[1], words[1]);
-    out->refcount_pages = cap_count(m.bits[2], words[2]);
-    out->segment_pages = (size_t)((out->data_bytes + page_size - 1) / page_size);
-    rc = 0;
-out:
+        if (!(m->bits[i] = calloc(words[i], sizeof(uint64_t)))) {
+            errno = ENOMEM;
+            return -1;
+        }
+    struct cap_sink sink = {m, cap_marks_alloc, cap_marks_wrote};
+    return cap_walk_run(p, page_size, &sink, NULL, NULL);
+}
+
+int cap_layout_of(const struct cap_params *p, size_t page_size, struct cap_layout *out)
+{
+    struct cap_marks m;
+    uint64_t words[3];
+    int rc = -1;
+    if (!out) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (cap_marks_run(p, page_size, &m, words) == 0) {
+        memset(out, 0, sizeof *out);
+        out->page_size = page_size;
+        out->data_bytes = (uint64_t)CAP_LISTS * p->arrays * p->array_bytes;
+        out->heap_pages = cap_count(m.bits[0], words[0]);
+        out->system_pages = cap_count(m.bits[1], words[1]);
+        out->refcount_pages = cap_count(m.bits[2], words[2]);
+        out->segment_pages = (size_t)((out->data_bytes + page_size - 1) / page_size);
+        rc = 0;
+    }
     for (int i = 0; i < 3; i++)
         free(m.bits[i]);
-    if (rc < 0)
-        errno = ENOMEM;
     return rc;
+}
+
+uint8_t *cap_heap_map(const struct cap_params *p, size_t page_size, size_t *npages)
+{
+    struct cap_marks m;
+    uint64_t words[3];
+    uint8_t *map = NULL;
+    if (cap_marks_run(p, page_size, &m, words) == 0 && (map = calloc(words[0] * 64, 1))) {
+        for (uint64_t pg = 0; pg < words[0] * 64; pg++)
+            map[pg] = (m.bits[2][pg / 64] >> (pg % 64) & 1)   ? CAP_PAGE_REFCOUNT
+                      : (m.bits[0][pg / 64] >> (pg % 64) & 1) ? CAP_PAGE_WRITTEN
+                                                              : CAP_PAGE_UNTOUCHED;
+        *npages = (size_t)(words[0] * 64);
+        while (*npages && map[*npages - 1] == CAP_PAGE_UNTOUCHED)
+            (*npages)--;
+    }
+    for (int i = 0; i < 3; i++)
+        free(m.bits[i]);
+    return map;
 }
 
 /* ---- values ----------------------------------------------------------------------------- */

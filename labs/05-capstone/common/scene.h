@@ -72,6 +72,11 @@ struct cap_sink {
 int cap_scene_walk(const struct cap_params *p, const struct cap_sink *sink, uint64_t *heap_bytes,
                    uint64_t *system_bytes);
 
+/* The heap's pages, one byte each, as cap_layout_of counts them: what the model's page map
+ * shows. *npages: up to the last page the parent wrote. NULL (errno set) on failure. */
+enum { CAP_PAGE_UNTOUCHED = 0, CAP_PAGE_WRITTEN = 1, CAP_PAGE_REFCOUNT = 2 };
+uint8_t *cap_heap_map(const struct cap_params *p, size_t page_size, size_t *npages);
+
 /* Parameters the kit accepts (what cap_layout_of checks). */
 bool cap_params_ok(const struct cap_params *p);
 

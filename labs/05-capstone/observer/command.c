@@ -30,8 +30,8 @@ int cap_command(int argc, char **argv)
     while (s < CAP_NSTRATEGIES && argc > 0 && strcmp(argv[0], cap_strategy_name(s)) != 0)
         s++;
     if (argc < 4 || argc > 5 || s == CAP_NSTRATEGIES || cap_command_number(argv[1], &arrays) ||
-        cap_command_number(argv[2], &bytes) || cap_command_number(argv[3], &k) || k < 1 ||
-        k > 64 || (argc == 5 && cap_command_number(argv[4], &page))) {
+        cap_command_number(argv[2], &bytes) || cap_command_number(argv[3], &k) || k < 1 || k > 64 ||
+        (argc == 5 && cap_command_number(argv[4], &page))) {
         fprintf(stderr, "usage: lab predict fork|fork_freeze|immortal|pickle|shared ARRAYS BYTES "
                         "K [PAGE]\n");
         return 2;

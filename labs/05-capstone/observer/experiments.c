@@ -8,6 +8,7 @@
 
 #include "cowlab/lab.h"
 #include "cowlab/model.h"
+#include "cowlab/probe.h"
 #include "protocol.h"
 #include "scene.h"
 
@@ -274,6 +275,44 @@ static int cap_measure(struct cl_results *r, struct cap_run *x, const struct cap
     return 0;
 }
 
+/* The model's state of a heap page in process p under x's strategy. */
+static enum cl_page_state cap_page_model(const struct cap_run *x, uint8_t kind)
+{
+    if (kind == CAP_PAGE_UNTOUCHED)
+        return CL_PAGE_ABSENT;
+    if (x->s == CAP_PICKLE || (kind == CAP_PAGE_REFCOUNT && x->s != CAP_IMMORTAL))
+        return CL_PAGE_PRIVATE; /* its own copy, or the original every worker copied */
+    return CL_PAGE_SHARED;
+}
+
+/* page_state rows of the heap in the parent and worker1: the model's beside pagemap's (the
+ * figure 05-capstone-page-map). Nothing where pagemap cannot tell private from shared. */
+static int cap_page_rows(struct cl_results *r, struct cap_run *x)
+{
+    size_t n = 0;
+    if (x->s == CAP_SHARED || cl_probe()->exclusive != CL_YES)
+        return 0;
+    uint8_t *map = cap_heap_map(&x->p, cl_page_size(), &n);
+    struct cl_page *pages = calloc(n ? n : 1, sizeof *pages);
+    int rc = map && pages ? 0 : cl_cannot(x->exp, "the model's page map");
+    for (int p = 0; rc == 0 && p <= 1 && p <= x->k; p++) {
+        char proc[24];
+        snprintf(proc, sizeof proc, p ? "worker%d" : "parent", p);
+        if (cl_pages(x->pid[p], CL_ADDR(x->base[p][0]), n, pages) < 0) {
+            rc = cl_cannot(x->exp, "reading the heap's pagemap");
+            break;
+        }
+        for (size_t pg = 0; pg < n; pg++)
+            cl_results_add(r, x->exp, (int64_t)pg, proc, "alive.heap.pages", "page_state",
+                           cap_page_model(x, map[pg]), cl_page_state_of(&pages[pg], 0), "state",
+                           "pagemap: 0 absent, 1 shared, 2 private (bit 56): a refcount page is "
+                           "copied by every fork worker, the rest stays shared");
+    }
+    free(map);
+    free(pages);
+    return rc;
+}
+
 /* Shared workers detach in phase 1; then every worker is reaped. */
 static int cap_finish(struct cap_run *x, struct cl_results *r)
 {
@@ -314,7 +353,7 @@ static int cap_predicted(struct cl_results *r, struct cap_run *x, const struct c
 }
 
 int cap_exp_strategy(struct cl_results *r, enum cap_strategy s, const struct cap_shape *sh, int k,
-                     bool predict, struct cap_prediction *measured)
+                     bool predict, bool pages, struct cap_prediction *measured)
 {
     char exp[40];
     snprintf(exp, sizeof exp, "%s.%s", cap_strategy_name(s), sh->name);
@@ -329,7 +368,8 @@ int cap_exp_strategy(struct cl_results *r, enum cap_strategy s, const struct cap
         return cl_cannot(exp, "the shape");
     }
     if (cap_parent_setup(&x, heap_bytes, system_bytes) < 0 || cap_start_workers(&x) < 0 ||
-        cap_reports(r, &x) < 0 || cap_measure(r, &x, &l, &want, &got) < 0 || cap_finish(&x, r) < 0)
+        cap_reports(r, &x) < 0 || cap_measure(r, &x, &l, &want, &got) < 0 ||
+        (pages && cap_page_rows(r, &x) < 0) || cap_finish(&x, r) < 0)
         goto out;
     if (measured)
         *measured = got;

@@ -132,22 +132,23 @@ static int mem_parse_header(const char *line, uintptr_t *lo, uintptr_t *hi)
     return 1;
 }
 
-/* A field line "Name:   123 kB": adds the value to out if the name is known. */
-static void mem_add_field(char *line, struct cl_mem *out)
+/* A field line "Name:   123 kB": the field's index and value, or -1 if the name is unknown
+ * (the line is left as it was). */
+static int mem_field(const char *line, unsigned long long *value)
 {
-    char *colon = strchr(line, ':');
-    if (!colon)
-        return;
-    *colon = '\0';
-    int f = cl_mem_field_index(line);
-    if (f < 0)
-        return;
+    const char *colon = strchr(line, ':');
+    char name[64];
+    size_t len = colon ? (size_t)(colon - line) : 0;
+    if (!colon || len >= sizeof name)
+        return -1;
+    memcpy(name, line, len);
+    name[len] = '\0';
+    int f = cl_mem_field_index(name);
     char *end;
-    unsigned long long v = strtoull(colon + 1, &end, 10);
-    if (end == colon + 1)
-        return;
-    out->kb[f] += v;
-    out->have |= 1u << f;
+    if (f < 0)
+        return -1;
+    *value = strtoull(colon + 1, &end, 10);
+    return end == colon + 1 ? -1 : f;
 }
 
 /* True if a VMA header line names nothing after its inode: a nameless anonymous mapping
@@ -166,37 +167,42 @@ static bool mem_header_nameless(const char *line)
     return *p == '\0';
 }
 
-/* Parse a stream, summing the blocks that overlap [lo, hi) (every block if lo >= hi) and,
- * with nameless_only, only those without a name. */
-static int mem_parse(int fd, uintptr_t lo, uintptr_t hi, bool nameless_only, struct cl_mem *out)
+/* Parse a stream, summing into out[i] the blocks that overlap range i (every block if that
+ * range is empty: lo >= hi) and, with nameless_only, only those without a name. */
+static int mem_parse(int fd, const uintptr_t (*range)[2], int n, bool nameless_only,
+                     struct cl_mem *out)
 {
     struct mem_reader r = {.fd = fd};
-    bool filter = lo < hi, in_block = !filter;
+    bool in_block[CL_MEM_MAX_RANGES] = {false};
     int err = 0;
     char *line;
 
-    memset(out, 0, sizeof *out);
+    memset(out, 0, (size_t)n * sizeof *out);
     while ((line = mem_next_line(&r, &err))) {
         uintptr_t a, b;
-        int h = mem_parse_header(line, &a, &b);
+        unsigned long long v = 0;
+        int h = mem_parse_header(line, &a, &b), f = h == 1 ? -1 : mem_field(line, &v);
         if (h < 0) {
-            memset(out, 0, sizeof *out);
+            memset(out, 0, (size_t)n * sizeof *out);
             errno = EIO;
             return -1;
         }
-        if (h == 1) {
-            out->blocks++;
-            in_block =
-                (!filter || (a < hi && b > lo)) && (!nameless_only || mem_header_nameless(line));
-            if (in_block)
-                out->vmas++;
-            continue;
+        for (int i = 0; i < n; i++) {
+            if (h == 1) {
+                bool filter = range[i][0] < range[i][1];
+                out[i].blocks++;
+                in_block[i] = (!filter || (a < range[i][1] && b > range[i][0])) &&
+                              (!nameless_only || mem_header_nameless(line));
+                if (in_block[i])
+                    out[i].vmas++;
+            } else if (in_block[i] && f >= 0) {
+                out[i].kb[f] += v;
+                out[i].have |= 1u << f;
+            }
         }
-        if (in_block)
-            mem_add_field(line, out);
     }
     if (err) {
-        memset(out, 0, sizeof *out);
+        memset(out, 0, (size_t)n * sizeof *out);
         errno = err;
         return -1;
     }
@@ -205,12 +211,14 @@ static int mem_parse(int fd, uintptr_t lo, uintptr_t hi, bool nameless_only, str
 
 int cl_mem_parse_fd(int fd, uintptr_t lo, uintptr_t hi, struct cl_mem *out)
 {
-    return mem_parse(fd, lo, hi, false, out);
+    const uintptr_t range[1][2] = {{lo, hi}};
+    return mem_parse(fd, range, 1, false, out);
 }
 
 int cl_mem_parse_nameless_fd(int fd, struct cl_mem *out)
 {
-    return mem_parse(fd, 0, 0, true, out);
+    const uintptr_t range[1][2] = {{0, 0}};
+    return mem_parse(fd, range, 1, true, out);
 }
 
 /* Open /proc/<pid>/<name> (pid 0 = self). A vanished process reads as ESRCH. */
@@ -227,27 +235,36 @@ static int mem_open_proc(pid_t pid, const char *name)
     return fd;
 }
 
-/* Parse a whole /proc file; a process that dies while being read gives ESRCH, not zeros. */
-static int mem_parse_proc(pid_t pid, const char *name, uintptr_t lo, uintptr_t hi,
-                          bool nameless_only, struct cl_mem *out)
+/* Parse a whole /proc file once into out[0..n) (ranges as mem_parse); a process that dies
+ * while being read gives ESRCH, not zeros. */
+static int mem_parse_proc_ranges(pid_t pid, const char *name, const uintptr_t (*range)[2], int n,
+                                 bool nameless_only, struct cl_mem *out)
 {
     int fd = mem_open_proc(pid, name);
     if (fd < 0) {
         int e = errno;
-        memset(out, 0, sizeof *out);
+        memset(out, 0, (size_t)n * sizeof *out);
         errno = e;
         return -1;
     }
-    int rc = mem_parse(fd, lo, hi, nameless_only, out);
+    int rc = mem_parse(fd, range, n, nameless_only, out);
     int e = errno;
     close(fd);
-    if (rc == 0 && out->blocks == 0) {
+    if (rc == 0 && out[0].blocks == 0) {
         /* An empty smaps: the process is a zombie or has exited. */
+        memset(out, 0, (size_t)n * sizeof *out);
         errno = ESRCH;
         return -1;
     }
     errno = e;
     return rc;
+}
+
+static int mem_parse_proc(pid_t pid, const char *name, uintptr_t lo, uintptr_t hi,
+                          bool nameless_only, struct cl_mem *out)
+{
+    const uintptr_t range[1][2] = {{lo, hi}};
+    return mem_parse_proc_ranges(pid, name, range, 1, nameless_only, out);
 }
 
 int cl_mem_process(pid_t pid, struct cl_mem *out)
@@ -269,6 +286,25 @@ int cl_mem_region(pid_t pid, const void *addr, size_t len, struct cl_mem *out)
     }
     uintptr_t lo = (uintptr_t)addr;
     return mem_parse_proc(pid, "smaps", lo, lo + len, false, out);
+}
+
+int cl_mem_regions(pid_t pid, const struct cl_range *r, int n, struct cl_mem *out)
+{
+    uintptr_t range[CL_MEM_MAX_RANGES][2];
+    if (n < 1 || n > CL_MEM_MAX_RANGES) {
+        errno = EINVAL;
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        if (r[i].len == 0) {
+            memset(out, 0, (size_t)n * sizeof *out);
+            errno = EINVAL;
+            return -1;
+        }
+        range[i][0] = (uintptr_t)r[i].addr;
+        range[i][1] = (uintptr_t)r[i].addr + r[i].len;
+    }
+    return mem_parse_proc_ranges(pid, "smaps", (const uintptr_t(*)[2])range, n, false, out);
 }
 
 int cl_mem_mappings(pid_t pid, struct cl_mem *out)

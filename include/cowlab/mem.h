@@ -73,6 +73,17 @@ int cl_mem_process(pid_t pid, struct cl_mem *out);
  * neighbour (the kernel merged them) and the numbers include that neighbour. */
 int cl_mem_region(pid_t pid, const void *addr, size_t len, struct cl_mem *out);
 
+/* Several regions of pid (0 = self) from ONE reading of smaps: out[i] is what
+ * cl_mem_region(pid, r[i].addr, r[i].len) gives, but the kernel walks the process's page
+ * tables once, not once per region (reading smaps costs a walk of every mapping, whatever is
+ * kept). n is 1..CL_MEM_MAX_RANGES. */
+enum { CL_MEM_MAX_RANGES = 8 };
+struct cl_range {
+    const void *addr;
+    size_t len;
+};
+int cl_mem_regions(pid_t pid, const struct cl_range *r, int n, struct cl_mem *out);
+
 /* Every mapping of pid (0 = self) summed from smaps: what smem reports, each mapping's Pss
  * truncated to a kB on its own (so up to one kB per mapping below smaps_rollup's).
  * out->vmas is the number of mappings. */

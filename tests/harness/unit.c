@@ -156,6 +156,44 @@ static void t_measure_live_region(void)
     munmap(p, n * ps);
 }
 
+/* cl_mem_regions: one reading of smaps gives each region what cl_mem_region gives it, in any
+ * order of the ranges; a bad count is EINVAL. */
+static void t_measure_regions(void)
+{
+    size_t ps = cl_page_size();
+    unsigned char *a =
+        mmap(NULL, 48 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (a == MAP_FAILED) {
+        CL_FAIL("mmap");
+        return;
+    }
+    mprotect(a + 16 * ps, 16 * ps, PROT_NONE); /* three VMAs: 16 pages, a gap, 16 pages */
+    madvise(a, 48 * ps, MADV_NOHUGEPAGE);
+    for (size_t i = 0; i < 16; i++)
+        a[i * ps] = 1;
+    for (size_t i = 32; i < 48; i += 4)
+        a[i * ps] = 1;
+    struct cl_range r[3] = {{a + 32 * ps, 16 * ps}, {a, 16 * ps}, {a, 48 * ps}};
+    struct cl_mem many[3], one;
+    CL_CHECK_EQ(0, cl_mem_regions(0, r, 3, many), "cl_mem_regions(self, 3 ranges)", "");
+    for (int i = 0; i < 3; i++) {
+        CL_CHECK_EQ(0, cl_mem_region(0, r[i].addr, r[i].len, &one), "cl_mem_region(self)", "");
+        for (int f = 0; f < CL_NFIELDS; f++)
+            CL_CHECK_EQ(one.kb[f], many[i].kb[f], cl_mem_field_names[f],
+                        "cl_mem_regions must equal cl_mem_region range by range");
+        CL_CHECK_EQ(one.vmas, many[i].vmas, "VMAs summed", "");
+    }
+    CL_CHECK_EQ(4 * ps / 1024, many[0].kb[CL_RSS], "Rss of the last 16 pages (every 4th written)",
+                "");
+    CL_CHECK_EQ(16 * ps / 1024, many[1].kb[CL_RSS], "Rss of the first 16 pages", "");
+    CL_CHECK_EQ(3, many[2].vmas, "the whole range spans three VMAs", "");
+    errno = 0;
+    CL_CHECK_EQ(-1, cl_mem_regions(0, r, 0, many), "cl_mem_regions with no range", "");
+    CL_CHECK_EQ(EINVAL, errno, "errno", "");
+    CL_CHECK_EQ(-1, cl_mem_regions(0, r, CL_MEM_MAX_RANGES + 1, many), "too many ranges", "");
+    munmap(a, 48 * ps);
+}
+
 static void t_measure_vanished(void)
 {
     pid_t pid = fork();
@@ -868,6 +906,7 @@ static const struct cl_test unit_tests[] = {
     {"parse_nameless", t_parse_nameless, 1, 10, ""},
     {"parse_malformed", t_parse_malformed, 1, 10, ""},
     {"measure_live_region", t_measure_live_region, 1, 10, ""},
+    {"measure_regions", t_measure_regions, 1, 10, ""},
     {"measure_vanished", t_measure_vanished, 1, 10, ""},
     {"page_decode", t_page_decode, 1, 10, ""},
     {"pss_arithmetic", t_pss_arithmetic, 1, 10, ""},

@@ -249,23 +249,27 @@ static int cap_measure(struct cl_results *r, struct cap_run *x, const struct cap
     for (int p = 0; p <= x->k; p++) {
         char proc[24];
         snprintf(proc, sizeof proc, p ? "worker%d" : "parent", p);
+        struct cl_range ranges[2];
+        struct cl_mem m[2];
+        for (int g = 0; g < nregions; g++)
+            ranges[g] = (struct cl_range){CL_ADDR(x->base[p][g]), x->bytes[g]};
+        if (cl_mem_regions(x->pid[p], ranges, nregions, m) < 0) /* one smaps reading */
+            return cl_cannot(x->exp, "measuring the regions (smaps)");
         for (int g = 0; g < nregions; g++) {
-            struct cl_mem w, m;
+            struct cl_mem w;
             char phase[24];
             snprintf(phase, sizeof phase, "alive.%s",
                      x->s == CAP_SHARED ? "segment" : region_name[g]);
             if (cap_model_region(x->bytes[g] / page, own[g], shared[g], (unsigned)x->k + 1, page,
                                  x->s == CAP_SHARED, &w) < 0)
                 return cl_cannot(x->exp, "the model");
-            if (cl_mem_region(x->pid[p], CL_ADDR(x->base[p][g]), x->bytes[g], &m) < 0)
-                return cl_cannot(x->exp, "measuring a region (smaps)");
-            if (cl_results_add_mem(r, x->exp, x->k, proc, phase, &w, &m, cap_hint(x->s, g)) < 0)
+            if (cl_results_add_mem(r, x->exp, x->k, proc, phase, &w, &m[g], cap_hint(x->s, g)) < 0)
                 return cl_cannot(x->exp, "recording");
             want->total_pss_kb += w.kb[CL_PSS];
-            got->total_pss_kb += m.kb[CL_PSS];
+            got->total_pss_kb += m[g].kb[CL_PSS];
             if (p == 1) {
                 want->worker_private_dirty_kb += w.kb[CL_PRIVATE_DIRTY];
-                got->worker_private_dirty_kb += m.kb[CL_PRIVATE_DIRTY];
+                got->worker_private_dirty_kb += m[g].kb[CL_PRIVATE_DIRTY];
             }
         }
     }

@@ -151,6 +151,18 @@ static int mem_field(const char *line, unsigned long long *value)
     return end == colon + 1 ? -1 : f;
 }
 
+/* True if an smaps line is "VmFlags: ..." with the flag "ms" (VM_MAYSHARE: made MAP_SHARED;
+ * "sh" is cleared for a read-only shared mapping of a file opened read-only). */
+static bool mem_vmflags_shared(const char *line)
+{
+    if (strncmp(line, "VmFlags:", 8) != 0)
+        return false;
+    for (const char *p = line + 8; (p = strstr(p, "ms")); p += 2)
+        if (p[-1] == ' ' && (p[2] == ' ' || p[2] == '\0' || p[2] == '\n'))
+            return true;
+    return false;
+}
+
 /* True if a VMA header line names nothing after its inode: a nameless anonymous mapping
  * (not a file, not [heap], [stack] or [vdso]). */
 static bool mem_header_nameless(const char *line)
@@ -198,6 +210,8 @@ static int mem_parse(int fd, const uintptr_t (*range)[2], int n, bool nameless_o
             } else if (in_block[i] && f >= 0) {
                 out[i].kb[f] += v;
                 out[i].have |= 1u << f;
+            } else if (in_block[i] && mem_vmflags_shared(line)) {
+                out[i].shared_vmas++;
             }
         }
     }

@@ -187,6 +187,14 @@ static void t_measure_regions(void)
                 "");
     CL_CHECK_EQ(16 * ps / 1024, many[1].kb[CL_RSS], "Rss of the first 16 pages", "");
     CL_CHECK_EQ(3, many[2].vmas, "the whole range spans three VMAs", "");
+    unsigned char *sh =
+        mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sh != MAP_FAILED) {
+        CL_CHECK_EQ(0, cl_mem_region(0, sh, 4 * ps, &one), "cl_mem_region(a MAP_SHARED map)", "");
+        CL_CHECK_EQ(1, one.shared_vmas, "MAP_SHARED mappings (VmFlags ms)", "");
+        CL_CHECK_EQ(0, many[2].shared_vmas, "MAP_SHARED mappings among the private ones", "");
+        munmap(sh, 4 * ps);
+    }
     errno = 0;
     CL_CHECK_EQ(-1, cl_mem_regions(0, r, 0, many), "cl_mem_regions with no range", "");
     CL_CHECK_EQ(EINVAL, errno, "errno", "");

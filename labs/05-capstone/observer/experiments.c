@@ -349,10 +349,14 @@ static int cap_predicted(struct cl_results *r, struct cap_run *x, const struct c
         n < 2)
         return cl_cannot_subject(x->exp, x->L, "cap_predict");
     cl_results_add(r, x->exp, x->k, "all", "predicted", "total_pss_kb", (int64_t)m->total_pss_kb,
-                   v[0], "kB", "cap_predict's total_pss_kb beside the model");
+                   v[0], "kB",
+                   "your cap_predict's total_pss_kb (measured column) against the model's for "
+                   "this run (expected), which this experiment's alive.* rows hold against the "
+                   "kernel's numbers");
     cl_results_add(r, x->exp, x->k, "worker1", "predicted", "Private_Dirty",
                    (int64_t)m->worker_private_dirty_kb, v[1], "kB",
-                   "cap_predict's worker_private_dirty_kb beside the model");
+                   "your cap_predict's worker_private_dirty_kb (measured column) against the "
+                   "model's Private_Dirty of worker1 (expected; its alive.* rows: the kernel's)");
     return 0;
 }
 
@@ -381,8 +385,11 @@ int cap_exp_strategy(struct cl_results *r, enum cap_strategy s, const struct cap
         goto out;
     rc = 0;
 out:
-    if (x.team)
+    if (x.team) { /* stopped on purpose, whatever phase they are in: not their failure */
+        for (int i = 0; i < x.k; i++)
+            cl_link_call(x.L, NULL, 0, NULL, "kill %d", i);
         cl_link_call(x.L, NULL, 0, NULL, "finish 1000");
+    }
     cl_link_call(x.L, NULL, 0, NULL, "drop");
     return rc;
 }

@@ -230,9 +230,11 @@ static int cap_work_shared(const uint64_t *a, int phase, int64_t *report)
 {
     struct cap_params p = {(size_t)a[2], (size_t)a[3]};
     size_t bytes = CAP_LISTS * p.arrays * p.array_bytes;
-    if (phase == 1) {
-        cl_subject_calls("cap_detach");
-        report[CAP_REP_DETACH] = cap_worker_seg ? cap_detach(cap_worker_seg, bytes) : -1;
+    if (phase == 1) { /* a worker whose cap_attach failed has nothing to detach */
+        if (cap_worker_seg) {
+            cl_subject_calls("cap_detach");
+            report[CAP_REP_DETACH] = cap_detach(cap_worker_seg, bytes);
+        }
         return 0;
     }
     char name[64];

@@ -260,8 +260,9 @@ static int cap_measure(struct cl_results *r, struct cap_run *x, const struct cap
             char phase[24];
             snprintf(phase, sizeof phase, "alive.%s",
                      x->s == CAP_SHARED ? "segment" : region_name[g]);
-            if (cap_model_region(x->bytes[g] / page, own[g], shared[g], (unsigned)x->k + 1, page,
-                                 x->s == CAP_SHARED, &w) < 0)
+            /* the kernel maps whole pages: the segment's last page may be partly data */
+            if (cap_model_region((x->bytes[g] + page - 1) / page, own[g], shared[g],
+                                 (unsigned)x->k + 1, page, x->s == CAP_SHARED, &w) < 0)
                 return cl_cannot(x->exp, "the model");
             if (cl_results_add_mem(r, x->exp, x->k, proc, phase, &w, &m[g], cap_hint(x->s, g)) < 0)
                 return cl_cannot(x->exp, "recording");

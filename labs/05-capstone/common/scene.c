@@ -229,9 +229,15 @@ uint8_t cap_byte(int list, size_t index, size_t at)
     return (uint8_t)(index * 131u + at * 7u + (unsigned)list * 29u + 1u);
 }
 
+/* Spread over the whole int32 range, negative about half the time: a sum of a few thousand of
+ * them leaves int32's range, so a cap_sum that adds into an int gives itself away. */
 int32_t cap_int(int list, size_t index, size_t at)
 {
-    return (int32_t)((index * 2654435761u + at / 4 * 40503u + (unsigned)list) & 0xffff) - 0x7fff;
+    uint32_t x = (uint32_t)(index * 2654435761u + at / 4 * 40503u + (unsigned)list);
+    x ^= x >> 15;
+    x *= 0x2c1b3c6du;
+    x ^= x >> 12;
+    return x < 0x80000000u ? (int32_t)x : -(int32_t)~x - 1;
 }
 
 int64_t cap_expected_sum(const struct cap_params *p)

@@ -37,7 +37,7 @@ static void cap_build_track(struct cap_builder *b, unsigned char *block)
     b->last = g;
 }
 
-static void cap_build_fill(const struct cap_params *p, int l, size_t i, unsigned char *data)
+void cap_fill_array(const struct cap_params *p, int l, size_t i, unsigned char *data)
 {
     if (l == 0) {
         for (size_t at = 0; at < p->array_bytes; at++)
@@ -80,7 +80,7 @@ static void cap_build_alloc(void *ctx, const struct cap_alloc *a)
     }
     case CAP_BUFFER:
         s->items[a->list][a->index]->data = at;
-        cap_build_fill(&s->p, a->list, a->index, at);
+        cap_fill_array(&s->p, a->list, a->index, at);
         break;
     }
 }

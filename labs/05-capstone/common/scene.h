@@ -86,6 +86,10 @@ bool cap_params_ok(const struct cap_params *p);
 uint8_t cap_byte(int list, size_t index, size_t at);
 int32_t cap_int(int list, size_t index, size_t at);
 
+/* Write the values of array `index` of list `list` (p->array_bytes bytes) at data: a bit
+ * array's bytes, or an int array's int32 values (cap_byte, cap_int). */
+void cap_fill_array(const struct cap_params *p, int list, size_t index, unsigned char *data);
+
 /* What cap_sum must return for p: the set bits of list 0 plus every int32 of lists 1 and 2. */
 int64_t cap_expected_sum(const struct cap_params *p);
 

@@ -151,15 +151,9 @@ static int cap_cmd_segment(const uint64_t *a, int64_t *v, int *n, const char **w
     close(fd);
     cap_seg_bytes = bytes;
     madvise(cap_seg, bytes, MADV_DONTFORK);
-    for (size_t i = 0; i < p.arrays; i++)
-        for (size_t at = 0; at < p.array_bytes; at++)
-            cap_seg[i * p.array_bytes + at] = cap_byte(0, i, at);
-    for (int l = 1; l < CAP_LISTS; l++)
+    for (int l = 0; l < CAP_LISTS; l++)
         for (size_t i = 0; i < p.arrays; i++)
-            for (size_t at = 0; at < p.array_bytes; at += 4) {
-                int32_t x = cap_int(l, i, at);
-                memcpy(cap_seg + (size_t)l * per_list + i * p.array_bytes + at, &x, sizeof x);
-            }
+            cap_fill_array(&p, l, i, cap_seg + (size_t)l * per_list + i * p.array_bytes);
     v[0] = (int64_t)cap_tag;
     v[1] = (int64_t)(uintptr_t)cap_seg;
     v[2] = (int64_t)bytes;

@@ -35,6 +35,33 @@ const char *cap_strategy_name(enum cap_strategy s)
     return s < CAP_NSTRATEGIES ? names[s] : "?";
 }
 
+/* ---- the values the workers must find -------------------------------------------------- */
+
+int64_t cap_expected_sum(const struct cap_params *p)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < p->arrays; i++)
+        for (size_t at = 0; at < p->array_bytes; at++)
+            sum += __builtin_popcount(cap_byte(0, i, at));
+    for (int l = 1; l < CAP_LISTS; l++)
+        for (size_t i = 0; i < p->arrays; i++)
+            for (size_t at = 0; at < p->array_bytes; at += 4)
+                sum += cap_int(l, i, at);
+    return sum;
+}
+
+int64_t cap_expected_read(const struct cap_params *p, size_t reads)
+{
+    int64_t sum = 0;
+    for (int l = 0; l < CAP_LISTS; l++)
+        for (size_t i = 0; i < p->arrays; i++)
+            for (size_t j = 0; j < reads; j++) {
+                size_t at = cap_read_at(p, reads, j);
+                sum += l == 0 ? cap_byte(0, i, at) : cap_int(l, i, at);
+            }
+    return sum;
+}
+
 /* ---- the model ------------------------------------------------------------------------- */
 
 /* The mapcounts of one process's view of a region of `mapped` pages: `own` pages it maps

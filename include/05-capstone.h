@@ -94,10 +94,11 @@ uint64_t cap_extrapolate_kb(const struct cap_params *p, size_t page_size, enum c
 
 /* ---- shared.c: CAP_SHARED's worker ------------------------------------------------------ */
 
-/* Map the segment `name` (shm_open's name, "/..."), `bytes` long, read-only and shared, as
- * multiprocessing.shared_memory.SharedMemory(name) does: no copy, no page touched. Close the
- * descriptor before returning. Returns the mapping, or NULL with errno set (ENOENT: no such
- * segment; EINVAL: bytes is 0 or larger than the segment) and nothing left open or mapped. */
+/* Map the segment `name` (shm_open's name, "/..."), `bytes` long, shared, as
+ * multiprocessing.shared_memory.SharedMemory(name) does (which maps it read-write; here
+ * read-only: a worker only reads): no copy, no page touched. Close the descriptor before
+ * returning. Returns the mapping, or NULL with errno set (ENOENT: no such segment; EINVAL:
+ * bytes is 0 or larger than the segment) and nothing left open or mapped. */
 const void *cap_attach(const char *name, size_t bytes);
 
 /* What a worker computes over the segment (list 0's bit arrays first, then lists 1 and 2 of

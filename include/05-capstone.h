@@ -94,11 +94,12 @@ uint64_t cap_extrapolate_kb(const struct cap_params *p, size_t page_size, enum c
 
 /* ---- shared.c: CAP_SHARED's worker ------------------------------------------------------ */
 
-/* Map the segment `name` (shm_open's name, "/..."), `bytes` long, read-only and shared
- * (MAP_SHARED), as multiprocessing.shared_memory.SharedMemory(name) does: no copy, no page
- * touched. Close the descriptor before returning. Returns the mapping, or NULL with errno set
- * and nothing left open or mapped: EINVAL when bytes is 0 (checked first), ENOENT when there
- * is no such segment, EINVAL when bytes is larger than the segment. */
+/* Map the segment `name` (shm_open's name, "/..."), `bytes` long, shared (MAP_SHARED), as
+ * multiprocessing.shared_memory.SharedMemory(name) does (which maps it read-write; here
+ * read-only: a worker only reads): no copy, no page touched. Close the descriptor before
+ * returning. Returns the mapping, or NULL with errno set and nothing left open or mapped:
+ * EINVAL when bytes is 0 (checked first), ENOENT when there is no such segment, EINVAL when
+ * bytes is larger than the segment. */
 const void *cap_attach(const char *name, size_t bytes);
 
 /* What a worker computes over the segment (list 0's bit arrays first, then lists 1 and 2 of

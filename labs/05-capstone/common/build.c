@@ -37,7 +37,7 @@ static void cap_build_track(struct cap_builder *b, unsigned char *block)
     b->last = g;
 }
 
-static void cap_build_fill(const struct cap_params *p, int l, size_t i, unsigned char *data)
+void cap_fill_array(const struct cap_params *p, int l, size_t i, unsigned char *data)
 {
     if (l == 0) {
         for (size_t at = 0; at < p->array_bytes; at++)
@@ -80,7 +80,7 @@ static void cap_build_alloc(void *ctx, const struct cap_alloc *a)
     }
     case CAP_BUFFER:
         s->items[a->list][a->index]->data = at;
-        cap_build_fill(&s->p, a->list, a->index, at);
+        cap_fill_array(&s->p, a->list, a->index, at);
         break;
     }
 }
@@ -185,14 +185,13 @@ static void cap_decref(struct cap_object *o)
 int64_t cap_scene_read(struct cap_scene *s, size_t reads)
 {
     int64_t sum = 0;
-    size_t nvalues = s->p.array_bytes / 4;
     for (int l = 0; l < CAP_LISTS; l++) {
         cap_incref(s->lists[l]);
         for (size_t i = 0; i < s->p.arrays; i++) {
             struct cap_object *a = s->items[l][i];
             cap_incref(a);
             for (size_t j = 0; j < reads; j++) {
-                size_t at = (size_t)((uint64_t)nvalues * j / reads) * 4;
+                size_t at = cap_read_at(&s->p, reads, j);
                 int32_t v;
                 memcpy(&v, a->data + at, sizeof v);
                 sum += l == 0 ? a->data[at] : v;

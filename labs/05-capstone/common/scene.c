@@ -229,38 +229,18 @@ uint8_t cap_byte(int list, size_t index, size_t at)
     return (uint8_t)(index * 131u + at * 7u + (unsigned)list * 29u + 1u);
 }
 
+/* Spread over the whole int32 range, negative about half the time: a sum of a few thousand of
+ * them leaves int32's range, so a cap_sum that adds into an int gives itself away. */
 int32_t cap_int(int list, size_t index, size_t at)
 {
-    return (int32_t)((index * 2654435761u + at / 4 * 40503u + (unsigned)list) & 0xffff) - 0x7fff;
+    uint32_t x = (uint32_t)(index * 2654435761u + at / 4 * 40503u + (unsigned)list);
+    x ^= x >> 15;
+    x *= 0x2c1b3c6du;
+    x ^= x >> 12;
+    return x < 0x80000000u ? (int32_t)x : -(int32_t)~x - 1;
 }
 
-int64_t cap_expected_sum(const struct cap_params *p)
-{
-    int64_t sum = 0;
-    for (size_t i = 0; i < p->arrays; i++)
-        for (size_t at = 0; at < p->array_bytes; at++)
-            sum += __builtin_popcount(cap_byte(0, i, at));
-    for (int l = 1; l < CAP_LISTS; l++)
-        for (size_t i = 0; i < p->arrays; i++)
-            for (size_t at = 0; at < p->array_bytes; at += 4)
-                sum += cap_int(l, i, at);
-    return sum;
-}
-
-/* The byte offsets a worker reads in each array: reads of them, spread evenly, 4-aligned. */
-static size_t cap_read_at(const struct cap_params *p, size_t reads, size_t j)
+size_t cap_read_at(const struct cap_params *p, size_t reads, size_t j)
 {
     return (size_t)((uint64_t)p->array_bytes / 4 * j / reads) * 4;
-}
-
-int64_t cap_expected_read(const struct cap_params *p, size_t reads)
-{
-    int64_t sum = 0;
-    for (int l = 0; l < CAP_LISTS; l++)
-        for (size_t i = 0; i < p->arrays; i++)
-            for (size_t j = 0; j < reads; j++) {
-                size_t at = cap_read_at(p, reads, j);
-                sum += l == 0 ? cap_byte(0, i, at) : cap_int(l, i, at);
-            }
-    return sum;
 }

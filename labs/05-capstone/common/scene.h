@@ -86,8 +86,13 @@ bool cap_params_ok(const struct cap_params *p);
 uint8_t cap_byte(int list, size_t index, size_t at);
 int32_t cap_int(int list, size_t index, size_t at);
 
-/* What cap_sum must return for p: the set bits of list 0 plus every int32 of lists 1 and 2. */
-int64_t cap_expected_sum(const struct cap_params *p);
+/* Write the values of array `index` of list `list` (p->array_bytes bytes) at data: a bit
+ * array's bytes, or an int array's int32 values (cap_byte, cap_int). */
+void cap_fill_array(const struct cap_params *p, int list, size_t index, unsigned char *data);
+
+/* The byte offset of the j-th of `reads` values a worker reads in each array: spread evenly,
+ * 4-aligned (cap_scene_read). */
+size_t cap_read_at(const struct cap_params *p, size_t reads, size_t j);
 
 /* ---- the lists, built for real (the subject's parent and its pickle workers) ------------ */
 
@@ -126,8 +131,5 @@ void cap_scene_immortalize(struct cap_scene *s);
  * (incref before, decref after, skipped for an immortal object as 3.12 skips it); the values
  * read are summed. Returns the sum. */
 int64_t cap_scene_read(struct cap_scene *s, size_t reads);
-
-/* The sum cap_scene_read returns for p and reads. */
-int64_t cap_expected_read(const struct cap_params *p, size_t reads);
 
 #endif

@@ -35,6 +35,33 @@ const char *cap_strategy_name(enum cap_strategy s)
     return s < CAP_NSTRATEGIES ? names[s] : "?";
 }
 
+/* ---- the values the workers must find -------------------------------------------------- */
+
+int64_t cap_expected_sum(const struct cap_params *p)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < p->arrays; i++)
+        for (size_t at = 0; at < p->array_bytes; at++)
+            sum += __builtin_popcount(cap_byte(0, i, at));
+    for (int l = 1; l < CAP_LISTS; l++)
+        for (size_t i = 0; i < p->arrays; i++)
+            for (size_t at = 0; at < p->array_bytes; at += 4)
+                sum += cap_int(l, i, at);
+    return sum;
+}
+
+int64_t cap_expected_read(const struct cap_params *p, size_t reads)
+{
+    int64_t sum = 0;
+    for (int l = 0; l < CAP_LISTS; l++)
+        for (size_t i = 0; i < p->arrays; i++)
+            for (size_t j = 0; j < reads; j++) {
+                size_t at = cap_read_at(p, reads, j);
+                sum += l == 0 ? cap_byte(0, i, at) : cap_int(l, i, at);
+            }
+    return sum;
+}
+
 /* ---- the model ------------------------------------------------------------------------- */
 
 /* The mapcounts of one process's view of a region of `mapped` pages: `own` pages it maps
@@ -260,8 +287,9 @@ static int cap_measure(struct cl_results *r, struct cap_run *x, const struct cap
             char phase[24];
             snprintf(phase, sizeof phase, "alive.%s",
                      x->s == CAP_SHARED ? "segment" : region_name[g]);
-            if (cap_model_region(x->bytes[g] / page, own[g], shared[g], (unsigned)x->k + 1, page,
-                                 x->s == CAP_SHARED, &w) < 0)
+            /* the kernel maps whole pages: the segment's last page may be partly data */
+            if (cap_model_region((x->bytes[g] + page - 1) / page, own[g], shared[g],
+                                 (unsigned)x->k + 1, page, x->s == CAP_SHARED, &w) < 0)
                 return cl_cannot(x->exp, "the model");
             if (cl_results_add_mem(r, x->exp, x->k, proc, phase, &w, &m[g], cap_hint(x->s, g)) < 0)
                 return cl_cannot(x->exp, "recording");

@@ -45,6 +45,13 @@ uint64_t cap_model_extrapolate_kb(const struct cap_params *p, size_t page_size, 
 int cap_exp_strategy(struct cl_results *r, enum cap_strategy s, const struct cap_shape *sh, int k,
                      bool predict, bool pages, struct cap_prediction *measured);
 
+/* What cap_sum must return for p: the set bits of list 0 plus every int32 of lists 1 and 2.
+ * Here, not in scene.c: the subject, which holds the student's cap_sum, links no answer. */
+int64_t cap_expected_sum(const struct cap_params *p);
+
+/* The sum the kit's reader (cap_scene_read) returns for p and reads. */
+int64_t cap_expected_read(const struct cap_params *p, size_t reads);
+
 /* `lab predict ...` (command.c): the model for one shape, one line of name=value. */
 int cap_command(int argc, char **argv);
 

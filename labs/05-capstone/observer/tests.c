@@ -211,6 +211,18 @@ static uint64_t cap_try_attach(uint64_t tag, size_t bytes, int want_errno, const
     return (uint64_t)v[0];
 }
 
+/* cap_attach of the first `part` bytes of segment tag maps those bytes, not the segment, and
+ * cap_detach of them leaves nothing mapped. */
+static void cap_attach_part(uint64_t tag, size_t part)
+{
+    int64_t v[2], vm_before = cap_subject_vm_kb();
+    uint64_t m = cap_try_attach(tag, part, 0, "the first half of the segment");
+    if (m && cap_ask("cap_detach", v, 2, "detach %" PRIu64 " %zu", m, part))
+        CL_CHECK_EQ(vm_before, cap_subject_vm_kb(), "the subject's mapped kB after cap_detach",
+                    "cap_attach maps the bytes asked for, and cap_detach unmaps them: nothing is "
+                    "left");
+}
+
 /* Attach the segment of p's shape, check the mapping, sum it, detach. */
 static void cap_attach_sum_detach(uint64_t tag, const struct cap_params *p)
 {
@@ -238,7 +250,7 @@ static void cap_attach_sum_detach(uint64_t tag, const struct cap_params *p)
     if (cap_ask("cap_sum", v, 1, "sum %" PRIu64 " %zu %zu", m, p->arrays, p->array_bytes))
         CL_CHECK_EQ(cap_expected_sum(p), v[0], "cap_sum of the segment",
                     "list 0 counts set bits, to its last byte; lists 1 and 2 add their int32 "
-                    "values, which can be negative");
+                    "values, which can be negative and whose sum does not fit in an int");
     if (cap_ask("cap_detach", v, 2, "detach %" PRIu64 " %zu", m, bytes)) {
         CL_CHECK_EQ(0, v[0], "cap_detach's result", "munmap of the mapping");
         if (cl_mem_region(cl_lab_subject()->pid, CL_ADDR(m), bytes, &got) == 0 &&
@@ -264,6 +276,8 @@ static void test_attach(void)
             cap_try_attach((uint64_t)seg[0], bytes + 1, EINVAL, "one byte more than the segment");
         }
         cap_attach_sum_detach((uint64_t)seg[0], p);
+        if (i == 0)
+            cap_attach_part((uint64_t)seg[0], bytes / 2);
         cap_ask("dropping the segment", v, 0, "drop");
     }
 }

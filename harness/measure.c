@@ -151,13 +151,14 @@ static int mem_field(const char *line, unsigned long long *value)
     return end == colon + 1 ? -1 : f;
 }
 
-/* True if an smaps line is "VmFlags: ..." with the flag "ms" (VM_MAYSHARE: made MAP_SHARED;
- * "sh" is cleared for a read-only shared mapping of a file opened read-only). */
-static bool mem_vmflags_shared(const char *line)
+/* True if an smaps line is "VmFlags: ..." and has the two-letter flag `flag` ("ms": made
+ * MAP_SHARED, VM_MAYSHARE — "sh" is cleared for a read-only shared mapping of a file opened
+ * read-only; "wr": writable). */
+static bool mem_vmflag(const char *line, const char *flag)
 {
     if (strncmp(line, "VmFlags:", 8) != 0)
         return false;
-    for (const char *p = line + 8; (p = strstr(p, "ms")); p += 2)
+    for (const char *p = line + 8; (p = strstr(p, flag)); p += 2)
         if (p[-1] == ' ' && (p[2] == ' ' || p[2] == '\0' || p[2] == '\n'))
             return true;
     return false;
@@ -210,8 +211,9 @@ static int mem_parse(int fd, const uintptr_t (*range)[2], int n, bool nameless_o
             } else if (in_block[i] && f >= 0) {
                 out[i].kb[f] += v;
                 out[i].have |= 1u << f;
-            } else if (in_block[i] && mem_vmflags_shared(line)) {
-                out[i].shared_vmas++;
+            } else if (in_block[i] && strncmp(line, "VmFlags:", 8) == 0) {
+                out[i].shared_vmas += mem_vmflag(line, "ms");
+                out[i].writable_vmas += mem_vmflag(line, "wr");
             }
         }
     }

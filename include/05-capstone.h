@@ -56,7 +56,7 @@ struct cap_layout {
      * reference writes. The rest of the heap holds small data buffers only. */
     size_t refcount_pages;
     /* The system allocator's region (malloc): item arrays and data buffers of more than 512
-     * bytes, each behind a 16-byte chunk header. One private anonymous mapping. */
+     * bytes, each 16 bytes into a malloc chunk. One private anonymous mapping. */
     size_t system_pages;
     /* CAP_SHARED's segment: the data of every array back to back, list 0 first. */
     size_t segment_pages;

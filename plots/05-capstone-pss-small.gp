@@ -1,5 +1,5 @@
 # Lab 05: the question's picture, measured — total Pss of the three lists over the parent and
-# its K workers, for each strategy (2,048 arrays of 256 B per list: the headers fill 480 kB of pymalloc pages).
+# its K workers, for each strategy (2,048 arrays of 256 B per list: on 4 KiB pages their headers fill 122 pages of pymalloc pools).
 # Sharing strategies stay flat (the data once); pickling climbs by one full copy per worker;
 # fork climbs by the pages the workers' reference counts copy — the headers' pages, which for
 # many small arrays are a large part of the heap. Lines: the model; points: measured.

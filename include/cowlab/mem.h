@@ -43,9 +43,10 @@ enum cl_field {
 struct cl_mem {
     uint64_t kb[CL_NFIELDS];
     uint32_t have;
-    unsigned vmas;        /* how many smaps blocks were summed */
-    unsigned shared_vmas; /* of those, mappings made MAP_SHARED (smaps' VmFlags has "ms") */
-    unsigned blocks;      /* how many blocks the stream had (0: the process has exited) */
+    unsigned vmas;          /* how many smaps blocks were summed */
+    unsigned shared_vmas;   /* of those, mappings made MAP_SHARED (smaps' VmFlags has "ms") */
+    unsigned writable_vmas; /* of those, writable mappings (VmFlags "wr") */
+    unsigned blocks;        /* how many blocks the stream had (0: the process has exited) */
 };
 
 /* The kernel's spelling of each field ("Rss", "Pss_Anon", ...). */

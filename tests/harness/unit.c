@@ -192,6 +192,10 @@ static void t_measure_regions(void)
     if (sh != MAP_FAILED) {
         CL_CHECK_EQ(0, cl_mem_region(0, sh, 4 * ps, &one), "cl_mem_region(a MAP_SHARED map)", "");
         CL_CHECK_EQ(1, one.shared_vmas, "MAP_SHARED mappings (VmFlags ms)", "");
+        CL_CHECK_EQ(1, one.writable_vmas, "writable mappings (VmFlags wr)", "");
+        mprotect(sh, 4 * ps, PROT_READ);
+        CL_CHECK_EQ(0, cl_mem_region(0, sh, 4 * ps, &one), "cl_mem_region(made read-only)", "");
+        CL_CHECK_EQ(0, one.writable_vmas, "writable mappings once read-only", "");
         CL_CHECK_EQ(0, many[2].shared_vmas, "MAP_SHARED mappings among the private ones", "");
         munmap(sh, 4 * ps);
     }

@@ -57,18 +57,23 @@ static uint64_t cap_heap_alloc(struct cap_walk *w, uint64_t req)
     return off;
 }
 
-/* The system allocator: a 16-byte chunk header, then the data; from the mmap threshold on, a
- * chunk of whole pages of its own. Returns the data's offset. */
+/* The system allocator, as glibc's malloc places a fresh heap's chunks: a chunk of
+ * max(32, (req + 8 + 15) & ~15) bytes whose size word (8 bytes at chunk + 8) is written and
+ * whose data starts at chunk + 16 (its last 8 bytes may overlap the next chunk's first word,
+ * unused while this one is in use); from the mmap threshold on, a chunk of whole pages of its
+ * own, the data at its start + 16. Returns the data's offset. */
 static uint64_t cap_system_alloc(struct cap_walk *w, uint64_t req)
 {
-    uint64_t start = w->system;
-    if (req >= CAP_MMAP_THRESHOLD)
+    uint64_t start = w->system, size = (req + 8 + 15) & ~(uint64_t)15;
+    if (size < 32)
+        size = 32;
+    if (req >= CAP_MMAP_THRESHOLD) {
         start = (start + w->page - 1) / w->page * w->page;
-    uint64_t data = start + CAP_CHUNK_HEADER, end = data + req;
-    w->system =
-        req >= CAP_MMAP_THRESHOLD ? (end + w->page - 1) / w->page * w->page : (end + 15) / 16 * 16;
-    cap_wrote(w, CAP_SYSTEM, start, CAP_CHUNK_HEADER);
-    return data;
+        size = (req + CAP_CHUNK_HEADER + w->page - 1) / w->page * w->page;
+    }
+    w->system = start + size;
+    cap_wrote(w, CAP_SYSTEM, start + 8, 8);
+    return start + CAP_CHUNK_HEADER;
 }
 
 /* One allocation: placed, its bytes written, announced. */

@@ -14,10 +14,10 @@
  * pymalloc (CPython 3.10+): 16 KiB pools in 1 MiB arenas, a 48-byte pool header, one size class
  * (a multiple of 16 bytes) per pool; a new pool is carved after the last one when its class has
  * none with room; initialising a pool or handing out a block writes the next free block's
- * free-list word (lab 02's world does the same). The system allocator here: each allocation
- * behind a 16-byte chunk header, the next one 16-byte aligned after it; from 128 KiB on (glibc's
- * mmap threshold) a chunk starts on a page of its own and the next allocation starts on the page
- * after it.
+ * free-list word (lab 02's world does the same). The system allocator here is glibc's malloc
+ * on a fresh heap: chunks of max(32, (request + 8 + 15) & ~15) bytes back to back, the data 16
+ * bytes into its chunk, the chunk's size word written; from 128 KiB on (glibc's initial mmap
+ * threshold) a chunk of whole pages of its own, the next allocation on the page after it.
  */
 #ifndef LAB05_SCENE_H
 #define LAB05_SCENE_H
@@ -57,8 +57,8 @@ struct cap_alloc {
 #define CAP_NO_REF UINT64_MAX
 
 /* What every write of the allocators themselves touches besides the objects: a pool header
- * (48 bytes at the pool's start), a free-list word (8 bytes), a chunk header (16 bytes before
- * the data). */
+ * (48 bytes at the pool's start), a free-list word (8 bytes), a chunk's size word (8 bytes, 8
+ * before the data). */
 struct cap_sink {
     void *ctx;
     void (*alloc)(void *ctx, const struct cap_alloc *a);

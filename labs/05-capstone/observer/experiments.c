@@ -368,7 +368,8 @@ static int cap_finish(struct cap_run *x, struct cl_results *r)
     return 0;
 }
 
-static int cap_predicted(struct cl_results *r, struct cap_run *x, const struct cap_prediction *m)
+static int cap_predicted(struct cl_results *r, struct cap_run *x,
+                         const struct cap_prediction *kernel)
 {
     int64_t v[2];
     int n = 0;
@@ -376,15 +377,14 @@ static int cap_predicted(struct cl_results *r, struct cap_run *x, const struct c
                      x->p.array_bytes, cl_page_size()) != 0 ||
         n < 2)
         return cl_cannot_subject(x->exp, x->L, "cap_predict");
-    cl_results_add(r, x->exp, x->k, "all", "predicted", "total_pss_kb", (int64_t)m->total_pss_kb,
-                   v[0], "kB",
-                   "your cap_predict's total_pss_kb (measured column) against the model's for "
-                   "this run (expected), which this experiment's alive.* rows hold against the "
-                   "kernel's numbers");
+    cl_results_add(r, x->exp, x->k, "all", "predicted", "total_pss_kb",
+                   (int64_t)kernel->total_pss_kb, v[0], "kB",
+                   "your cap_predict's total_pss_kb (measured column) against the total Pss the "
+                   "kernel reported for this run (expected: the sum of the alive.* rows)");
     cl_results_add(r, x->exp, x->k, "worker1", "predicted", "Private_Dirty",
-                   (int64_t)m->worker_private_dirty_kb, v[1], "kB",
-                   "your cap_predict's worker_private_dirty_kb (measured column) against the "
-                   "model's Private_Dirty of worker1 (expected; its alive.* rows: the kernel's)");
+                   (int64_t)kernel->worker_private_dirty_kb, v[1], "kB",
+                   "your cap_predict's worker_private_dirty_kb (measured column) against worker1's "
+                   "Private_Dirty as the kernel reported it (expected)");
     return 0;
 }
 
@@ -409,7 +409,7 @@ int cap_exp_strategy(struct cl_results *r, enum cap_strategy s, const struct cap
         goto out;
     if (measured)
         *measured = got;
-    if (predict && cap_predicted(r, &x, &want) < 0)
+    if (predict && cap_predicted(r, &x, &got) < 0)
         goto out;
     rc = 0;
 out:

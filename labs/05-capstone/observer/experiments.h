@@ -39,9 +39,9 @@ uint64_t cap_model_extrapolate_kb(const struct cap_params *p, size_t page_size, 
 /* Run strategy s on shape sh with k workers (experiment "STRATEGY.SHAPE", x = k): every
  * process's regions (heap, system; or the segment) as smaps shows them beside the model, the
  * total Pss, what each worker read, and — when predict — the student's cap_predict beside the
- * model (phase "predicted"); when pages, the heap's page_state rows (x = page) of the parent
- * and worker1, the model's beside pagemap's. The measured totals are stored in *measured when
- * it is not NULL. 0, or -1 if it could not run. */
+ * totals the kernel reported (phase "predicted"; `predict` holds it against the model); when pages,
+ * the heap's page_state rows (x = page) of the parent and worker1, the model's beside pagemap's.
+ * The measured totals are stored in *measured when it is not NULL. 0, or -1 if it could not run. */
 int cap_exp_strategy(struct cl_results *r, enum cap_strategy s, const struct cap_shape *sh, int k,
                      bool predict, bool pages, struct cap_prediction *measured);
 

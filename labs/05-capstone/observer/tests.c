@@ -244,6 +244,8 @@ static void cap_attach_sum_detach(uint64_t tag, const struct cap_params *p)
         CL_CHECK_EQ(got.vmas, got.shared_vmas, "MAP_SHARED mappings at that address",
                     "SharedMemory maps the segment MAP_SHARED: a MAP_PRIVATE mapping would give "
                     "a writer private copies");
+        CL_CHECK_EQ(0, got.writable_vmas, "writable mappings at that address",
+                    "a worker only reads: cap_attach maps the segment PROT_READ");
     } else {
         CL_FAIL("the address cap_attach returned (%p) is not a mapping of the subject", CL_ADDR(m));
     }

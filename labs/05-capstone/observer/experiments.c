@@ -217,6 +217,16 @@ static int cap_start_workers(struct cap_run *x)
     return 0;
 }
 
+/* Worker i's report slots (v: CL_TEAM_REPORTS of them) and its name in the results. 0, or -1
+ * said. */
+static int cap_worker_report(struct cap_run *x, int i, int64_t *v, char *proc, size_t n)
+{
+    snprintf(proc, n, "worker%d", i + 1);
+    if (cl_link_call(x->L, v, CL_TEAM_REPORTS, NULL, "report %d", i) != 0)
+        return cl_cannot_subject(x->exp, x->L, "a worker's report");
+    return 0;
+}
+
 /* Each worker's report: what it read, where its regions are. */
 static int cap_reports(struct cl_results *r, struct cap_run *x)
 {
@@ -225,9 +235,8 @@ static int cap_reports(struct cl_results *r, struct cap_run *x)
     for (int i = 0; i < x->k; i++) {
         int64_t v[CL_TEAM_REPORTS];
         char proc[24];
-        snprintf(proc, sizeof proc, "worker%d", i + 1);
-        if (cl_link_call(x->L, v, CL_TEAM_REPORTS, NULL, "report %d", i) != 0)
-            return cl_cannot_subject(x->exp, x->L, "a worker's report");
+        if (cap_worker_report(x, i, v, proc, sizeof proc) < 0)
+            return -1;
         if (v[CAP_REP_ERRNO] != 0) {
             errno = (int)v[CAP_REP_ERRNO];
             return cl_cannot(x->exp, x->s == CAP_SHARED ? "cap_attach in a worker"
@@ -355,9 +364,8 @@ static int cap_finish(struct cap_run *x, struct cl_results *r)
         for (int i = 0; i < x->k; i++) {
             int64_t v[CL_TEAM_REPORTS];
             char proc[24];
-            snprintf(proc, sizeof proc, "worker%d", i + 1);
-            if (cl_link_call(x->L, v, CL_TEAM_REPORTS, NULL, "report %d", i) != 0)
-                return cl_cannot_subject(x->exp, x->L, "a worker's report");
+            if (cap_worker_report(x, i, v, proc, sizeof proc) < 0)
+                return -1;
             cl_results_add(r, x->exp, x->k, proc, "detached", "detach_rc", 0, v[CAP_REP_DETACH],
                            "rc", "cap_detach of the worker's mapping returns 0");
         }

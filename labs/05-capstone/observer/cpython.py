@@ -18,9 +18,10 @@ lists) is the baseline: interpreter and multiprocessing machinery; its workers r
 reading code on empty data (code pages), and every run waits until no descendant has run or
 faulted for 0.2 s before measuring (a resource tracker still importing). The prediction is
 baseline + the data part of `build/labs/05-capstone/lab predict STRATEGY N B K`
-(total_pss_kb=, data_kb=). error_pct = 100*(measured - predicted)/data_kb. A last column says
-whether the simulation claims the row (`modelled`): its pickle is an exact rebuild, which
-CPython's unpickling of small arrays is not (handbook/05-capstone.md, section 5).
+(total_pss_kb=, data_kb=). error_pct = 100*(measured - predicted)/data_kb. Two more columns:
+whether the simulation claims the row (`modelled`: its pickle is an exact rebuild, which
+CPython's unpickling of small arrays is not; handbook/05-capstone.md, section 5), and the
+baseline's total (`baseline_kb`, for plots/05-capstone-cpython.gp).
 
 Writes build/results/05-capstone-calibration.csv; exit 0 if every modelled row is within +-5 %, else 1
 (2 when it cannot run). Run with Debian's interpreter, which has numpy and bitarray:
@@ -376,7 +377,8 @@ def main(argv):
         rows.append(dict(strategy=strategy, shape=shape, n_arrays=n, array_bytes=nbytes,
                          values_read=values_read, K=k, data_kb=data_kb,
                          predicted_total_pss_kb=predicted, measured_total_pss_kb=measured,
-                         error_pct=f"{err:.2f}", modelled=claim))
+                         error_pct=f"{err:.2f}", modelled=claim,
+                         baseline_kb=base["total_pss_kb"]))
         details.append((rows[-1], base, full, time.monotonic() - t0))
         desc = "\n    ".join(f"{what:8} " + roles(run["procs"]) for what, run in
                                (("baseline", base), ("data", full)))

@@ -6,6 +6,7 @@
 #   make check LAB=NN [TEST=NAME [GDB=1]]  a student's fast feedback on labs/NN-*
 #   make grade [SUBMISSION=DIR | SUBMISSIONS=DIR [JOBS=2]] [LAB=NN] [OUT=DIR]   score
 #   make plots LAB=NN    plot the student's own measurements
+#   make reset LAB=NN    put lab NN's stubs back (your files kept in labs/NN-*/backup/)
 #   make calibrate [LAB=05]  lab 02's (or 05's) simulation against real CPython
 #   make kernels [RUNS=3]  reference solutions on this kernel and Debian's kernels under qemu
 #   make deps [KERNELS=1]  install what is missing (Debian packages; root); KERNELS=1: for kernels too
@@ -30,7 +31,7 @@ LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c \
            harness/results.c harness/check.c harness/record.c harness/labs.c \
            harness/sandbox.c harness/leftover.c harness/isolate.c harness/escape.c harness/link.c \
            harness/probe.c harness/facts.c
-CLI_SRC := harness/cli.c harness/batch.c harness/grade.c harness/report.c
+CLI_SRC := harness/cli.c harness/batch.c harness/grade.c harness/report.c harness/reset.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/lib/libcowlab.a
@@ -48,12 +49,12 @@ CLI_DEFS := -DCL_KIT_DIR='"$(CURDIR)"' -DCL_CC='"$(CC)"' \
             -DCL_LAB_CFLAGS='"$(CFLAGS_BASE) $(CFLAGS)"' -DCL_LAB_LIBS='"$(CUNIT_LIBS)"' \
             -DCL_BUILD_DIR='"$(abspath $(BUILD))"'
 
-.PHONY: all deps demo test check grade plots run bench memcheck sanitize format clean help calibrate \
+.PHONY: all deps demo test check grade plots reset run bench memcheck sanitize format clean help calibrate \
         doctor kernels mutants
 all: $(COWLAB) $(LIB) $(LABMAIN) $(SUBJECT_OBJ) $(OBSERVERS) $(SUBJECT_KITS)
 
 help:
-	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@bash scripts/deps.sh $(if $(filter 1,$(KERNELS)),--kernels)
@@ -198,6 +199,9 @@ grade: all
 
 plots: all
 	$(COWLAB) plot $(LABARG) --dir labs
+
+reset: $(COWLAB)
+	$(COWLAB) reset $(if $(filter command line environment,$(origin LAB)),$(LAB))
 
 # A simulation against real CPython (make test runs both, lab 05's quick set): lab 02's with
 # the installed python3; LAB=05's with Debian's /usr/bin/python3, which make deps gives NumPy and

@@ -10,6 +10,7 @@
 #include "cowlab/mem.h"
 #include "cowlab/probe.h"
 #include "cowlab/report.h"
+#include "cowlab/reset.h"
 #include "cowlab/sandbox.h"
 
 #include <assert.h>
@@ -599,6 +600,24 @@ static int cli_check(const struct cli_args *a)
     return cli_grade_labs(a, true, NULL);
 }
 
+/* `cowlab reset LAB`: the stubs back in DIR/NN-slug (DIR: --dir, default labs/), the
+ * student's own files kept under its backup/. 0, or 2. */
+static int cli_reset(const struct cli_args *a)
+{
+    const struct cl_lab_def *l = cli_lab(a->lab);
+    if (!l)
+        return 2;
+    char base[1024], work[1200];
+    snprintf(base, sizeof base, "%s", a->dir ? a->dir : "labs");
+    if (!a->dir && access("labs", F_OK) != 0)
+        snprintf(base, sizeof base, "%s/labs", cl_kit_dir());
+    cli_lab_src(base, l, work, sizeof work);
+    struct stat st;
+    if (stat(work, &st) < 0 || !S_ISDIR(st.st_mode))
+        return cl_refuse("reset: no lab folder %s", work);
+    return cl_reset_lab(l, work, stdout) < 0 ? 2 : 0;
+}
+
 static int cli_run_solutions(const struct cli_args *a)
 {
     return cli_run(a, "solutions", true);
@@ -722,6 +741,20 @@ static const struct cli_command cli_commands[] = {
         .operands = CLI_LAB_OPERAND,
         .needs = CLI_LABS | CLI_PROBE | CLI_SCRATCH,
         .run = cli_grade,
+    },
+    {
+        .name = "reset",
+        .synopsis = "LAB [--dir DIR]",
+        .summary = "put LAB's handout stubs back, keeping your files under its backup/",
+        .details =
+            "  in DIR/NN-slug (default: labs/): each of your files that differs from the\n"
+            "  handout's stub is copied to NN-slug/backup/YYYYMMDD-HHMMSS/ and replaced by the\n"
+            "  stub (from NN-slug/stubs/, so no git is needed). Exit 0, or 2 with nothing more\n"
+            "  changed when a file cannot be kept\n",
+        .options = (const struct option[]){CLI_VALUE("dir", OPT_DIR), CLI_LAB, CLI_LABS_END},
+        .operands = CLI_LAB_OPERAND,
+        .needs = CLI_LABS,
+        .run = cli_reset,
     },
     {
         .name = "run",

@@ -410,8 +410,10 @@ static int grade_copy_student(int dfd, const char *slug, const char *name, const
  * bwrap cannot run, it runs as that uid in the scratch folder and the build log says that
  * world-readable files are then within reach.
  * A file that is missing, or that does not compile on its own when the whole does not build,
- * is replaced by the handout's stub (the lab folder's own copy) so that the rest is graded:
- * the stub's functions fail their tests, the others count.
+ * is replaced by the handout's stub so that the rest is graded: the stub's functions fail their
+ * tests, the others count. The stub is the lab's pristine copy, LAB/stubs/FILE, never the
+ * lab folder's FILE: that is someone's work (a kit whose labs/ holds working code would hand
+ * it to every broken submission), and `cowlab reset` restores from the same copies.
  */
 int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const char *work_dir,
                  char **log)
@@ -452,7 +454,7 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
     for (int i = 0; i < lab->nfiles && !bad; i++) {
         char to[1200];
         snprintf(to, sizeof to, "%s/src/%s", scratch, lab->files[i]);
-        snprintf(stubs[i], sizeof stubs[i], "%s/%s", lab->dir, lab->files[i]);
+        snprintf(stubs[i], sizeof stubs[i], "%s/stubs/%s", lab->dir, lab->files[i]);
         have_stub[i] = access(stubs[i], R_OK) == 0;
         if (grade_copy_student(dfd, lab->slug, lab->files[i], to, &t) == 0)
             continue;
@@ -462,8 +464,11 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
         }
         nmissing++;
         stand_in[i] = true; /* the stub goes in below, once the compiler's settings are known */
-        if (!have_stub[i])
+        if (!have_stub[i]) {
+            grade_addf(&t, "the kit has no stub to stand in for it (%s): the lab cannot be built\n",
+                       stubs[i]);
             bad = -1;
+        }
     }
     if (dfd >= 0)
         close(dfd);
@@ -517,6 +522,9 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
         if (!stand_in[i] && access(obj, F_OK) == 0)
             continue;
         stand_in[i] = true;
+        if (!have_stub[i])
+            grade_addf(&t, "the kit has no stub to stand in for %s (%s)\n", lab->files[i],
+                       stubs[i]);
         if (!have_stub[i] || grade_stand_in(&c, lab, i, stubs[i], &t) != 1)
             ok = -1;
     }

@@ -370,6 +370,43 @@ check "a predict.c that is a symbolic link (to the solutions) is not read: only 
 check "a lab folder that is a symbolic link (to the solutions) is not built and scores 0" python3 -c "
 import json; r=json.load(open('$broken/out-linked/results.json'))
 assert r['score']==0 and 'is a symbolic link or not a folder' in r['tests'][0]['output']"
+# The stub that stands in is the lab's pristine copy (labs/NN-slug/stubs/), never the kit's
+# labs/NN-slug/FILE: an instructor whose labs/ holds working code (the solutions copied in to
+# try them) must not hand that code to a submission whose predict.c does not compile.
+cp -r labs "$broken/kit-labs"; cp solutions/01-fork-cow/predict.c "$broken/kit-labs/01-fork-cow/"
+$COWLAB grade --submission "$broken/syntax" --labs-dir "$broken/kit-labs" --lab 01 \
+  --out "$broken/out-kitlabs" --quiet >/dev/null 2>&1
+check "a kit whose labs/ holds working code still stands the handout's stub in (predictions fail)" \
+  python3 -c "$only_predictions_fail" "$broken/out-kitlabs/results.json" "| this is not C;"
+stubs_committed() { # every lab's stubs/ holds exactly its student files, as committed in labs/
+  local lab f n
+  for lab in $labs; do
+    n=0
+    for f in $(sed -n 's/^CL_LAB("[^"]*", *"[^"]*", *"\([^"]*\)").*/\1/p' labs/"$lab"/tests.def); do
+      n=$((n + 1))
+      if [ -d .git ]; then
+        git show "HEAD:labs/$lab/$f" | cmp - "labs/$lab/stubs/$f" || { echo "labs/$lab/stubs/$f differs from labs/$lab/$f as committed"; return 1; }
+      else
+        cmp "labs/$lab/$f" "labs/$lab/stubs/$f" || return 1
+      fi
+    done
+    [ "$n" -gt 0 ] && [ "$(ls labs/"$lab"/stubs | wc -l)" -eq "$n" ] || { echo "labs/$lab/stubs/ holds other files"; return 1; }
+  done
+}
+check "each lab's stubs/ is its handout files as committed (what reset and the grader use)" stubs_committed
+reset_keeps() { # reset: the student's file kept byte for byte, the stub back, a missing file made
+  local d=$OUT/reset lab out
+  lab=$d/01-fork-cow
+  rm -rf "$d"; mkdir -p "$d"; cp -r labs/01-fork-cow "$lab"
+  cp solutions/01-fork-cow/predict.c "$lab/"; rm "$lab/experiment.c"
+  out=$($COWLAB reset 01 --dir "$d") || return 1
+  cmp "$lab/predict.c" labs/01-fork-cow/stubs/predict.c && cmp "$lab/experiment.c" labs/01-fork-cow/stubs/experiment.c &&
+    cmp "$lab"/backup/*/predict.c solutions/01-fork-cow/predict.c && [ ! -e "$lab"/backup/*/experiment.c ] &&
+    [[ $out == *"/01-fork-cow/predict.c: the stub is back; yours is kept in "*"/01-fork-cow/backup/2"* && $out == *"experiment.c: was missing"* ]] || { echo "$out"; return 1; }
+  out=$($COWLAB reset 01 --dir "$d") && [[ $out == *"predict.c: already the handout's stub"* ]] || { echo "$out"; return 1; }
+  [ "$(ls "$lab/backup" | wc -l)" -eq 1 ]
+}
+check "cowlab reset 01 keeps the student's files in backup/, puts the stubs back, and does it once" reset_keeps
 # Debugging output costs nothing either: lab 04 counts the blocks ba_new, ba_free and
 # ba_sieve_range leave allocated, and stdout's buffer (allocated at a stream's first output)
 # must not count as the student's leak.

@@ -3,7 +3,9 @@
 #   make test            the kit's own tests (ends with "N passed, N failed")
 #                        (both install what is missing first, as make deps does)
 #   make doctor          what this machine's kernel does, and what it changes in the labs
-#   make check LAB=NN [TEST=NAME [GDB=1]]  a student's fast feedback on labs/NN-*
+#   make check [LAB=NN] [TEST=NAME [GDB=1]]  a student's fast feedback on labs/NN-* (no LAB:
+#                        the lab whose files changed last)
+#   make handout OUT=DIR the students' tree: no solutions/, no planted bugs, no instructors' page
 #   make grade [SUBMISSION=DIR | SUBMISSIONS=DIR [JOBS=2]] [LAB=NN] [OUT=DIR]   score
 #   make plots LAB=NN    plot the student's own measurements
 #   make reset LAB=NN    put lab NN's stubs back (your files kept in labs/NN-*/backup/)
@@ -31,7 +33,7 @@ LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c \
            harness/results.c harness/check.c harness/record.c harness/labs.c \
            harness/sandbox.c harness/leftover.c harness/isolate.c harness/escape.c harness/link.c \
            harness/probe.c harness/facts.c
-CLI_SRC := harness/cli.c harness/batch.c harness/grade.c harness/report.c harness/reset.c
+CLI_SRC := harness/cli.c harness/batch.c harness/grade.c harness/report.c harness/stubs.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/lib/libcowlab.a
@@ -49,12 +51,12 @@ CLI_DEFS := -DCL_KIT_DIR='"$(CURDIR)"' -DCL_CC='"$(CC)"' \
             -DCL_LAB_CFLAGS='"$(CFLAGS_BASE) $(CFLAGS)"' -DCL_LAB_LIBS='"$(CUNIT_LIBS)"' \
             -DCL_BUILD_DIR='"$(abspath $(BUILD))"'
 
-.PHONY: all deps demo test check grade plots reset run bench memcheck sanitize format clean help calibrate \
+.PHONY: all deps demo test check grade plots reset handout run bench memcheck sanitize format clean help calibrate \
         doctor kernels mutants
 all: $(COWLAB) $(LIB) $(LABMAIN) $(SUBJECT_OBJ) $(OBSERVERS) $(SUBJECT_KITS)
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@bash scripts/deps.sh $(if $(filter 1,$(KERNELS)),--kernels)
@@ -169,19 +171,36 @@ $(BUILD)/bench/immortal: tests/bench/immortal.c
 LABARG = $(if $(LAB),$(LAB),01)
 
 # The README's two commands install what they need first (quietly, when it is all there).
-# Both need the reference solutions, which a student handout does not have: they say so.
+# In the kit both run the reference solutions. A student handout (make handout) has none:
+# there make demo runs the student's own code and says so, make check is the second command,
+# and make test says it needs the solutions.
 NEEDS_SOLUTIONS = @test -d solutions || { echo "make $@: this copy has no solutions/ (a student handout):" \
-  "make demo and make test run the reference answers. Students: make check LAB=NN, make plots LAB=NN," \
+  "make test checks the kit against its reference answers. Students: make check LAB=NN, make demo LAB=NN," \
   "make grade (README, Students)." >&2; exit 2; }
+ifneq ($(wildcard solutions/.),)
 demo:
-	$(NEEDS_SOLUTIONS)
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	$(COWLAB) demo $(LABARG)
 ifneq ($(filter 5 05 05-capstone capstone,$(LAB)),)
 	@echo "== the question in real CPython, at this machine's scale, and at 16 GiB x 12 (1-2 min)"
 	/usr/bin/python3 labs/05-capstone/observer/cpython.py --answer
 endif
+else
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) -s --no-print-directory all
+	@echo "== make demo: this copy has no reference solutions (a student handout): lab $(LABARG)'s" \
+	  "experiments with YOUR code in labs/, over the model's expected values"
+	@$(COWLAB) plot $(LABARG) --dir labs || { echo "== your code in labs/ does not run every" \
+	  "experiment yet (see above): make check LAB=$(LABARG) says which function, with a hint" >&2; exit 1; }
+endif
+
+# The students' tree: no solutions, no planted bugs, no instructors' page (scripts/handout.sh).
+handout:
+	@test -n "$(HANDOUT_OUT)" || { echo "make handout OUT=DIR: where to write the students' tree" >&2; exit 2; }
+	@bash scripts/handout.sh '$(subst ','\'',$(HANDOUT_OUT))'
+HANDOUT_OUT = $(if $(filter command line,$(origin OUT)),$(OUT))
 
 run: all
 	$(COWLAB) run $(LABARG) --dir labs
@@ -190,8 +209,10 @@ run: all
 doctor: all
 	$(COWLAB) doctor
 
-check: all
-	$(COWLAB) check $(LABARG) $(if $(TEST),--test '$(subst ','\'',$(TEST))') $(if $(GDB),--gdb)
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) -s --no-print-directory all
+	$(COWLAB) check $(if $(filter command line environment,$(origin LAB)),$(LAB),--last) $(if $(TEST),--test '$(subst ','\'',$(TEST))') $(if $(GDB),--gdb)
 
 grade: all
 	$(COWLAB) grade $(if $(SUBMISSIONS),--submissions '$(subst ','\'',$(SUBMISSIONS))' $(if $(JOBS),--jobs '$(JOBS)'),--submission '$(subst ','\'',$(SUBMISSION))') \
@@ -218,7 +239,7 @@ endif
 test:
 	$(NEEDS_SOLUTIONS)
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@bash tests/run.sh
 
 # Each lab's reference solution on this machine's kernel and on Debian's kernels under qemu

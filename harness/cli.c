@@ -10,7 +10,7 @@
 #include "cowlab/mem.h"
 #include "cowlab/probe.h"
 #include "cowlab/report.h"
-#include "cowlab/reset.h"
+#include "cowlab/stubs.h"
 #include "cowlab/sandbox.h"
 
 #include <assert.h>
@@ -41,7 +41,7 @@ static int cli_nlabs;
  * entry of cli_commands. */
 struct cli_args {
     const char *lab, *dir, *submission, *submissions, *out, *csv, *test, *labs_dir, *jobs;
-    bool markdown, tsv, help, sanitize, quiet, gdb;
+    bool markdown, tsv, help, sanitize, quiet, gdb, last;
     char **pids; /* measure's operands (malloc'd array, NULL-ended; strings are argv's) */
     int npids;
 };
@@ -589,8 +589,35 @@ static int cli_grade(const struct cli_args *a)
 }
 
 /* `cowlab check LAB`: the verdict is the exit status. */
-static int cli_check(const struct cli_args *a)
+/* check --last without a lab: the lab in dir (default labs/) the student changed last
+ * (cowlab/stubs.h), said on stdout; the first lab when none differs from its stubs. */
+static const char *cli_last_lab(const char *dir)
 {
+    char base[1024], file[1200] = "", day[64] = "";
+    snprintf(base, sizeof base, "%s", dir ? dir : access("labs", F_OK) == 0 ? "labs" : "");
+    if (!base[0])
+        snprintf(base, sizeof base, "%s/labs", cl_kit_dir());
+    time_t when = 0;
+    const struct cl_lab_def *l =
+        cl_last_worked_lab(cli_labs, cli_nlabs, base, file, sizeof file, &when);
+    struct tm tm;
+    if (l && localtime_r(&when, &tm))
+        strftime(day, sizeof day, "%Y-%m-%d %H:%M", &tm);
+    if (l)
+        printf("checking %s, the lab you changed last (%s, %s); LAB=NN for another\n", l->slug,
+               file, day);
+    else
+        printf("checking %s: no lab's files differ from the handout's stubs yet; LAB=NN for "
+               "another\n",
+               (l = &cli_labs[0])->slug);
+    return l->slug;
+}
+
+static int cli_check(const struct cli_args *given)
+{
+    struct cli_args copy = *given, *a = &copy;
+    if (a->last && !a->lab)
+        a->lab = cli_last_lab(a->dir);
     if (!cli_lab(a->lab))
         return 2;
     if (a->gdb && !a->test)
@@ -653,6 +680,7 @@ enum cli_opt {
     OPT_LABS_DIR,
     OPT_QUIET,
     OPT_GDB,
+    OPT_LAST,
 };
 
 /* What a command's non-option arguments are. */
@@ -705,16 +733,18 @@ static const struct cli_command cli_commands[] = {
     },
     {
         .name = "check",
-        .synopsis = "LAB [--dir DIR] [--test NAME[,NAME...] [--gdb]]",
+        .synopsis = "LAB | --last [--dir DIR] [--test NAME[,NAME...] [--gdb]]",
         .summary = "a student's fast feedback: build LAB and run its graded tests",
         .details =
             "  build LAB from DIR (default: labs/) and run its graded tests (--test: those),\n"
             "  each in its own sandboxed process; every failed check says expected, measured\n"
             "  and a hint. Exit 0 if all the tests run pass (or cannot be decided here), 1\n"
             "  otherwise. --gdb: run your code under gdb (not isolated, deadlines x20); when it\n"
-            "  crashes, the test's output has gdb's backtrace: the function and line\n",
+            "  crashes, the test's output has gdb's backtrace: the function and line.\n"
+            "  --last (no LAB): the lab whose files in labs/ you changed last (make check)\n",
         .options = (const struct option[]){CLI_VALUE("dir", OPT_DIR), CLI_VALUE("test", OPT_TEST),
-                                           CLI_FLAG("gdb", OPT_GDB), CLI_LAB, CLI_LABS_END},
+                                           CLI_FLAG("gdb", OPT_GDB), CLI_FLAG("last", OPT_LAST),
+                                           CLI_LAB, CLI_LABS_END},
         .operands = CLI_LAB_OPERAND,
         .needs = CLI_LABS | CLI_PROBE | CLI_SCRATCH,
         .run = cli_check,
@@ -900,6 +930,7 @@ static int cli_option(struct cli_args *a, int id, const char *value)
     case OPT_LABS_DIR: a->labs_dir = value; break;
     case OPT_QUIET: a->quiet = true; break;
     case OPT_GDB: a->gdb = true; break;
+    case OPT_LAST: a->last = true; break;
     default: assert(!"an option in cli_commands with no case here");
     }
     return 0;

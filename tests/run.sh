@@ -12,6 +12,7 @@
 #      leave no process and no /dev/shm object behind
 #   6. the machine probe: cowlab doctor establishes every fact here, refuses (exit 2, naming
 #      the fact) where /proc is hidden, and planted harness faults (tests/harness/bugs/) are caught
+#   7. the students' handout (tests/handout.sh): make handout, then its README's commands in it
 # The long parts (bugs, hostile tests, harness faults, experiments and plots) run in the
 # background while the other sections run (see start/finish below); the output is in the
 # same order whatever finishes first.
@@ -683,6 +684,9 @@ finish hostile # tests/grader/run.sh, started at the top
     *) fail "$what" ;;
   esac
 done <"$OUT/hostile/verdicts"
+# The students' tree (tests/handout.sh): it builds a copy of the kit, so it starts only now that
+# the timed hostile tests are done, and runs beside the CPython set below (neither is timed).
+start handout bash tests/handout.sh "$OUT/handout"
 
 # Lab 05's scenario in real CPython (Debian's python3, with python3-numpy and python3-bitarray),
 # its quick set, last and alone: ~80 interpreters start (NumPy each), a load that starved the
@@ -695,6 +699,17 @@ if /usr/bin/python3 -c 'import numpy, bitarray' 2>/dev/null; then
 else
   skipped=$((skipped + 1)); echo "  skip  lab 05's calibration: /usr/bin/python3 lacks numpy or bitarray (make deps)"
 fi
+
+echo "== the students' handout (make handout)"
+finish handout
+grep -q '^handout: [0-9]* passed' "$OUT/handout.log" || fail "tests/handout.sh ran to the end" "$(tail -20 "$OUT/handout.log")"
+while IFS= read -r line; do
+  case $line in
+    "  ok    "*) ok "${line#  ok    }" ;;
+    "  FAIL  "*) fail "${line#  FAIL  }" ;;
+    "        "*) printf '%s\n' "$line" ;; # a failure's details
+  esac
+done <"$OUT/handout.log"
 
 wait # every job started at the top has been reported; nothing of ours outlives make test
 echo

@@ -1,7 +1,8 @@
 /*
- * reset.c — `cowlab reset LAB` (cowlab/reset.h): the stubs back, the student's files kept.
+ * stubs.c — a student's lab folders against the handout's stubs (cowlab/stubs.h): reset, and
+ * the lab worked on last.
  */
-#include "cowlab/reset.h"
+#include "cowlab/stubs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,17 +13,17 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { RESET_MAX_FILE = 1 << 20 };
+enum { STUBS_MAX_FILE = 1 << 20 };
 
-/* The whole of a regular file of at most RESET_MAX_FILE bytes, malloc'd, in *text and *len.
+/* The whole of a regular file of at most STUBS_MAX_FILE bytes, malloc'd, in *text and *len.
  * 0; -1 with errno (ENOENT: not there; EFBIG: too big or not a regular file). */
-static int reset_slurp(const char *path, char **text, size_t *len)
+static int stubs_slurp(const char *path, char **text, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0)
         return -1;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > RESET_MAX_FILE) {
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > STUBS_MAX_FILE) {
         close(fd);
         errno = EFBIG;
         return -1;
@@ -46,7 +47,7 @@ static int reset_slurp(const char *path, char **text, size_t *len)
 }
 
 /* Write len bytes to path through path.tmp and a rename. 0, or -1 with errno. */
-static int reset_write(const char *path, const char *text, size_t len)
+static int stubs_write(const char *path, const char *text, size_t len)
 {
     char tmp[1200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -73,7 +74,7 @@ static int reset_write(const char *path, const char *text, size_t len)
 }
 
 /* A new folder work_dir/backup/YYYYMMDD-HHMMSS[-N] into out. 0, or -1 with errno. */
-static int reset_backup_dir(const char *work_dir, char *out, size_t n)
+static int stubs_backup_dir(const char *work_dir, char *out, size_t n)
 {
     char top[1024], stamp[32];
     snprintf(top, sizeof top, "%s/backup", work_dir);
@@ -106,12 +107,12 @@ int cl_reset_lab(const struct cl_lab_def *lab, const char *work_dir, FILE *out)
         snprintf(mine_path, sizeof mine_path, "%s/%s", work_dir, name);
         char *stub = NULL, *mine = NULL;
         size_t stub_len = 0, mine_len = 0;
-        if (reset_slurp(stub_path, &stub, &stub_len) < 0) {
+        if (stubs_slurp(stub_path, &stub, &stub_len) < 0) {
             fprintf(stderr, "cowlab reset: no stub for %s (%s: %s): nothing more changed\n", name,
                     stub_path, strerror(errno));
             return -1;
         }
-        bool have_mine = reset_slurp(mine_path, &mine, &mine_len) == 0;
+        bool have_mine = stubs_slurp(mine_path, &mine, &mine_len) == 0;
         if (!have_mine && errno != ENOENT) {
             fprintf(stderr, "cowlab reset: cannot read %s (%s): nothing more changed\n", mine_path,
                     strerror(errno));
@@ -121,13 +122,13 @@ int cl_reset_lab(const struct cl_lab_def *lab, const char *work_dir, FILE *out)
         bool same = have_mine && mine_len == stub_len && memcmp(mine, stub, stub_len) == 0;
         int rc = 0;
         if (have_mine && !same) {
-            rc = backup[0] ? 0 : reset_backup_dir(work_dir, backup, sizeof backup);
+            rc = backup[0] ? 0 : stubs_backup_dir(work_dir, backup, sizeof backup);
             snprintf(kept, sizeof kept, "%s/%s", backup, name);
             if (rc == 0)
-                rc = reset_write(kept, mine, mine_len);
+                rc = stubs_write(kept, mine, mine_len);
         }
         if (rc == 0 && !same)
-            rc = reset_write(mine_path, stub, stub_len);
+            rc = stubs_write(mine_path, stub, stub_len);
         int e = errno;
         free(stub);
         free(mine);
@@ -144,4 +145,44 @@ int cl_reset_lab(const struct cl_lab_def *lab, const char *work_dir, FILE *out)
             fprintf(out, "%s: was missing; the stub is back\n", mine_path);
     }
     return 0;
+}
+
+/* Whether the file at path differs from the stub at stub_path (a file that cannot be read
+ * differs; a missing one does not: there is nothing of the student's). */
+static bool stubs_differs(const char *path, const char *stub_path)
+{
+    char *mine = NULL, *stub = NULL;
+    size_t mine_len = 0, stub_len = 0;
+    if (stubs_slurp(path, &mine, &mine_len) < 0)
+        return errno != ENOENT;
+    bool differs = stubs_slurp(stub_path, &stub, &stub_len) < 0 || stub_len != mine_len ||
+                   memcmp(stub, mine, mine_len) != 0;
+    free(mine);
+    free(stub);
+    return differs;
+}
+
+const struct cl_lab_def *cl_last_worked_lab(const struct cl_lab_def *labs, int nlabs,
+                                            const char *base, char *file, size_t n, time_t *when)
+{
+    const struct cl_lab_def *last = NULL;
+    struct timespec newest = {0, 0};
+    for (int l = 0; l < nlabs; l++)
+        for (int i = 0; i < labs[l].nfiles; i++) {
+            char path[1200], stub_path[1200];
+            snprintf(path, sizeof path, "%s/%s/%s", base, labs[l].slug, labs[l].files[i]);
+            snprintf(stub_path, sizeof stub_path, "%s/stubs/%s", labs[l].dir, labs[l].files[i]);
+            struct stat st;
+            if (stat(path, &st) < 0 || !stubs_differs(path, stub_path))
+                continue;
+            if (last &&
+                (st.st_mtim.tv_sec < newest.tv_sec ||
+                 (st.st_mtim.tv_sec == newest.tv_sec && st.st_mtim.tv_nsec <= newest.tv_nsec)))
+                continue;
+            last = &labs[l];
+            newest = st.st_mtim;
+            snprintf(file, n, "%s", path);
+            *when = st.st_mtim.tv_sec;
+        }
+    return last;
 }

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,22 +413,49 @@ static int cli_lock_results(const char *csv)
     return -1;
 }
 
+/* Whose code a run measures: base (size n) is the folder holding its NN-slug/ folders
+ * (a->dir, else default_dir here, else the kit's); who (size nw) says whose it is, for
+ * plot titles. Returns true when it is the kit's own solutions/: their results and figures
+ * are the reference ones (build/results/, build/plots/); anyone else's go to mine/ below
+ * them, so a student's run never overwrites the reference figures. */
+static bool cli_code_base(const struct cli_args *a, const char *default_dir, char *base, size_t n,
+                          char *who, size_t nw)
+{
+    snprintf(base, n, "%s", a->dir ? a->dir : default_dir);
+    if (!a->dir && access(base, F_OK) != 0)
+        snprintf(base, n, "%s/%s", cl_kit_dir(), default_dir);
+    char kit_solutions[1100], mine[PATH_MAX], theirs[PATH_MAX];
+    snprintf(kit_solutions, sizeof kit_solutions, "%s/solutions", cl_kit_dir());
+    bool reference =
+        realpath(base, mine) && realpath(kit_solutions, theirs) && strcmp(mine, theirs) == 0;
+    if (reference)
+        snprintf(who, nw, "measured with the reference solutions");
+    else
+        snprintf(who, nw, "measured with the code in %s", base);
+    return reference;
+}
+
+/* The results CSV of a run of l's lab: a->csv, or build/results/[mine/]SLUG.csv. */
+static void cli_results_csv(const struct cli_args *a, const struct cl_lab_def *l, bool reference,
+                            char *csv, size_t n)
+{
+    if (a->csv)
+        snprintf(csv, n, "%s", a->csv);
+    else
+        snprintf(csv, n, "%s/results/%s%s.csv", CL_BUILD_DIR, reference ? "" : "mine/", l->slug);
+}
+
 /* Run the experiments of a's lab with the code in a->dir (default_dir if none) into a->csv
- * (default build/results/SLUG.csv). With lock, first take that file's lock (cli_lock_results)
+ * (default cli_results_csv's). With lock, first take that file's lock (cli_lock_results)
  * for the run; without, the caller holds it. */
 static int cli_run(const struct cli_args *a, const char *default_dir, bool lock)
 {
     const struct cl_lab_def *l = cli_lab(a->lab);
     if (!l)
         return 2;
-    char base[1024], csv[1200];
-    snprintf(base, sizeof base, "%s", a->dir ? a->dir : default_dir);
-    if (!a->dir && access(base, F_OK) != 0)
-        snprintf(base, sizeof base, "%s/%s", cl_kit_dir(), default_dir);
-    if (a->csv)
-        snprintf(csv, sizeof csv, "%s", a->csv);
-    else
-        snprintf(csv, sizeof csv, "%s/results/%s.csv", CL_BUILD_DIR, l->slug);
+    char base[1024], csv[1200], who[1200];
+    bool reference = cli_code_base(a, default_dir, base, sizeof base, who, sizeof who);
+    cli_results_csv(a, l, reference, csv, sizeof csv);
     int fd = lock ? cli_lock_results(csv) : -1;
     if (lock && fd < 0)
         return cl_refuse("cannot lock %s: %s", csv, strerror(errno));
@@ -466,7 +494,8 @@ static int cli_cmp_str(const void *a, const void *b)
 
 /* Draw every plots/<slug>-*.gp from csv into out_dir, PNG and SVG, with gnuplot -d (no user
  * init files). gnuplot is exec'd directly: no shell, so no path is ever re-parsed. */
-static int cli_plot_lab(const struct cl_lab_def *l, const char *csv, const char *out_dir)
+static int cli_plot_lab(const struct cl_lab_def *l, const char *csv, const char *out_dir,
+                        const char *who)
 {
     char dir[1024], prefix[64];
     snprintf(dir, sizeof dir, "%s/plots", cl_kit_dir());
@@ -496,8 +525,8 @@ static int cli_plot_lab(const struct cl_lab_def *l, const char *csv, const char 
         for (int t = 0; t < 2 && rc == 0; t++) {
             char file[1500];
             snprintf(file, sizeof file, "%s.%s", stem, terms[t]);
-            char *argv[] = {"/usr/bin/env", "gnuplot",        "-d", "-c", script, (char *)csv,
-                            file,           (char *)terms[t], NULL};
+            char *argv[] = {"/usr/bin/env",   "gnuplot",   "-d", "-c", script, (char *)csv, file,
+                            (char *)terms[t], (char *)who, NULL};
             struct cl_sandbox_opts o = cli_local_opts(CLI_PLOT_TIMEOUT_MS);
             struct cl_sandbox_result r;
             if (cl_sandbox_run(argv, &o, &r) < 0 || !WIFEXITED(r.status) ||
@@ -532,9 +561,15 @@ static int cli_plot(const struct cli_args *a, const char *default_dir)
     const struct cl_lab_def *l = cli_lab(a->lab);
     if (!l)
         return 2;
-    char csv[1200], out[1200];
-    snprintf(csv, sizeof csv, "%s/results/%s.csv", CL_BUILD_DIR, l->slug);
-    snprintf(out, sizeof out, "%s", a->out ? a->out : CL_BUILD_DIR "/plots");
+    char base[1024], csv[1200], out[1200], who[1200];
+    bool reference = cli_code_base(a, default_dir, base, sizeof base, who, sizeof who);
+    struct cli_args no_csv = *a;
+    no_csv.csv = NULL;
+    cli_results_csv(&no_csv, l, reference, csv, sizeof csv);
+    snprintf(out, sizeof out, "%s",
+             a->out      ? a->out
+             : reference ? CL_BUILD_DIR "/plots"
+                         : CL_BUILD_DIR "/plots/mine");
     struct cli_args run = *a;
     run.csv = csv;
     int fd = cli_lock_results(csv); /* held until the plots are drawn from it */
@@ -548,7 +583,7 @@ static int cli_plot(const struct cli_args *a, const char *default_dir)
                 l->slug);
     if (rc == 0 || rc == 3 || partial) {
         cli_calibrate(l, csv);
-        int prc = cli_plot_lab(l, csv, out);
+        int prc = cli_plot_lab(l, csv, out, who);
         rc = prc ? prc : rc;
     }
     close(fd);
@@ -588,7 +623,6 @@ static int cli_grade(const struct cli_args *a)
     return cl_batch_grade(&b);
 }
 
-/* `cowlab check LAB`: the verdict is the exit status. */
 /* check --last without a lab: the lab in dir (default labs/) the student changed last
  * (cowlab/stubs.h), said on stdout; the first lab when none differs from its stubs. */
 static const char *cli_last_lab(const char *dir)
@@ -613,6 +647,7 @@ static const char *cli_last_lab(const char *dir)
     return l->slug;
 }
 
+/* `cowlab check LAB`: the verdict is the exit status. */
 static int cli_check(const struct cli_args *given)
 {
     struct cli_args copy = *given, *a = &copy;
@@ -792,7 +827,8 @@ static const struct cli_command cli_commands[] = {
         .summary = "run LAB's experiments: the expected vs measured table and the results CSV",
         .details =
             "  with the code in DIR (default: solutions/); the CSV goes to FILE (default:\n"
-            "  build/results/NN-slug.csv). Exit 3 if a measured value differs from the model\n",
+            "  build/results/NN-slug.csv for the kit's solutions/, build/results/mine/NN-slug.csv\n"
+            "  for any other code). Exit 3 if a measured value differs from the model\n",
         .options = (const struct option[]){CLI_VALUE("dir", OPT_DIR), CLI_VALUE("csv", OPT_CSV),
                                            CLI_LAB, CLI_LABS_END},
         .operands = CLI_LAB_OPERAND,
@@ -803,8 +839,10 @@ static const struct cli_command cli_commands[] = {
         .name = "plot",
         .synopsis = "LAB [--dir DIR] [--out DIR2]",
         .summary = "run the experiments (as `run`) and draw their plots",
-        .details = "  with the code in DIR (default: labs/); every plots/NN-slug-*.gp, drawn with\n"
-                   "  gnuplot into DIR2 (default: build/plots), PNG and SVG\n",
+        .details =
+            "  with the code in DIR (default: labs/); every plots/NN-slug-*.gp, drawn with\n"
+            "  gnuplot into DIR2 (default: build/plots/mine; build/plots for the kit's\n"
+            "  solutions/, as make demo), PNG and SVG; each title says whose code it measured\n",
         .options = (const struct option[]){CLI_VALUE("dir", OPT_DIR), CLI_VALUE("out", OPT_OUT),
                                            CLI_LAB, CLI_LABS_END},
         .operands = CLI_LAB_OPERAND,

@@ -1,7 +1,7 @@
 # Lab 01: the page map. One row per process, one cell per page of a 256-page buffer:
 # absent, shared (mapped by several), private (pagemap bit 56: mapped once), or the zero page
 # (told apart only when PFNs are visible, i.e. as root). Top: the model; bottom: pagemap.
-call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3
+call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3 ARG4
 rows(col) = sprintf("< awk -F, '$1==\"page_map\" && $4==\"page_state\" {p = ($2==\"parent\") ? 0 : substr($2,6)+0; print $5, p, $%d}' '%s'", col, csv)
 set palette defined (0 "#f0f0f0", 1 "#4e79a7", 2 "#e15759", 3 "#f2cf5b")
 set cbrange [-0.5:3.5]

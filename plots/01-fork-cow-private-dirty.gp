@@ -1,7 +1,7 @@
 # Lab 01: one child writes every Nth page of a shared buffer (4096 pages).
 # Lines: the model; points: what smaps measured. Both processes end with the same
 # Private_Dirty: the writer owns its copies, the parent's originals are now mapped once.
-call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3
+call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3 ARG4
 buf_kb = system(sprintf("awk -F, '$1==\"child_writes\" && $2==\"parent\" && $4==\"Size\" {print $6; exit}' '%s'", csv)) + 0
 set title sprintf("Lab 01 - a child writes pages of a %d MiB buffer shared with its parent\n{/*0.8 %s}", buf_kb / 1024, machine)
 set xlabel "pages written by the child"

@@ -1,7 +1,7 @@
 # Lab 01: a fully written buffer (4096 pages: 16 MiB with 4 KiB pages), then K children that
 # only wait.
 # Rss says every process holds all of it; Pss divides each page by its K+1 mappers.
-call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3
+call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3 ARG4
 buf_kb = system(sprintf("awk -F, '$1==\"shared\" && $2==\"parent\" && $4==\"Size\" {print $6; exit}' '%s'", csv)) + 0
 set title sprintf("Lab 01 - Rss and Pss of a %d MiB buffer shared by a parent and K children\n{/*0.8 %s}", buf_kb / 1024, machine)
 set xlabel "K (children)"

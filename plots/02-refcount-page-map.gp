@@ -1,6 +1,6 @@
 # Lab 02: the heap's pages after a child ran sum() over 4000 ints: boxed (3.11) vs immortal
 # (3.12). Parent and child rows per case. Top: the model; bottom: pagemap.
-call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3
+call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3 ARG4
 rows(col) = sprintf("< awk -F, '($1==\"map_boxed\" || $1==\"map_immortal\") && $4==\"page_state\" {y = ($1==\"map_boxed\") ? 0 : 2; y += ($2==\"child1\"); print $5, y, $%d}' '%s'", col, csv)
 set palette defined (0 "#f0f0f0", 1 "#4e79a7", 2 "#e15759", 3 "#f2cf5b")
 set palette maxcolors 4

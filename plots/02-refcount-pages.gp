@@ -1,7 +1,7 @@
 # Lab 02: pages a child dirties by running sum() over a list of N ints its parent built,
 # one line per strategy (the model), measured points on each, and real CPython's measured
 # points (make calibrate) on the same axes.
-call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3
+call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3 ARG4
 cal = ARG1[1:strlen(ARG1)-4]."-calibration.csv"
 have_cal = system(sprintf("test -s '%s' && echo 1 || echo 0", cal)) + 0
 cpy = sprintf("< awk -F, '$1==\"distinct_ints_iterated\" {print $9, $4 / %d, $2}' '%s' | sort -n", page_kb, cal)

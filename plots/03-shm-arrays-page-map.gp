@@ -3,7 +3,7 @@
 # fault-around window of pages already in the page cache (the probe's fault_around), aligned
 # in its own address space. Pages a worker maps are shared with the creator; the creator's
 # other pages are private (mapped once). Top: the model; bottom: pagemap.
-call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3
+call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3 ARG4
 rows(col) = sprintf("< awk -F, '$1==\"fault_around\" && $4==\"page_state\" {p = ($2==\"creator\") ? 0 : substr($2,7)+0; print $5, p, $%d}' '%s'", col, csv)
 nprocs = system(sprintf("awk -F, '$1==\"fault_around\" && $4==\"page_state\" {print $2}' '%s' | sort -u | wc -l", csv)) + 0
 npages = system(sprintf("awk -F, '$1==\"fault_around\" && $4==\"page_state\" && $5 > m {m = $5} END {print m + 1}' '%s'", csv)) + 0

@@ -3,7 +3,7 @@
 # forked worker ends up with once it writes every page, or a worker that builds its own
 # array) would cost the whole segment in each. The sum of every process's Pss stays the
 # segment: the data is in memory once.
-call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3
+call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3 ARG4
 seg_kb = system(sprintf("awk -F, '$1==\"readers\" && $2==\"creator\" && $4==\"Size\" {print $6; exit}' '%s'", csv)) + 0
 set title sprintf("Lab 03 - Pss per process of a %d kB shm segment read by K exec'd workers\n{/*0.8 %s}", seg_kb, machine)
 set xlabel "K (exec'd readers)"

@@ -1,7 +1,7 @@
 # Lab 04: bytes per flag for the same N flags in five representations (the parent's Rss of the
 # representation's memory, divided by N), the model's bar and the measured point; above each,
 # what three readers forked afterwards copied between them (sum of their Private_Dirty).
-call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3
+call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3 ARG4
 n = system(sprintf("awk -F, '$4==\"n_flags\" {print $7; exit}' '%s'", csv)) + 0
 rows = sprintf("< awk -F, -v n=%d 'BEGIN {split(\"bits bytes int32 list311 list312\", r, \" \")} \
   {e = $1; sub(/\\.items$/, \"\", e); sub(/\\.singletons$/, \"\", e)} \

@@ -1,7 +1,7 @@
 # Lab 04: the parallel sieve of 0 .. 3 x 10^7 with K forked workers on one shared bit array: the
 # speed-up t(1) / t(K) (rows with no expected value: sel gives x, measured) of forking the workers and marking (reported, not modelled: the time
 # depends on the machine; make bench times 10^9), beside the ideal K.
-call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3
+call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3 ARG4
 t1 = system(sprintf("awk -F, '$1==\"sieve_speed\" && $4==\"sieve_us\" && $5==1 {print $7; exit}' '%s'", csv)) + 0
 pi = system(sprintf("awk -F, '$1==\"sieve_speed\" && $4==\"pi\" && $5==1 {print $7; exit}' '%s'", csv)) + 0
 set title sprintf("Lab 04 - parallel sieve of 3 x 10^7 (pi = %d), speed-up over one worker\n{/*0.8 %s}", pi, machine)

@@ -4,7 +4,7 @@
 # worker, shared memory stays at one. Lines: the model (`lab predict`); points: CPython 3.11,
 # from build/results/05-capstone-calibration.csv (make calibrate LAB=05). Without that file the
 # figure shows the C simulation's own runs (2,048 arrays of 256 B) and says so.
-call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3
+call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3 ARG4
 cal = system("dirname '".csv."'")."/05-capstone-calibration.csv"
 have_cal = system("head -1 '".cal."' 2>/dev/null | grep -q baseline_kb && echo 1 || echo 0") + 0
 set xlabel "K (workers)"

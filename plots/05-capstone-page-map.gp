@@ -3,7 +3,7 @@
 # counts) are private in every process — each worker copied them, and so the parent's
 # originals are its own — while the pools of data buffers stay shared. Immortal objects
 # (3.12+): nothing is written, every page stays shared. Top: the model; bottom: pagemap.
-call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3
+call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3 ARG4
 rows(col) = sprintf("< awk -F, '($1==\"fork.small\" || $1==\"immortal.small\") && $3==\"alive.heap.pages\" && $4==\"page_state\" {y = ($1==\"fork.small\") ? 0 : 2; y += ($2==\"worker1\"); print $5, y, $%d}' '%s'", col, csv)
 set palette defined (0 "#f0f0f0", 1 "#4e79a7", 2 "#e15759", 3 "#f2cf5b")
 set palette maxcolors 4

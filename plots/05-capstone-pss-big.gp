@@ -3,7 +3,7 @@
 # Sharing strategies stay flat (the data once); pickling climbs by one full copy per worker;
 # fork climbs by the pages the workers' reference counts copy — the headers' pages, which for
 # many small arrays are a large part of the heap. Lines: the model; points: measured.
-call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3
+call system("dirname '".ARG0."'")."/common.gp" ARG1 ARG2 ARG3 ARG4
 data_kb = system(sprintf("awk -F, '$1==\"shared.big\" && $2==\"parent\" && $4==\"Size\" {print $6; exit}' '%s'", csv)) + 0
 set title sprintf("Lab 05 - total Pss of three lists shared with K workers (big: data %d kB)\n{/*0.8 %s}", data_kb, machine)
 set xlabel "K (workers)"

@@ -1,5 +1,5 @@
 # common.gp — shared by every plot script. Call as:
-#   gnuplot -d -c plots/NN-slug-NAME.gp RESULTS.csv OUT.(png|svg) (png|svg)
+#   gnuplot -d -c plots/NN-slug-NAME.gp RESULTS.csv OUT.(png|svg) (png|svg) [WHOSE]
 # The results CSV columns: 1 experiment, 2 process, 3 phase, 4 metric, 5 x, 6 expected,
 # 7 measured, 8 unit, 9 thp, 10 kernel, 11 machine (the probe's facts behind the expected
 # values: page size, zero page, THP, fault-around). sel() keeps the rows of one series.
@@ -17,6 +17,9 @@ sel(e, p, m) = sprintf("< awk -F, '$1==\"%s\" && $2==\"%s\" && $4==\"%s\" {print
 # selp(): the same, of one phase only (an experiment that measures each process more than once).
 selp(e, p, ph, m) = sprintf("< awk -F, '$1==\"%s\" && $2==\"%s\" && $3==\"%s\" && $4==\"%s\" {print $5, $6, $7}' '%s' | sort -n", e, p, ph, m, csv)
 machine = system(sprintf("awk -F, 'NR==2 {printf \"kernel %%s; %%s\", $10, $11}' '%s'", csv))
+# Whose code was measured (cowlab plot passes it: the reference solutions, or the code in a
+# folder): in the figure's bottom left corner, in every figure.
+if (ARGC >= 4 && strlen(ARG4) > 0) set label 99 ARG4 at screen 0.01, screen 0.02 left font ",9" noenhanced
 # The page size the results were measured with (the probe's "page N B"), in kB: every size in
 # a title or a scale is derived from it, never assumed.
 page_kb = system(sprintf("awk -F, 'NR==2 {split($11, a, \" \"); printf \"%%d\", a[2] / 1024}' '%s'", csv)) + 0

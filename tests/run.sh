@@ -665,11 +665,27 @@ if command -v gnuplot >/dev/null; then
     mkdir -p "$OUT/stale/01-fork-cow"; cp labs/01-fork-cow/*.c "$OUT/stale/01-fork-cow/"
     echo 'this is not C;' >>"$OUT/stale/01-fork-cow/experiment.c"
     echo 'this is not C;' >>"$OUT/stale/01-fork-cow/predict.c"
-    [ -s build/results/01-fork-cow.csv ] || return 1 # a run's results are there to be misused
+    mkdir -p build/results/mine # a run's results are there to be misused
+    cp build/results/01-fork-cow.csv build/results/mine/01-fork-cow.csv || return 1
     ! $COWLAB plot 01 --dir "$OUT/stale" --out "$OUT/stale-plots" >"$OUT/stale.log" 2>&1 &&
-      [ ! -e "$OUT/stale-plots/01-fork-cow-pss.svg" ] && [ ! -s build/results/01-fork-cow.csv ]
+      [ ! -e "$OUT/stale-plots/01-fork-cow-pss.svg" ] && [ ! -s build/results/mine/01-fork-cow.csv ]
   }
   check "a plot whose build fails draws nothing and leaves no stale results" stale_plot
+  whose_plots() { # a plot of anyone's code but the kit's solutions goes to build/plots/mine/ and
+    # build/results/mine/ (never over the reference figures), and every figure says whose code
+    local ref=build/plots/01-fork-cow-pss.svg before svg
+    before=$(cat "$ref" 2>/dev/null | md5sum)
+    $COWLAB plot 01 --dir "$OUT/crash" >"$OUT/whose.log" 2>&1 # crashes in cow_read: rc 1
+    [ -s build/plots/mine/01-fork-cow-pss.svg ] && [ "$(cat "$ref" 2>/dev/null | md5sum)" = "$before" ] &&
+      grep -q "plot: $PWD/build/plots/mine/01-fork-cow-pss.png" "$OUT/whose.log" || return 1
+    for svg in build/plots/mine/01-fork-cow-*.svg "$OUT"/crash-plots/01-fork-cow-*.svg; do
+      grep -q "measured with the code in $OUT/crash" "$svg" || { echo "$svg: whose?"; return 1; }
+    done
+    for svg in "$OUT"/plots/*.svg; do
+      grep -q "measured with the reference solutions" "$svg" || { echo "$svg: whose?"; return 1; }
+    done
+  }
+  check "a student's plots go to build/plots/mine/, never over the reference figures; each says whose code" whose_plots
 else
   skipped=$((skipped + 1)); echo "  skip  plots: gnuplot is not installed"
 fi

@@ -145,18 +145,31 @@ static int grade_split(char *store, char **argv, int at, int max)
     return at;
 }
 
-/* Remove every occurrence of prefix from text, in place: the compiler's messages name the
- * student's files as they submitted them, not by the grader's scratch path. */
-static void grade_strip(char *text, const char *prefix)
+/* Append text to t with every occurrence of from[i] (nfrom of them, tried in order) written
+ * as to[i]: the compiler's messages name the student's files where the student has them
+ * (labs/01-fork-cow/predict.c:53:9, which an editor or a terminal opens), never the grader's
+ * scratch path, which is gone once the build is over. */
+static void grade_add_renamed(struct grade_text *t, const char *text, const char *const *from,
+                              const char *const *to, int nfrom)
 {
-    size_t n = strlen(prefix);
-    char *w = text;
-    for (const char *r = text; *r;)
-        if (n && strncmp(r, prefix, n) == 0)
-            r += n;
-        else
-            *w++ = *r++;
-    *w = '\0';
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
+        return;
+    for (const char *r = text; *r;) {
+        int i = 0;
+        while (i < nfrom && (!from[i][0] || strncmp(r, from[i], strlen(from[i])) != 0))
+            i++;
+        if (i < nfrom) {
+            fputs(to[i], f);
+            r += strlen(from[i]);
+        } else
+            fputc(*r++, f);
+    }
+    if (fclose(f) == 0)
+        grade_addf(t, "%s", out);
+    free(out);
 }
 
 const char *cl_observer_path(const struct cl_lab_def *lab, char *out, size_t n)
@@ -218,12 +231,26 @@ struct grade_cc {
      * finds the source (cowlab check --gdb), not the scratch folder, which is gone by then. */
     char debug_map[PATH_MAX + 1100];
     char student_real[PATH_MAX]; /* the student's folder, as the debug information names it */
+    char shown[PATH_MAX + 8];    /* that folder as messages name it (grade_shown_prefix) */
 };
+
+/* How the compiler's messages name the student's folder dir (whose real path is real): from
+ * the working folder when it is below it ("labs/01-fork-cow/"), else from the folder above the
+ * lab's ("01-fork-cow/": a grader's paths are its own business). */
+static void grade_shown_prefix(const char *real, const char *slug, char *out, size_t n)
+{
+    char cwd[PATH_MAX];
+    size_t len = getcwd(cwd, sizeof cwd) ? strlen(cwd) : 0;
+    if (real[0] && len && strncmp(real, cwd, len) == 0 && real[len] == '/')
+        snprintf(out, n, "%s/", real + len + 1);
+    else
+        snprintf(out, n, "%s/", slug);
+}
 
 static int grade_cc_run(const struct grade_cc *c, char **args, int nargs, bool show,
                         struct grade_text *t)
 {
-    char *argv[GRADE_MAX_ARGS], flags[1024], inc[1100], prefix[PATH_MAX + 8], cc[512];
+    char *argv[GRADE_MAX_ARGS], flags[1024], inc[1100], cc[512];
     int n = 0;
     if (c->bwrap) {
         struct cl_isolate_bind b = {c->scratch, "/lab", true};
@@ -251,15 +278,14 @@ static int grade_cc_run(const struct grade_cc *c, char **args, int nargs, bool s
     int rc = cl_sandbox_run(argv, &o, &r);
     bool ok = rc == 0 && !r.timed_out && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
     if (show && r.output_len) { /* messages name the student's files, not our folders */
-        snprintf(prefix, sizeof prefix, "%s/src/", c->base);
-        grade_strip(r.output, prefix);
-        if (c->student_real[0]) {
-            snprintf(prefix, sizeof prefix, "%s/", c->student_real);
-            grade_strip(r.output, prefix);
-        }
-        snprintf(prefix, sizeof prefix, "%s/", c->base);
-        grade_strip(r.output, prefix);
-        grade_addf(t, "%s", r.output);
+        char src[PATH_MAX + 8], real[PATH_MAX + 8], base[PATH_MAX + 8];
+        snprintf(src, sizeof src, "%s/src/", c->base);
+        snprintf(real, sizeof real, "%s", c->student_real[0] ? c->student_real : "");
+        if (real[0])
+            strcat(real, "/");
+        snprintf(base, sizeof base, "%s/", c->base);
+        const char *from[] = {src, real, base}, *to[] = {c->shown, c->shown, ""};
+        grade_add_renamed(t, r.output, from, to, 3);
     }
     if (show && r.timed_out)
         grade_addf(t, "the compiler did not finish in %d s\n", GRADE_BUILD_TIMEOUT_MS / 1000);
@@ -503,6 +529,7 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
                  c.student_real);
     else
         c.student_real[0] = '\0';
+    grade_shown_prefix(c.student_real, lab->slug, c.shown, sizeof c.shown);
     if (!c.bwrap)
         grade_addf(&t,
                    "note: compiled without isolation (%s): files that everyone may read on "

@@ -350,6 +350,9 @@ check "a missing predict.c costs only the predictions' tests, and the feedback p
   (found Predict.c: names are case-sensitive)"
 check "a compile error in predict.c costs only the predictions' tests; the compiler's words are shown" \
   python3 -c "$only_predictions_fail" "$broken/out-syntax/results.json" "| this is not C;"
+check "the compiler's messages name the student's file where they have it (make check: labs/...)" bash -c "
+  cd '$broken/syntax' && '$PWD/$COWLAB' check 01 --dir . --test predict_pss 2>&1 | grep -q '^01-fork-cow/predict.c:[0-9]*:[0-9]*: error' &&
+  cd '$PWD' && $COWLAB check 01 --dir '$broken/syntax' --test predict_pss 2>&1 | grep -q '^$broken/syntax/01-fork-cow/predict.c:[0-9]*:[0-9]*: error'"
 # A file that compiles but does not link (a helper declared, never defined) gives way to its
 # stub too; a submission's files are its own: a symbolic link to another's is not followed.
 mkdir -p "$broken/linkerr/01-fork-cow" "$broken/linked" "$broken/linkedfile/01-fork-cow"

@@ -5,6 +5,7 @@
 #   make doctor          what this machine's kernel does, and what it changes in the labs
 #   make check LAB=NN [TEST=NAME [GDB=1]]  a student's fast feedback on labs/NN-*
 #   make grade [SUBMISSION=DIR | SUBMISSIONS=DIR [JOBS=2]] [LAB=NN] [OUT=DIR]   score
+#   make gradescope LAB=NN  build/gradescope/NN-slug/autograder.zip: that lab's Gradescope autograder
 #   make plots LAB=NN    plot the student's own measurements
 #   make calibrate [LAB=05]  lab 02's (or 05's) simulation against real CPython
 #   make kernels [RUNS=3]  reference solutions on this kernel and Debian's kernels under qemu
@@ -48,12 +49,12 @@ CLI_DEFS := -DCL_KIT_DIR='"$(CURDIR)"' -DCL_CC='"$(CC)"' \
             -DCL_LAB_CFLAGS='"$(CFLAGS_BASE) $(CFLAGS)"' -DCL_LAB_LIBS='"$(CUNIT_LIBS)"' \
             -DCL_BUILD_DIR='"$(abspath $(BUILD))"'
 
-.PHONY: all deps demo test check grade plots run bench memcheck sanitize format clean help calibrate \
+.PHONY: all deps demo test check grade gradescope plots run bench memcheck sanitize format clean help calibrate \
         doctor kernels mutants
 all: $(COWLAB) $(LIB) $(LABMAIN) $(SUBJECT_OBJ) $(OBSERVERS) $(SUBJECT_KITS)
 
 help:
-	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@bash scripts/deps.sh $(if $(filter 1,$(KERNELS)),--kernels)
@@ -195,6 +196,11 @@ check: all
 grade: all
 	$(COWLAB) grade $(if $(SUBMISSIONS),--submissions '$(subst ','\'',$(SUBMISSIONS))' $(if $(JOBS),--jobs '$(JOBS)'),--submission '$(subst ','\'',$(SUBMISSION))') \
 	  --out '$(subst ','\'',$(OUT))' $(if $(filter command line,$(origin LAB)),--lab '$(LAB)')
+
+# One lab's Gradescope autograder (scripts/gradescope/pack.py; handbook/instructors.md): setup.sh,
+# run_autograder and the kit's sources, no solutions/ and no tests/.
+gradescope:
+	@python3 scripts/gradescope/pack.py '$(subst ','\'',$(LABARG))'
 
 plots: all
 	$(COWLAB) plot $(LABARG) --dir labs

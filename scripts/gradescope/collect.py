@@ -208,20 +208,26 @@ def collect(args):
         walk(up, args.upload)
     dest = os.path.join(args.into, args.lab)
     os.makedirs(dest, mode=0o755, exist_ok=True)
-    lines, problem = [], False
+    lines, problem, staged = [], False, 0
     for name in names:
         data, said, bad = choose(name, [e for e in up.entries if e[1] == name], args.lab, slugs)
         lines += said + (near_misses(name, up) if data is None else [])
         problem = problem or bad
         if data is not None:
+            staged += 1
             with open(os.path.join(dest, name), "wb") as f:
                 f.write(data)
+    if not staged:  # the grader builds nothing: every test fails, 0 points
+        lines = [ln for ln in lines if "not found in the upload" not in ln]
+        lines.append(f"none of this lab's files ({', '.join(names)}) was found: nothing to "
+                     "grade, 0 points")
     if not up.entries:
-        return lines + [f"upload: empty (this lab's files: {', '.join(names)})"]
+        return lines + ["the upload is empty"]
     if problem:
-        lines.append(f"the upload holds ({len(up.entries) + up.skipped} entries; this lab's "
-                     f"files: {', '.join(names)}):")
-        lines += [f"  {e[0]}" for e in up.entries[:MAX_LISTED]]
+        n = len(up.entries) + up.skipped
+        lines.append(f"the upload holds {n} entr{'y' if n == 1 else 'ies'} (this lab's files: "
+                     f"{', '.join(names)}):")
+        lines += [f"  {e[0]}" + (f"  ({e[2]})" if e[2] else "") for e in up.entries[:MAX_LISTED]]
         more = len(up.entries) + up.skipped - MAX_LISTED
         if more > 0:
             lines.append(f"  ... and {more} more")

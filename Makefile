@@ -7,6 +7,7 @@
 #                        the lab whose files changed last)
 #   make handout OUT=DIR the students' tree: no solutions/, no planted bugs, no instructors' page
 #   make grade [SUBMISSION=DIR | SUBMISSIONS=DIR [JOBS=2]] [LAB=NN] [OUT=DIR]   score
+#   make gradescope LAB=NN  build/gradescope/NN-slug/autograder.zip: that lab's Gradescope autograder
 #   make plots LAB=NN    plot the student's own measurements
 #   make reset LAB=NN    put lab NN's stubs back (your files kept in labs/NN-*/backup/)
 #   make calibrate [LAB=05]  lab 02's (or 05's) simulation against real CPython
@@ -51,12 +52,12 @@ CLI_DEFS := -DCL_KIT_DIR='"$(CURDIR)"' -DCL_CC='"$(CC)"' \
             -DCL_LAB_CFLAGS='"$(CFLAGS_BASE) $(CFLAGS)"' -DCL_LAB_LIBS='"$(CUNIT_LIBS)"' \
             -DCL_BUILD_DIR='"$(abspath $(BUILD))"'
 
-.PHONY: all deps demo test check grade plots reset handout run bench memcheck sanitize format clean help calibrate \
+.PHONY: all deps demo test check grade gradescope plots reset handout run bench memcheck sanitize format clean help calibrate \
         doctor kernels mutants
 all: $(COWLAB) $(LIB) $(LABMAIN) $(SUBJECT_OBJ) $(OBSERVERS) $(SUBJECT_KITS)
 
 help:
-	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@bash scripts/deps.sh $(if $(filter 1,$(KERNELS)),--kernels)
@@ -217,6 +218,11 @@ check:
 grade: all
 	$(COWLAB) grade $(if $(SUBMISSIONS),--submissions '$(subst ','\'',$(SUBMISSIONS))' $(if $(JOBS),--jobs '$(JOBS)'),--submission '$(subst ','\'',$(SUBMISSION))') \
 	  --out '$(subst ','\'',$(OUT))' $(if $(filter command line,$(origin LAB)),--lab '$(LAB)')
+
+# One lab's Gradescope autograder (scripts/gradescope/pack.py; handbook/instructors.md): setup.sh,
+# run_autograder and the kit's sources, no solutions/ and no tests/.
+gradescope:
+	@python3 scripts/gradescope/pack.py '$(subst ','\'',$(LABARG))'
 
 plots: all
 	$(COWLAB) plot $(LABARG) --dir labs

@@ -41,7 +41,7 @@ static int cli_nlabs;
 /* One command's options and operands, all optional; which ones a command takes is in its
  * entry of cli_commands. */
 struct cli_args {
-    const char *lab, *dir, *submission, *submissions, *out, *csv, *test, *labs_dir, *jobs;
+    const char *lab, *dir, *submission, *submissions, *out, *csv, *test, *labs_dir, *jobs, *note;
     bool markdown, tsv, help, sanitize, quiet, gdb, last;
     char **pids; /* measure's operands (malloc'd array, NULL-ended; strings are argv's) */
     int npids;
@@ -217,6 +217,31 @@ static long cli_now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+enum { CLI_NOTE_MAX = 64 * 1024 };
+
+/* grade --note FILE: its text (at most CLI_NOTE_MAX bytes, NUL bytes cut it short), malloc'd
+ * into *note; NULL when no file is given. 0, or 2 after a one-line error. */
+static int cli_read_note(const char *path, char **note)
+{
+    *note = NULL;
+    if (!path)
+        return 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return cl_refuse("--note: cannot read '%s': %s", path, strerror(errno));
+    char *text = malloc(CLI_NOTE_MAX + 1);
+    size_t n = text ? fread(text, 1, CLI_NOTE_MAX, f) : 0;
+    bool bad = !text || ferror(f);
+    fclose(f);
+    if (bad) {
+        free(text);
+        return cl_refuse("--note: cannot read '%s'", path);
+    }
+    text[n] = '\0';
+    *note = text;
+    return 0;
+}
+
 /* --jobs N: 1 to CL_BATCH_MAX_JOBS, all digits (1 when not given). 0, or 2 after a one-line
  * error. */
 static int cli_jobs(const char *text, int *jobs)
@@ -252,13 +277,19 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
         return 2;
     if (a->test && cli_tests_known(a->test, only))
         return 2;
+    char *note;
+    if (cli_read_note(a->note, &note))
+        return 2;
     struct cl_lab_outcome *outs = calloc((size_t)cli_nlabs, sizeof *outs);
-    if (!outs)
+    if (!outs) {
+        free(note);
         return cl_refuse("out of memory");
+    }
     struct cl_grade_opts go = {
         .sanitize = a->sanitize, .quiet = a->quiet, .only = a->test, .gdb = a->gdb};
     const char *name = strrchr(base, '/');
-    struct cl_report rep = {.submission = name && name[1] ? name + 1 : base, .labs = outs};
+    struct cl_report rep = {
+        .submission = name && name[1] ? name + 1 : base, .labs = outs, .note = note};
     long t0 = cli_now_ms();
     for (int i = 0; i < cli_nlabs; i++) {
         if (only && only != &cli_labs[i])
@@ -291,6 +322,7 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
     for (int i = 0; i < rep.nlabs; i++)
         cl_lab_outcome_free(&outs[i]);
     free(outs);
+    free(note);
     return rc;
 }
 
@@ -606,6 +638,8 @@ static int cli_grade(const struct cli_args *a)
     const char *out = a->out ? a->out : CL_BUILD_DIR "/grade";
     if (a->submissions && a->submission)
         return cl_refuse("grade: --submission or --submissions, not both");
+    if (a->submissions && a->note)
+        return cl_refuse("grade: --note goes with --submission (it speaks of one upload)");
     if (!a->submissions && a->jobs)
         return cl_refuse("grade: --jobs goes with --submissions (one submission is graded by one "
                          "grader)");
@@ -716,6 +750,7 @@ enum cli_opt {
     OPT_QUIET,
     OPT_GDB,
     OPT_LAST,
+    OPT_NOTE,
 };
 
 /* What a command's non-option arguments are. */
@@ -787,7 +822,7 @@ static const struct cli_command cli_commands[] = {
     {
         .name = "grade",
         .synopsis = "[--submission DIR | --submissions DIRS [--jobs N]] [--lab LAB] [--out DIR]\n"
-                    "             [--test NAME[,NAME...]] [--sanitize]",
+                    "             [--test NAME[,NAME...]] [--sanitize] [--note FILE]",
         .summary = "score a submission, or a folder of them, into reports for people and machines",
         .details =
             "  grade DIR (laid out like labs/: DIR/01-fork-cow/...; default labs/), every lab\n"
@@ -797,12 +832,15 @@ static const struct cli_command cli_commands[] = {
             "  each gets OUT/alice/, and OUT/grades.csv has one row per submission.\n"
             "  --jobs N: grade N submissions at once (root only: each grader needs its own\n"
             "  uids; the results do not depend on N). --test A,B: those tests only.\n"
-            "  --sanitize: no address-space limit (for ASan builds of the kit)\n",
-        .options = (const struct option[]){CLI_VALUE("submission", OPT_SUBMISSION),
-                                           CLI_VALUE("submissions", OPT_SUBMISSIONS),
-                                           CLI_VALUE("jobs", OPT_JOBS), CLI_LAB,
-                                           CLI_VALUE("out", OPT_OUT), CLI_VALUE("test", OPT_TEST),
-                                           CLI_FLAG("sanitize", OPT_SANITIZE), CLI_LABS_END},
+            "  --sanitize: no address-space limit (for ASan builds of the kit).\n"
+            "  --note FILE: its text goes first in results.json's output, after the points\n"
+            "  (with --submission: what a grading service's wrapper found in the upload)\n",
+        .options =
+            (const struct option[]){CLI_VALUE("submission", OPT_SUBMISSION),
+                                    CLI_VALUE("submissions", OPT_SUBMISSIONS),
+                                    CLI_VALUE("jobs", OPT_JOBS), CLI_LAB, CLI_VALUE("out", OPT_OUT),
+                                    CLI_VALUE("test", OPT_TEST), CLI_FLAG("sanitize", OPT_SANITIZE),
+                                    CLI_VALUE("note", OPT_NOTE), CLI_LABS_END},
         .operands = CLI_LAB_OPERAND,
         .needs = CLI_LABS | CLI_PROBE | CLI_SCRATCH,
         .run = cli_grade,
@@ -969,6 +1007,7 @@ static int cli_option(struct cli_args *a, int id, const char *value)
     case OPT_QUIET: a->quiet = true; break;
     case OPT_GDB: a->gdb = true; break;
     case OPT_LAST: a->last = true; break;
+    case OPT_NOTE: a->note = value; break;
     default: assert(!"an option in cli_commands with no case here");
     }
     return 0;

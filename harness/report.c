@@ -214,21 +214,25 @@ int cl_report_json(const char *path, const struct cl_report *r)
     if (!f)
         return -1;
     char head[800], machine[200], iso[300];
-    snprintf(head, sizeof head, "cowlab: %d/%d points\nkernel %s; %s\n%s", cl_report_score(r),
-             cl_report_max(r), cl_probe()->kernel,
+    snprintf(head, sizeof head, "cowlab: %d/%d points\n%s%skernel %s; %s\n%s", cl_report_score(r),
+             cl_report_max(r), r->note ? r->note : "", r->note ? "\n" : "", cl_probe()->kernel,
              cl_probe_summary(cl_probe(), machine, sizeof machine),
              cl_isolation_summary(iso, sizeof iso));
     char *summary = NULL;
     size_t summary_len = 0;
     FILE *s = open_memstream(&summary, &summary_len);
     if (s) {
-        fputs(head, s);
+        fprintf(s, "cowlab: %d/%d points\n", cl_report_score(r), cl_report_max(r));
+        if (r->note)
+            fprintf(s, "%s\n", r->note);
+        fprintf(s, "kernel %s; %s\n%s", cl_probe()->kernel, machine, iso);
         report_warnings(s, r);
         fclose(s);
     }
     fprintf(f,
-            "{\n  \"score\": %d,\n  \"execution_time\": %.3f,\n  \"output\": ", cl_report_score(r),
-            r->elapsed_ms / 1000.0);
+            "{\n  \"score\": %d,\n  \"execution_time\": %.3f,\n  \"output_format\": \"text\",\n"
+            "  \"output\": ",
+            cl_report_score(r), r->elapsed_ms / 1000.0);
     cl_json_string(f, summary ? summary : head);
     free(summary);
     fputs(",\n  \"tests\": [", f);

@@ -5,35 +5,42 @@
 # With --kernels (make deps KERNELS=1) it also installs what `make kernels` needs
 # (tests/kernels/host-packages), enables the arm64 architecture and refreshes the package
 # lists until every kernel of tests/kernels/kernels.list can be found.
+# With --grade it installs only what grading a submission needs (build, CUnit, bubblewrap,
+# python3): a grading service's image (scripts/gradescope/setup.sh).
 # With --check it installs nothing: it names what is missing and exits 2 (make kernels uses
 # `deps.sh --kernels --check`), or exits 0 quietly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-kernels=0 check=0
+kernels=0 check=0 grade=0
 for arg in "$@"; do
   case $arg in
     --kernels) kernels=1 ;;
     --check) check=1 ;;
-    *) echo "usage: deps.sh [--kernels] [--check]" >&2; exit 2 ;;
+    --grade) grade=1 ;;
+    *) echo "usage: deps.sh [--kernels] [--check] [--grade]" >&2; exit 2 ;;
   esac
 done
 
-# package: why
-packages=(
-  build-essential   # gcc, make, libc headers
-  pkg-config        # finds CUnit's flags
-  libcunit1-dev     # the graded tests
-  gnuplot-nox       # the plots
-  bubblewrap        # the grader's private view: submissions see nothing of the kit
-  valgrind          # make memcheck
-  python3           # lab 02's calibration against real CPython
-  python3-numpy     # lab 05's calibration: NumPy views of shared memory (Debian's python3)
-  python3-bitarray  # lab 05's calibration: the question's bit arrays
-  patch             # planted bugs are patches of the reference solutions
-  gawk              # plot scripts filter the results CSV
-  smem              # make bench compares snapshots with smem
-  hyperfine         # make bench times whole commands
-)
+# The packages: name, "grade" where grading a submission needs it (--grade installs only those:
+# a grading service's image, scripts/gradescope/setup.sh), then what for.
+packages=()
+while read -r name use _; do
+  [[ $grade -eq 1 && $use != grade ]] || packages+=("$name")
+done <<'LIST'
+build-essential   grade  gcc, make, libc headers
+pkg-config        grade  finds CUnit's flags
+libcunit1-dev     grade  the graded tests
+gnuplot-nox       -      the plots
+bubblewrap        grade  the grader's private view: submissions see nothing of the kit
+valgrind          -      make memcheck
+python3           grade  lab 02's calibration against real CPython; run_autograder reads uploads
+python3-numpy     -      lab 05's calibration: NumPy views of shared memory (Debian's python3)
+python3-bitarray  -      lab 05's calibration: the question's bit arrays
+patch             -      planted bugs are patches of the reference solutions
+gawk              -      plot scripts filter the results CSV
+smem              -      make bench compares snapshots with smem
+hyperfine         -      make bench times whole commands
+LIST
 
 # COWLAB_DEPS_EXTRA: more package names to require (the kit's tests use it to check the
 # not-root path with a package that cannot be installed).

@@ -3,6 +3,9 @@
 grades.csv), for tests/run.sh. Exit 0 if the assertion holds, 1 with the reason otherwise.
 
   report_check.py OUT --schema
+  report_check.py RESULTS --results-schema
+      (RESULTS/results.json alone, as a Gradescope autograder leaves it: the schema checks of
+      --schema without junit.xml and grades.csv)
   report_check.py OUT --lab SLUG --expect full|zero|built
   report_check.py OUT --lab SLUG --expect-failed TEST [TEST ...]
       (the lab built, and the tests that failed are exactly these: a planted bug's Catches:)
@@ -40,11 +43,47 @@ def lab_tests(results, lab):
     return tests
 
 
-def check_schema(out):
-    r = load(out)
-    for key, kind in (("score", (int, float)), ("execution_time", (int, float)), ("output", str)):
-        if not isinstance(r.get(key), kind):
+# Gradescope's documented results.json (gradescope-autograders.readthedocs.io, "Autograder
+# Specifications"): every key optional, these and no others; the kit always writes score,
+# execution_time, output and tests.
+GS_TOP = {"score", "execution_time", "output", "output_format", "test_output_format",
+          "test_name_format", "visibility", "stdout_visibility", "extra_data", "tests",
+          "leaderboard"}
+GS_TEST = {"score", "max_score", "status", "name", "name_format", "number", "output",
+           "output_format", "tags", "visibility", "extra_data"}
+GS_VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
+GS_FORMATS = {"text", "html", "simple_format", "md", "ansi"}
+
+
+def check_documented(r):
+    """Only the documented keys, each with a documented value where the spec lists them."""
+    if not isinstance(r, dict) or set(r) - GS_TOP:
+        die(f"results.json: keys Gradescope does not document: {sorted(set(r) - GS_TOP)}")
+    for t in r["tests"] if isinstance(r.get("tests"), list) else []:
+        if not isinstance(t, dict) or set(t) - GS_TEST:
+            die(f"results.json: test {t.get('name')!r} has undocumented keys {sorted(set(t) - GS_TEST)}")
+    for where, obj in [("top level", r)] + [(f"test {t.get('name')!r}", t) for t in r["tests"]]:
+        for key in ("visibility", "stdout_visibility"):
+            if key in obj and obj[key] not in GS_VISIBILITY:
+                die(f"results.json: {where}: {key} {obj[key]!r} is not one of {sorted(GS_VISIBILITY)}")
+        for key in ("output_format", "test_output_format", "test_name_format", "name_format"):
+            if key in obj and obj[key] not in GS_FORMATS:
+                die(f"results.json: {where}: {key} {obj[key]!r} is not one of {sorted(GS_FORMATS)}")
+        if "tags" in obj and not (isinstance(obj["tags"], list) and
+                                  all(isinstance(x, str) for x in obj["tags"])):
+            die(f"results.json: {where}: tags is not a list of strings")
+    if r["execution_time"] < 0 or any(t.get("max_score", 0) < 0 for t in r["tests"]):
+        die("results.json: a negative execution_time or max_score")
+
+
+def check_results_json(r):
+    """results.json against Gradescope's schema and the kit's own rules (status agrees with
+    the score, the score is the sum of the tests')."""
+    for key, kind in (("score", (int, float)), ("execution_time", (int, float)), ("output", str),
+                      ("tests", list)):
+        if not isinstance(r.get(key), kind) or isinstance(r.get(key), bool):
             die(f"results.json: top-level {key!r} missing or of the wrong type")
+    check_documented(r)
     total = 0
     for t in r["tests"]:
         # Gradescope's status is optional: the kit leaves it out only for a test the machine
@@ -67,6 +106,11 @@ def check_schema(out):
         total += t["score"]
     if total != r["score"]:
         die(f"results.json: score {r['score']} is not the sum of the tests' scores {total}")
+
+
+def check_schema(out):
+    r = load(out)
+    check_results_json(r)
     root = ET.parse(f"{out}/junit.xml").getroot()
     cases = root.findall("./testsuite/testcase")
     if len(cases) != len(r["tests"]):
@@ -111,6 +155,7 @@ def check(argv):
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--schema", action="store_true")
+    ap.add_argument("--results-schema", action="store_true")
     ap.add_argument("--lab")
     ap.add_argument("--expect", choices=("full", "zero", "built"))
     ap.add_argument("--expect-failed", nargs="+")
@@ -118,6 +163,9 @@ def check(argv):
     a = ap.parse_args(argv)
     if a.schema:
         check_schema(a.out)
+        return
+    if a.results_schema:
+        check_results_json(load(a.out))
         return
     tests = lab_tests(load(a.out), a.lab)
     if a.expect == "full":

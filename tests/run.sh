@@ -13,6 +13,8 @@
 #   6. the machine probe: cowlab doctor establishes every fact here, refuses (exit 2, naming
 #      the fact) where /proc is hidden, and planted harness faults (tests/harness/bugs/) are caught
 #   7. the students' handout (tests/handout.sh): make handout, then its README's commands in it
+#   8. make gradescope: lab 01's autograder zip, unpacked and built in a temporary root and run
+#      there on uploads of several shapes (tests/gradescope.sh)
 # The long parts (bugs, hostile tests, harness faults, experiments and plots) run in the
 # background while the other sections run (see start/finish below); the output is in the
 # same order whatever finishes first.
@@ -517,6 +519,17 @@ check "grade --submissions of a folder with no submission in it: refused, grades
   refused_intact --submissions "$many/none" --out "$many/out"
 check "grade --submissions of a missing folder: refused" \
   refused_intact --submissions "$many/no such folder" --out "$many/out"
+
+echo "== make gradescope: lab 01's autograder, end to end in a temporary root"
+bash tests/gradescope.sh "$OUT/gradescope" 01 >"$OUT/gradescope.log" 2>&1
+if [ -s "$OUT/gradescope/verdicts" ]; then
+  while IFS=$'\t' read -r verdict what why; do
+    if [ "$verdict" = ok ]; then ok "$what"; else fail "$what" "$(printf '%b' "$why")"; fi
+  done <"$OUT/gradescope/verdicts"
+  sed 's/^/        /' "$OUT/gradescope/times"
+else
+  fail "tests/gradescope.sh ran" "$(tail -20 "$OUT/gradescope.log")"
+fi
 
 echo "== handbook points tables match tests.def"
 for lab in $labs; do

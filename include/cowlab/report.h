@@ -15,6 +15,8 @@ struct cl_report {
     struct cl_lab_outcome *labs;
     int nlabs;
     long elapsed_ms;
+    const char *note; /* text put first in results.json's output, after the points (grade
+                       * --note: what a grading service's wrapper found in the upload), or NULL */
 };
 
 int cl_report_score(const struct cl_report *r);
@@ -28,7 +30,9 @@ bool cl_report_passed(const struct cl_report *r);
  * every failed test's feedback follows the table. */
 void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool details);
 
-/* Each writer returns 0, or -1 with errno set. */
+/* Each writer returns 0, or -1 with errno set. results.json's top-level output is plain text
+ * ("output_format": "text"): Gradescope renders it as HTML otherwise, and a compiler's
+ * "#include <stdio.h>" would vanish. */
 int cl_report_json(const char *path, const struct cl_report *r);
 int cl_report_junit(const char *path, const struct cl_report *r);
 int cl_report_csv(const char *path, const struct cl_report *r);

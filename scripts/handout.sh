@@ -4,7 +4,8 @@
 # without solutions/, tests/bugs/ (the planted bugs are patches of the solutions) and
 # handbook/instructors.md, every lab's student files taken from its stubs/ (never from
 # labs/NN-slug/FILE, which may hold someone's working code), and its README's quick start
-# made the student's: make demo (their own code) and make check instead of make test.
+# made the student's: make demo (their own code) and make check instead of make test (and
+# without the instructors' section and rows).
 # OUT must not exist yet, or be an empty folder. Last line: "handout: OUT (N files)".
 set -euo pipefail
 out=${1:?usage: handout.sh OUT}
@@ -40,7 +41,7 @@ grep -q '^make demo  ' "$readme" && grep -q '^make test  ' "$readme" ||
 sed -i \
   -e 's|^make demo  .*|make demo     # lab 01 end to end with YOUR code in labs/01-fork-cow/: a table, then plots|' \
   -e 's|^make test  .*|make check    # grade your code: each test passed or failed, expected vs measured, a hint|' \
-  -e 's|^See `handbook/instructors.md`\.$|(The instructors'"'"' page is not part of the handout.)|' "$readme"
+  -e '/^## Instructors$/,/^## /{/^## Instructors$/d;/^## /!d}' -e '/handbook\/instructors\.md/d' "$readme"
 
 [[ ! -e $out/solutions && ! -e $out/tests/bugs && ! -e $out/handbook/instructors.md ]]
 echo "handout: $out ($(find "$out" -type f | wc -l) files)"

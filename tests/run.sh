@@ -531,6 +531,24 @@ else
   fail "tests/gradescope.sh ran" "$(tail -20 "$OUT/gradescope.log")"
 fi
 
+echo "== the glossary"
+glossary_links() { # every chapter links the glossary; every glossary.md#anchor link resolves
+  python3 - <<'PY'
+import glob, re, sys
+ids = set(re.findall(r'<a id="([^"]+)"></a>', open("handbook/glossary.md").read()))
+bad = []
+for path in sorted(glob.glob("handbook/*.md")) + ["README.md"]:
+    text = open(path).read()
+    if re.match(r"handbook/(\d\d-.*|README)\.md$", path) and "glossary.md" not in text:
+        bad.append(f"{path}: no link to the glossary")
+    for anchor in re.findall(r"glossary\.md#([\w-]+)", text):
+        if anchor not in ids:
+            bad.append(f"{path}: glossary.md#{anchor} is not an anchor of handbook/glossary.md")
+print("\n".join(bad)); sys.exit(1 if bad or len(ids) < 20 else 0)
+PY
+}
+check "every chapter links handbook/glossary.md, and every glossary.md#term link has its anchor" glossary_links
+
 echo "== handbook points tables match tests.def"
 for lab in $labs; do
   table=$(sed -n "/<!-- points:$lab/,/<!-- \/points -->/p" "handbook/$lab.md" | sed '1d;$d')

@@ -30,6 +30,8 @@ for i in 1 2 3; do
 done
 sorted=$(printf '%s\n' "${runs[@]}" | sort -n | tr '\n' ' ')
 echo "  lab 01, reference solutions, 10 tests: ${sorted}ms (median $(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p) ms)"
+echo "== grading a class: 100 submissions of every lab, --jobs 2 (tests/bench/throughput.sh; ~5 min)"
+bash tests/bench/throughput.sh 100 2 || rc=1
 t0=$(ms); make -s test >build/bench/test.log 2>&1; trc=$?; t=$(( $(ms) - t0 ))
 echo "  make test: ${t} ms ($(tail -1 build/bench/test.log)), of which the hostile tests' own timeouts: ~16000 ms"
 [ $trc -eq 0 ] || rc=1

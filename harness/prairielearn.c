@@ -76,13 +76,27 @@ static void pl_write(FILE *f, const struct cl_verdicts *vs, char *const *texts, 
     fputs("\n}\n", f);
 }
 
-/* The texts to cut to size: the top-level output, then each test's feedback for a student. */
+/* The texts to cut to size: the top-level output (with the build logs of the labs that did not
+ * build when nothing is gradable, since then no test carries them), then each test's feedback
+ * for a student. */
 static char **pl_texts(const struct cl_report *r, const struct cl_verdicts *vs)
 {
     char **texts = calloc((size_t)vs->n + 1, sizeof *texts);
     if (!texts)
         return NULL;
     bool ok = (texts[0] = cl_verdicts_summary(r, CL_FOR_STUDENT)) != NULL;
+    for (int i = 0; ok && !vs->gradable && i < r->nlabs; i++) { /* no tests: say why here */
+        const struct cl_lab_outcome *l = &r->labs[i];
+        char *more = NULL;
+        if (l->built || !l->build_log)
+            continue;
+        ok = asprintf(&more, "%s\n\n%s did not build:\n%s", texts[0], l->lab->slug, l->build_log) >=
+             0;
+        if (ok) {
+            free(texts[0]);
+            texts[0] = more;
+        }
+    }
     for (int i = 0; ok && i < vs->n; i++)
         ok = (texts[1 + i] = cl_verdict_text(&vs->v[i], CL_FOR_STUDENT)) != NULL;
     if (ok)

@@ -244,7 +244,8 @@ sanitize:
 # After formatting solutions/, check that tests/bugs/*/*.patch still apply (make test does).
 format:
 	clang-format -i include/*.h include/cowlab/*.h harness/*.c solutions/*/*.c labs/*/*.c \
-	  labs/*/*/*.c labs/*/*/*.h tests/harness/*.c tests/grader/*/*/*.c tests/grader/submission/*/*.c \
+	  labs/*/*/*.c labs/*/*/*.h tests/harness/*.c tests/grader/*/*/*.c tests/grader/*/*/*/*.c \
+	  tests/grader/submission/*/*.c \
 	  tests/bench/*.c
 
 clean:

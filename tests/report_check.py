@@ -273,6 +273,20 @@ def check_withheld(out, r, pl, al_body, expect):
             for ln in secret:
                 if ln in text:
                     die(f"{place} shows the feedback of {name} ({v}): {ln[:200]!r}")
+        # ... and the test's own entries say nothing of its feedback, not even a line other
+        # tests share ("failed: 1 check"): only that it is withheld.
+        own = [ln.strip() for ln in normal(fb.get(name, "")).split("\n")]
+        own = [ln for ln in own if len(ln) >= 8]
+        entries = {"prairielearn.json": [t for t in pl.get("tests", []) if t["name"] == name],
+                   "autolab.txt": [ln for ln in al_body.split("\n") if ln.startswith(name + " ")]
+                   + [seg.split("\n\n--- ")[0] for seg in al_body.split(f"\n--- {name}: ")[1:]]}
+        if v == "hidden":
+            entries["results.json"] = [t for t in r["tests"] if t["name"] == name]
+        for place, items in entries.items():
+            text = "\n".join(normal(x) for x in strings(items))
+            for ln in own:
+                if ln in text:
+                    die(f"{place}: the entry of {name} ({v}) shows its feedback: {ln[:200]!r}")
     if expect and not found:
         die("no test that is not visible failed with feedback of its own: nothing to look for")
 

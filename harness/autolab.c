@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { AL_MAX_BYTES = 1000 * 1000, AL_SLACK = 4096 };
+enum { AL_MAX_BYTES = 1000 * 1000 };
 
 /* Whether test v's feedback follows the table: failed (or not built), and shown. */
 static bool al_detailed(const struct cl_verdict *v)
@@ -91,42 +91,37 @@ static void al_write(FILE *f, const struct cl_report *r, const struct cl_verdict
     al_scores(f, r, vs);
 }
 
+/* al_write as a cl_escape_writer. */
+struct al_doc {
+    const struct cl_report *r;
+    const struct cl_verdicts *vs;
+    char *const *texts;
+};
+
+static void al_write_doc(FILE *f, const void *ctx, size_t cap)
+{
+    const struct al_doc *d = ctx;
+    al_write(f, d->r, d->vs, d->texts, cap);
+}
+
 int cl_report_autolab(const char *path, const struct cl_report *r)
 {
     struct cl_verdicts vs;
     if (cl_verdicts_make(r, &vs) < 0)
         return -1;
     char **texts = calloc((size_t)vs.n + 1, sizeof *texts);
-    size_t *len = calloc((size_t)vs.n + 1, sizeof *len);
-    bool ok = texts && len && (texts[0] = cl_verdicts_summary(r, CL_FOR_STUDENT));
+    bool ok = texts && (texts[0] = cl_verdicts_summary(r, CL_FOR_STUDENT));
     for (int i = 0; ok && i < vs.n; i++)
         ok = !al_detailed(&vs.v[i]) || (texts[1 + i] = cl_verdict_text(&vs.v[i], CL_FOR_STUDENT));
-    FILE *f = ok ? fopen(path, "w") : NULL;
-    int rc = -1;
+    struct al_doc d = {r, &vs, texts};
+    int rc = ok ? cl_escape_write_capped(path, AL_MAX_BYTES, texts, vs.n + 1, CL_ESC_TEXT,
+                                         al_write_doc, &d)
+                : -1;
     if (!ok)
         errno = ENOMEM;
-    if (f) {
-        char *bare = NULL;
-        size_t overhead = 0;
-        FILE *m = open_memstream(&bare, &overhead);
-        if (m) {
-            al_write(m, r, &vs, texts, 0);
-            fclose(m);
-        }
-        free(bare);
-        for (int i = 0; i <= vs.n; i++)
-            len[i] = texts[i] ? cl_escape_capped(NULL, texts[i], CL_ESC_TEXT, SIZE_MAX) : 0;
-        size_t room = AL_MAX_BYTES - AL_SLACK > overhead ? AL_MAX_BYTES - AL_SLACK - overhead : 0;
-        al_write(f, r, &vs, texts, m ? cl_escape_fair_cap(len, vs.n + 1, room) : 0);
-        int bad = ferror(f);
-        rc = fclose(f) != 0 || bad ? -1 : 0;
-        if (rc < 0 && !errno)
-            errno = EIO;
-    }
     for (int i = 0; texts && i <= vs.n; i++)
         free(texts[i]);
     free(texts);
-    free(len);
     cl_verdicts_free(&vs);
     return rc;
 }

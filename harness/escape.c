@@ -3,7 +3,9 @@
  */
 #include "cowlab/escape.h"
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if the bytes there are not one. */
@@ -138,6 +140,39 @@ size_t cl_escape_fair_cap(const size_t *len, int n, size_t budget)
             hi = mid - 1;
     }
     return lo;
+}
+
+int cl_escape_write_capped(const char *path, size_t max_bytes, char *const *texts, int n,
+                           enum cl_escape kind, cl_escape_writer *write, const void *ctx)
+{
+    enum { SLACK = 4096 }; /* for what the measure cannot see: numbers that grow, say */
+    size_t *len = calloc((size_t)n + 1, sizeof *len), overhead = 0;
+    char *bare = NULL;
+    FILE *m = len ? open_memstream(&bare, &overhead) : NULL;
+    if (!m) {
+        free(len);
+        errno = ENOMEM;
+        return -1;
+    }
+    write(m, ctx, 0); /* the file with every text cut to nothing */
+    fclose(m);
+    free(bare);
+    for (int i = 0; i < n; i++)
+        len[i] = texts[i] ? cl_escape_capped(NULL, texts[i], kind, SIZE_MAX) : 0;
+    size_t room = max_bytes > SLACK + overhead ? max_bytes - SLACK - overhead : 0;
+    size_t cap = cl_escape_fair_cap(len, n, room);
+    free(len);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    write(f, ctx, cap);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        if (!errno)
+            errno = EIO;
+        return -1;
+    }
+    return 0;
 }
 
 void cl_xml_text(FILE *out, const char *s)

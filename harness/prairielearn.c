@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { PL_MAX_BYTES = 1000 * 1000, PL_SLACK = 4096 };
+enum { PL_MAX_BYTES = 1000 * 1000 };
 
 /* A JSON string of at most cap bytes inside its quotes. */
 static void pl_string(FILE *f, const char *s, size_t cap)
@@ -108,39 +108,31 @@ static char **pl_texts(const struct cl_report *r, const struct cl_verdicts *vs)
     return NULL;
 }
 
+/* pl_write as a cl_escape_writer. */
+struct pl_doc {
+    const struct cl_verdicts *vs;
+    char *const *texts;
+};
+
+static void pl_write_doc(FILE *f, const void *ctx, size_t cap)
+{
+    const struct pl_doc *d = ctx;
+    pl_write(f, d->vs, d->texts, cap);
+}
+
 int cl_report_prairielearn(const char *path, const struct cl_report *r)
 {
     struct cl_verdicts vs;
     if (cl_verdicts_make(r, &vs) < 0)
         return -1;
     char **texts = pl_texts(r, &vs);
-    size_t *len = texts ? calloc((size_t)vs.n + 1, sizeof *len) : NULL;
-    FILE *f = len ? fopen(path, "w") : NULL;
-    int rc = -1;
-    if (f) {
-        /* What the document takes without its texts, then the texts' fair shares of the rest. */
-        char *bare = NULL;
-        size_t overhead = 0;
-        FILE *m = open_memstream(&bare, &overhead);
-        if (m) {
-            pl_write(m, &vs, texts, 0);
-            fclose(m);
-        }
-        free(bare);
-        int ntexts = vs.gradable ? vs.n + 1 : 1;
-        for (int i = 0; i < ntexts; i++)
-            len[i] = cl_escape_capped(NULL, texts[i], CL_ESC_JSON, SIZE_MAX);
-        size_t room = PL_MAX_BYTES - PL_SLACK > overhead ? PL_MAX_BYTES - PL_SLACK - overhead : 0;
-        pl_write(f, &vs, texts, m ? cl_escape_fair_cap(len, ntexts, room) : 0);
-        int bad = ferror(f);
-        rc = fclose(f) != 0 || bad ? -1 : 0;
-        if (rc < 0 && !errno)
-            errno = EIO;
-    }
+    struct pl_doc d = {&vs, texts};
+    int rc = texts ? cl_escape_write_capped(path, PL_MAX_BYTES, texts, vs.gradable ? vs.n + 1 : 1,
+                                            CL_ESC_JSON, pl_write_doc, &d)
+                   : -1;
     for (int i = 0; texts && i <= vs.n; i++)
         free(texts[i]);
     free(texts);
-    free(len);
     cl_verdicts_free(&vs);
     return rc;
 }

@@ -35,6 +35,18 @@ size_t cl_escape_capped(FILE *out, const char *s, enum cl_escape kind, size_t ca
  * does not fit (n texts of which none can be given a byte). */
 size_t cl_escape_fair_cap(const size_t *len, int n, size_t budget);
 
+/* Writes a whole file to out with each of its texts cut to cap bytes (cl_escape_capped). */
+typedef void cl_escape_writer(FILE *out, const void *ctx, size_t cap);
+
+/*
+ * Write path, at most max_bytes (less a few KiB of slack), by write(f, ctx, cap): texts[0..n)
+ * are the texts write escapes as kind (NULL: one it does not write), and cap the fair share
+ * (cl_escape_fair_cap) of what the file leaves them, measured by a first run with cap 0. Texts
+ * that fit are whole; the longest are cut. 0, or -1 with errno set.
+ */
+int cl_escape_write_capped(const char *path, size_t max_bytes, char *const *texts, int n,
+                           enum cl_escape kind, cl_escape_writer *write, const void *ctx);
+
 /* Write s as XML 1.0 character data (for text and attribute values): & < > " ' as entities,
  * tab/newline/CR as is, other control bytes and invalid UTF-8 as U+FFFD. */
 void cl_xml_text(FILE *out, const char *s);

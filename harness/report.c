@@ -107,16 +107,6 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
     }
 }
 
-/* The feedback of test t of lab l for who, through put (an escaping writer). */
-static void report_test_text(const struct cl_lab_outcome *l, const struct cl_test_outcome *t,
-                             enum cl_audience who, FILE *out, void (*put)(FILE *, const char *))
-{
-    struct cl_verdict v = {.lab = l, .test = t, .visibility = t->def->visibility};
-    char *s = cl_verdict_text(&v, who);
-    put(out, s ? s : t->verdict);
-    free(s);
-}
-
 static int report_close(FILE *f)
 {
     int bad = ferror(f);
@@ -166,71 +156,84 @@ int cl_report_json(const char *path, const struct cl_report *r)
     return report_close(f);
 }
 
+/* The counts of junit.xml's attributes over the verdicts of lab l (NULL: every lab). */
+struct report_counts {
+    int tests, failures, errors, skipped;
+};
+
+static struct report_counts report_count(const struct cl_verdicts *vs,
+                                         const struct cl_lab_outcome *l)
+{
+    struct report_counts c = {0};
+    for (int i = 0; i < vs->n; i++) {
+        const struct cl_verdict *v = &vs->v[i];
+        if (l && v->lab != l)
+            continue;
+        c.tests++;
+        c.skipped += v->status == CL_UNGRADABLE;
+        c.failures += v->status == CL_FAILED && !v->test->error;
+        c.errors += v->status == CL_FAILED && v->test->error;
+    }
+    return c;
+}
+
+/* One testcase: passed, <skipped>, or a <failure> or <error> with every feedback. */
+static void report_junit_case(FILE *f, const struct cl_verdict *v)
+{
+    const struct cl_test_outcome *t = v->test;
+    fprintf(f, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\"", v->lab->lab->slug,
+            t->def->name, t->ms / 1000.0);
+    if (v->status == CL_PASSED) {
+        fputs("/>\n", f);
+        return;
+    }
+    const char *tag = v->status == CL_UNGRADABLE ? "skipped" : t->error ? "error" : "failure";
+    fprintf(f, ">\n      <%s message=\"", tag);
+    cl_xml_text(f, t->verdict);
+    if (v->status == CL_UNGRADABLE) {
+        fputs("\"/>\n    </testcase>\n", f);
+        return;
+    }
+    fputs("\">", f);
+    char *text = cl_verdict_text(v, CL_FOR_INSTRUCTOR);
+    cl_xml_text(f, text ? text : t->verdict);
+    free(text);
+    fprintf(f, "</%s>\n    </testcase>\n", tag);
+}
+
 int cl_report_junit(const char *path, const struct cl_report *r)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
+    struct cl_verdicts vs;
+    if (cl_verdicts_make(r, &vs) < 0)
         return -1;
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        cl_verdicts_free(&vs);
+        return -1;
+    }
     /* A failed check (or a leak) is a <failure>; a test that never reached a verdict of its
      * checks (not built, crashed, timed out, no completion record) an <error>. */
-    int tests = 0, failures = 0, errors = 0;
-    for (int i = 0; i < r->nlabs; i++)
-        for (int j = 0; j < r->labs[i].lab->ntests; j++)
-            if (cl_verdict_ran(&r->labs[i].tests[j])) {
-                const struct cl_test_outcome *t = &r->labs[i].tests[j];
-                bool bad = !t->passed && !t->ungradable;
-                tests++;
-                failures += bad && !t->error;
-                errors += bad && t->error;
-            }
+    struct report_counts all = report_count(&vs, NULL);
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(f,
             "<testsuites name=\"cowlab\" tests=\"%d\" failures=\"%d\" errors=\"%d\" "
             "time=\"%.3f\">\n",
-            tests, failures, errors,
+            all.tests, all.failures, all.errors,
             r->elapsed_ms / 1000.0); /* junit-10.xsd: skipped only per testsuite */
     for (int i = 0; i < r->nlabs; i++) {
         const struct cl_lab_outcome *l = &r->labs[i];
-        int lt = 0, lf = 0, le = 0, ls = 0;
-        for (int j = 0; j < l->lab->ntests; j++)
-            if (cl_verdict_ran(&l->tests[j])) {
-                const struct cl_test_outcome *t = &l->tests[j];
-                bool bad = !t->passed && !t->ungradable;
-                lt++;
-                ls += t->ungradable;
-                lf += bad && !t->error;
-                le += bad && t->error;
-            }
+        struct report_counts c = report_count(&vs, l);
         fprintf(f,
                 "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"%d\" "
                 "skipped=\"%d\" time=\"%.3f\">\n",
-                l->lab->slug, lt, lf, le, ls, l->ms / 1000.0);
-        for (int j = 0; j < l->lab->ntests; j++) {
-            const struct cl_test_outcome *t = &l->tests[j];
-            if (!cl_verdict_ran(t))
-                continue;
-            fprintf(f, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\"", l->lab->slug,
-                    t->def->name, t->ms / 1000.0);
-            if (t->passed) {
-                fputs("/>\n", f);
-                continue;
-            }
-            if (t->ungradable) {
-                fputs(">\n      <skipped message=\"", f);
-                cl_xml_text(f, t->verdict);
-                fputs("\"/>\n    </testcase>\n", f);
-                continue;
-            }
-            const char *tag = t->error ? "error" : "failure";
-            fprintf(f, ">\n      <%s message=\"", tag);
-            cl_xml_text(f, t->verdict);
-            fputs("\">", f);
-            report_test_text(l, t, CL_FOR_INSTRUCTOR, f, cl_xml_text);
-            fprintf(f, "</%s>\n    </testcase>\n", tag);
-        }
+                l->lab->slug, c.tests, c.failures, c.errors, c.skipped, l->ms / 1000.0);
+        for (int j = 0; j < vs.n; j++)
+            if (vs.v[j].lab == l)
+                report_junit_case(f, &vs.v[j]);
         fputs("  </testsuite>\n", f);
     }
     fputs("</testsuites>\n", f);
+    cl_verdicts_free(&vs);
     return report_close(f);
 }
 

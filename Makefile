@@ -34,7 +34,8 @@ LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c \
            harness/results.c harness/check.c harness/record.c harness/labs.c \
            harness/sandbox.c harness/leftover.c harness/isolate.c harness/escape.c harness/link.c \
            harness/probe.c harness/facts.c
-CLI_SRC := harness/cli.c harness/batch.c harness/grade.c harness/report.c harness/stubs.c
+CLI_SRC := harness/cli.c harness/batch.c harness/grade.c harness/report.c harness/stubs.c \
+           harness/verdicts.c harness/prairielearn.c harness/autolab.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/lib/libcowlab.a
@@ -274,7 +275,8 @@ sanitize:
 # After formatting solutions/, check that tests/bugs/*/*.patch still apply (make test does).
 format:
 	clang-format -i include/*.h include/cowlab/*.h harness/*.c solutions/*/*.c labs/*/*.c \
-	  labs/*/*/*.c labs/*/*/*.h tests/harness/*.c tests/grader/*/*/*.c tests/grader/submission/*/*.c \
+	  labs/*/*/*.c labs/*/*/*.h tests/harness/*.c tests/grader/*/*/*.c tests/grader/*/*/*/*.c \
+	  tests/grader/submission/*/*.c \
 	  tests/bench/*.c
 
 clean:

@@ -141,8 +141,11 @@ static int cli_list(const struct cli_args *a)
         return cl_refuse("list: --markdown or --tsv, not both");
     if (a->markdown) {
         printf("| test | points | what it checks |\n|---|---:|---|\n");
-        for (int i = 0; i < l->ntests; i++)
-            printf("| `%s` | %d | %s |\n", l->tests[i].name, l->tests[i].points, l->tests[i].about);
+        for (int i = 0; i < l->ntests; i++) /* a test not visible says when its feedback shows */
+            printf("| `%s` | %d | %s%s%s%s |\n", l->tests[i].name, l->tests[i].points,
+                   l->tests[i].about, l->tests[i].visibility ? " *(feedback: " : "",
+                   l->tests[i].visibility ? cl_visibility_name(l->tests[i].visibility) : "",
+                   l->tests[i].visibility ? ")*" : "");
         printf("| **total** | **%d** | |\n", l->max_points);
         return 0;
     }
@@ -314,8 +317,11 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
         snprintf(p, sizeof p, "%s/grades.csv", out_dir);
         if (rc == 0 && cl_report_csv(p, &rep) < 0)
             rc = cl_refuse("cannot write %s: %s", p, strerror(errno));
+        if (rc == 0 && cl_report_services(out_dir, &rep, p, sizeof p) < 0)
+            rc = cl_refuse("cannot write %s: %s", p, strerror(errno));
         if (rc == 0)
-            printf("wrote %s/results.json, junit.xml, grades.csv\n", out_dir);
+            printf("wrote %s/results.json, junit.xml, grades.csv, prairielearn.json, autolab.txt\n",
+                   out_dir);
     }
     if (rc == 0 && !out_dir) /* check: the verdict is the exit status */
         rc = cl_report_passed(&rep) ? 0 : 1;
@@ -826,8 +832,10 @@ static const struct cli_command cli_commands[] = {
         .summary = "score a submission, or a folder of them, into reports for people and machines",
         .details =
             "  grade DIR (laid out like labs/: DIR/01-fork-cow/...; default labs/), every lab\n"
-            "  or one, and write OUT/results.json (Gradescope schema), OUT/junit.xml and\n"
-            "  OUT/grades.csv (default OUT: build/grade). A lab that does not build scores 0.\n"
+            "  or one, and write OUT/results.json (Gradescope schema), OUT/junit.xml,\n"
+            "  OUT/grades.csv, OUT/prairielearn.json (PrairieLearn's external grader results)\n"
+            "  and OUT/autolab.txt (Autolab: scores on its last line) (default OUT:\n"
+            "  build/grade). A lab that does not build scores 0.\n"
             "  --submissions DIRS: every folder in DIRS is one submission (DIRS/alice/01-...);\n"
             "  each gets OUT/alice/, and OUT/grades.csv has one row per submission.\n"
             "  --jobs N: grade N submissions at once (root only: each grader needs its own\n"

@@ -6,6 +6,9 @@
  *   CL_TEST(name, points, timeout_s, "what it checks")
  *   CL_NEEDS(fact, "test test ...")   the tests can only be decided where the probe's fact
  *                                     is "yes" (CL_TEST lines must come first)
+ *   CL_VISIBILITY(hidden, "test ...")  who sees the tests' feedback (cowlab/labs.h): visible,
+ *                                     hidden, after_due_date or after_published; at most one
+ *                                     line per test (CL_TEST lines must come first)
  * Other lines (comments, blanks, CL_PURE) are skipped.
  */
 #include "cowlab/labs.h"
@@ -109,6 +112,41 @@ static int labs_parse_needs(const char *p, struct cl_lab_def *lab)
     return 0;
 }
 
+static const char *const labs_visibility[] = {"visible", "hidden", "after_due_date",
+                                              "after_published"};
+
+const char *cl_visibility_name(enum cl_visibility v)
+{
+    return (unsigned)v < sizeof labs_visibility / sizeof labs_visibility[0] ? labs_visibility[v]
+                                                                            : "visible";
+}
+
+/* CL_VISIBILITY(visibility, "names"): set each named test's visibility. -1 if the visibility
+ * is not one of the four, a name is not a test, or a test already has another than visible
+ * (which line would win is not a question a registry should raise). */
+static int labs_parse_visibility(const char *p, struct cl_lab_def *lab)
+{
+    char vis[32], names[512];
+    int used = 0, v = -1;
+    if (sscanf(p, " %31[a-z_] ,%n", vis, &used) != 1 || used == 0)
+        return -1;
+    for (int i = 0; i < (int)(sizeof labs_visibility / sizeof labs_visibility[0]); i++)
+        if (strcmp(vis, labs_visibility[i]) == 0)
+            v = i;
+    p += used;
+    if (v < 0 || labs_string(&p, names, sizeof names) < 0)
+        return -1;
+    for (char *save, *t = strtok_r(names, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        int i = 0;
+        while (i < lab->ntests && strcmp(lab->tests[i].name, t) != 0)
+            i++;
+        if (i == lab->ntests || lab->tests[i].visibility != CL_VISIBLE)
+            return -1;
+        lab->tests[i].visibility = (enum cl_visibility)v;
+    }
+    return 0;
+}
+
 int cl_lab_parse(const char *path, struct cl_lab_def *lab, char *err, size_t n)
 {
     memset(lab, 0, sizeof *lab);
@@ -133,6 +171,8 @@ int cl_lab_parse(const char *path, struct cl_lab_def *lab, char *err, size_t n)
                 lab->max_points += lab->tests[lab->ntests++].points;
         } else if (strncmp(p, "CL_NEEDS(", 9) == 0) {
             rc = labs_parse_needs(p + 9, lab);
+        } else if (strncmp(p, "CL_VISIBILITY(", 14) == 0) {
+            rc = labs_parse_visibility(p + 14, lab);
         }
         if (rc < 0)
             snprintf(err, n, "%s:%d: cannot parse: %.80s", path, lineno, p);

@@ -1,8 +1,11 @@
 /*
  * report.c — the grading run as a table, results.json, junit.xml and grades.csv
- * (cowlab/report.h). Everything that came from student code goes through escape.c.
+ * (cowlab/report.h), and the services' other formats by name (prairielearn.c, autolab.c).
+ * Everything that came from student code goes through escape.c.
  */
 #include "cowlab/report.h"
+
+#include "cowlab/verdicts.h"
 
 #include "cowlab/isolate.h"
 
@@ -29,17 +32,12 @@ int cl_report_max(const struct cl_report *r)
     return s;
 }
 
-static bool report_ran(const struct cl_test_outcome *t)
-{
-    return strcmp(t->verdict, "not run") != 0;
-}
-
 bool cl_report_passed(const struct cl_report *r)
 {
     for (int i = 0; i < r->nlabs; i++) {
         const struct cl_lab_outcome *l = &r->labs[i];
         for (int t = 0; t < l->lab->ntests && l->built; t++)
-            if (report_ran(&l->tests[t]) && !l->tests[t].passed && !l->tests[t].ungradable)
+            if (cl_verdict_ran(&l->tests[t]) && !l->tests[t].passed && !l->tests[t].ungradable)
                 return false;
         if (!l->built)
             return false;
@@ -59,16 +57,6 @@ static void report_term_text(FILE *out, const char *s)
     }
 }
 
-static void report_causes(FILE *out, const struct cl_report *r);
-
-/* What heads the build log of a lab that built. */
-static const char *report_build_heading(const struct cl_lab_outcome *l)
-{
-    return l->stand_in
-               ? "part of it did not build, and was graded as the handout's stub:"
-               : "the compiler warned (this costs no points, but a warning is often a bug):";
-}
-
 void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool details)
 {
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
@@ -82,7 +70,7 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
         const struct cl_lab_outcome *l = &r->labs[i];
         for (int j = 0; j < l->lab->ntests; j++) {
             const struct cl_test_outcome *t = &l->tests[j];
-            if (!report_ran(t))
+            if (!cl_verdict_ran(t))
                 continue;
             if (t->ungradable)
                 fprintf(out, "%-14s %-24s   -/%-3d  %s\n", l->lab->slug, t->def->name,
@@ -95,7 +83,7 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
                 off);
     }
     fprintf(out, "%sscore: %d/%d%s", bold, cl_report_score(r), cl_report_max(r), off);
-    report_causes(out, r);
+    cl_verdicts_causes(out, r, CL_FOR_INSTRUCTOR);
     fputc('\n', out);
     if (!details)
         return;
@@ -106,95 +94,17 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
             report_term_text(out, l->build_log);
         } else if (l->build_log && l->build_log[0]) {
             fprintf(out, "\n%s%s: %s\n", l->stand_in ? red : "", l->lab->slug,
-                    report_build_heading(l));
+                    cl_verdict_build_heading(l));
             report_term_text(out, l->build_log);
         }
         for (int j = 0; j < l->lab->ntests; j++) {
             const struct cl_test_outcome *t = &l->tests[j];
-            if (t->passed || t->ungradable || !report_ran(t) || !l->built)
+            if (t->passed || t->ungradable || !cl_verdict_ran(t) || !l->built)
                 continue;
             fprintf(out, "\n%s%s/%s: %s%s\n", red, l->lab->slug, t->def->name, t->verdict, off);
             report_term_text(out, t->feedback);
         }
     }
-}
-
-/* The cause a crash, hang or early end names: its verdict up to the command it was running
- * ("timed out: cow_map, in the parent did not finish within 1.0 s"), into key. */
-static void report_cause(const char *verdict, char *key, size_t n)
-{
-    size_t len = strcspn(verdict, "(");
-    while (len > 0 && verdict[len - 1] == ' ')
-        len--;
-    snprintf(key, n, "%.*s", (int)len, verdict);
-}
-
-/* Failures that share one cause, said once: "one cause, 8 tests (a, b, ...): <cause>". */
-static void report_causes(FILE *out, const struct cl_report *r)
-{
-    for (int i = 0; i < r->nlabs; i++) {
-        const struct cl_lab_outcome *l = &r->labs[i];
-        bool told[CL_MAX_TESTS] = {false};
-        for (int j = 0; j < l->lab->ntests; j++) {
-            const struct cl_test_outcome *t = &l->tests[j];
-            if (told[j] || !t->error || !l->built || !report_ran(t))
-                continue;
-            char key[200], other[200];
-            report_cause(t->verdict, key, sizeof key);
-            int same = 0;
-            for (int k = j; k < l->lab->ntests; k++) {
-                report_cause(l->tests[k].verdict, other, sizeof other);
-                if (l->tests[k].error && report_ran(&l->tests[k]) && strcmp(key, other) == 0)
-                    same++;
-            }
-            if (same < 2)
-                continue;
-            fprintf(out, "\n\n%s: one cause, %d tests (", l->lab->slug, same);
-            const char *sep = "";
-            for (int k = j; k < l->lab->ntests; k++) {
-                report_cause(l->tests[k].verdict, other, sizeof other);
-                if (l->tests[k].error && report_ran(&l->tests[k]) && strcmp(key, other) == 0) {
-                    fprintf(out, "%s%s", sep, l->tests[k].def->name);
-                    sep = ", ";
-                    told[k] = true;
-                }
-            }
-            fprintf(out, "): %s", key);
-        }
-    }
-}
-
-/* Grouped causes, then what the compiler said about labs that built: warnings, which cost
- * nothing. */
-static void report_warnings(FILE *out, const struct cl_report *r)
-{
-    report_causes(out, r);
-    for (int i = 0; i < r->nlabs; i++) {
-        const struct cl_lab_outcome *l = &r->labs[i];
-        if (l->built && l->build_log && l->build_log[0])
-            fprintf(out, "\n\n%s: %s\n%s", l->lab->slug, report_build_heading(l), l->build_log);
-    }
-}
-
-/* The text a test shows in feedback: its verdict, then what it reported. A failed test of a
- * lab built with a stub standing in says so first (the build log says which file). */
-static void report_test_text(const struct cl_lab_outcome *l, const struct cl_test_outcome *t,
-                             FILE *out, void (*put)(FILE *, const char *))
-{
-    static const char stub_note[] = "note: a file of this lab is missing or did not compile; "
-                                    "the handout's stub stood in for it (see the build log)\n";
-    const char *note = l->stand_in && !t->passed ? stub_note : "";
-    size_t n = strlen(t->verdict) + strlen(t->def->about) + 4 + strlen(note) +
-               strlen(t->feedback ? t->feedback : "") + (l->built ? 0 : strlen(l->build_log));
-    char *s = malloc(n + 1);
-    if (!s) {
-        put(out, t->verdict);
-        return;
-    }
-    snprintf(s, n + 1, "%s: %s\n%s%s%s", t->verdict, t->def->about, l->built ? "" : l->build_log,
-             note, t->feedback ? t->feedback : "");
-    put(out, s);
-    free(s);
 }
 
 static int report_close(FILE *f)
@@ -210,124 +120,139 @@ static int report_close(FILE *f)
 
 int cl_report_json(const char *path, const struct cl_report *r)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
+    struct cl_verdicts vs;
+    if (cl_verdicts_make(r, &vs) < 0)
         return -1;
-    char head[800], machine[200], iso[300];
-    snprintf(head, sizeof head, "cowlab: %d/%d points\n%s%skernel %s; %s\n%s", cl_report_score(r),
-             cl_report_max(r), r->note ? r->note : "", r->note ? "\n" : "", cl_probe()->kernel,
-             cl_probe_summary(cl_probe(), machine, sizeof machine),
-             cl_isolation_summary(iso, sizeof iso));
-    char *summary = NULL;
-    size_t summary_len = 0;
-    FILE *s = open_memstream(&summary, &summary_len);
-    if (s) {
-        fprintf(s, "cowlab: %d/%d points\n", cl_report_score(r), cl_report_max(r));
-        if (r->note)
-            fprintf(s, "%s\n", r->note);
-        fprintf(s, "kernel %s; %s\n%s", cl_probe()->kernel, machine, iso);
-        report_warnings(s, r);
-        fclose(s);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        cl_verdicts_free(&vs);
+        return -1;
     }
+    /* The top-level output is shown at once: it names no test a student may not see yet. */
+    char *summary = cl_verdicts_summary(r, CL_FOR_STUDENT);
     fprintf(f,
             "{\n  \"score\": %d,\n  \"execution_time\": %.3f,\n  \"output_format\": \"text\",\n"
             "  \"output\": ",
-            cl_report_score(r), r->elapsed_ms / 1000.0);
-    cl_json_string(f, summary ? summary : head);
+            vs.points, r->elapsed_ms / 1000.0);
+    cl_json_string(f, summary ? summary : "cowlab: out of memory");
     free(summary);
     fputs(",\n  \"tests\": [", f);
-    bool first = true;
-    for (int i = 0; i < r->nlabs; i++) {
-        const struct cl_lab_outcome *l = &r->labs[i];
-        for (int j = 0; j < l->lab->ntests; j++) {
-            const struct cl_test_outcome *t = &l->tests[j];
-            if (!report_ran(t))
-                continue;
-            char name[128];
-            snprintf(name, sizeof name, "%s/%s", l->lab->slug, t->def->name);
-            fprintf(f, "%s\n    {\"name\": ", first ? "" : ",");
-            cl_json_string(f, name);
-            /* Not gradable here: out of the maximum and neither passed nor failed. */
-            if (t->ungradable)
-                fprintf(f, ", \"score\": 0, \"max_score\": 0, \"output\": ");
-            else
-                fprintf(f, ", \"score\": %d, \"max_score\": %d, \"status\": \"%s\", \"output\": ",
-                        t->score, t->def->points, t->passed ? "passed" : "failed");
-            report_test_text(l, t, f, cl_json_string);
-            fputc('}', f);
-            first = false;
-        }
+    for (int i = 0; i < vs.n; i++) {
+        const struct cl_verdict *v = &vs.v[i];
+        fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
+        cl_json_string(f, v->name);
+        /* Not gradable here: out of the maximum and neither passed nor failed. */
+        fprintf(f, ", \"score\": %d, \"max_score\": %d, ", v->points, v->max_points);
+        if (v->status != CL_UNGRADABLE)
+            fprintf(f, "\"status\": \"%s\", ", v->status == CL_PASSED ? "passed" : "failed");
+        /* Gradescope shows after_due_date and after_published tests when their time comes, and
+         * hidden ones never; the feedback of a hidden test is not even in the file. */
+        fprintf(f, "\"visibility\": \"%s\", \"output\": ", cl_visibility_name(v->visibility));
+        char *text = cl_verdict_text(v, CL_FOR_GRADESCOPE);
+        cl_json_string(f, text ? text : v->test->verdict);
+        free(text);
+        fputc('}', f);
     }
     fputs("\n  ]\n}\n", f);
+    cl_verdicts_free(&vs);
     return report_close(f);
+}
+
+/* The counts of junit.xml's attributes over the verdicts of lab l (NULL: every lab). */
+struct report_counts {
+    int tests, failures, errors, skipped;
+};
+
+static struct report_counts report_count(const struct cl_verdicts *vs,
+                                         const struct cl_lab_outcome *l)
+{
+    struct report_counts c = {0};
+    for (int i = 0; i < vs->n; i++) {
+        const struct cl_verdict *v = &vs->v[i];
+        if (l && v->lab != l)
+            continue;
+        c.tests++;
+        c.skipped += v->status == CL_UNGRADABLE;
+        c.failures += v->status == CL_FAILED && !v->test->error;
+        c.errors += v->status == CL_FAILED && v->test->error;
+    }
+    return c;
+}
+
+/* One testcase: passed, <skipped>, or a <failure> or <error> with every feedback. */
+static void report_junit_case(FILE *f, const struct cl_verdict *v)
+{
+    const struct cl_test_outcome *t = v->test;
+    fprintf(f, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\"", v->lab->lab->slug,
+            t->def->name, t->ms / 1000.0);
+    if (v->status == CL_PASSED) {
+        fputs("/>\n", f);
+        return;
+    }
+    const char *tag = v->status == CL_UNGRADABLE ? "skipped" : t->error ? "error" : "failure";
+    fprintf(f, ">\n      <%s message=\"", tag);
+    cl_xml_text(f, t->verdict);
+    if (v->status == CL_UNGRADABLE) {
+        fputs("\"/>\n    </testcase>\n", f);
+        return;
+    }
+    fputs("\">", f);
+    char *text = cl_verdict_text(v, CL_FOR_INSTRUCTOR);
+    cl_xml_text(f, text ? text : t->verdict);
+    free(text);
+    fprintf(f, "</%s>\n    </testcase>\n", tag);
 }
 
 int cl_report_junit(const char *path, const struct cl_report *r)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
+    struct cl_verdicts vs;
+    if (cl_verdicts_make(r, &vs) < 0)
         return -1;
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        cl_verdicts_free(&vs);
+        return -1;
+    }
     /* A failed check (or a leak) is a <failure>; a test that never reached a verdict of its
      * checks (not built, crashed, timed out, no completion record) an <error>. */
-    int tests = 0, failures = 0, errors = 0;
-    for (int i = 0; i < r->nlabs; i++)
-        for (int j = 0; j < r->labs[i].lab->ntests; j++)
-            if (report_ran(&r->labs[i].tests[j])) {
-                const struct cl_test_outcome *t = &r->labs[i].tests[j];
-                bool bad = !t->passed && !t->ungradable;
-                tests++;
-                failures += bad && !t->error;
-                errors += bad && t->error;
-            }
+    struct report_counts all = report_count(&vs, NULL);
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(f,
             "<testsuites name=\"cowlab\" tests=\"%d\" failures=\"%d\" errors=\"%d\" "
             "time=\"%.3f\">\n",
-            tests, failures, errors,
+            all.tests, all.failures, all.errors,
             r->elapsed_ms / 1000.0); /* junit-10.xsd: skipped only per testsuite */
     for (int i = 0; i < r->nlabs; i++) {
         const struct cl_lab_outcome *l = &r->labs[i];
-        int lt = 0, lf = 0, le = 0, ls = 0;
-        for (int j = 0; j < l->lab->ntests; j++)
-            if (report_ran(&l->tests[j])) {
-                const struct cl_test_outcome *t = &l->tests[j];
-                bool bad = !t->passed && !t->ungradable;
-                lt++;
-                ls += t->ungradable;
-                lf += bad && !t->error;
-                le += bad && t->error;
-            }
+        struct report_counts c = report_count(&vs, l);
         fprintf(f,
                 "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"%d\" "
                 "skipped=\"%d\" time=\"%.3f\">\n",
-                l->lab->slug, lt, lf, le, ls, l->ms / 1000.0);
-        for (int j = 0; j < l->lab->ntests; j++) {
-            const struct cl_test_outcome *t = &l->tests[j];
-            if (!report_ran(t))
-                continue;
-            fprintf(f, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\"", l->lab->slug,
-                    t->def->name, t->ms / 1000.0);
-            if (t->passed) {
-                fputs("/>\n", f);
-                continue;
-            }
-            if (t->ungradable) {
-                fputs(">\n      <skipped message=\"", f);
-                cl_xml_text(f, t->verdict);
-                fputs("\"/>\n    </testcase>\n", f);
-                continue;
-            }
-            const char *tag = t->error ? "error" : "failure";
-            fprintf(f, ">\n      <%s message=\"", tag);
-            cl_xml_text(f, t->verdict);
-            fputs("\">", f);
-            report_test_text(l, t, f, cl_xml_text);
-            fprintf(f, "</%s>\n    </testcase>\n", tag);
-        }
+                l->lab->slug, c.tests, c.failures, c.errors, c.skipped, l->ms / 1000.0);
+        for (int j = 0; j < vs.n; j++)
+            if (vs.v[j].lab == l)
+                report_junit_case(f, &vs.v[j]);
         fputs("  </testsuite>\n", f);
     }
     fputs("</testsuites>\n", f);
+    cl_verdicts_free(&vs);
     return report_close(f);
+}
+
+int cl_report_services(const char *out_dir, const struct cl_report *r, char *failed, size_t n)
+{
+    static const struct {
+        const char *file;
+        int (*write)(const char *, const struct cl_report *);
+    } services[] = {{"prairielearn.json", cl_report_prairielearn},
+                    {"autolab.txt", cl_report_autolab}};
+    for (size_t i = 0; i < sizeof services / sizeof services[0]; i++) {
+        snprintf(failed, n, "%s/%s", out_dir, services[i].file);
+        if (services[i].write(failed, r) < 0)
+            return -1;
+    }
+    failed[0] = '\0';
+    return 0;
 }
 
 /* A CSV cell from untrusted text: quoted, quotes doubled, line breaks kept inside quotes. */

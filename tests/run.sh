@@ -8,6 +8,8 @@
 #      kernels' to prove, in its native cell), every graded test must be
 #      named by at least one bug, and every entry of the equivalent-mutant registries
 #      (tests/bugs/NN-slug/mutants-equivalent.txt) must name a mutant of the solutions
+#   4b. the grading services' formats (results.json, prairielearn.json, autolab.txt) against
+#      their documented schemas, visibility, the 1 MB cap (tests/grader/formats/)
 #   5. grader isolation: hostile tests (tests/grader/) are all failed, in bounded time, and
 #      leave no process and no /dev/shm object behind
 #   6. the machine probe: cowlab doctor establishes every fact here, refuses (exit 2, naming
@@ -90,6 +92,21 @@ waits_for_lock() { # a run whose CSV another holds the lock of waits, says so, t
   return $rc
 }
 start hostile bash tests/grader/run.sh "$OUT/hostile"
+grade_formats() { # the grading services' formats' fixture lab (tests/grader/formats/00-formats):
+  # its five submissions graded into $OUT/formats/out/NAME (section "the grading services'
+  # formats"): pass (its solution), fail (the stubs), partial (b.c does not compile), none (no
+  # files), noisy (24 tests whose feedback is 16 KiB of control bytes each)
+  local fx=tests/grader/formats dir=$OUT/formats s
+  make -s build/labs/00-formats/lab build/labs/00-formats/subject-kit.o LABS_DIR=$fx || return 1
+  for s in pass fail partial noisy; do mkdir -p "$dir/in/$s/00-formats"; done; mkdir -p "$dir/in/none"
+  cp $fx/00-formats/*.c "$dir/in/fail/00-formats/"
+  for s in pass partial noisy; do cp $fx/solution/00-formats/*.c "$dir/in/$s/00-formats/"; done
+  echo 'this is not C;' >>"$dir/in/partial/00-formats/b.c"
+  cp $fx/noisy/00-formats/c.c "$dir/in/noisy/00-formats/"
+  $COWLAB grade --labs-dir $fx --submissions "$dir/in" --out "$dir/out" --quiet &&
+    $COWLAB list 00 --labs-dir $fx --markdown >"$dir/points.md"
+}
+start formats grade_formats
 plot_crashing() { # the reference with a cow_read that crashes on more than one page: the
   # experiments that do not read (shared, child_writes, ...) still run, and are plotted
   mkdir -p "$OUT/crash/01-fork-cow"; cp solutions/01-fork-cow/*.c "$OUT/crash/01-fork-cow/"
@@ -590,6 +607,35 @@ for lab in $labs; do
   check "$lab: stubs compile" python3 tests/report_check.py "$stubs_out" --lab "$lab" --expect built
   check "$lab: stubs fail every test" python3 tests/report_check.py "$stubs_out" --lab "$lab" --expect zero
 done
+
+echo "== the grading services' formats (Gradescope, PrairieLearn, Autolab) and visibility"
+# Every --schema check reads results.json, junit.xml, grades.csv, prairielearn.json and
+# autolab.txt against the services' documented schemas and one another, and looks for the
+# feedback of tests that are not visible in what a student sees (tests/report_check.py).
+check "the labs' stubs (failing): every format follows its service's schema, the same verdicts" \
+  python3 tests/report_check.py "$stubs_out" --schema --expect-gradable yes
+check "lab 01 with predict.c not compiling (partly built): the same, and gradable" \
+  python3 tests/report_check.py "$broken/out-syntax" --schema --expect-gradable yes
+check "lab 01 with none of its files (nothing built): the same, and PrairieLearn's gradable is false" \
+  python3 tests/report_check.py "$broken/out-none" --schema --expect-gradable no
+check_job "the formats fixture lab builds, and its five submissions are graded" formats
+fo=$OUT/formats/out
+check "fixture, passing: every format follows its schema, the same verdicts, full marks" bash -c "
+  python3 tests/report_check.py '$fo/pass' --schema --expect-gradable yes &&
+  python3 tests/report_check.py '$fo/pass' --lab 00-formats --expect full"
+check "fixture, failing: the same, and no feedback of a test that is not visible reaches a student" \
+  bash -c "python3 tests/report_check.py '$fo/fail' --schema --expect-withheld &&
+  python3 tests/report_check.py '$fo/fail' --lab 00-formats --expect zero"
+check "fixture, partly built: the same, and gradable" bash -c "
+  python3 tests/report_check.py '$fo/partial' --schema --expect-gradable yes &&
+  python3 tests/report_check.py '$fo/partial' --lab 00-formats --expect built"
+check "fixture, no files: the same, and PrairieLearn's gradable is false" \
+  python3 tests/report_check.py "$fo/none" --schema --expect-gradable no
+check "fixture, huge feedback: prairielearn.json and autolab.txt cut under 1 MB, valid JSON and UTF-8" \
+  python3 tests/report_check.py "$fo/noisy" --schema --expect-cut
+check "results.json carries tests.def's visibility; cowlab list --markdown marks the tests not visible" \
+  python3 tests/report_check.py "$fo/fail" --registry tests/grader/formats/00-formats/tests.def \
+  --markdown "$OUT/formats/points.md"
 
 # A crash's feedback says how to see where, with gdb, in the student's own checkout (make
 # check LAB=01 TEST=T GDB=1, i.e. cowlab check --gdb); that command, run on the crashing planted

@@ -11,6 +11,16 @@
 
 enum { CL_MAX_LABS = 16, CL_MAX_TESTS = 48, CL_MAX_FILES = 8 };
 
+/* Who may see a test's feedback (tests.def's CL_VISIBILITY; Gradescope's four values). A test's
+ * points always count; its verdict and feedback reach the student as follows:
+ *   CL_VISIBLE          at once, in every student-visible output (the default)
+ *   CL_HIDDEN           never: every student-visible output says only that it is withheld
+ *   CL_AFTER_DUE_DATE   Gradescope shows it after the due date (results.json carries it, and
+ *   CL_AFTER_PUBLISHED  the visibility); once grades are published. Services that show results
+ *                       at once (PrairieLearn, Autolab) withhold both, as for CL_HIDDEN.
+ * cowlab/verdicts.h applies this; junit.xml (the instructor's) keeps every feedback. */
+enum cl_visibility { CL_VISIBLE, CL_HIDDEN, CL_AFTER_DUE_DATE, CL_AFTER_PUBLISHED };
+
 struct cl_test_def {
     char name[48];
     int points;
@@ -21,6 +31,7 @@ struct cl_test_def {
      * its own probe before it runs anything: a test whose needs are not met is reported
      * "not gradable here", its points out of the maximum. */
     char needs[160];
+    enum cl_visibility visibility; /* from CL_VISIBILITY lines; CL_VISIBLE when none names it */
 };
 
 struct cl_lab_def {
@@ -34,6 +45,9 @@ struct cl_lab_def {
     int ntests;
     int max_points;
 };
+
+/* Gradescope's name of a visibility ("visible", "hidden", "after_due_date", "after_published"). */
+const char *cl_visibility_name(enum cl_visibility v);
 
 /* Parse one tests.def. 0, or -1 with a message in err (size n). */
 int cl_lab_parse(const char *path, struct cl_lab_def *lab, char *err, size_t n);

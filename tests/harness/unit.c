@@ -795,6 +795,63 @@ static void t_xml_escape(void)
         CL_CHECK_EQ(0, 0, "xml", "");
 }
 
+/* The escaped form of s (kind) in at most cap bytes, into out (size n), NUL-terminated. */
+static size_t escape_into(char *out, size_t n, const char *s, enum cl_escape kind, size_t cap)
+{
+    memset(out, 0, n);
+    FILE *f = fmemopen(out, n, "w");
+    size_t len = f ? cl_escape_capped(f, s, kind, cap) : 0;
+    if (f)
+        fclose(f);
+    return len;
+}
+
+/* A text cut to fit: at most cap bytes, whole characters (what precedes the note is the
+ * escaped form of a prefix of the text that ends between characters), then the note. */
+static void t_escape_capped(void)
+{
+    static const char s[] =
+        "a\"\x01\xc3\xa9\xff\xf0\x9f\x90\xae\\b\n\xc3\xa9zzzzzzzzzzzzzzzzzzzzzzz"
+        "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\x02";
+    for (int k = 0; k < 2; k++) {
+        enum cl_escape kind = k ? CL_ESC_TEXT : CL_ESC_JSON;
+        char full[512], out[512], head[512], pre[sizeof s];
+        size_t whole = escape_into(full, sizeof full, s, kind, SIZE_MAX), bad = 0;
+        for (size_t cap = 0; cap <= whole + 2; cap++) {
+            size_t len = escape_into(out, sizeof out, s, kind, cap);
+            char *note = strstr(out, "[... cut here: ");
+            bool ok = len == strlen(out) && len <= cap;
+            if (cap >= whole)
+                ok = ok && strcmp(out, full) == 0;
+            else if (cap < CL_ESCAPE_NOTE_MAX)
+                ok = ok && len == 0;
+            else if (!note)
+                ok = false;
+            else { /* the head is the escaped form of a prefix ending between characters */
+                size_t cut = (size_t)(note - out) - (kind == CL_ESC_JSON ? 2 : 1);
+                bool prefix = false;
+                for (size_t i = 0; i < sizeof s && !prefix; i++) {
+                    memcpy(pre, s, i);
+                    pre[i] = '\0';
+                    escape_into(head, sizeof head, pre, kind, SIZE_MAX);
+                    prefix = strlen(head) == cut && strncmp(head, out, cut) == 0 &&
+                             ((unsigned char)s[i] & 0xc0) != 0x80;
+                }
+                ok = ok && prefix;
+            }
+            bad += !ok;
+            if (!ok)
+                CL_FAIL("cl_escape_capped(%s, cap %zu): %zu bytes: %s", k ? "text" : "json", cap,
+                        len, out);
+        }
+        CL_CHECK_EQ(0, bad, "caps at which a cut text is not whole characters within the cap", "");
+    }
+    size_t len[] = {10, 20, 300};
+    CL_CHECK_EQ(70, cl_escape_fair_cap(len, 3, 100), "fair cap: 10 + 20 + 70 = 100", "");
+    CL_CHECK_EQ(300, cl_escape_fair_cap(len, 3, 1000), "fair cap: everything fits", "");
+    CL_CHECK_EQ(0, cl_escape_fair_cap(len, 3, 0), "fair cap: no room", "");
+}
+
 static void t_labs_registry(void)
 {
     struct cl_lab_def labs[CL_MAX_LABS];
@@ -839,6 +896,9 @@ static void t_labs_registry(void)
         "CL_NEEDS(pagemap_bit65, \"t\")\n", /* no such fact */
         "CL_NEEDS(fault_around, \"t\")\n",  /* a number, not yes/no */
         "CL_NEEDS(pagemap_bit56, \"u\")\n", /* no such test */
+        "CL_VISIBILITY(secret, \"t\")\n",   /* no such visibility */
+        "CL_VISIBILITY(hidden, \"u\")\n",   /* no such test */
+        "CL_VISIBILITY(hidden, \"t\")\nCL_VISIBILITY(after_due_date, \"t\")\n", /* twice */
     };
     for (size_t i = 0; i < sizeof bad_needs / sizeof bad_needs[0]; i++) {
         char text[256], p2[] = "/tmp/cowlab-unit-XXXXXX";
@@ -848,11 +908,31 @@ static void t_labs_registry(void)
         struct cl_lab_def d;
         if (f2 >= 0 && write(f2, text, strlen(text)) == (ssize_t)strlen(text))
             CL_CHECK_EQ(-1, cl_lab_parse(p2, &d, err, sizeof err), bad_needs[i],
-                        "CL_NEEDS must name a yes/no fact of the probe and a test of the lab");
+                        "CL_NEEDS must name a yes/no fact of the probe and a test of the lab; "
+                        "CL_VISIBILITY one of the four and a test, once");
         if (f2 >= 0)
             close(f2);
         unlink(p2);
     }
+    /* CL_VISIBILITY: the tests it names get it, the others stay visible (lab 01 has none). */
+    static const char vis[] = "CL_LAB(\"03-x\", \"X\", \"a.c\")\nCL_TEST(t, 5, 3, \"x\")\n"
+                              "CL_TEST(u, 5, 3, \"x\")\nCL_VISIBILITY(after_published, \"u\")\n";
+    char p3[] = "/tmp/cowlab-unit-XXXXXX";
+    int f3 = mkstemp(p3);
+    struct cl_lab_def d3;
+    if (f3 >= 0 && write(f3, vis, sizeof vis - 1) == (ssize_t)sizeof vis - 1 &&
+        cl_lab_parse(p3, &d3, err, sizeof err) == 0) {
+        CL_CHECK_EQ(CL_VISIBLE, d3.tests[0].visibility, "a test no CL_VISIBILITY names", "");
+        CL_CHECK_EQ(CL_AFTER_PUBLISHED, d3.tests[1].visibility, "CL_VISIBILITY(after_published)",
+                    "");
+    } else {
+        CL_FAIL("a registry with CL_VISIBILITY does not parse: %s", err);
+    }
+    if (f3 >= 0)
+        close(f3);
+    unlink(p3);
+    for (int i = 0; i < l->ntests; i++)
+        CL_CHECK_EQ(CL_VISIBLE, l->tests[i].visibility, "lab 01's tests are all visible", "");
 }
 
 static void t_results_csv(void)
@@ -934,6 +1014,7 @@ static const struct cl_test unit_tests[] = {
     {"record_escape", t_record_escape, 1, 10, ""},
     {"json_escape", t_json_escape, 1, 10, ""},
     {"xml_escape", t_xml_escape, 1, 10, ""},
+    {"escape_capped", t_escape_capped, 1, 10, ""},
     {"labs_registry", t_labs_registry, 1, 10, ""},
     {"results_csv", t_results_csv, 1, 10, ""},
 };

@@ -1,0 +1,7 @@
+/* b.c — the fixture's reference. */
+#include "formats.h"
+
+int fmt_greet(void)
+{
+    return 42;
+}

@@ -1,0 +1,7 @@
+/* c.c — the fixture's reference. */
+#include "formats.h"
+
+int fmt_noise(int n)
+{
+    return 2 * n;
+}

@@ -99,7 +99,7 @@ grade_formats() { # the grading services' formats' fixture lab (tests/grader/for
   local fx=tests/grader/formats dir=$OUT/formats s
   make -s build/labs/00-formats/lab build/labs/00-formats/subject-kit.o LABS_DIR=$fx || return 1
   for s in pass fail partial noisy; do mkdir -p "$dir/in/$s/00-formats"; done; mkdir -p "$dir/in/none"
-  cp $fx/00-formats/*.c "$dir/in/fail/00-formats/"
+  cp $fx/00-formats/stubs/*.c "$dir/in/fail/00-formats/"
   for s in pass partial noisy; do cp $fx/solution/00-formats/*.c "$dir/in/$s/00-formats/"; done
   echo 'this is not C;' >>"$dir/in/partial/00-formats/b.c"
   cp $fx/noisy/00-formats/c.c "$dir/in/noisy/00-formats/"

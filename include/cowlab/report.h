@@ -1,6 +1,7 @@
 /*
  * cowlab/report.h — a grading run, written for people and for machines: a terminal table,
- * results.json (Gradescope's schema), junit.xml, and a one-row grades.csv.
+ * results.json (Gradescope's schema), junit.xml, and a one-row grades.csv
+ * (grades-partial.csv for a --test run).
  */
 #ifndef COWLAB_REPORT_H
 #define COWLAB_REPORT_H
@@ -31,6 +32,10 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
 /* Each writer returns 0, or -1 with errno set. */
 int cl_report_json(const char *path, const struct cl_report *r);
 int cl_report_junit(const char *path, const struct cl_report *r);
-int cl_report_csv(const char *path, const struct cl_report *r);
+/* grades.csv's one row for this submission (cowlab/grades.h has the columns): every lab of
+ * the registry labs[nlabs], graded or not; partial (a --test run) makes the status
+ * "partial" — the caller writes it to grades-partial.csv, never grades.csv. */
+int cl_report_csv(const char *path, const struct cl_report *r, const struct cl_lab_def *labs,
+                  int nlabs, bool partial);
 
 #endif

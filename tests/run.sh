@@ -539,13 +539,14 @@ check "summary of a --test batch: a test not gradable here is said so, never cou
   bash -c "python3 tests/summary_check.py summary '$cls/partial' && grep -q '(a --test batch' '$cls/partial.log' &&
     grep -qE '^  04-bit-arrays/flags_shared +not gradable here \(4\)' '$cls/partial.log' &&
     ! grep -q '^finding: 04-bit-arrays/flags_shared' '$cls/partial.log'"
+n_bad=0
 for bad in 'id,name\nx,X\n' 'id,name,email,phone\nx,X,x@h,1\n' 'id,name,email\nx,X,not-an-email\n' \
   'id,name,email\nx,X,\nx,Y,\n' 'id,name,email\n../x,X,\n' 'id,name,email\nx,,\n' 'id,name,email\nx,X\n'; do
-  printf "$bad" >"$cls/bad-roster.csv"
+  printf "$bad" >"$cls/bad-roster.csv"; never="$cls/never-$((++n_bad))"
   check "a roster breaking a rule is refused in one line naming it ($(printf "$bad" | tail -1))" \
     bash -c "err=\$($COWLAB grade --submissions '$cls/in' --lab 04 --roster '$cls/bad-roster.csv' \
-      --out '$cls/never' --quiet 2>&1 >/dev/null); [ \$? -eq 2 ] && [[ \$err == 'cowlab: roster '*': '* ]] &&
-      [ \$(printf '%s\n' \"\$err\" | wc -l) -eq 1 ] && [ ! -e '$cls/never' ]"
+      --out '$never' --quiet 2>&1 >/dev/null); [ \$? -eq 2 ] && [[ \$err == 'cowlab: roster '*': '* ]] &&
+      [ \$(printf '%s\n' \"\$err\" | wc -l) -eq 1 ] && [ ! -e '$never' ]"
 done
 # Regrade one submission after fixing its file: its row alone changes, in place.
 cp "$cls/out/grades.csv" "$cls/grades.before"; cp "$cls/out/summary.csv" "$cls/summary.before"

@@ -237,6 +237,8 @@ def check_hostile(a):
                                           "status": "failed", "output": out}]}
             json.dump(res, open(os.path.join(a.dir, sid, "results.json"), "w", encoding="utf-8"))
             w.writerow([sid, "graded"] + [""] * (len(head) - 2))
+        # an id is a folder's name, which may hold anything but '/': shown escaped
+        w.writerow(["s\x1b[2J\x07, \"gone\"", "could not be graded"] + [""] * (len(head) - 2))
     p = subprocess.run([a.cowlab, "summary", a.dir], capture_output=True)
     if p.returncode != 0:
         die(f"cowlab summary exited {p.returncode}: {p.stderr.decode(errors='replace')}")

@@ -4,7 +4,7 @@
 #                        (both install what is missing first, as make deps does)
 #   make doctor          what this machine's kernel does, and what it changes in the labs
 #   make check LAB=NN [TEST=NAME [GDB=1]]  a student's fast feedback on labs/NN-*
-#   make grade [SUBMISSION=DIR | SUBMISSIONS=DIR [JOBS=2]] [LAB=NN] [OUT=DIR]   score
+#   make grade [SUBMISSION=DIR | SUBMISSIONS=DIR [JOBS=2] [ROSTER=F.csv] [ONLY=ID]] [LAB=NN] [OUT=DIR]
 #   make plots LAB=NN    plot the student's own measurements
 #   make calibrate [LAB=05]  lab 02's (or 05's) simulation against real CPython
 #   make kernels [RUNS=3]  reference solutions on this kernel and Debian's kernels under qemu
@@ -194,7 +194,8 @@ check: all
 	$(COWLAB) check $(LABARG) $(if $(TEST),--test '$(subst ','\'',$(TEST))') $(if $(GDB),--gdb)
 
 grade: all
-	$(COWLAB) grade $(if $(SUBMISSIONS),--submissions '$(subst ','\'',$(SUBMISSIONS))' $(if $(JOBS),--jobs '$(JOBS)'),--submission '$(subst ','\'',$(SUBMISSION))') \
+	$(COWLAB) grade $(if $(SUBMISSIONS),--submissions '$(subst ','\'',$(SUBMISSIONS))' $(if $(JOBS),--jobs '$(JOBS)') \
+	  $(if $(ROSTER),--roster '$(subst ','\'',$(ROSTER))') $(if $(ONLY),--only '$(subst ','\'',$(ONLY))'),--submission '$(subst ','\'',$(SUBMISSION))') \
 	  --out '$(subst ','\'',$(OUT))' $(if $(filter command line,$(origin LAB)),--lab '$(LAB)')
 
 plots: all

@@ -157,6 +157,20 @@ static int batch_list(const char *dir, struct batch_list *l)
     return 0;
 }
 
+/* Whether name is one of OUT's own files (or the temporary file beside one): a submission so
+ * named would have its reports folder where that file goes. */
+static bool batch_reserved(const char *name)
+{
+    static const char *const own[] = {CL_GRADES_FILE, CL_GRADES_PARTIAL_FILE, "summary.csv",
+                                      "summary.png", "summary.svg"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+        size_t len = strlen(own[i]);
+        if (strncmp(name, own[i], len) == 0 && (!name[len] || strcmp(name + len, ".tmp") == 0))
+            return true;
+    }
+    return false;
+}
+
 /* Everything that would make a submission ungradable for a reason of the instructor's, or
  * put reports into what is graded, refused before anything is written: 0, or 2 after a
  * one-line error naming the first submission at fault. */
@@ -166,8 +180,7 @@ static int batch_check(const struct cl_batch *b, const struct batch_list *l)
         const char *name = l->names[i];
         char sub[1200];
         snprintf(sub, sizeof sub, "%s/%s", b->submissions, name);
-        if (strcmp(name, CL_GRADES_FILE) == 0 || strcmp(name, CL_GRADES_PARTIAL_FILE) == 0 ||
-            strcmp(name, "summary.csv") == 0 || strcmp(name, "grades.csv.tmp") == 0)
+        if (batch_reserved(name))
             return cl_refuse("a submission named %s would be written over %s/%s: rename it", name,
                              b->out_dir, name);
         if (access(sub, R_OK | X_OK) != 0)

@@ -198,6 +198,10 @@ check "grade --submission with OUT equal to it: refused, nothing written" refuse
 check "grade --submissions with a submission named grades.csv: refused, OUT/grades.csv byte-identical" \
   refused_whole "a submission named grades.csv" "$cli/out" \
   $COWLAB grade --submissions "$cli/named" --out "$cli/out" --quiet
+mkdir -p "$cli/named2/alice" "$cli/named2/summary.svg.tmp"
+check "grade --submissions with a submission named as OUT's summary (summary.svg.tmp): refused" \
+  refused_whole "a submission named summary.svg.tmp" "$cli/out" \
+  $COWLAB grade --submissions "$cli/named2" --out "$cli/out" --quiet
 # Unreadable folders. Root reads them all (chmod 000 does not stop it), so as root they are
 # graded as usual; an unprivileged uid cannot read them, and is refused up front.
 locked="$cli/locked"; mkdir -p "$locked"; cp -r solutions/01-fork-cow "$locked/"; chmod 000 "$locked"

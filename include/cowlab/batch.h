@@ -42,7 +42,8 @@ struct cl_batch {
  * folder that is missing, unreadable or holds no submission; a submission folder this process
  * cannot read (root reads every one); OUT inside (or equal to) the submissions folder or any
  * submission, symlinks resolved (a submission may be a symlink to anywhere); a submission
- * named grades.csv, grades-partial.csv, grades.csv.tmp or summary.csv (OUT's own files).
+ * named as one of OUT's own files (grades.csv, grades-partial.csv, summary.csv, summary.png,
+ * summary.svg, or one of these with .tmp after it).
  *
  * OUT/grades.csv is written aside (OUT/grades.csv.tmp) and renamed when complete: an
  * earlier one stays whole until then, and stays as it was when no submission could be graded.

@@ -5,9 +5,12 @@
 #include "cowlab/grades.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 int cl_grades_header(struct cl_csv_row *h, const struct cl_lab_def *labs, int nlabs,
                      bool with_roster)
@@ -92,6 +95,18 @@ static int grades_cmp_rows(const void *a, const void *b)
                   ((const struct cl_csv_row *)b)->cells[0]);
 }
 
+/* Hold an exclusive lock on the folder OUT itself (flock on its descriptor: no lock file to
+ * leave behind) until the returned descriptor is closed, so that two regrades, or a regrade and
+ * a batch, into one OUT never interleave their read and write of grades.csv. -1 when OUT cannot
+ * be opened (the write that follows says why). */
+static int grades_lock(const char *out_dir)
+{
+    int fd = open(out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    while (fd >= 0 && flock(fd, LOCK_EX) < 0 && errno == EINTR)
+        ;
+    return fd;
+}
+
 /* cl_csv_replace's writer: every row of a table. */
 static int grades_write(FILE *f, const void *ctx)
 {
@@ -123,7 +138,7 @@ int cl_grades_combine(const struct cl_grades_batch *b, char *const *ids, const b
         snprintf(err, nerr, "out of memory");
         return -1;
     }
-    int ncells = t.rows[0].n;
+    int ncells = t.rows[0].n, lock = grades_lock(b->out_dir);
     for (t.n = 1; rc == 0 && t.n <= n; t.n++) {
         const struct cl_roster_entry *e = cl_roster_find(b->roster, ids[t.n - 1]);
         rc = grades_row(b, ids[t.n - 1], failed[t.n - 1], b->roster != NULL, e ? e->name : "",
@@ -142,6 +157,8 @@ int cl_grades_combine(const struct cl_grades_batch *b, char *const *ids, const b
         qsort(t.rows + 1, (size_t)t.n - 1, sizeof *t.rows, grades_cmp_rows);
         rc = grades_put(b, b->partial ? CL_GRADES_PARTIAL_FILE : CL_GRADES_FILE, &t, err, nerr);
     }
+    if (lock >= 0)
+        close(lock);
     cl_csv_free(&t);
     return rc;
 }
@@ -224,8 +241,12 @@ int cl_grades_update(const struct cl_grades_batch *b, const char *id, bool faile
 {
     struct cl_csv t;
     bool roster;
-    if (grades_load_whole(b, &t, &roster, err, nerr) < 0)
+    int lock = grades_lock(b->out_dir); /* from the read to the rename */
+    if (grades_load_whole(b, &t, &roster, err, nerr) < 0) {
+        if (lock >= 0)
+            close(lock);
         return -1;
+    }
     int at = 1;
     while (at < t.n && strcmp(t.rows[at].cells[0], id) < 0)
         at++;
@@ -250,6 +271,8 @@ int cl_grades_update(const struct cl_grades_batch *b, const char *id, bool faile
         rc = grades_put(b, CL_GRADES_FILE, &t, err, nerr);
     } else
         snprintf(err, nerr, "out of memory");
+    if (lock >= 0)
+        close(lock);
     cl_csv_row_free(&row);
     cl_csv_free(&t);
     return rc;

@@ -52,7 +52,8 @@ struct cl_grades_batch {
  * Write OUT/grades.csv (or grades-partial.csv) with a row for each of the n submissions ids[]
  * — "could not be graded" where failed[i] or its own file is missing or has other columns —
  * and, with a roster, a "no submission" row for each roster id that is not among them; rows
- * in id order. 0, or -1 with a message in err (size n); the earlier file stays whole.
+ * in id order. 0, or -1 with a message in err (size n); the earlier file stays whole. Holds
+ * an exclusive flock on the folder OUT while it reads the rows and writes the file.
  */
 int cl_grades_combine(const struct cl_grades_batch *b, char *const *ids, const bool *failed, int n,
                       char *err, size_t nerr);
@@ -61,10 +62,11 @@ int cl_grades_combine(const struct cl_grades_batch *b, char *const *ids, const b
  * Replace the row of submission id in OUT/grades.csv by its own one-row file's (or a "could
  * not be graded" row when failed), inserting it in id order if it has none; every other row is
  * kept byte for byte as it parses, and name and email are the roster's when b->roster is
- * given, else the old row's. The file is written aside and renamed. -1 with a message in err
- * and the file untouched: no OUT/grades.csv, other columns than this registry's (with or
- * without a roster; a roster given to a file without those columns), a partial row (b->partial,
- * or the submission's own row says partial).
+ * given, else the old row's. The file is written aside and renamed, under an exclusive flock
+ * on the folder OUT from the read to the rename (two regrades into one OUT at once both land). -1
+ * with a message in err and the file untouched: no OUT/grades.csv, other columns than this
+ * registry's (with or without a roster; a roster given to a file without those columns), a partial
+ * row (b->partial, or the submission's own row says partial).
  */
 /* Whether cl_grades_update could replace a row of OUT/grades.csv: the same checks, nothing
  * written. 0, or -1 with a message in err. */

@@ -34,6 +34,7 @@ struct summary_test {
     char name[112]; /* "01-fork-cow/zero_page" */
     const struct cl_test_def *def;
     int passed, failed, ungradable;
+    int unsubmitted; /* its lab had none of its files in the submission: not a failure here */
     struct summary_msg *msgs;
     int nmsgs;
 };
@@ -229,6 +230,14 @@ static void summary_build_reason(const char *output, char *out, size_t n)
     summary_normalise(pick, strcspn(pick, "\n"), out, n);
 }
 
+/* Whether a not-built lab's output says that none of its files was submitted: the grader's
+ * line, at the start of a line (a compiler quotes source lines after a "NN | " margin). */
+static bool summary_unsubmitted(const char *output)
+{
+    static const char line[] = "\nnone of the lab's files is in the submission";
+    return strstr(output, line) != NULL;
+}
+
 /* Add one graded submission's results.json (already parsed) to s. 0, or -1 (out of memory). */
 static int summary_add_results(struct summary *s, const char *id, const struct cl_json *r)
 {
@@ -250,9 +259,13 @@ static int summary_add_results(struct summary *s, const char *id, const struct c
             st->passed++;
             continue;
         }
-        st->failed++;
         char msg[CL_SUMMARY_MESSAGE + 1];
         cl_summary_message(out ? out : "", st->def->about, msg, sizeof msg);
+        if (strcmp(msg, "not built") == 0 && summary_unsubmitted(out ? out : "")) {
+            st->unsubmitted++;
+            continue;
+        }
+        st->failed++;
         if (summary_count_msg(st, msg) < 0)
             return -1;
         char lab[64];
@@ -373,19 +386,20 @@ static void summary_table(FILE *out, const struct summary *s, bool color)
             fputc('#', out);
         fputc('\n', out);
     }
-    fprintf(out, "%-34s %9s %5s  %s\n", "test", "passed", "rate", "most common failure (how many)");
+    fprintf(out, "%-40s %9s %5s  %s\n", "test", "passed", "rate", "most common failure (how many)");
     for (int i = 0; i < s->ntests; i++) {
         const struct summary_test *t = &s->tests[i];
         int gradable = t->passed + t->failed;
-        if (gradable + t->ungradable == 0)
+        if (gradable + t->ungradable + t->unsubmitted == 0)
             continue;
         if (gradable == 0) {
-            fprintf(out, "  %-32s not gradable here (%d)\n", t->name, t->ungradable);
+            fprintf(out, "  %-38s not gradable here (%d), not submitted (%d)\n", t->name,
+                    t->ungradable, t->unsubmitted);
             continue;
         }
         char frac[32];
         snprintf(frac, sizeof frac, "%d/%d", t->passed, gradable);
-        fprintf(out, "  %-32s %9s %4d%%", t->name, frac, t->passed * 100 / gradable);
+        fprintf(out, "  %-38s %9s %4d%%", t->name, frac, t->passed * 100 / gradable);
         const struct summary_msg *m = summary_top(t);
         if (m) {
             fprintf(out, "  (%d) ", m->count);
@@ -393,6 +407,8 @@ static void summary_table(FILE *out, const struct summary *s, bool color)
         }
         if (t->ungradable)
             fprintf(out, "  [not gradable here: %d]", t->ungradable);
+        if (t->unsubmitted)
+            fprintf(out, "  [not submitted: %d]", t->unsubmitted);
         fputc('\n', out);
     }
     for (int i = 0; i < s->ntests; i++)
@@ -408,28 +424,31 @@ static void summary_table(FILE *out, const struct summary *s, bool color)
     summary_term_list(out, "submissions not in the roster", &s->not_in_roster);
 }
 
-/* summary.csv: section,name,count,total,percent,not_gradable,finding,message_count,message.
+/* summary.csv: section,name,count,total,percent,not_gradable,not_submitted,finding,
+ * message_count,message.
  * The first CL_SUMMARY_BINS rows are the histogram, then one row per test that ran (the plot
  * reads them by position), then the lists. */
 static int summary_write_csv(FILE *f, const void *ctx)
 {
     const struct summary *s = ctx;
-    fputs("section,name,count,total,percent,not_gradable,finding,message_count,message\n", f);
+    fputs("section,name,count,total,percent,not_gradable,not_submitted,finding,message_count,"
+          "message\n",
+          f);
     for (int b = 0; b < CL_SUMMARY_BINS; b++) {
         char label[16];
-        fprintf(f, "histogram,%s,%d,%d,%.1f,,,,\n", summary_bin_label(b, label, sizeof label),
+        fprintf(f, "histogram,%s,%d,%d,%.1f,,,,,\n", summary_bin_label(b, label, sizeof label),
                 s->bins[b], s->scored, s->scored ? s->bins[b] * 100.0 / s->scored : 0.0);
     }
     for (int i = 0; i < s->ntests; i++) {
         const struct summary_test *t = &s->tests[i];
         int gradable = t->passed + t->failed;
-        if (gradable + t->ungradable == 0)
+        if (gradable + t->ungradable + t->unsubmitted == 0)
             continue;
         const struct summary_msg *m = summary_top(t);
         fprintf(f, "test,%s,%d,%d,", t->name, t->passed, gradable);
         if (gradable)
             fprintf(f, "%.1f", t->passed * 100.0 / gradable);
-        fprintf(f, ",%d,%s,", t->ungradable, summary_finding(t) ? "yes" : "");
+        fprintf(f, ",%d,%d,%s,", t->ungradable, t->unsubmitted, summary_finding(t) ? "yes" : "");
         if (m) {
             fprintf(f, "%d,", m->count);
             cl_csv_cell(f, m->text);
@@ -448,7 +467,7 @@ static int summary_write_csv(FILE *f, const void *ctx)
         for (int i = 0; i < lists[k].l->ids.n; i++) {
             fprintf(f, "%s,", lists[k].section);
             cl_csv_cell(f, lists[k].l->ids.cells[i]);
-            fputs(",,,,,,,", f);
+            fputs(",,,,,,,,", f);
             cl_csv_cell(f, lists[k].l->texts.cells[i]);
             fputc('\n', f);
         }
@@ -462,7 +481,9 @@ static int summary_plot(const struct summary *s, const char *csv)
     char script[1200], ntests[16];
     int shown = 0;
     for (int i = 0; i < s->ntests; i++)
-        shown += s->tests[i].passed + s->tests[i].failed + s->tests[i].ungradable > 0;
+        shown += s->tests[i].passed + s->tests[i].failed + s->tests[i].ungradable +
+                     s->tests[i].unsubmitted >
+                 0;
     snprintf(script, sizeof script, "%s/plots/class-summary.gp", cl_kit_dir());
     snprintf(ntests, sizeof ntests, "%d", shown);
     static const char *const terms[] = {"png", "svg"};

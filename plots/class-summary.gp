@@ -1,7 +1,8 @@
 # class-summary.gp — a graded class at a glance (cowlab summary OUT; cowlab/summary.h). Call as:
 #   gnuplot -d -c plots/class-summary.gp OUT/summary.csv OUT/summary.(png|svg) (png|svg) NTESTS
 # summary.csv's first 11 data rows are the score histogram (0-9 % ... 100 % of the maximum),
-# the next NTESTS one row per test (section,name,count,total,percent,not_gradable,finding,...):
+# the next NTESTS one row per test (section,name,count,total,percent,not_gradable,
+# not_submitted,finding,...):
 # the rows are taken by position, so no cell is ever parsed by a shell. Top: how many
 # submissions scored what. Bottom: each test's pass rate among the submissions it could be
 # graded for; red where 90 % or more failed (the machine or the test, not the class?), drawn
@@ -37,8 +38,8 @@ set xtics rotate by -40 font ",8" nomirror noenhanced
 set bmargin 10
 if (ntests > 0) {
     last = 10 + ntests
-    plot csv skip 1 every ::11::last using 0:(strcol(7) eq "yes" ? NaN : $5):xtic(2) with boxes lc rgb "#59a14f" title "pass rate", \
-         csv skip 1 every ::11::last using 0:(strcol(7) eq "yes" ? ($5 < 3 ? 3 : $5) : NaN) with boxes lc rgb "#e15759" title "failed by 90 % or more"
+    plot csv skip 1 every ::11::last using 0:(strcol(8) eq "yes" ? NaN : $5):xtic(2) with boxes lc rgb "#59a14f" title "pass rate", \
+         csv skip 1 every ::11::last using 0:(strcol(8) eq "yes" ? ($5 < 3 ? 3 : $5) : NaN) with boxes lc rgb "#e15759" title "failed by 90 % or more"
 } else {
     set label 1 "no test was graded" at graph 0.5, 0.5 center
     plot NaN notitle

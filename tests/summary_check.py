@@ -134,6 +134,7 @@ def expected_summary(out):
     bins = [0] * 11
     scored = 0
     passed, failed, ungradable = collections.Counter(), collections.Counter(), collections.Counter()
+    unsubmitted = collections.Counter()
     msgs = collections.defaultdict(collections.Counter)
     lists = collections.defaultdict(list)
     for r in rows[1:]:
@@ -159,8 +160,11 @@ def expected_summary(out):
             elif t["status"] == "passed":
                 passed[n] += 1
             else:
-                failed[n] += 1
                 m = message(t["output"], about[n])
+                if m == "not built" and "\nnone of the lab's files is in the submission" in t["output"]:
+                    unsubmitted[n] += 1  # the lab was not handed in: not this test's failure
+                    continue
+                failed[n] += 1
                 msgs[n][m] += 1
                 lab = n.split("/")[0]
                 if m == "not built" and lab not in unbuilt:
@@ -169,11 +173,11 @@ def expected_summary(out):
     tests = {}
     for n in order:
         g = passed[n] + failed[n]
-        if g + ungradable[n] == 0:
+        if g + ungradable[n] + unsubmitted[n] == 0:
             continue
         top = min(msgs[n].items(), key=lambda kv: (-kv[1], kv[0].encode())) if msgs[n] else ("", "")
         tests[n] = dict(count=str(passed[n]), total=str(g), percent=f"{passed[n] * 100 / g:.1f}" if g else "",
-                        not_gradable=str(ungradable[n]),
+                        not_gradable=str(ungradable[n]), not_submitted=str(unsubmitted[n]),
                         finding="yes" if g and failed[n] * 100 >= g * 90 else "",
                         message_count=str(top[1]), message=top[0])
     return bins, scored, tests, lists

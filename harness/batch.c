@@ -4,7 +4,6 @@
  */
 #include "cowlab/batch.h"
 
-#include "cowlab/csv.h"
 #include "cowlab/grades.h"
 
 #include <dirent.h>

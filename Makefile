@@ -6,7 +6,7 @@
 #   make check [LAB=NN] [TEST=NAME [GDB=1]]  a student's fast feedback on labs/NN-* (no LAB:
 #                        the lab whose files changed last)
 #   make handout OUT=DIR the students' tree: no solutions/, no planted bugs, no instructors' page
-#   make grade [SUBMISSION=DIR | SUBMISSIONS=DIR [JOBS=2]] [LAB=NN] [OUT=DIR]   score
+#   make grade [SUBMISSION=DIR | SUBMISSIONS=DIR [JOBS=2] [ROSTER=F.csv] [ONLY=ID]] [LAB=NN] [OUT=DIR]
 #   make gradescope LAB=NN  build/gradescope/NN-slug/autograder.zip: that lab's Gradescope autograder
 #   make plots LAB=NN    plot the student's own measurements
 #   make reset LAB=NN    put lab NN's stubs back (your files kept in labs/NN-*/backup/)
@@ -33,9 +33,10 @@ CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c \
            harness/results.c harness/check.c harness/record.c harness/labs.c \
            harness/sandbox.c harness/leftover.c harness/isolate.c harness/escape.c harness/link.c \
-           harness/probe.c harness/facts.c
+           harness/probe.c harness/facts.c harness/json.c harness/csv.c harness/roster.c
 CLI_SRC := harness/cli.c harness/batch.c harness/grade.c harness/report.c harness/stubs.c \
-           harness/verdicts.c harness/prairielearn.c harness/autolab.c
+           harness/verdicts.c harness/prairielearn.c harness/autolab.c harness/summary.c \
+           harness/grades.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/lib/libcowlab.a
@@ -217,7 +218,8 @@ check:
 	$(COWLAB) check $(if $(filter command line environment,$(origin LAB)),$(LAB),--last) $(if $(TEST),--test '$(subst ','\'',$(TEST))') $(if $(GDB),--gdb)
 
 grade: all
-	$(COWLAB) grade $(if $(SUBMISSIONS),--submissions '$(subst ','\'',$(SUBMISSIONS))' $(if $(JOBS),--jobs '$(JOBS)'),--submission '$(subst ','\'',$(SUBMISSION))') \
+	$(COWLAB) grade $(if $(SUBMISSIONS),--submissions '$(subst ','\'',$(SUBMISSIONS))' $(if $(JOBS),--jobs '$(JOBS)') \
+	  $(if $(ROSTER),--roster '$(subst ','\'',$(ROSTER))') $(if $(ONLY),--only '$(subst ','\'',$(ONLY))'),--submission '$(subst ','\'',$(SUBMISSION))') \
 	  --out '$(subst ','\'',$(OUT))' $(if $(filter command line,$(origin LAB)),--lab '$(LAB)')
 
 # One lab's Gradescope autograder (scripts/gradescope/pack.py; handbook/instructors.md): setup.sh,

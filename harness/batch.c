@@ -4,6 +4,8 @@
  */
 #include "cowlab/batch.h"
 
+#include "cowlab/grades.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -154,6 +156,20 @@ static int batch_list(const char *dir, struct batch_list *l)
     return 0;
 }
 
+/* Whether name is one of OUT's own files (or the temporary file beside one): a submission so
+ * named would have its reports folder where that file goes. */
+static bool batch_reserved(const char *name)
+{
+    static const char *const own[] = {CL_GRADES_FILE, CL_GRADES_PARTIAL_FILE, "summary.csv",
+                                      "summary.png", "summary.svg"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+        size_t len = strlen(own[i]);
+        if (strncmp(name, own[i], len) == 0 && (!name[len] || strcmp(name + len, ".tmp") == 0))
+            return true;
+    }
+    return false;
+}
+
 /* Everything that would make a submission ungradable for a reason of the instructor's, or
  * put reports into what is graded, refused before anything is written: 0, or 2 after a
  * one-line error naming the first submission at fault. */
@@ -163,7 +179,7 @@ static int batch_check(const struct cl_batch *b, const struct batch_list *l)
         const char *name = l->names[i];
         char sub[1200];
         snprintf(sub, sizeof sub, "%s/%s", b->submissions, name);
-        if (strcmp(name, "grades.csv") == 0 || strcmp(name, "grades.csv.partial") == 0)
+        if (batch_reserved(name))
             return cl_refuse("a submission named %s would be written over %s/%s: rename it", name,
                              b->out_dir, name);
         if (access(sub, R_OK | X_OK) != 0)
@@ -221,43 +237,30 @@ static void batch_run(const struct cl_batch *b, const struct batch_list *l, int 
     }
 }
 
-/* Append the data row of one submission's grades.csv to the combined one (header once). */
-static int batch_append(const char *one, FILE *all, bool header)
+/* The combined file's settings, from the batch's. */
+static struct cl_grades_batch batch_grades(const struct cl_batch *b)
 {
-    FILE *f = fopen(one, "r");
-    if (!f)
-        return -1;
-    char line[4096];
-    for (int n = 0; fgets(line, sizeof line, f); n++)
-        if (n > 0 || header)
-            fputs(line, all);
-    fclose(f);
-    return 0;
+    return (struct cl_grades_batch){.out_dir = b->out_dir,
+                                    .labs = b->labs,
+                                    .nlabs = b->nlabs,
+                                    .roster = b->roster,
+                                    .partial = b->partial};
 }
 
-/* Into all, every graded submission's row in name order, one header. Names on stderr the
- * ones that could not be graded; returns how many. */
-static int batch_combine(const struct cl_batch *b, const struct batch_list *l, const bool *failed,
-                         FILE *all)
+/* Names on stderr the submissions that could not be graded; returns how many. */
+static int batch_count_failed(const struct batch_list *l, const bool *failed)
 {
-    bool header = true;
     int bad = 0;
-    for (int i = 0; i < l->n; i++) {
-        char one[1300];
-        snprintf(one, sizeof one, "%s/%s/grades.csv", b->out_dir, l->names[i]);
-        if (!failed[i] && batch_append(one, all, header) == 0)
-            header = false;
-        else {
+    for (int i = 0; i < l->n; i++)
+        if (failed[i]) {
             fprintf(stderr, "cowlab: %s could not be graded\n", l->names[i]);
             bad++;
         }
-    }
     return bad;
 }
 
-/* Grade, combine into all (open on all_tmp), and put it in place as all_path. */
-static int batch_grade_into(const struct cl_batch *b, const struct batch_list *l, FILE *all,
-                            const char *all_tmp, const char *all_path)
+/* Grade l's submissions and write the combined file. */
+static int batch_grade_all(const struct cl_batch *b, const struct batch_list *l)
 {
     int jobs = b->jobs;
     if (jobs > 1 && geteuid() != 0) {
@@ -268,27 +271,66 @@ static int batch_grade_into(const struct cl_batch *b, const struct batch_list *l
         jobs = 1;
     }
     bool *failed = calloc((size_t)l->n, sizeof *failed);
-    if (!failed) {
-        fclose(all);
-        unlink(all_tmp);
+    if (!failed)
         return cl_refuse("out of memory grading %s", b->submissions);
-    }
     batch_run(b, l, jobs, failed);
-    int bad = batch_combine(b, l, failed, all);
+    int bad = batch_count_failed(l, failed);
+    const char *file = b->partial ? CL_GRADES_PARTIAL_FILE : CL_GRADES_FILE;
+    char err[600];
+    struct cl_grades_batch g = batch_grades(b);
+    int rc = 0;
+    if (bad == l->n) /* nothing graded: an earlier file is worth more than an empty one */
+        fprintf(stderr, "cowlab: no submission could be graded; %s/%s left as it was\n", b->out_dir,
+                file);
+    else if (cl_grades_combine(&g, l->names, failed, l->n, err, sizeof err) < 0)
+        rc = cl_refuse("%s", err);
+    else
+        printf("graded %d submissions (%d could not be): %s/%s\n", l->n - bad, bad, b->out_dir,
+               file);
     free(failed);
-    if (fclose(all) != 0) {
-        unlink(all_tmp);
-        return cl_refuse("cannot write %s: %s", all_tmp, strerror(errno));
-    }
-    if (bad == l->n) { /* nothing graded: an earlier grades.csv is worth more than an empty one */
-        unlink(all_tmp);
-        fprintf(stderr, "cowlab: no submission could be graded; %s left as it was\n", all_path);
-        return 1;
-    }
-    if (rename(all_tmp, all_path) != 0)
-        return cl_refuse("cannot write %s: %s", all_path, strerror(errno));
-    printf("graded %d submissions (%d could not be): %s\n", l->n - bad, bad, all_path);
-    return bad ? 1 : 0;
+    return rc ? rc : bad ? 1 : 0;
+}
+
+/* Regrade submission b->only of l into OUT and replace its row of OUT/grades.csv. */
+static int batch_regrade(const struct cl_batch *b, const struct batch_list *l)
+{
+    int at = -1;
+    for (int i = 0; i < l->n; i++)
+        if (strcmp(l->names[i], b->only) == 0)
+            at = i;
+    if (at < 0)
+        return cl_refuse("--only %s: no such submission folder in %s", b->only, b->submissions);
+    struct batch_list one = {.names = &l->names[at], .n = 1};
+    bool failed = false;
+    batch_run(b, &one, 1, &failed);
+    char err[600];
+    struct cl_grades_batch g = batch_grades(b);
+    if (failed)
+        fprintf(stderr, "cowlab: %s could not be graded (its row says so)\n", b->only);
+    if (cl_grades_update(&g, b->only, failed, err, sizeof err) < 0)
+        return cl_refuse("%s", err);
+    printf("regraded %s: its row of %s/%s replaced\n", b->only, b->out_dir, CL_GRADES_FILE);
+    return failed ? 1 : 0;
+}
+
+/* What a regrade or a partial run needs of OUT before anything is graded. 0, or 2 after a
+ * one-line error. */
+static int batch_check_out(const struct cl_batch *b)
+{
+    char path[1200], err[600];
+    snprintf(path, sizeof path, "%s/%s", b->out_dir, CL_GRADES_FILE);
+    bool whole = access(path, F_OK) == 0;
+    if (b->partial && whole)
+        return cl_refuse("--test grades some tests only, and %s holds whole grades: its reports "
+                         "would be replaced by partial ones (use another --out)",
+                         path);
+    if (!b->only)
+        return 0;
+    if (!whole)
+        return cl_refuse("--only %s regrades into an existing batch: %s not found", b->only, path);
+    /* An update that would be refused after grading is refused before. */
+    struct cl_grades_batch g = batch_grades(b);
+    return cl_grades_check(&g, err, sizeof err) < 0 ? cl_refuse("%s", err) : 0;
 }
 
 int cl_batch_grade(const struct cl_batch *b)
@@ -303,16 +345,12 @@ int cl_batch_grade(const struct cl_batch *b)
         batch_list_free(&l);
         return rc;
     }
-    /* The combined CSV is written aside and renamed at the end: an earlier grades.csv stays
-     * whole until a new one is complete. */
-    char all_path[1200], all_tmp[1300];
-    snprintf(all_path, sizeof all_path, "%s/grades.csv", b->out_dir);
-    snprintf(all_tmp, sizeof all_tmp, "%s.partial", all_path);
-    FILE *all = cl_mkdirs(b->out_dir) == 0 ? fopen(all_tmp, "w") : NULL;
-    if (all)
-        rc = batch_grade_into(b, &l, all, all_tmp, all_path);
-    else
-        rc = cl_refuse("cannot write %s: %s", all_tmp, strerror(errno));
+    if ((rc = batch_check_out(b)) == 0 && cl_mkdirs(b->out_dir) < 0)
+        rc = cl_refuse("cannot create %s: %s", b->out_dir, strerror(errno));
+    /* The combined CSV is written aside and renamed at the end (cl_csv_replace): an earlier
+     * grades.csv stays whole until a new one is complete. */
+    if (rc == 0)
+        rc = b->only ? batch_regrade(b, &l) : batch_grade_all(b, &l);
     batch_list_free(&l);
     return rc;
 }

@@ -6,12 +6,15 @@
  */
 #include "cowlab/batch.h"
 #include "cowlab/grade.h"
+#include "cowlab/grades.h"
 #include "cowlab/link.h"
 #include "cowlab/mem.h"
 #include "cowlab/probe.h"
 #include "cowlab/report.h"
 #include "cowlab/stubs.h"
+#include "cowlab/roster.h"
 #include "cowlab/sandbox.h"
+#include "cowlab/summary.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -42,6 +45,7 @@ static int cli_nlabs;
  * entry of cli_commands. */
 struct cli_args {
     const char *lab, *dir, *submission, *submissions, *out, *csv, *test, *labs_dir, *jobs, *note;
+    const char *only, *roster; /* grade --submissions: regrade one; names and emails */
     bool markdown, tsv, help, sanitize, quiet, gdb, last;
     char **pids; /* measure's operands (malloc'd array, NULL-ended; strings are argv's) */
     int npids;
@@ -280,6 +284,12 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
         return 2;
     if (a->test && cli_tests_known(a->test, only))
         return 2;
+    char whole[1200];
+    snprintf(whole, sizeof whole, "%s/%s", out_dir ? out_dir : "", CL_GRADES_FILE);
+    if (out_dir && a->test && access(whole, F_OK) == 0)
+        return cl_refuse("--test grades some tests only, and %s holds a whole grade: its reports "
+                         "would be replaced by partial ones (use another --out)",
+                         whole);
     char *note;
     if (cli_read_note(a->note, &note))
         return 2;
@@ -314,14 +324,16 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
         snprintf(p, sizeof p, "%s/junit.xml", out_dir);
         if (rc == 0 && cl_report_junit(p, &rep) < 0)
             rc = cl_refuse("cannot write %s: %s", p, strerror(errno));
-        snprintf(p, sizeof p, "%s/grades.csv", out_dir);
-        if (rc == 0 && cl_report_csv(p, &rep) < 0)
+        /* A --test run is not a grade: its row goes to grades-partial.csv, marked partial. */
+        const char *grades = a->test ? CL_GRADES_PARTIAL_FILE : CL_GRADES_FILE;
+        snprintf(p, sizeof p, "%s/%s", out_dir, grades);
+        if (rc == 0 && cl_report_csv(p, &rep, cli_labs, cli_nlabs, a->test != NULL) < 0)
             rc = cl_refuse("cannot write %s: %s", p, strerror(errno));
         if (rc == 0 && cl_report_services(out_dir, &rep, p, sizeof p) < 0)
             rc = cl_refuse("cannot write %s: %s", p, strerror(errno));
         if (rc == 0)
-            printf("wrote %s/results.json, junit.xml, grades.csv, prairielearn.json, autolab.txt\n",
-                   out_dir);
+            printf("wrote %s/results.json, junit.xml, %s, prairielearn.json, autolab.txt\n",
+                   out_dir, grades);
     }
     if (rc == 0 && !out_dir) /* check: the verdict is the exit status */
         rc = cl_report_passed(&rep) ? 0 : 1;
@@ -649,10 +661,19 @@ static int cli_grade(const struct cli_args *a)
     if (!a->submissions && a->jobs)
         return cl_refuse("grade: --jobs goes with --submissions (one submission is graded by one "
                          "grader)");
+    if (!a->submissions && (a->only || a->roster))
+        return cl_refuse("grade: %s goes with --submissions (a batch)",
+                         a->only ? "--only" : "--roster");
     if (!a->submissions)
         return cli_grade_labs(a, false, out);
-    struct cl_batch b = {
-        .submissions = a->submissions, .out_dir = out, .grade = cli_grade_one, .ctx = a};
+    struct cl_batch b = {.submissions = a->submissions,
+                         .out_dir = out,
+                         .grade = cli_grade_one,
+                         .ctx = a,
+                         .labs = cli_labs,
+                         .nlabs = cli_nlabs,
+                         .partial = a->test != NULL,
+                         .only = a->only};
     if (cli_jobs(a->jobs, &b.jobs))
         return 2;
     const struct cl_lab_def *only = NULL; /* said once, before any submission is touched */
@@ -660,7 +681,27 @@ static int cli_grade(const struct cli_args *a)
         return 2;
     if (a->test && cli_tests_known(a->test, only))
         return 2;
-    return cl_batch_grade(&b);
+    struct cl_roster roster = {0};
+    char err[600];
+    if (a->roster && cl_roster_load(a->roster, &roster, err, sizeof err) < 0)
+        return cl_refuse("%s", err);
+    b.roster = a->roster ? &roster : NULL;
+    int rc = cl_batch_grade(&b);
+    cl_roster_free(&roster);
+    if (rc == 2)
+        return rc;
+    /* The class at a glance, after every batch and every regrade. */
+    int src = cl_summary(out, cli_labs, cli_nlabs, stdout, cli_color(stdout));
+    return rc ? rc : src ? 1 : 0;
+}
+
+/* `cowlab summary OUT`: a graded batch at a glance. */
+static int cli_summary(const struct cli_args *a)
+{
+    if (!a->out)
+        return cl_refuse("summary: which batch? (cowlab summary OUT: the --out of cowlab grade "
+                         "--submissions)");
+    return cl_summary(a->out, cli_labs, cli_nlabs, stdout, cli_color(stdout));
 }
 
 /* check --last without a lab: the lab in dir (default labs/) the student changed last
@@ -757,10 +798,12 @@ enum cli_opt {
     OPT_GDB,
     OPT_LAST,
     OPT_NOTE,
+    OPT_ONLY,
+    OPT_ROSTER,
 };
 
 /* What a command's non-option arguments are. */
-enum cli_operands { CLI_NO_OPERANDS, CLI_LAB_OPERAND, CLI_PID_OPERANDS };
+enum cli_operands { CLI_NO_OPERANDS, CLI_LAB_OPERAND, CLI_PID_OPERANDS, CLI_OUT_OPERAND };
 
 /* What the dispatch prepares before a command's handler runs. */
 enum {
@@ -827,8 +870,9 @@ static const struct cli_command cli_commands[] = {
     },
     {
         .name = "grade",
-        .synopsis = "[--submission DIR | --submissions DIRS [--jobs N]] [--lab LAB] [--out DIR]\n"
-                    "             [--test NAME[,NAME...]] [--sanitize] [--note FILE]",
+        .synopsis = "[--submission DIR | --submissions DIRS [--jobs N] [--roster FILE.csv]\n"
+                    "             [--only ID]] [--lab LAB] [--out DIR] [--test NAME[,NAME...]]\n"
+                    "             [--sanitize] [--note FILE]",
         .summary = "score a submission, or a folder of them, into reports for people and machines",
         .details =
             "  grade DIR (laid out like labs/: DIR/01-fork-cow/...; default labs/), every lab\n"
@@ -839,16 +883,22 @@ static const struct cli_command cli_commands[] = {
             "  --submissions DIRS: every folder in DIRS is one submission (DIRS/alice/01-...);\n"
             "  each gets OUT/alice/, and OUT/grades.csv has one row per submission.\n"
             "  --jobs N: grade N submissions at once (root only: each grader needs its own\n"
-            "  uids; the results do not depend on N). --test A,B: those tests only.\n"
-            "  --sanitize: no address-space limit (for ASan builds of the kit).\n"
+            "  uids; the results do not depend on N). A batch ends with its summary (cowlab\n"
+            "  summary). --roster FILE.csv (columns id,name,email): name and email columns,\n"
+            "  and a \"no submission\" row for each id without a folder. --only ID: regrade\n"
+            "  the submission DIRS/ID into an existing batch OUT, replacing its row of\n"
+            "  OUT/grades.csv in place. --test A,B: those tests only; not a grade: the rows\n"
+            "  go to grades-partial.csv, marked partial, and an OUT holding grades.csv is\n"
+            "  refused. --sanitize: no address-space limit (for ASan builds of the kit).\n"
             "  --note FILE: its text goes first in results.json's output, after the points\n"
             "  (with --submission: what a grading service's wrapper found in the upload)\n",
-        .options =
-            (const struct option[]){CLI_VALUE("submission", OPT_SUBMISSION),
-                                    CLI_VALUE("submissions", OPT_SUBMISSIONS),
-                                    CLI_VALUE("jobs", OPT_JOBS), CLI_LAB, CLI_VALUE("out", OPT_OUT),
-                                    CLI_VALUE("test", OPT_TEST), CLI_FLAG("sanitize", OPT_SANITIZE),
-                                    CLI_VALUE("note", OPT_NOTE), CLI_LABS_END},
+        .options = (const struct option[]){CLI_VALUE("submission", OPT_SUBMISSION),
+                                           CLI_VALUE("submissions", OPT_SUBMISSIONS),
+                                           CLI_VALUE("jobs", OPT_JOBS), CLI_VALUE("only", OPT_ONLY),
+                                           CLI_VALUE("roster", OPT_ROSTER), CLI_LAB,
+                                           CLI_VALUE("out", OPT_OUT), CLI_VALUE("test", OPT_TEST),
+                                           CLI_FLAG("sanitize", OPT_SANITIZE),
+                                           CLI_VALUE("note", OPT_NOTE), CLI_LABS_END},
         .operands = CLI_LAB_OPERAND,
         .needs = CLI_LABS | CLI_PROBE | CLI_SCRATCH,
         .run = cli_grade,
@@ -866,6 +916,22 @@ static const struct cli_command cli_commands[] = {
         .operands = CLI_LAB_OPERAND,
         .needs = CLI_LABS,
         .run = cli_reset,
+    },
+    {
+        .name = "summary",
+        .synopsis = "OUT",
+        .summary = "a graded batch at a glance: scores, pass rates, common failures, plot",
+        .details =
+            "  from OUT/grades.csv and each OUT/ID/results.json of cowlab grade --submissions:\n"
+            "  the score histogram, each test's pass rate and most common failure message\n"
+            "  (numbers made '#'), the tests failed by 90 % or more of the submissions they\n"
+            "  could be graded for (the machine or the test?), the labs not built, who has\n"
+            "  no submission or is not in the roster. Writes OUT/summary.csv and\n"
+            "  OUT/summary.png and .svg (gnuplot)\n",
+        .options = (const struct option[]){CLI_LABS_END},
+        .operands = CLI_OUT_OPERAND,
+        .needs = CLI_LABS,
+        .run = cli_summary,
     },
     {
         .name = "run",
@@ -991,6 +1057,10 @@ static int cli_operand(const struct cli_command *c, struct cli_args *a, char *ar
         a->pids[a->npids++] = arg;
         return 0;
     }
+    if (c->operands == CLI_OUT_OPERAND && !a->out) {
+        a->out = arg;
+        return 0;
+    }
     return cl_refuse("%s: unexpected argument '%s' (valid: %s)", c->name, arg,
                      cli_valid(c, valid, sizeof valid));
 }
@@ -1016,6 +1086,8 @@ static int cli_option(struct cli_args *a, int id, const char *value)
     case OPT_GDB: a->gdb = true; break;
     case OPT_LAST: a->last = true; break;
     case OPT_NOTE: a->note = value; break;
+    case OPT_ONLY: a->only = value; break;
+    case OPT_ROSTER: a->roster = value; break;
     default: assert(!"an option in cli_commands with no case here");
     }
     return 0;

@@ -880,6 +880,32 @@ static bool grade_listed(const char *list, const char *name)
     }
 }
 
+/* If test i of lab cannot be decided on this machine (its CL_NEEDS facts), mark it "not
+ * gradable here" in out — not run, its points out of the maximum — and return true; built or
+ * not, the machine's limits are never the student's failure. */
+static bool grade_ungradable(const struct cl_lab_def *lab, int i, const struct cl_grade_opts *o,
+                             struct cl_lab_outcome *out)
+{
+    char why[400];
+    if (grade_decidable(&lab->tests[i], why, sizeof why))
+        return false;
+    struct cl_test_outcome *t = &out->tests[i];
+    t->ungradable = true;
+    snprintf(t->verdict, sizeof t->verdict, "not gradable here: %.100s", why);
+    char *fb = NULL;
+    if (asprintf(&fb,
+                 "%s\nThis is the machine, not your code: the test was not run "
+                 "and its %d points are left out of the maximum.\n",
+                 t->verdict, lab->tests[i].points) < 0)
+        fb = NULL;
+    free(t->feedback);
+    t->feedback = fb ? fb : strdup("");
+    out->max -= lab->tests[i].points;
+    if (!o->quiet)
+        fprintf(stderr, "  %-24s %s\n", lab->tests[i].name, t->verdict);
+    return true;
+}
+
 void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
                   const struct cl_grade_opts *o, struct cl_lab_outcome *out)
 {
@@ -906,6 +932,10 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
     out->stand_in = built == 1;
     if (!out->built) {
         for (int i = 0; i < lab->ntests; i++) {
+            if (o->only && !grade_listed(o->only, lab->tests[i].name))
+                continue; /* not asked for (--test): "not run", as when the lab builds */
+            if (grade_ungradable(lab, i, o, out))
+                continue; /* the machine's, whatever the code: never a failure */
             snprintf(out->tests[i].verdict, sizeof out->tests[i].verdict, "not built");
             out->tests[i].error = true;
         }
@@ -922,24 +952,9 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
     for (int i = 0; i < lab->ntests; i++) {
         if (o->only && !grade_listed(o->only, lab->tests[i].name))
             continue;
-        free(out->tests[i].feedback);
-        char why[400];
-        if (!grade_decidable(&lab->tests[i], why, sizeof why)) {
-            struct cl_test_outcome *t = &out->tests[i];
-            t->ungradable = true;
-            snprintf(t->verdict, sizeof t->verdict, "not gradable here: %.100s", why);
-            char *fb = NULL;
-            if (asprintf(&fb,
-                         "%s\nThis is the machine, not your code: the test was not run "
-                         "and its %d points are left out of the maximum.\n",
-                         t->verdict, lab->tests[i].points) < 0)
-                fb = NULL;
-            t->feedback = fb ? fb : strdup("");
-            out->max -= lab->tests[i].points;
-            if (!o->quiet)
-                fprintf(stderr, "  %-24s %s\n", lab->tests[i].name, t->verdict);
+        if (grade_ungradable(lab, i, o, out))
             continue;
-        }
+        free(out->tests[i].feedback);
         if (first_dead >= 0) { /* its subject cannot start: neither can this test's */
             struct cl_test_outcome *t = &out->tests[i];
             t->def = &lab->tests[i];

@@ -9,7 +9,9 @@
 
 #include "cowlab/isolate.h"
 
+#include "cowlab/csv.h"
 #include "cowlab/escape.h"
+#include "cowlab/grades.h"
 #include "cowlab/probe.h"
 
 #include <errno.h>
@@ -255,31 +257,58 @@ int cl_report_services(const char *out_dir, const struct cl_report *r, char *fai
     return 0;
 }
 
-/* A CSV cell from untrusted text: quoted, quotes doubled, line breaks kept inside quotes. */
-static void report_csv_cell(FILE *f, const char *s)
+/* The cells of one lab's tests and its total into row: points, "-" where not gradable here,
+ * nothing where not run; all empty when the lab was not graded (o NULL). */
+static int report_csv_lab(struct cl_csv_row *row, const struct cl_lab_def *lab,
+                          const struct cl_lab_outcome *o)
 {
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
+    int rc = 0;
+    for (int j = 0; j < lab->ntests; j++) {
+        const struct cl_test_outcome *t = o ? &o->tests[j] : NULL;
+        char cell[16] = "";
+        if (t && t->ungradable)
+            snprintf(cell, sizeof cell, "-");
+        else if (t && cl_verdict_ran(t))
+            snprintf(cell, sizeof cell, "%d", t->score);
+        rc |= cl_csv_push(row, cell);
     }
-    fputc('"', f);
+    return rc;
 }
 
-int cl_report_csv(const char *path, const struct cl_report *r)
+int cl_report_csv(const char *path, const struct cl_report *r, const struct cl_lab_def *labs,
+                  int nlabs, bool partial)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    fputs("submission,score,max_score", f);
-    for (int i = 0; i < r->nlabs; i++)
-        fprintf(f, ",%s", r->labs[i].lab->slug);
-    fputc('\n', f);
-    report_csv_cell(f, r->submission);
-    fprintf(f, ",%d,%d", cl_report_score(r), cl_report_max(r));
-    for (int i = 0; i < r->nlabs; i++)
-        fprintf(f, ",%d", r->labs[i].score);
-    fputc('\n', f);
-    return report_close(f);
+    struct cl_csv_row head = {0}, row = {0};
+    const struct cl_lab_outcome *of[CL_MAX_LABS] = {NULL};
+    int rc = cl_grades_header(&head, labs, nlabs, false);
+    rc |= cl_csv_push(&row, r->submission);
+    rc |= cl_csv_push(&row, partial ? CL_GRADES_PARTIAL : CL_GRADES_GRADED);
+    for (int i = 0; i < nlabs && i < CL_MAX_LABS; i++) {
+        for (int k = 0; k < r->nlabs; k++)
+            if (strcmp(r->labs[k].lab->slug, labs[i].slug) == 0)
+                of[i] = &r->labs[k];
+        rc |= report_csv_lab(&row, &labs[i], of[i]);
+    }
+    for (int i = 0; i < nlabs && i < CL_MAX_LABS; i++) {
+        char cell[16] = "";
+        if (of[i])
+            snprintf(cell, sizeof cell, "%d", of[i]->score);
+        rc |= cl_csv_push(&row, cell);
+    }
+    char score[16], max[16];
+    snprintf(score, sizeof score, "%d", cl_report_score(r));
+    snprintf(max, sizeof max, "%d", cl_report_max(r));
+    rc |= cl_csv_push(&row, score) | cl_csv_push(&row, max);
+    FILE *f = rc == 0 ? fopen(path, "w") : NULL;
+    if (rc == 0 && f) {
+        cl_csv_write_row(f, &head);
+        cl_csv_write_row(f, &row);
+        rc = report_close(f);
+    } else if (rc == 0)
+        rc = -1;
+    else
+        errno = ENOMEM;
+    cl_csv_row_free(&head);
+    cl_csv_row_free(&row);
+    return rc;
 }

@@ -150,10 +150,10 @@ one_line_exit2() { # command...: exit status 2 and exactly one line on stderr na
 check "unknown lab: one line naming the labs, exit 2" one_line_exit2 $COWLAB check 99
 check "unknown option: one line naming the options, exit 2" one_line_exit2 $COWLAB grade --frobnicate
 check "unknown command: one line naming the commands, exit 2" one_line_exit2 $COWLAB frobnicate
-check "every command has --help and cowlab help COMMAND" bash -c "for c in list check grade run plot demo measure doctor; do
+check "every command has --help and cowlab help COMMAND" bash -c "for c in list check grade summary run plot demo measure doctor; do
   $COWLAB \$c --help | grep -q \"^cowlab \$c \" && $COWLAB help \$c | grep -q \"^cowlab \$c \" || exit 1; done"
 check "cowlab --help lists every command in one line each" bash -c "
-  [ \$($COWLAB --help | grep -cE '^  (list|check|grade|run|plot|demo|measure|doctor) ') -eq 8 ]"
+  [ \$($COWLAB --help | grep -cE '^  (list|check|grade|summary|run|plot|demo|measure|doctor) ') -eq 9 ]"
 check "an option of another command: one line naming this command's options, exit 2" \
   one_line_exit2 $COWLAB run 01 --out x
 check "an abbreviated option (--sub, --ou) is refused, not guessed" bash -c "
@@ -218,14 +218,22 @@ check "grade --submission with OUT equal to it: refused, nothing written" refuse
 check "grade --submissions with a submission named grades.csv: refused, OUT/grades.csv byte-identical" \
   refused_whole "a submission named grades.csv" "$cli/out" \
   $COWLAB grade --submissions "$cli/named" --out "$cli/out" --quiet
+mkdir -p "$cli/named2/alice" "$cli/named2/summary.svg.tmp"
+check "grade --submissions with a submission named as OUT's summary (summary.svg.tmp): refused" \
+  refused_whole "a submission named summary.svg.tmp" "$cli/out" \
+  $COWLAB grade --submissions "$cli/named2" --out "$cli/out" --quiet
 # Unreadable folders. Root reads them all (chmod 000 does not stop it), so as root they are
 # graded as usual; an unprivileged uid cannot read them, and is refused up front.
 locked="$cli/locked"; mkdir -p "$locked"; cp -r solutions/01-fork-cow "$locked/"; chmod 000 "$locked"
 if [ "$(id -u)" -eq 0 ]; then
   $COWLAB grade --submission "$locked" --lab 01 --test predict_pss --out "$cli/locked-out" --quiet \
     >"$cli/locked.log" 2>&1
-  check "as root, a chmod 000 submission is graded as usual (predict_pss: 10/10)" \
-    grep -qx '"locked",10,10,10' "$cli/locked-out/grades.csv"
+  check "as root, a chmod 000 submission is graded as usual (predict_pss: 10/10, a partial row)" \
+    python3 -c "
+import csv
+rows = list(csv.DictReader(open('$cli/locked-out/grades-partial.csv')))
+assert [(r['id'], r['status'], r['01-fork-cow/predict_pss'], r['score'], r['max_score']) for r in rows] == \\
+    [('locked', 'partial', '10', '10', '10')], rows"
 fi
 chmod 755 "$locked"
 as_user=(); [ "$(id -u)" -eq 0 ] && as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
@@ -501,7 +509,7 @@ check "grade --submissions: one row per submission, scores right, every submissi
   python3 -c "
 import csv, json, os
 rows = list(csv.DictReader(open('$many/out/grades.csv')))
-got = [(r['submission'], int(r['score']), int(r['max_score'])) for r in rows]
+got = [(r['id'], int(r['score']), int(r['max_score'])) for r in rows]
 full = got[0][2]
 assert got == [('alice smith', full, full), ('bob', 0, full), ('carol', 0, full)], got
 for name in ('alice smith', 'bob', 'carol'):
@@ -511,6 +519,11 @@ if [ "$(id -u)" -eq 0 ]; then
   check "grade --submissions --jobs 2: the same grades.csv as one at a time" \
     cmp "$many/out/grades.csv" "$many/out2/grades.csv"
 fi
+
+check "grade --submissions: grades.csv has every lab's every test in registry order, cells as the reports say" \
+  python3 tests/summary_check.py grades "$many/out"
+check "grade --submissions ends with the class summary; summary.csv and the plot agree with the reports" \
+  bash -c "grep -q '^class summary' '$many/log' && python3 tests/summary_check.py summary '$many/out'"
 
 refused_intact() { # ARGS...: one line on stderr, exit 2, and $many/out/grades.csv unchanged
   local before err rc
@@ -565,6 +578,87 @@ print("\n".join(bad)); sys.exit(1 if bad or len(ids) < 20 else 0)
 PY
 }
 check "every chapter links handbook/glossary.md, and every glossary.md#term link has its anchor" glossary_links
+
+echo "== class summary, regrading, roster"
+# Four submissions of lab 04 (the cheapest to grade): the reference, the stubs, one that does
+# not compile, one with a planted bug; a roster that names two of them and one who submitted
+# nothing. Every expected value is computed by tests/summary_check.py from the reports.
+cls="$OUT/class"; mkdir -p "$cls/in/ref" "$cls/in/stub" "$cls/in/cerr/04-bit-arrays" "$cls/in/wrong"
+t_class=$(date +%s%N)
+cp -r solutions/04-bit-arrays "$cls/in/ref/"; cp -r labs/04-bit-arrays "$cls/in/stub/"
+cp -r solutions/04-bit-arrays "$cls/in/wrong/"
+for f in solutions/04-bit-arrays/*.c; do
+  { cat "$f"; echo 'this is not C;'; } >"$cls/in/cerr/04-bit-arrays/$(basename "$f")"; done
+for bug in tests/bugs/04-bit-arrays/*.patch; do # the first planted bug that applies
+  bash tests/plant.sh "$bug" "$cls/in/wrong/04-bit-arrays" 2>/dev/null && break; done
+printf 'Id, NAME ,EMail\n' >"$cls/roster.csv" # liberal in the header's case and spaces
+printf 'ref,"Erin ""Ref"" Smith, Jr.",erin@example.org\nstub,Stu B,\nzed,Zed Absent,zed@example.org\n' \
+  >>"$cls/roster.csv"
+$COWLAB grade --submissions "$cls/in" --lab 04 --roster "$cls/roster.csv" --out "$cls/out" \
+  --jobs 2 --quiet >"$cls/log" 2>&1
+check "grades.csv with --roster: id, name, email, status, every test, totals; a row per folder and roster id" \
+  python3 tests/summary_check.py grades "$cls/out" --roster "$cls/roster.csv"
+check "the summary: histogram, pass rates, most common failure per test, labs not built, roster gaps; PNG, SVG" \
+  python3 tests/summary_check.py summary "$cls/out"
+check "the summary's table names the lab not built, who submitted nothing, who is not in the roster" \
+  bash -c "grep -A1 '^labs not built (1)' '$cls/log' | grep -q '^  cerr  04-bit-arrays: ' &&
+    grep -A1 '^no submission (in the roster) (1)' '$cls/log' | grep -qx '  zed' &&
+    grep -A2 '^submissions not in the roster (2)' '$cls/log' | tr '\n' ' ' | grep -q '  cerr   wrong'"
+# Without the reference, some test is failed by every gradable submission: a finding, in the
+# table and the CSV (cowlab summary reads any batch folder: this one holds three of the four).
+mkdir -p "$cls/hard"; cp -r "$cls/out/stub" "$cls/out/cerr" "$cls/out/wrong" "$cls/hard/"
+grep -vE '^(ref|zed),' "$cls/out/grades.csv" >"$cls/hard/grades.csv"
+$COWLAB summary "$cls/hard" >"$cls/hard.log" 2>&1
+check "a test failed by >= 90 % of gradable submissions is a finding: 'the machine or the test'" \
+  bash -c "python3 tests/summary_check.py summary '$cls/hard' --finding &&
+    python3 -c \"
+import csv, re, sys
+flagged = [r['name'] for r in csv.DictReader(open('$cls/hard/summary.csv')) if r['finding'] == 'yes']
+log = open('$cls/hard.log').read()
+told = re.findall(r'^finding: (\\S+) failed by \\d+ of \\d+ gradable submissions: the cause may be the machine or the test', log, re.M)
+sys.exit(0 if flagged and told == flagged else 1)\""
+check "summary of a batch whose feedback holds quotes, commas, line breaks, escapes, control bytes" \
+  python3 tests/summary_check.py hostile "$cls/hostile" $COWLAB
+# --test is not a grade: refused into a batch holding grades.csv, written apart otherwise. On a
+# machine without pagemap bit 56 (COWLAB_PROBE_FORGET), flags_shared is not gradable here.
+check "grade --test into a batch holding grades.csv: refused in one line, grades.csv byte-identical" \
+  bash -c "b=\$(md5sum <'$cls/out/grades.csv'); err=\$($COWLAB grade --submissions '$cls/in' --lab 04 \
+    --test count --out '$cls/out' --quiet 2>&1 >/dev/null); [ \$? -eq 2 ] && [[ \$err == *'partial'* ]] &&
+    [ \$(printf '%s\n' \"\$err\" | wc -l) -eq 1 ] && [ \"\$b\" = \"\$(md5sum <'$cls/out/grades.csv')\" ]"
+check "grade --only with --test: refused, grades.csv byte-identical" \
+  bash -c "b=\$(md5sum <'$cls/out/grades.csv'); $COWLAB grade --submissions '$cls/in' --lab 04 --only wrong \
+    --test count --out '$cls/out' --quiet >/dev/null 2>&1; [ \$? -eq 2 ] && [ \"\$b\" = \"\$(md5sum <'$cls/out/grades.csv')\" ]"
+COWLAB_PROBE_FORGET=pagemap_bit56 $COWLAB grade --submissions "$cls/in" --lab 04 --test count,flags_shared \
+  --out "$cls/partial" --jobs 2 --quiet >"$cls/partial.log" 2>&1
+check "grade --test: rows in grades-partial.csv marked partial, no grades.csv" \
+  bash -c "[ ! -e '$cls/partial/grades.csv' ] && python3 tests/summary_check.py grades '$cls/partial' --partial"
+check "summary of a --test batch: a test not gradable here is said so, never counted as failed" \
+  bash -c "python3 tests/summary_check.py summary '$cls/partial' && grep -q '(a --test batch' '$cls/partial.log' &&
+    grep -qE '^  04-bit-arrays/flags_shared +not gradable here \(4\)' '$cls/partial.log' &&
+    ! grep -q '^finding: 04-bit-arrays/flags_shared' '$cls/partial.log'"
+n_bad=0
+for bad in 'id,name\nx,X\n' 'id,name,email,phone\nx,X,x@h,1\n' 'id,name,email\nx,X,not-an-email\n' \
+  'id,name,email\nx,X,\nx,Y,\n' 'id,name,email\n../x,X,\n' 'id,name,email\nx,,\n' 'id,name,email\nx,X\n'; do
+  printf "$bad" >"$cls/bad-roster.csv"; never="$cls/never-$((++n_bad))"
+  check "a roster breaking a rule is refused in one line naming it ($(printf "$bad" | tail -1))" \
+    bash -c "err=\$($COWLAB grade --submissions '$cls/in' --lab 04 --roster '$cls/bad-roster.csv' \
+      --out '$never' --quiet 2>&1 >/dev/null); [ \$? -eq 2 ] && [[ \$err == 'cowlab: roster '*': '* ]] &&
+      [ \$(printf '%s\n' \"\$err\" | wc -l) -eq 1 ] && [ ! -e '$never' ]"
+done
+# Regrade one submission after fixing its file: its row alone changes, in place.
+cp "$cls/out/grades.csv" "$cls/grades.before"; cp "$cls/out/summary.csv" "$cls/summary.before"
+cp solutions/04-bit-arrays/*.c "$cls/in/wrong/04-bit-arrays/"
+$COWLAB grade --submissions "$cls/in" --lab 04 --only wrong --out "$cls/out" --quiet >"$cls/regrade.log" 2>&1
+check "grade --only wrong: that row alone changed, to what its new reports say; the summary redone" \
+  bash -c "python3 -c \"
+import sys
+old, new = open('$cls/grades.before').read().splitlines(), open('$cls/out/grades.csv').read().splitlines()
+changed = [o.split(',')[0] for o, n in zip(old, new) if o != n]
+sys.exit(0 if len(old) == len(new) and changed == ['wrong'] else 1)\" &&
+    python3 tests/summary_check.py grades '$cls/out' --roster '$cls/roster.csv' &&
+    python3 tests/summary_check.py summary '$cls/out' && ! cmp -s '$cls/summary.before' '$cls/out/summary.csv' &&
+    grep -q '^class summary' '$cls/regrade.log'"
+echo "  (this section took $(( ($(date +%s%N) - t_class) / 1000000 )) ms)"
 
 echo "== handbook points tables match tests.def"
 for lab in $labs; do

@@ -9,6 +9,11 @@
 #ifndef COWLAB_BATCH_H
 #define COWLAB_BATCH_H
 
+#include "cowlab/labs.h"
+#include "cowlab/roster.h"
+
+#include <stdbool.h>
+
 enum { CL_BATCH_MAX_JOBS = 64 }; /* graders at once, at most */
 
 /* Grade one submission folder into out_dir (its results.json, junit.xml and one-row
@@ -17,12 +22,17 @@ enum { CL_BATCH_MAX_JOBS = 64 }; /* graders at once, at most */
 typedef int cl_batch_grade_fn(const void *ctx, const char *submission, const char *out_dir);
 
 struct cl_batch {
-    const char *submissions;  /* DIR: each folder in it (not starting with '.') is one */
-    const char *out_dir;      /* OUT: OUT/<name>/ for each submission, and OUT/grades.csv */
-    int jobs;                 /* submissions graded at once, 1..CL_BATCH_MAX_JOBS; more than
-                                 one needs root (each grader its own uids), else 1 is used */
-    cl_batch_grade_fn *grade; /* grades one submission */
-    const void *ctx;          /* given to grade as is */
+    const char *submissions;       /* DIR: each folder in it (not starting with '.') is one */
+    const char *out_dir;           /* OUT: OUT/<name>/ for each submission, and OUT/grades.csv */
+    int jobs;                      /* submissions graded at once, 1..CL_BATCH_MAX_JOBS; more than
+                                      one needs root (each grader its own uids), else 1 is used */
+    cl_batch_grade_fn *grade;      /* grades one submission */
+    const void *ctx;               /* given to grade as is */
+    const struct cl_lab_def *labs; /* the registry: grades.csv's columns (cowlab/grades.h) */
+    int nlabs;
+    const struct cl_roster *roster; /* NULL, or name and email columns and "no submission" rows */
+    bool partial;                   /* a --test run: OUT/grades-partial.csv, never grades.csv */
+    const char *only;               /* regrade this one submission of DIR into OUT, or NULL */
 };
 
 /*
@@ -32,12 +42,23 @@ struct cl_batch {
  * folder that is missing, unreadable or holds no submission; a submission folder this process
  * cannot read (root reads every one); OUT inside (or equal to) the submissions folder or any
  * submission, symlinks resolved (a submission may be a symlink to anywhere); a submission
- * named grades.csv or grades.csv.partial (OUT's own files).
+ * named as one of OUT's own files (grades.csv, grades-partial.csv, summary.csv, summary.png,
+ * summary.svg, or one of these with .tmp after it).
  *
- * OUT/grades.csv is written aside (OUT/grades.csv.partial) and renamed when complete: an
+ * OUT/grades.csv is written aside (OUT/grades.csv.tmp) and renamed when complete: an
  * earlier one stays whole until then, and stays as it was when no submission could be graded.
  * A submission that cannot be graded is named on stderr and left out of OUT/grades.csv; the
  * others go on.
+ *
+ * Every submission folder gets a row (cowlab/grades.h): "could not be graded" for one whose
+ * grader failed, and with a roster a "no submission" row for each roster id without a folder.
+ * A partial run (--test) writes OUT/grades-partial.csv instead, and is refused when OUT holds
+ * a grades.csv: its reports would replace whole grades' reports.
+ *
+ * With b->only: regrade that one submission (a folder of DIR) into OUT/<only>/ and replace its
+ * row of the existing OUT/grades.csv in place (cl_grades_update: aside, then renamed); refused
+ * before anything is graded when OUT/grades.csv is missing, is not this registry's, or the run
+ * is partial.
  *
  * Returns 0 when every submission was graded, 1 when some (or all) could not be, 2 when
  * refused or when OUT/grades.csv could not be written.

@@ -1,6 +1,7 @@
 /*
  * cowlab/report.h — a grading run, written for people and for machines: a terminal table,
- * results.json (Gradescope's schema), junit.xml, a one-row grades.csv, and the other grading
+ * results.json (Gradescope's schema), junit.xml, a one-row grades.csv (grades-partial.csv for
+ * a --test run), and the other grading
  * services' formats: prairielearn.json (PrairieLearn's external grader results) and
  * autolab.txt (Autolab's output, the scores on its last line). Every format is written from
  * the same verdicts (cowlab/verdicts.h), which decide statuses, points, what is not gradable
@@ -43,7 +44,11 @@ void cl_report_table(FILE *out, const struct cl_report *r, bool color, bool deta
  * compiler's "#include <stdio.h>" would vanish. */
 int cl_report_json(const char *path, const struct cl_report *r);
 int cl_report_junit(const char *path, const struct cl_report *r);
-int cl_report_csv(const char *path, const struct cl_report *r);
+/* grades.csv's one row for this submission (cowlab/grades.h has the columns): every lab of
+ * the registry labs[nlabs], graded or not; partial (a --test run) makes the status
+ * "partial" — the caller writes it to grades-partial.csv, never grades.csv. */
+int cl_report_csv(const char *path, const struct cl_report *r, const struct cl_lab_def *labs,
+                  int nlabs, bool partial);
 int cl_report_prairielearn(const char *path, const struct cl_report *r); /* prairielearn.c */
 int cl_report_autolab(const char *path, const struct cl_report *r);      /* autolab.c */
 

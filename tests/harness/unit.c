@@ -4,7 +4,9 @@
  * registry. Prints "  ok NAME" / "  FAIL NAME" per test and "harness: N passed, N failed".
  * Run from the kit's folder (fixtures are found by relative path).
  */
+#include "cowlab/csv.h"
 #include "cowlab/escape.h"
+#include "cowlab/json.h"
 #include "cowlab/lab.h"
 #include "cowlab/labs.h"
 #include "cowlab/mem.h"
@@ -990,6 +992,80 @@ static void t_proc_stat(void)
     close(go[0]), close(go[1]), close(done[0]), close(done[1]);
 }
 
+/* The JSON reader: what the kit's results.json holds (escapes, surrogate pairs, nesting)
+ * parses to the text written; anything outside RFC 8259 is refused, never guessed at. */
+static void t_json_parse(void)
+{
+    static const char good[] =
+        "{\"a\": [1, -2.5e3, true, null, \"x\\\"y\\n\\u00e9\\ud83d\\ude00\"],"
+        " \"b\": {}}";
+    struct cl_json j;
+    char err[200];
+    CL_CHECK_EQ(0, cl_json_parse(good, strlen(good), &j, err, sizeof err), "parse", err);
+    const struct cl_json *a = cl_json_get(&j, "a");
+    CU_ASSERT_FATAL(a && a->type == CL_JSON_ARRAY && a->n == 5);
+    CU_ASSERT(a->items[1].type == CL_JSON_NUMBER && a->items[1].number == -2500.0);
+    CU_ASSERT(a->items[2].type == CL_JSON_BOOL && a->items[2].boolean);
+    CU_ASSERT(a->items[3].type == CL_JSON_NULL);
+    CU_ASSERT(strcmp(a->items[4].string, "x\"y\n\xc3\xa9\xf0\x9f\x98\x80") == 0);
+    CU_ASSERT(cl_json_get(&j, "b") && cl_json_get(&j, "b")->type == CL_JSON_OBJECT);
+    CU_ASSERT(cl_json_str(&j, "a") == NULL && cl_json_get(&j, "c") == NULL);
+    cl_json_free(&j);
+    static const char *const bad[] = {"{\"a\": 1,}", "[1 2]",     "\"open", "\"tab\there\"",
+                                      "01",          "{\"a\" 1}", "[1] x",  "\"\\q\"",
+                                      "\"\\u12\"",   "",          "tru"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = cl_json_parse(bad[i], strlen(bad[i]), &j, err, sizeof err);
+        CL_CHECK_EQ(-1, rc, "a malformed text is refused", bad[i]);
+        CU_ASSERT(err[0] != '\0' && j.n == 0 && j.string == NULL);
+    }
+    char deep[200];
+    memset(deep, '[', 100);
+    memset(deep + 100, ']', 100);
+    CL_CHECK_EQ(-1, cl_json_parse(deep, sizeof deep, &j, err, sizeof err), "100 levels refused",
+                "");
+}
+
+/* CSV: cells with commas, quotes, line breaks and spaces written and read back intact; an
+ * open quote or a quote inside an unquoted cell refused. */
+static void t_csv_roundtrip(void)
+{
+    char path[] = "/tmp/cowlab-unit-csv-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    struct cl_csv_row row = {0};
+    static const char *const cells[] = {"plain",          "a, b",  "say \"hi\"",
+                                        "two\nlines\r\n", " pad ", ""};
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++)
+        CU_ASSERT(cl_csv_push(&row, cells[i]) == 0);
+    cl_csv_write_row(f, &row);
+    cl_csv_write_row(f, &row);
+    fclose(f);
+    struct cl_csv t;
+    char err[200];
+    CL_CHECK_EQ(0, cl_csv_load(path, &t, err, sizeof err), "load", err);
+    CL_CHECK_EQ(2, t.n, "rows read back", "");
+    for (int r = 0; r < t.n; r++) {
+        CU_ASSERT_FATAL(t.rows[r].n == row.n);
+        for (int c = 0; c < row.n; c++)
+            CU_ASSERT(strcmp(t.rows[r].cells[c], row.cells[c]) == 0);
+    }
+    cl_csv_free(&t);
+    cl_csv_row_free(&row);
+    static const char *const bad[] = {"a,\"open\n", "a,b\"c\n", "\"x\"y\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        f = fopen(path, "w");
+        CU_ASSERT_FATAL(f != NULL);
+        fputs(bad[i], f);
+        fclose(f);
+        CL_CHECK_EQ(-1, cl_csv_load(path, &t, err, sizeof err), "a malformed CSV is refused",
+                    bad[i]);
+        CU_ASSERT(t.n == 0);
+    }
+    unlink(path);
+}
+
 static const struct cl_test unit_tests[] = {
     {"proc_stat", t_proc_stat, 1, 10, ""},
     {"parse_rollup_6_18", t_parse_rollup_6_18, 1, 10, ""},
@@ -1017,6 +1093,8 @@ static const struct cl_test unit_tests[] = {
     {"escape_capped", t_escape_capped, 1, 10, ""},
     {"labs_registry", t_labs_registry, 1, 10, ""},
     {"results_csv", t_results_csv, 1, 10, ""},
+    {"json_parse", t_json_parse, 1, 10, ""},
+    {"csv_roundtrip", t_csv_roundtrip, 1, 10, ""},
 };
 
 /* Tests that measure memory: never under valgrind or a sanitizer (--pure skips them). */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int cl_refuse(const char *fmt, ...)
@@ -193,9 +194,46 @@ static int batch_check(const struct cl_batch *b, const struct batch_list *l)
 /* Grade l's submissions, up to jobs at once, each by a child process calling b->grade.
  * failed[i]: submission i could not be graded (a fork that failed, a grader that did not
  * exit 0). */
+/* Seconds as "1m02s" (or "9s"). */
+static void batch_duration(long ms, char *out, size_t n)
+{
+    long s = (ms + 500) / 1000;
+    if (s >= 60)
+        snprintf(out, n, "%ldm%02lds", s / 60, s % 60);
+    else
+        snprintf(out, n, "%lds", s);
+}
+
+/* The batch's progress on stderr: graded so far of n, how many at once, the time so far and
+ * what is left at the pace so far. On a terminal one line, rewritten in place (final: ended by
+ * a newline); in a log, one line per submission graded. */
+static void batch_progress(int done, int n, int running, long t0_ms, bool final)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    long elapsed = ts.tv_sec * 1000L + ts.tv_nsec / 1000000 - t0_ms;
+    char so_far[32], left[64] = "";
+    batch_duration(elapsed, so_far, sizeof so_far);
+    if (done > 0 && done < n) {
+        char d[32];
+        batch_duration(elapsed / done * (n - done), d, sizeof d);
+        snprintf(left, sizeof left, ", about %s left", d);
+    }
+    bool tty = isatty(STDERR_FILENO);
+    fprintf(stderr, "%sgraded %d of %d (%d grading now), %s so far%s%s", tty ? "\r" : "   ", done,
+            n, running, so_far, left, tty ? "\033[K" : "\n");
+    if (tty && final)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
 static void batch_run(const struct cl_batch *b, const struct batch_list *l, int jobs, bool *failed)
 {
-    int running = 0, next = 0;
+    int running = 0, next = 0, done_count = 0;
+    bool tty = isatty(STDERR_FILENO);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    long t0_ms = ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
     pid_t pids[CL_BATCH_MAX_JOBS] = {0};
     int slot_of[CL_BATCH_MAX_JOBS];
     while (next < l->n || running > 0) {
@@ -203,7 +241,8 @@ static void batch_run(const struct cl_batch *b, const struct batch_list *l, int 
             char sub[1200], out[1200];
             snprintf(sub, sizeof sub, "%s/%s", b->submissions, l->names[next]);
             snprintf(out, sizeof out, "%s/%s", b->out_dir, l->names[next]);
-            fprintf(stderr, "== %s (%d/%d)\n", l->names[next], next + 1, l->n);
+            if (!tty) /* a log says what was graded when; a terminal shows the progress line */
+                fprintf(stderr, "== %s (%d/%d)\n", l->names[next], next + 1, l->n);
             fflush(NULL);
             pid_t pid = fork();
             if (pid == 0) {
@@ -231,6 +270,8 @@ static void batch_run(const struct cl_batch *b, const struct batch_list *l, int 
                 failed[slot_of[j]] = !WIFEXITED(st) || WEXITSTATUS(st) != 0;
                 pids[j] = 0;
                 running--;
+                done_count++;
+                batch_progress(done_count, l->n, running, t0_ms, done_count == l->n);
             }
         if (done < 0)
             break;

@@ -579,6 +579,28 @@ PY
 }
 check "every chapter links handbook/glossary.md, and every glossary.md#term link has its anchor" glossary_links
 
+echo "== a batch's progress"
+progress_line() { # on a terminal: one line rewritten in place, "graded D of N ... left", ended
+  # by a newline; in a log: one line per submission
+  local d=$OUT/progress; rm -rf "$d"; mkdir -p "$d/in/a" "$d/in/b" "$d/in/c"
+  for s in a b c; do cp -r solutions/04-bit-arrays "$d/in/$s/"; done
+  script -qec "$COWLAB grade --submissions $d/in --lab 04 --test set_test_clear --jobs 2 --out $d/tty --quiet" \
+    /dev/null >"$d/tty.log" 2>&1 || return 1
+  $COWLAB grade --submissions "$d/in" --lab 04 --test set_test_clear --jobs 2 --out "$d/log" --quiet \
+    >/dev/null 2>"$d/log.err" || return 1
+  python3 - "$d/tty.log" "$d/log.err" <<'PY'
+import re, sys
+tty, log = open(sys.argv[1], "rb").read().decode(), open(sys.argv[2]).read()
+frames = re.findall(r"\rgraded (\d) of 3 \((\d) grading now\), \d+s so far(, about \d+s left)?\x1b\[K", tty)
+assert [f[0] for f in frames] == ["1", "2", "3"], frames
+assert frames[0][2] and not frames[2][2], frames  # a time left until the end
+assert "graded 3 of 3 (0 grading now)" in tty and "== a (1/3)" not in tty, tty
+lines = re.findall(r"^   graded (\d) of 3 ", log, re.M)
+assert lines == ["1", "2", "3"] and "\r" not in log and "== a (1/3)" in log, log
+PY
+}
+check "a batch shows its progress: in place on a terminal (done of total, time left), a line each in a log" progress_line
+
 echo "== class summary, regrading, roster"
 # Four submissions of lab 04 (the cheapest to grade): the reference, the stubs, one that does
 # not compile, one with a planted bug; a roster that names two of them and one who submitted

@@ -12,9 +12,11 @@
 #define CL_LAB(slug, title, files)
 #define CL_PURE(names)
 #define CL_NEEDS(fact, names)
+#define CL_HINT(...)
 #define CL_TEST(name, points, timeout, about) {#name, test_##name, points, timeout, about},
 #include "tests.def"
 #undef CL_TEST
 #undef CL_PURE
 #undef CL_NEEDS
+#undef CL_HINT
 #undef CL_LAB

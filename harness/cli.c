@@ -799,7 +799,7 @@ static int cli_hint(const struct cli_args *a)
     if (cl_hint_remember(l, t, want) < 0)
         fprintf(stderr, "cowlab: cannot remember the hint step in %s: %s\n", cl_state_dir(),
                 strerror(errno));
-    return cl_hint_print(stdout, cl_kit_dir(), l, t, want) < 0 ? 1 : 0;
+    return cl_hint_print(stdout, cl_kit_dir(), l, t, want, NULL) < 0 ? 1 : 0;
 }
 
 /* `cowlab watch [LAB]`: re-check on every save (cowlab/watch.h); no LAB: the lab changed last. */

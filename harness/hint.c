@@ -121,17 +121,49 @@ int cl_hint_remember(const struct cl_lab_def *lab, const struct cl_test_def *t, 
     return 0;
 }
 
+/* Print prefix then text, wrapped at width columns at spaces, later lines indented as deep as
+ * the prefix. */
+static void hint_wrap(FILE *out, const char *prefix, const char *text, int width)
+{
+    int indent = (int)strlen(prefix), col = indent;
+    fputs(prefix, out);
+    for (const char *w = text; *w;) {
+        w += strspn(w, " ");
+        int len = (int)strcspn(w, " ");
+        if (!len)
+            break;
+        if (col > indent && col + 1 + len > width) {
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', out);
+            col++;
+        }
+        fprintf(out, "%.*s", len, w);
+        col += len;
+        w += len;
+    }
+    fputc('\n', out);
+}
+
 int cl_hint_print(FILE *out, const char *kit, const struct cl_lab_def *lab,
-                  const struct cl_test_def *t, int upto)
+                  const struct cl_test_def *t, int upto, const char *again)
 {
     const struct cl_hint *h = &t->hint;
     char title[600];
     int rc = cl_hint_resolve(kit, h->chapter, title, sizeof title);
-    fprintf(out, "%s/%s: %s\n", lab->slug, t->name, t->about);
-    for (int i = 0; i < upto && i < h->nsteps; i++)
-        fprintf(out, "  hint %d/%d: %s\n", i + 1, h->nsteps, h->step[i]);
+    char head[128];
+    snprintf(head, sizeof head, "%s/%s: ", lab->slug, t->name);
+    hint_wrap(out, head, t->about, 96);
+    for (int i = 0; i < upto && i < h->nsteps; i++) {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "  hint %d/%d: ", i + 1, h->nsteps);
+        hint_wrap(out, prefix, h->step[i], 96);
+    }
     if (upto >= h->nsteps)
         fprintf(out, "  read: %s (\"%s\")\n", h->chapter, rc == 0 ? title : "not found");
+    else if (again)
+        fprintf(out, "  (%s for hint %d/%d)\n", again, upto + 1, h->nsteps);
     else
         fprintf(out, "  (again for hint %d/%d: make hint LAB=%s TEST=%s)\n", upto + 1, h->nsteps,
                 lab->number, t->name);

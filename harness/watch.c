@@ -228,7 +228,7 @@ static void watch_put_hints(FILE *f, const struct watch_state *s, const struct c
         return;
     }
     fputc('\n', f);
-    cl_hint_print(f, s->w->kit, lab, t, seen);
+    cl_hint_print(f, s->w->kit, lab, t, seen, "press n");
 }
 
 /* Every test of the lab with its last result (key a). */

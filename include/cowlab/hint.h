@@ -26,10 +26,11 @@ int cl_hint_seen(const struct cl_lab_def *lab, const struct cl_test_def *t);
 /* Remember that steps 1..seen of the test were shown. 0, or -1 with errno set. */
 int cl_hint_remember(const struct cl_lab_def *lab, const struct cl_test_def *t, int seen);
 
-/* Print steps 1..upto (1 <= upto <= nsteps) of the test's hints, the last step with its
- * chapter section (the heading's text from kit, or "(not found)"), and after the last shown
- * step how to see the next. Returns 0, or -1 when the chapter link does not resolve. */
+/* Print steps 1..upto (1 <= upto <= nsteps) of the test's hints, wrapped for a terminal, the
+ * last step with its chapter section (the heading's text from kit, or "not found"), and after
+ * the last shown step how to see the next: again ("press n"), or NULL for the make hint
+ * command. Returns 0, or -1 when the chapter link does not resolve. */
 int cl_hint_print(FILE *out, const char *kit, const struct cl_lab_def *lab,
-                  const struct cl_test_def *t, int upto);
+                  const struct cl_test_def *t, int upto, const char *again);
 
 #endif

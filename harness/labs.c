@@ -213,8 +213,11 @@ int cl_lab_parse(const char *path, struct cl_lab_def *lab, char *err, size_t n)
                 rc = labs_parse_hint(p + 8, lab);
             lineno = rc < 0 ? first : lineno;
         }
-        if (rc < 0)
+        if (rc < 0) { /* one line, though a CL_HINT spans several */
             snprintf(err, n, "%s:%d: cannot parse: %.80s", path, lineno, p);
+            for (char *c = err; *c; c++)
+                *c = *c == '\n' ? ' ' : *c;
+        }
     }
     fclose(f);
     if (rc == 0 && (!lab->slug[0] || lab->ntests == 0)) {

@@ -11,6 +11,28 @@
 #include <string.h>
 #include <time.h>
 
+/* The first line of feedback that says "expected", trimmed, control bytes as '?', into out. */
+static void status_first_check(const char *feedback, char *out, size_t n)
+{
+    out[0] = '\0';
+    const char *e = feedback ? strstr(feedback, "expected ") : NULL;
+    if (!e)
+        return;
+    const char *start = e;
+    while (start > feedback && start[-1] != '\n')
+        start--;
+    start += strspn(start, " ");
+    size_t len = strcspn(start, "\n");
+    if (len >= n)
+        len = n - 4;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++)
+        out[o++] = (unsigned char)start[i] < 0x20 ? '?' : start[i];
+    if (len < strcspn(start, "\n"))
+        out[o++] = '.', out[o++] = '.', out[o++] = '.';
+    out[o] = '\0';
+}
+
 int cl_status_lab(const struct cl_lab_def *lab, const char *src, struct cl_status_lab *s)
 {
     memset(s, 0, sizeof *s);
@@ -38,8 +60,10 @@ int cl_status_lab(const struct cl_lab_def *lab, const char *src, struct cl_statu
             s->score += r->score;
         } else {
             s->failed++;
-            if (s->first_failed < 0)
+            if (s->first_failed < 0) {
                 s->first_failed = t;
+                status_first_check(r->feedback, s->first_check, sizeof s->first_check);
+            }
         }
     }
     cl_checked_free(&c);
@@ -97,6 +121,8 @@ static void status_next(FILE *out, const struct cl_lab_def *labs, int nlabs,
     } else if (s->first_failed >= 0) {
         const struct cl_test_def *t = &lab->tests[s->first_failed];
         fprintf(out, "next: %s/%s fails (%s)\n", lab->slug, t->name, t->about);
+        if (s->first_check[0])
+            fprintf(out, "  first check: %s\n", s->first_check);
         fprintf(out, "  check it:  make check LAB=%s TEST=%s\n", lab->number, t->name);
         fprintf(out, "  a hint:    make hint LAB=%s TEST=%s\n", lab->number, t->name);
     } else if (s->unknown) {

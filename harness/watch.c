@@ -102,6 +102,7 @@ struct watch_state {
     int child_status;  /* how the last check ended */
     long saved_ms;     /* when the change being checked was first seen (0: none) */
     long took_ms;      /* the last check: from the save (or start) to its result */
+    bool by_save;      /* the running check follows a save (not the start, not key r) */
     int checks;        /* checks run */
     bool pending;      /* a change not yet checked */
     long deadline_ms;  /* when the pending burst is over */
@@ -132,6 +133,7 @@ static void watch_start_check(struct watch_state *s)
     }
     argv[n] = NULL;
     s->check_fp = cl_checked_fingerprint(w->lab, s->src);
+    s->by_save = s->saved_ms != 0;
     if (!s->saved_ms)
         s->saved_ms = watch_now_ms();
     pid_t pid = fork();
@@ -347,8 +349,9 @@ static void watch_reap(struct watch_state *s)
     char hm[16];
     strftime(hm, sizeof hm, "%H:%M:%S", localtime(&t));
     snprintf(s->note, sizeof s->note,
-             "check #%d done at %s, %.1f s after the change%s; watching your files", s->checks, hm,
-             s->took_ms / 1000.0, s->pending ? " (changed again: checking next)" : "");
+             "check #%d done at %s, %.1f s after %s%s; watching your files", s->checks, hm,
+             s->took_ms / 1000.0, s->by_save ? "the save" : "it started",
+             s->pending ? " (changed again: checking next)" : "");
 }
 
 /* The next hint step of the first failing test (key n). */

@@ -270,8 +270,9 @@ t0=$(date +%s%N); $COWLAB status --dir "$stu/labs" >"$stu/status.log" 2>&1; rc=$
 status_ms=$(( (t1 - t0) / 1000000 ))
 check "status after a check: lab 01's tests passed and points are the check's ($want_pass passed, $want_score points)" \
   bash -c "[ $rc -eq 0 ] && grep -Eq '^01-fork-cow +$want_pass/[0-9]+ +$want_score/[0-9]+ +checked [0-9:]+' '$stu/status.log'"
-check "status: what next is the first failing test ($want_first), with the command to check it" \
-  grep -q "make check LAB=01 TEST=$want_first\$" "$stu/status.log"
+check "status: what next is the first failing test ($want_first), its first check and the command" \
+  bash -c "grep -q 'make check LAB=01 TEST=$want_first\$' '$stu/status.log' &&
+    grep -q '^  first check: .*expected .*, measured ' '$stu/status.log'"
 echo "        status took $status_ms ms (reads the recorded checks; grades nothing)"
 echo '/* a student edit */' >>"$stu/labs/01-fork-cow/predict.c"
 $COWLAB status --dir "$stu/labs" >"$stu/status2.log" 2>&1

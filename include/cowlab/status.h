@@ -21,6 +21,7 @@ struct cl_status_lab {
     int stale_passed;               /* ... and passed then */
     int score, max;                 /* points of current results; max less ungradable tests */
     int first_failed;               /* index of the first test failed now, or -1 */
+    char first_check[240];          /* its first feedback line with "expected" ("" if none) */
     bool broken;                    /* the files as they are now do not build */
     time_t last;                    /* when it was last checked (0: never) */
 };

@@ -1104,7 +1104,8 @@ static int cli_help(const char *name)
         printf("  %-8s %s\n", cli_commands[i].name, cli_commands[i].summary);
     printf("options for every command that reads the labs (all but measure and doctor):\n"
            "  --labs-dir DIR (where the labs' tests.def live; default: the kit's labs/), --quiet,\n"
-           "  --lab LAB (same as the LAB operand). Environment: COWLAB_KIT, NO_COLOR.\n");
+           "  --lab LAB (same as the LAB operand). Environment: COWLAB_KIT, NO_COLOR,\n"
+           "  COWLAB_STATE (status, hint and watch: where results and hint steps are kept).\n");
     return 0;
 }
 

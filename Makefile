@@ -10,6 +10,9 @@
 #   make gradescope LAB=NN  build/gradescope/NN-slug/autograder.zip: that lab's Gradescope autograder
 #   make plots LAB=NN    plot the student's own measurements
 #   make reset LAB=NN    put lab NN's stubs back (your files kept in labs/NN-*/backup/)
+#   make status          every lab: tests passed, points, what to do next (from the last checks)
+#   make hint LAB=NN TEST=NAME [STEP=N]  that test's next hint step
+#   make watch [LAB=NN]  re-check on every save of the lab's files (keys n, a, r, q)
 #   make calibrate [LAB=05]  lab 02's (or 05's) simulation against real CPython
 #   make kernels [RUNS=3]  reference solutions on this kernel and Debian's kernels under qemu
 #   make deps [KERNELS=1]  install what is missing (Debian packages; root); KERNELS=1: for kernels too
@@ -36,7 +39,7 @@ LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c \
            harness/probe.c harness/facts.c harness/json.c harness/csv.c harness/roster.c
 CLI_SRC := harness/cli.c harness/batch.c harness/grade.c harness/report.c harness/stubs.c \
            harness/verdicts.c harness/prairielearn.c harness/autolab.c harness/summary.c \
-           harness/grades.c
+           harness/grades.c harness/checked.c harness/status.c harness/hint.c harness/watch.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/lib/libcowlab.a
@@ -54,12 +57,12 @@ CLI_DEFS := -DCL_KIT_DIR='"$(CURDIR)"' -DCL_CC='"$(CC)"' \
             -DCL_LAB_CFLAGS='"$(CFLAGS_BASE) $(CFLAGS)"' -DCL_LAB_LIBS='"$(CUNIT_LIBS)"' \
             -DCL_BUILD_DIR='"$(abspath $(BUILD))"'
 
-.PHONY: all deps demo test check grade gradescope plots reset handout run bench memcheck sanitize format clean help calibrate \
+.PHONY: all deps demo test check grade gradescope plots reset status hint watch handout run bench memcheck sanitize format clean help calibrate \
         doctor kernels mutants
 all: $(COWLAB) $(LIB) $(LABMAIN) $(SUBJECT_OBJ) $(OBSERVERS) $(SUBJECT_KITS)
 
 help:
-	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,21p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@bash scripts/deps.sh $(if $(filter 1,$(KERNELS)),--kernels)
@@ -70,6 +73,7 @@ $(BUILD)/obj/%.o: %.c $(wildcard include/cowlab/*.h) | $(BUILD)/obj
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/harness/cli.o $(BUILD)/obj/harness/grade.o: ALL_CFLAGS += $(CLI_DEFS)
+$(BUILD)/obj/harness/checked.o: ALL_CFLAGS += -DCL_BUILD_DIR='"$(abspath $(BUILD))"'
 
 $(BUILD)/obj:
 	@mkdir -p $@
@@ -232,6 +236,21 @@ plots: all
 
 reset: $(COWLAB)
 	$(COWLAB) reset $(if $(filter command line environment,$(origin LAB)),$(LAB))
+
+# A student's loop (README, Students): every lab at a glance from the last checks; a test's
+# hints one step at a time; re-check on every save (keys n, a, r, q).
+status: $(COWLAB)
+	@$(COWLAB) status
+
+hint: $(COWLAB)
+	@test -n "$(filter command line environment,$(origin LAB))" -a -n "$(TEST)" || { echo \
+	  "make hint LAB=NN TEST=NAME: which lab and test? (make status names the one to look at)" >&2; exit 2; }
+	@$(COWLAB) hint '$(subst ','\'',$(LAB))' '$(subst ','\'',$(TEST))' $(if $(STEP),--step '$(subst ','\'',$(STEP))')
+
+watch:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) -s --no-print-directory all
+	@$(COWLAB) watch $(if $(filter command line environment,$(origin LAB)),$(LAB)) $(if $(TEST),--test '$(subst ','\'',$(TEST))')
 
 # A simulation against real CPython (make test runs both, lab 05's quick set): lab 02's with
 # the installed python3; LAB=05's with Debian's /usr/bin/python3, which make deps gives NumPy and

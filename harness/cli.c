@@ -5,16 +5,20 @@
  * `cowlab help COMMAND` (or `cowlab COMMAND --help`) say what each command does.
  */
 #include "cowlab/batch.h"
+#include "cowlab/checked.h"
 #include "cowlab/grade.h"
 #include "cowlab/grades.h"
+#include "cowlab/hint.h"
 #include "cowlab/link.h"
 #include "cowlab/mem.h"
 #include "cowlab/probe.h"
 #include "cowlab/report.h"
+#include "cowlab/status.h"
 #include "cowlab/stubs.h"
 #include "cowlab/roster.h"
 #include "cowlab/sandbox.h"
 #include "cowlab/summary.h"
+#include "cowlab/watch.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -49,6 +53,8 @@ struct cli_args {
     bool markdown, tsv, help, sanitize, quiet, gdb, last;
     char **pids; /* measure's operands (malloc'd array, NULL-ended; strings are argv's) */
     int npids;
+    const char *step; /* hint --step N */
+    bool all;         /* hint --all */
 };
 
 static int cli_load_labs(const char *labs_dir)
@@ -309,7 +315,11 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
             continue;
         char src[1200];
         cli_lab_src(base, &cli_labs[i], src, sizeof src);
+        uint64_t fp = cl_checked_fingerprint(&cli_labs[i], src);
         cl_grade_lab(&cli_labs[i], src, &go, &outs[rep.nlabs++]);
+        if (!out_dir && cl_checked_save(&cli_labs[i], src, fp, &outs[rep.nlabs - 1]) < 0)
+            fprintf(stderr, "cowlab: cannot record the results for cowlab status in %s: %s\n",
+                    cl_state_dir(), strerror(errno));
     }
     rep.elapsed_ms = cli_now_ms() - t0;
     cl_report_table(stdout, &rep, cli_color(stdout), details);
@@ -779,6 +789,93 @@ static int cli_demo(const struct cli_args *a)
     return cli_plot(&d, "solutions");
 }
 
+/* The folder of the student's NN-slug/ folders: dir, else labs/ here, else the kit's. */
+static void cli_student_base(const char *dir, char *base, size_t n)
+{
+    snprintf(base, n, "%s", dir ? dir : "labs");
+    if (!dir && access("labs", F_OK) != 0)
+        snprintf(base, n, "%s/labs", cl_kit_dir());
+}
+
+/* `cowlab status`: every lab from the recorded checks, and what to do next (cowlab/status.h). */
+static int cli_status(const struct cli_args *a)
+{
+    char base[1024];
+    cli_student_base(a->dir, base, sizeof base);
+    if (cl_status_print(stdout, cli_labs, cli_nlabs, base) < 0)
+        return cl_refuse("status: cannot read the recorded results in %s: %s", cl_state_dir(),
+                         strerror(errno));
+    return 0;
+}
+
+/* `cowlab hint LAB TEST [--step N | --all]`: the next step of the test's hints (or step N, or
+ * all), remembered. 0; 2 on an unknown lab or test (naming the valid ones) or a bad --step;
+ * 1 when the test has no hints or their chapter section does not resolve. */
+static int cli_hint(const struct cli_args *a)
+{
+    const struct cl_lab_def *l = cli_lab(a->lab);
+    if (!l)
+        return 2;
+    const struct cl_test_def *t = l->tests;
+    while (a->test && t < l->tests + l->ntests && strcmp(t->name, a->test) != 0)
+        t++;
+    if (!a->test || t == l->tests + l->ntests) {
+        char names[CL_MAX_TESTS * 52] = "";
+        for (int i = 0; i < l->ntests; i++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                     l->tests[i].name);
+        if (!a->test)
+            return cl_refuse("hint: which test of %s? (its tests: %s)", l->slug, names);
+        return cl_refuse("hint: no test '%s' in %s (its tests: %s)", a->test, l->slug, names);
+    }
+    if (t->hint.nsteps == 0) {
+        fprintf(stderr, "cowlab: %s/%s has no hints in %s/tests.def\n", l->slug, t->name, l->dir);
+        return 1;
+    }
+    int want = cl_hint_seen(l, t) + 1;
+    if (a->step) {
+        char *end;
+        long v = strtol(a->step, &end, 10);
+        if (*end || end == a->step || v < 1 || v > t->hint.nsteps)
+            return cl_refuse("hint: --step takes a number from 1 to %d, not '%s'", t->hint.nsteps,
+                             a->step);
+        want = (int)v;
+    }
+    if (a->all || want > t->hint.nsteps)
+        want = t->hint.nsteps;
+    if (cl_hint_remember(l, t, want) < 0)
+        fprintf(stderr, "cowlab: cannot remember the hint step in %s: %s\n", cl_state_dir(),
+                strerror(errno));
+    return cl_hint_print(stdout, cl_kit_dir(), l, t, want, NULL) < 0 ? 1 : 0;
+}
+
+/* `cowlab watch [LAB]`: re-check on every save (cowlab/watch.h); no LAB: the lab changed last. */
+static int cli_watch(const struct cli_args *given)
+{
+    struct cli_args copy = *given, *a = &copy;
+    char base[1024];
+    cli_student_base(a->dir, base, sizeof base);
+    if (!a->lab) {
+        char file[PATH_MAX];
+        time_t when;
+        const struct cl_lab_def *last =
+            cl_last_worked_lab(cli_labs, cli_nlabs, base, file, sizeof file, &when);
+        a->lab = last ? last->slug : cli_labs[0].slug;
+    }
+    const struct cl_lab_def *l = cli_lab(a->lab);
+    if (!l)
+        return 2;
+    if (a->test && cli_tests_known(a->test, l))
+        return 2;
+    struct cl_watch w = {.lab = l,
+                         .base = base,
+                         .only = a->test,
+                         .labs_dir = a->labs_dir,
+                         .kit = cl_kit_dir(),
+                         .debounce_ms = 300};
+    return cl_watch_run(&w);
+}
+
 /* The ids getopt_long returns for the options; what each sets is in cli_option. */
 enum cli_opt {
     OPT_HELP = 'h',
@@ -800,10 +897,18 @@ enum cli_opt {
     OPT_NOTE,
     OPT_ONLY,
     OPT_ROSTER,
+    OPT_STEP,
+    OPT_ALL,
 };
 
 /* What a command's non-option arguments are. */
-enum cli_operands { CLI_NO_OPERANDS, CLI_LAB_OPERAND, CLI_PID_OPERANDS, CLI_OUT_OPERAND };
+enum cli_operands {
+    CLI_NO_OPERANDS,
+    CLI_LAB_OPERAND,
+    CLI_PID_OPERANDS,
+    CLI_OUT_OPERAND,
+    CLI_LAB_TEST_OPERANDS
+};
 
 /* What the dispatch prepares before a command's handler runs. */
 enum {
@@ -972,6 +1077,51 @@ static const struct cli_command cli_commands[] = {
         .run = cli_demo,
     },
     {
+        .name = "status",
+        .synopsis = "[--dir DIR]",
+        .summary = "every lab: tests passed / total, points, and what to do next",
+        .details =
+            "  from what your last checks (make check, cowlab watch) recorded: it grades\n"
+            "  nothing, so it answers at once. A result stands only while your files are as\n"
+            "  they were when it was checked: after a change the lab says \"checked HH:MM,\n"
+            "  files changed since\" and counts none of them. Then the lab you are on (the one\n"
+            "  you changed last): its first failing test, with the commands to check it and\n"
+            "  to get a hint. DIR: the folder of your labs (default: labs/)\n",
+        .options = (const struct option[]){CLI_VALUE("dir", OPT_DIR), CLI_LABS_END},
+        .needs = CLI_LABS,
+        .run = cli_status,
+    },
+    {
+        .name = "hint",
+        .synopsis = "LAB TEST [--step N | --all]",
+        .summary = "a test's hints, one step more each time, from a nudge to the chapter",
+        .details = "  each call shows the next step (and the ones before); the last names the\n"
+                   "  chapter's section (handbook/NN-slug.md#anchor). --step N: up to step N;\n"
+                   "  --all: every step. Where you are is kept in build/state/hints.tsv\n"
+                   "  ($COWLAB_STATE); cowlab watch's n key moves along the same steps\n",
+        .options = (const struct option[]){CLI_VALUE("step", OPT_STEP), CLI_FLAG("all", OPT_ALL),
+                                           CLI_LAB, CLI_LABS_END},
+        .operands = CLI_LAB_TEST_OPERANDS,
+        .needs = CLI_LABS,
+        .run = cli_hint,
+    },
+    {
+        .name = "watch",
+        .synopsis = "[LAB] [--dir DIR] [--test NAME[,NAME...]]",
+        .summary = "re-check LAB each time you save one of its files; keys for hints",
+        .details =
+            "  watches labs/NN-slug/ (inotify) and, after each save, builds and checks the lab\n"
+            "  (as make check; --test: those tests), then shows the first failing test with\n"
+            "  expected, measured and its hint. Keys: n the next hint step, a every test,\n"
+            "  r check now, q quit (^C too; the terminal is restored). No LAB: the lab you\n"
+            "  changed last\n",
+        .options = (const struct option[]){CLI_VALUE("dir", OPT_DIR), CLI_VALUE("test", OPT_TEST),
+                                           CLI_LAB, CLI_LABS_END},
+        .operands = CLI_LAB_OPERAND,
+        .needs = CLI_LABS | CLI_PROBE | CLI_SCRATCH,
+        .run = cli_watch,
+    },
+    {
         .name = "measure",
         .synopsis = "PID [PID...]",
         .summary = "one line per process: pid, then every smaps_rollup field as name=kB",
@@ -1034,7 +1184,8 @@ static int cli_help(const char *name)
         printf("  %-8s %s\n", cli_commands[i].name, cli_commands[i].summary);
     printf("options for every command that reads the labs (all but measure and doctor):\n"
            "  --labs-dir DIR (where the labs' tests.def live; default: the kit's labs/), --quiet,\n"
-           "  --lab LAB (same as the LAB operand). Environment: COWLAB_KIT, NO_COLOR.\n");
+           "  --lab LAB (same as the LAB operand). Environment: COWLAB_KIT, NO_COLOR,\n"
+           "  COWLAB_STATE (status, hint and watch: where results and hint steps are kept).\n");
     return 0;
 }
 
@@ -1059,6 +1210,12 @@ static int cli_operand(const struct cli_command *c, struct cli_args *a, char *ar
     }
     if (c->operands == CLI_OUT_OPERAND && !a->out) {
         a->out = arg;
+        return 0;
+    }
+    if (c->operands == CLI_LAB_TEST_OPERANDS && !a->lab)
+        return cli_set_lab(a, arg);
+    if (c->operands == CLI_LAB_TEST_OPERANDS && !a->test) {
+        a->test = arg;
         return 0;
     }
     return cl_refuse("%s: unexpected argument '%s' (valid: %s)", c->name, arg,
@@ -1088,6 +1245,8 @@ static int cli_option(struct cli_args *a, int id, const char *value)
     case OPT_NOTE: a->note = value; break;
     case OPT_ONLY: a->only = value; break;
     case OPT_ROSTER: a->roster = value; break;
+    case OPT_STEP: a->step = value; break;
+    case OPT_ALL: a->all = true; break;
     default: assert(!"an option in cli_commands with no case here");
     }
     return 0;

@@ -9,6 +9,9 @@
  *   CL_VISIBILITY(hidden, "test ...")  who sees the tests' feedback (cowlab/labs.h): visible,
  *                                     hidden, after_due_date or after_published; at most one
  *                                     line per test (CL_TEST lines must come first)
+ *   CL_HINT(test, "step 1", ..., "handbook/NN-slug.md#anchor")   the test's hints, nudge
+ *                                     first, then the chapter section; may span lines, and
+ *                                     adjacent literals ("a " "b") are joined as in C
  * Other lines (comments, blanks, CL_PURE) are skipped.
  */
 #include "cowlab/labs.h"
@@ -16,30 +19,41 @@
 #include "cowlab/probe.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Read a C string literal at *p (no escapes but \" and \\) into out. */
+/* Read a C string literal at *p (no escapes but \" and \\) into out; adjacent literals
+ * ("a" "b", across lines too) are joined, as the compiler joins them. -1 if none is there or
+ * the text does not fit in n. */
 static int labs_string(const char **p, char *out, size_t n)
 {
     const char *s = *p;
-    while (isspace((unsigned char)*s))
-        s++;
-    if (*s++ != '"')
-        return -1;
     size_t o = 0;
-    for (; *s && *s != '"'; s++) {
-        if (*s == '\\' && s[1])
+    bool one = false;
+    for (;;) {
+        while (isspace((unsigned char)*s))
             s++;
-        if (o + 1 < n)
+        if (*s != '"')
+            break;
+        for (s++; *s && *s != '"'; s++) {
+            if (*s == '\\' && s[1])
+                s++;
+            if (o + 1 >= n)
+                return -1;
             out[o++] = *s;
+        }
+        if (*s != '"')
+            return -1;
+        s++;
+        one = true;
     }
-    if (*s != '"')
+    if (!one)
         return -1;
     out[o] = '\0';
-    *p = s + 1;
+    *p = s;
     return 0;
 }
 
@@ -147,6 +161,65 @@ static int labs_parse_visibility(const char *p, struct cl_lab_def *lab)
     return 0;
 }
 
+/* CL_HINT(test, "step", ..., "handbook/NN-slug.md#anchor") after the macro's "(": the
+ * test's hints. -1 if the test is unknown or already has hints, if there are no steps or more
+ * than CL_MAX_HINT_STEPS, or if the last string is not a handbook link with an anchor (whether
+ * the anchor names a heading is cowlab hint's and make test's to check: it needs the file). */
+static int labs_parse_hint(const char *p, struct cl_lab_def *lab)
+{
+    char name[48], text[CL_MAX_HINT_STEPS + 1][sizeof lab->tests[0].hint.step[0]];
+    int used = 0, n = 0;
+    if (sscanf(p, " %47[A-Za-z0-9_] ,%n", name, &used) != 1 || used == 0)
+        return -1;
+    p += used;
+    while (n <= CL_MAX_HINT_STEPS && labs_string(&p, text[n], sizeof text[n]) == 0) {
+        n++;
+        if (labs_comma(&p) < 0)
+            break;
+    }
+    while (isspace((unsigned char)*p))
+        p++;
+    int t = 0;
+    while (t < lab->ntests && strcmp(lab->tests[t].name, name) != 0)
+        t++;
+    struct cl_hint *h = t < lab->ntests ? &lab->tests[t].hint : NULL;
+    const char *link = n >= 2 ? text[n - 1] : "";
+    if (*p != ')' || !h || h->nsteps || n < 2 || n > CL_MAX_HINT_STEPS + 1 ||
+        strncmp(link, "handbook/", 9) != 0 || !strstr(link, ".md#") ||
+        strlen(link) >= sizeof h->chapter)
+        return -1;
+    for (int i = 0; i < n - 1; i++)
+        memcpy(h->step[i], text[i], sizeof h->step[i]);
+    snprintf(h->chapter, sizeof h->chapter, "%s", link);
+    h->nsteps = n - 1;
+    return 0;
+}
+
+/* A macro call that may span lines: line (size n) holds its first line; append the next lines
+ * of f until the parentheses close outside string literals. 0, or -1 at the end of the file
+ * or when the call does not fit in n. */
+static int labs_gather(FILE *f, char *line, size_t n, int *lineno)
+{
+    for (;;) {
+        int depth = 0;
+        bool quoted = false;
+        for (const char *c = line; *c; c++) {
+            if (quoted && *c == '\\' && c[1])
+                c++;
+            else if (*c == '"')
+                quoted = !quoted;
+            else if (!quoted)
+                depth += (*c == '(') - (*c == ')');
+        }
+        if (depth <= 0 && !quoted)
+            return 0;
+        size_t len = strlen(line);
+        if (len + 2 >= n || !fgets(line + len, (int)(n - len), f))
+            return -1;
+        (*lineno)++;
+    }
+}
+
 int cl_lab_parse(const char *path, struct cl_lab_def *lab, char *err, size_t n)
 {
     memset(lab, 0, sizeof *lab);
@@ -155,7 +228,7 @@ int cl_lab_parse(const char *path, struct cl_lab_def *lab, char *err, size_t n)
         snprintf(err, n, "%s: cannot open", path);
         return -1;
     }
-    char line[1024];
+    char line[8192];
     int lineno = 0, rc = 0;
     while (rc == 0 && fgets(line, sizeof line, f)) {
         lineno++;
@@ -173,9 +246,18 @@ int cl_lab_parse(const char *path, struct cl_lab_def *lab, char *err, size_t n)
             rc = labs_parse_needs(p + 9, lab);
         } else if (strncmp(p, "CL_VISIBILITY(", 14) == 0) {
             rc = labs_parse_visibility(p + 14, lab);
+        } else if (strncmp(p, "CL_HINT(", 8) == 0) {
+            int first = lineno;
+            rc = labs_gather(f, line, sizeof line, &lineno);
+            if (rc == 0)
+                rc = labs_parse_hint(p + 8, lab);
+            lineno = rc < 0 ? first : lineno;
         }
-        if (rc < 0)
+        if (rc < 0) { /* one line, though a CL_HINT spans several */
             snprintf(err, n, "%s:%d: cannot parse: %.80s", path, lineno, p);
+            for (char *c = err; *c; c++)
+                *c = *c == '\n' ? ' ' : *c;
+        }
     }
     fclose(f);
     if (rc == 0 && (!lab->slug[0] || lab->ntests == 0)) {

@@ -40,6 +40,7 @@ patch             -      planted bugs are patches of the reference solutions
 gawk              -      plot scripts filter the results CSV
 smem              -      make bench compares snapshots with smem
 hyperfine         -      make bench times whole commands
+tmux              -      make test drives cowlab watch as a user would (send-keys, capture-pane)
 LIST
 
 # COWLAB_DEPS_EXTRA: more package names to require (the kit's tests use it to check the

@@ -279,6 +279,122 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 fi
 check "make deps is quiet when everything is there" test -z "$(bash scripts/deps.sh 2>&1)"
 
+echo "== the student's loop: status, hint, watch"
+# A student's folder of labs (lab 01's stubs, then the reference's predict.c), a state folder
+# of its own (COWLAB_STATE), two cheap tests (spawn, in experiment.c; predict_pss, in
+# predict.c): every expected count comes from the check's own table, never written here.
+stu=$PWD/$OUT/student; mkdir -p "$stu/labs"; cp -r labs/01-fork-cow "$stu/labs/"
+export COWLAB_STATE=$stu/state
+two=spawn,predict_pss
+cp solutions/01-fork-cow/predict.c "$stu/labs/01-fork-cow/"
+$COWLAB check 01 --dir "$stu/labs" --test $two --quiet >"$stu/check.log" 2>&1
+want_pass=$(grep -c '^01-fork-cow  *[a-z_]*  *[0-9]*/[0-9]*  *passed$' "$stu/check.log")
+want_score=$(sed -n 's/^score: \([0-9]*\)\/.*/\1/p' "$stu/check.log")
+want_first=$(awk '$1 == "01-fork-cow" && $2 != "total" && $4 != "passed" {print $2; exit}' "$stu/check.log")
+t0=$(date +%s%N); $COWLAB status --dir "$stu/labs" >"$stu/status.log" 2>&1; rc=$?; t1=$(date +%s%N)
+status_ms=$(( (t1 - t0) / 1000000 ))
+check "status after a check: lab 01's tests passed and points are the check's ($want_pass passed, $want_score points)" \
+  bash -c "[ $rc -eq 0 ] && grep -Eq '^01-fork-cow +$want_pass/[0-9]+ +$want_score/[0-9]+ +checked [0-9:]+' '$stu/status.log'"
+check "status: what next is the first failing test ($want_first), its first check and the command" \
+  bash -c "grep -q 'make check LAB=01 TEST=$want_first\$' '$stu/status.log' &&
+    grep -q '^  first check: .*expected .*, measured ' '$stu/status.log'"
+echo "        status took $status_ms ms (reads the recorded checks; grades nothing)"
+echo '/* a student edit */' >>"$stu/labs/01-fork-cow/predict.c"
+$COWLAB status --dir "$stu/labs" >"$stu/status2.log" 2>&1
+check "status after a file changed: 'files changed since', no count shown as current" \
+  bash -c "grep -Eq '^01-fork-cow +\?/[0-9]+ +\?/[0-9]+ +checked [0-9:]+, files changed since' '$stu/status2.log' &&
+    grep -q '^next: make check LAB=01 ' '$stu/status2.log'"
+cp solutions/01-fork-cow/predict.c "$stu/labs/01-fork-cow/" # as checked: current again
+$COWLAB status --dir "$stu/labs" >"$stu/status3.log" 2>&1
+check "status: the file back as it was checked, the results are current again" \
+  grep -Eq "^01-fork-cow +$want_pass/[0-9]+ +$want_score/" "$stu/status3.log"
+
+check "every graded test of every lab has hints, and each hint's chapter link is a heading there" \
+  python3 tests/hints_check.py $labs
+hint_steps() { # each call shows one step more, --step N goes to N, the last names the section
+  local n i out; n=$($COWLAB hint 01 zero_page --all | grep -c '^  hint ')
+  rm -f "$COWLAB_STATE/hints.tsv"
+  [ "$n" -ge 2 ] || { echo "fewer than 2 steps"; return 1; }
+  for i in $(seq 1 "$n"); do
+    out=$($COWLAB hint 01 zero_page) || return 1
+    [ "$(grep -c '^  hint ' <<<"$out")" -eq "$i" ] || { echo "call $i: $out"; return 1; }
+    if [ "$i" -lt "$n" ]; then grep -q "again for hint $((i + 1))/$n" <<<"$out" || return 1
+    else grep -q '^  read: handbook/01-fork-cow.md#[a-z0-9_-]* ("' <<<"$out" || return 1; fi
+  done
+  [ "$($COWLAB hint 01 zero_page --step 1 | grep -c '^  hint ')" -eq 1 ] &&
+    [ "$($COWLAB hint 01 zero_page | grep -c '^  hint ')" -eq 2 ] # remembered from --step 1
+}
+check "hint: one step more per call (remembered), --step N, the last names the chapter section" hint_steps
+check "hint of an unknown test: one line naming the lab's tests, exit 2" bash -c "
+  err=\$($COWLAB hint 01 zero_pag 2>&1 >/dev/null); [ \$? -eq 2 ] && [[ \$err == *'(its tests: '*zero_page* ]]"
+check "hint of an unknown lab: one line naming the labs, exit 2" one_line_exit2 $COWLAB hint 99 zero_page
+bad_hint() { # a CL_HINT naming no test, or without a chapter link, stops the labs loading
+  local d=$stu/badlabs/01-fork-cow; mkdir -p "$d"
+  grep -v '^CL_HINT\|^        "' labs/01-fork-cow/tests.def >"$d/tests.def"
+  printf 'CL_HINT(no_such_test, "a step",\n        "handbook/01-fork-cow.md#1-what-fork-copies")\n' >>"$d/tests.def"
+  local err; err=$($COWLAB list --labs-dir "$stu/badlabs" 2>&1) && return 1
+  [[ $err == *"tests.def:"*": cannot parse: CL_HINT(no_such_test"* ]] || return 1
+  grep -v '^CL_HINT\|^        "' labs/01-fork-cow/tests.def >"$d/tests.def"
+  printf 'CL_HINT(spawn, "a step", "another")\n' >>"$d/tests.def"
+  ! $COWLAB list --labs-dir "$stu/badlabs" >/dev/null 2>&1
+}
+check "a CL_HINT naming no test, or without a chapter link, is refused when the labs load" bad_hint
+
+if command -v tmux >/dev/null; then
+  # cowlab watch as a user runs it: in a tmux pane (a private server), a file saved, the screen
+  # read back, keys pressed, the terminal's settings compared before and after.
+  sock=cowlab-test-$$
+  tm() { tmux -L "$sock" "$@"; }
+  screen() { tm capture-pane -p -t watch; }
+  wait_screen() { # PATTERN [TENTHS]: until the screen matches (default 10 s)
+    local i; for i in $(seq "${2:-100}"); do screen | grep -Eq "$1" && return 0; sleep 0.1; done
+    screen; return 1; }
+  watch_in_tmux() { # a pane running cowlab watch; the shell records its exit and stty after
+    rm -f "$stu/stty.after" "$stu/watch.rc"
+    tm new-session -d -s watch -x 120 -y 50 "stty -g >'$stu/stty.before'; '$PWD/$COWLAB' watch 01 \
+      --dir '$stu/labs' --test $two; echo \$? >'$stu/watch.rc'; stty -g >'$stu/stty.after'; sleep 600"; }
+  watch_pid() { pgrep -f "^$PWD/$COWLAB watch 01 --dir $stu/labs" | head -1; }
+  watch_ended() { # STATUS: the watch exited with STATUS and the terminal is as it was
+    local _; for _ in $(seq 50); do [ -s "$stu/stty.after" ] && break; sleep 0.1; done
+    [ "$(cat "$stu/watch.rc")" = "$1" ] && cmp "$stu/stty.before" "$stu/stty.after"; }
+  cp labs/01-fork-cow/predict.c "$stu/labs/01-fork-cow/" # stubs again: both tests fail
+  rm -f "$COWLAB_STATE/hints.tsv"
+  watch_in_tmux
+  first_failure() { wait_screen '^FAILED spawn ' && wait_screen 'expected .*, measured ' &&
+    wait_screen 'press n for a hint'; }
+  check "watch shows the first failing test (spawn) with expected, measured and a hint" first_failure
+  cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+  wpid=$(watch_pid); c0=$(cpu "$wpid"); sleep 1; c1=$(cpu "$wpid")
+  check "watch, idle for 1 s: no busy polling (CPU ticks used: $((c1 - c0)))" test $((c1 - c0)) -le 1
+  t0=$(date +%s%N); cp solutions/01-fork-cow/experiment.c "$stu/labs/01-fork-cow/"
+  check "watch: a saved experiment.c is rebuilt and checked, the screen shows the next failure" \
+    wait_screen '^FAILED predict_pss ' 150
+  t1=$(date +%s%N); echo "        watch: the screen changed $(( (t1 - t0) / 1000000 )) ms after the save (300 ms of it debounce)"
+  n=$(screen | sed -n 's/^check #\([0-9]*\) done.*/\1/p')
+  for i in 1 2 3 4 5; do echo "/* save $i */" >>"$stu/labs/01-fork-cow/experiment.c"; sleep 0.03; done
+  burst_once() { wait_screen "^check #$((n + 1)) done" 150 && sleep 0.8 && wait_screen "^check #$((n + 1)) done" 1; }
+  check "watch: a burst of 5 saves is checked once (check #$n, then #$((n + 1)) only)" burst_once
+  tm send-keys -t watch n
+  check "watch: n shows hint 1 of the failing test" wait_screen '^  hint 1/' 30
+  tm send-keys -t watch n
+  check "watch: n again shows hint 2" wait_screen '^  hint 2/' 30
+  check "... and cowlab hint goes on from there (the same state)" bash -c \
+    "$COWLAB hint 01 predict_pss | grep -q '^  hint 3/'"
+  tm send-keys -t watch a
+  every_test() { wait_screen '^  ok +spawn ' 30 && wait_screen '^  FAIL +predict_pss ' 30; }
+  check "watch: a lists every test (ok spawn, FAIL predict_pss)" every_test
+  tm send-keys -t watch q
+  check "watch: q quits (exit 0) with the terminal's settings as before" watch_ended 0
+  tm kill-session -t watch
+  watch_in_tmux; wait_screen '^check #1 done' 150 >/dev/null
+  kill -TERM "$(watch_pid)"
+  check "watch: SIGTERM ends it (exit 143) with the terminal's settings restored" watch_ended 143
+  tm kill-server 2>/dev/null
+else
+  skipped=$((skipped + 1)); echo "  skip  cowlab watch under tmux: tmux is not installed (make deps)"
+fi
+unset COWLAB_STATE
+
 echo "== the machine probe"
 $COWLAB doctor >"$OUT/doctor.log" 2>&1; rc=$?
 check "cowlab doctor establishes every fact the labs need here (exit 0)" test $rc -eq 0

@@ -9,7 +9,15 @@
 
 #include <stddef.h>
 
-enum { CL_MAX_LABS = 16, CL_MAX_TESTS = 48, CL_MAX_FILES = 8 };
+enum { CL_MAX_LABS = 16, CL_MAX_TESTS = 48, CL_MAX_FILES = 8, CL_MAX_HINT_STEPS = 4 };
+
+/* A test's hints, from its CL_HINT line in tests.def: steps from a nudge to the concept, and
+ * the chapter section that teaches it (cowlab hint, cowlab watch; cowlab/hint.h). */
+struct cl_hint {
+    int nsteps;                        /* 0: tests.def has no CL_HINT for the test */
+    char step[CL_MAX_HINT_STEPS][360]; /* step[0] the nudge ... step[nsteps-1] the concept */
+    char chapter[128];                 /* "handbook/NN-slug.md#anchor", a heading's anchor */
+};
 
 /* Who may see a test's feedback (tests.def's CL_VISIBILITY; Gradescope's four values). A test's
  * points always count; its verdict and feedback reach the student as follows:
@@ -32,6 +40,7 @@ struct cl_test_def {
      * "not gradable here", its points out of the maximum. */
     char needs[160];
     enum cl_visibility visibility; /* from CL_VISIBILITY lines; CL_VISIBLE when none names it */
+    struct cl_hint hint;
 };
 
 struct cl_lab_def {

@@ -13,10 +13,12 @@
 #define CL_PURE(names)
 #define CL_NEEDS(fact, names)
 #define CL_VISIBILITY(visibility, names)
+#define CL_HINT(...)
 #define CL_TEST(name, points, timeout, about) {#name, test_##name, points, timeout, about},
 #include "tests.def"
 #undef CL_TEST
 #undef CL_PURE
 #undef CL_NEEDS
 #undef CL_VISIBILITY
+#undef CL_HINT
 #undef CL_LAB

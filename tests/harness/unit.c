@@ -937,6 +937,59 @@ static void t_labs_registry(void)
         CL_CHECK_EQ(CL_VISIBLE, l->tests[i].visibility, "lab 01's tests are all visible", "");
 }
 
+/* Parse text as a tests.def; 0 or -1 as cl_lab_parse, the lab in *d. */
+static int t_parse_text(const char *text, struct cl_lab_def *d, char *err, size_t n)
+{
+    char path[] = "/tmp/cowlab-unit-XXXXXX";
+    int fd = mkstemp(path), rc = -1;
+    if (fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text))
+        rc = cl_lab_parse(path, d, err, n);
+    else
+        snprintf(err, n, "cannot write %s", path);
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
+    return rc;
+}
+
+/* CL_HINT: a call over several lines, adjacent literals joined (a ')' and a '"' inside a
+ * string are text), the last string the chapter link; refused: an unknown test, a second
+ * CL_HINT for a test, no link, more than CL_MAX_HINT_STEPS steps, a call never closed. */
+static void t_labs_hints(void)
+{
+    static struct cl_lab_def d; /* ~90 kB: not on the stack */
+    char err[256];
+    const char *head = "CL_LAB(\"03-x\", \"X\", \"a.c\")\nCL_TEST(t, 5, 3, \"x\")\n"
+                       "CL_TEST(u, 5, 3, \"y\")\n";
+    char text[2048];
+    snprintf(text, sizeof text,
+             "%sCL_HINT(t,\n  \"a (nudge) \" \"with \\\"quotes\\\")\",\n  \"the concept\",\n"
+             "  \"handbook/03-x.md#1-a-heading\")\n",
+             head);
+    int rc = t_parse_text(text, &d, err, sizeof err);
+    CL_CHECK_EQ(0, rc, "a CL_HINT over four lines parses", err);
+    const struct cl_hint *h = &d.tests[0].hint;
+    CL_CHECK_EQ(2, rc == 0 ? h->nsteps : -1, "two steps", "");
+    CL_CHECK_EQ(0, rc == 0 ? strcmp(h->step[0], "a (nudge) with \"quotes\")") : -1,
+                "adjacent literals joined, escapes read", rc == 0 ? h->step[0] : "");
+    CL_CHECK_EQ(0, rc == 0 ? strcmp(h->chapter, "handbook/03-x.md#1-a-heading") : -1,
+                "the last string is the chapter link", rc == 0 ? h->chapter : "");
+    CL_CHECK_EQ(0, rc == 0 ? d.tests[1].hint.nsteps : -1, "a test without CL_HINT has none", "");
+    static const char *const bad[] = {
+        "CL_HINT(v, \"s\", \"handbook/03-x.md#a\")\n", /* no such test */
+        "CL_HINT(t, \"s\", \"handbook/03-x.md#a\")\nCL_HINT(t, \"s\", \"handbook/03-x.md#a\")\n",
+        "CL_HINT(t, \"s\", \"no link\")\n",     /* no chapter link */
+        "CL_HINT(t, \"handbook/03-x.md#a\")\n", /* no step */
+        "CL_HINT(t, \"1\", \"2\", \"3\", \"4\", \"5\", \"handbook/03-x.md#a\")\n", /* too many */
+        "CL_HINT(t, \"s\",\n \"handbook/03-x.md#a\"\n", /* never closed */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(text, sizeof text, "%s%s", head, bad[i]);
+        CL_CHECK_EQ(-1, t_parse_text(text, &d, err, sizeof err), bad[i],
+                    "a CL_HINT must name a test once, with steps and a handbook link");
+    }
+}
+
 static void t_results_csv(void)
 {
     struct cl_results r;
@@ -1092,6 +1145,7 @@ static const struct cl_test unit_tests[] = {
     {"xml_escape", t_xml_escape, 1, 10, ""},
     {"escape_capped", t_escape_capped, 1, 10, ""},
     {"labs_registry", t_labs_registry, 1, 10, ""},
+    {"labs_hints", t_labs_hints, 1, 10, ""},
     {"results_csv", t_results_csv, 1, 10, ""},
     {"json_parse", t_json_parse, 1, 10, ""},
     {"csv_roundtrip", t_csv_roundtrip, 1, 10, ""},

@@ -28,11 +28,12 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 passed=0; failed=0; skipped=0
 ok()   { passed=$((passed + 1)); printf '  ok    %s\n' "$1"; }
 fail() { failed=$((failed + 1)); printf '  FAIL  %s\n' "$1"; [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/        /'; }
+section() { printf '== %s   (at %d s)\n' "$1" "$SECONDS"; } # a section's start, from make test's
 check() { local what=$1; shift; if "$@" >"$OUT/last.log" 2>&1; then ok "$what"; else fail "$what" "$(tail -20 "$OUT/last.log")"; fi; }
 
 labs=$($COWLAB list | awk '{print $1}')
 
-echo "== harness unit tests"
+section "harness unit tests"
 if make -s build/test/harness-unit >"$OUT/unit-build.log" 2>&1; then
   build/test/harness-unit >"$OUT/unit.log" 2>&1; rc=$?
   grep -E '^  (ok|FAIL) ' "$OUT/unit.log" || true
@@ -142,7 +143,7 @@ for bug in tests/harness/bugs/*.patch; do
 done
 for lab in $labs; do start "bugs-$lab" grade_bugs "$lab"; done
 
-echo "== the command line"
+section "the command line"
 one_line_exit2() { # command...: exit status 2 and exactly one line on stderr naming choices
   local err rc; err=$("$@" 2>&1 >/dev/null); rc=$?
   [ $rc -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && [[ $err == *"("*")"* ]]
@@ -279,7 +280,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 fi
 check "make deps is quiet when everything is there" test -z "$(bash scripts/deps.sh 2>&1)"
 
-echo "== the student's loop: status, hint, watch"
+section "the student's loop: status, hint, watch"
 # A student's folder of labs (lab 01's stubs, then the reference's predict.c), a state folder
 # of its own (COWLAB_STATE), two cheap tests (spawn, in experiment.c; predict_pss, in
 # predict.c): every expected count comes from the check's own table, never written here.
@@ -395,7 +396,7 @@ else
 fi
 unset COWLAB_STATE
 
-echo "== the machine probe"
+section "the machine probe"
 $COWLAB doctor >"$OUT/doctor.log" 2>&1; rc=$?
 check "cowlab doctor establishes every fact the labs need here (exit 0)" test $rc -eq 0
 $COWLAB doctor --tsv 2>/dev/null | cut -f1,2 | sed 's/^/        /'
@@ -466,7 +467,7 @@ for bug in tests/harness/bugs/*.patch; do # planted.sh started at the top
     "harness-$(basename "$bug" .patch)"
 done
 
-echo "== a broken file costs only its own tests; a warning costs nothing"
+section "a broken file costs only its own tests; a warning costs nothing"
 # A missing or non-compiling file is replaced by the handout's stub: the other file's tests are
 # graded as usual. (With a correct experiment.c, exactly the predict_* tests fail.)
 broken="$OUT/broken"
@@ -617,7 +618,7 @@ import json; r=json.load(open('$broken/out-warned/results.json'))
 assert r['score'] == sum(t['max_score'] for t in r['tests']) > 0, r['score']
 assert 'predict.c:' in r['output'] and 'cowlab_never_used' in r['output'] and '/tmp/' not in r['output'], r['output']"
 
-echo "== a folder of submissions, one grades.csv"
+section "a folder of submissions, one grades.csv"
 many="$OUT/many"; mkdir -p "$many/in"
 cp -r solutions "$many/in/alice smith"; cp -r labs "$many/in/bob"; mkdir -p "$many/in/carol"
 $COWLAB grade --submissions "$many/in" --out "$many/out" --quiet >"$many/log" 2>&1
@@ -666,7 +667,7 @@ check "grade --submissions of a folder with no submission in it: refused, grades
 check "grade --submissions of a missing folder: refused" \
   refused_intact --submissions "$many/no such folder" --out "$many/out"
 
-echo "== make gradescope: lab 01's autograder, end to end in a temporary root"
+section "make gradescope: lab 01's autograder, end to end in a temporary root"
 bash tests/gradescope.sh "$OUT/gradescope" 01 >"$OUT/gradescope.log" 2>&1
 if [ -s "$OUT/gradescope/verdicts" ]; then
   while IFS=$'\t' read -r verdict what why; do
@@ -677,7 +678,7 @@ else
   fail "tests/gradescope.sh ran" "$(tail -20 "$OUT/gradescope.log")"
 fi
 
-echo "== the glossary"
+section "the glossary"
 glossary_links() { # every chapter links the glossary; every glossary.md#anchor link resolves
   python3 - <<'PY'
 import glob, re, sys
@@ -695,7 +696,7 @@ PY
 }
 check "every chapter links handbook/glossary.md, and every glossary.md#term link has its anchor" glossary_links
 
-echo "== a batch's progress"
+section "a batch's progress"
 progress_line() { # on a terminal: one line rewritten in place, "graded D of N ... left", ended
   # by a newline; in a log: one line per submission
   local d=$OUT/progress; rm -rf "$d"; mkdir -p "$d/in/a" "$d/in/b" "$d/in/c"
@@ -717,7 +718,7 @@ PY
 }
 check "a batch shows its progress: in place on a terminal (done of total, time left), a line each in a log" progress_line
 
-echo "== class summary, regrading, roster"
+section "class summary, regrading, roster"
 # Four submissions of lab 04 (the cheapest to grade): the reference, the stubs, one that does
 # not compile, one with a planted bug; a roster that names two of them and one who submitted
 # nothing. Every expected value is computed by tests/summary_check.py from the reports.
@@ -798,14 +799,14 @@ sys.exit(0 if len(old) == len(new) and changed == ['wrong'] else 1)\" &&
     grep -q '^class summary' '$cls/regrade.log'"
 echo "  (this section took $(( ($(date +%s%N) - t_class) / 1000000 )) ms)"
 
-echo "== handbook points tables match tests.def"
+section "handbook points tables match tests.def"
 for lab in $labs; do
   table=$(sed -n "/<!-- points:$lab/,/<!-- \/points -->/p" "handbook/$lab.md" | sed '1d;$d')
   check "handbook/$lab.md shows the points table of labs/$lab/tests.def" \
     test "$table" = "$($COWLAB list "$lab" --markdown)"
 done
 
-echo "== reference solutions score 100 %"
+section "reference solutions score 100 %"
 # The reference and the stubs were graded, every lab, in the folder of submissions above
 # ("alice smith" is a copy of solutions/, "bob" of labs/): their reports are read here.
 ref_out="$many/out/alice smith" stubs_out="$many/out/bob"
@@ -834,13 +835,13 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
   fi
 fi
 
-echo "== stubs build and score 0"
+section "stubs build and score 0"
 for lab in $labs; do
   check "$lab: stubs compile" python3 tests/report_check.py "$stubs_out" --lab "$lab" --expect built
   check "$lab: stubs fail every test" python3 tests/report_check.py "$stubs_out" --lab "$lab" --expect zero
 done
 
-echo "== the grading services' formats (Gradescope, PrairieLearn, Autolab) and visibility"
+section "the grading services' formats (Gradescope, PrairieLearn, Autolab) and visibility"
 # Every --schema check reads results.json, junit.xml, grades.csv, prairielearn.json and
 # autolab.txt against the services' documented schemas and one another, and looks for the
 # feedback of tests that are not visible in what a student sees (tests/report_check.py).
@@ -888,7 +889,7 @@ gdb_reproduces() { # SUB (a submission folder) OUT (its grading's output folder)
       grep -q 'crashed: cow_fill, in the parent: killed by SIGSEGV' '$sub.gdb.log'"
 }
 
-echo "== planted bugs are caught"
+section "planted bugs are caught"
 # grade_bugs graded them in the background since the top, each on the tests its Catches: line
 # names: it must build and fail every one of them (a check that cannot fail is a defect). That
 # it fails no other test (a test failing for another test's subject, or a Catches: line that
@@ -933,11 +934,11 @@ $COWLAB grade --submission "$sub" --lab 01 --test spawn,predict_pss --out "$sub.
 check "grade --test A,B grades those tests and no other (lab 01's reference: spawn,predict_pss)" \
   python3 tests/report_check.py "$sub.out" --lab 01-fork-cow --expect-tests spawn predict_pss
 
-echo "== make kernels grades in every cell"
+section "make kernels grades in every cell"
 check "judge.sh: a failing reference, a passing stub or bug, a missing result each fail the matrix" \
   bash tests/kernels/judge-test.sh
 
-echo "== the simulation against real CPython (lab 02)"
+section "the simulation against real CPython (lab 02)"
 if command -v python3 >/dev/null; then
   # The experiments `cowlab plot 02` ran (started after run 01): its log has the run's table,
   # and the results CSV is build/results/02-refcount.csv.
@@ -950,7 +951,7 @@ else
   skipped=$((skipped + 1)); echo "  skip  calibration: python3 is not installed"
 fi
 
-echo "== plots"
+section "plots"
 if command -v gnuplot >/dev/null; then
   for lab in $labs; do
     finish "plot-$lab" # started after run 01
@@ -1002,7 +1003,7 @@ else
   skipped=$((skipped + 1)); echo "  skip  plots: gnuplot is not installed"
 fi
 
-echo "== grader isolation"
+section "grader isolation"
 finish hostile # tests/grader/run.sh, started at the top
 [ -s "$OUT/hostile/verdicts" ] || fail "grader isolation tests ran" "$(tail -20 "$OUT/hostile.log")"
 [ -s "$OUT/hostile/verdicts" ] && while read -r verdict what; do
@@ -1019,7 +1020,7 @@ start handout bash tests/handout.sh "$OUT/handout"
 # Lab 05's scenario in real CPython (Debian's python3, with python3-numpy and python3-bitarray),
 # its quick set, last and alone: ~80 interpreters start (NumPy each), a load that starved the
 # timed hostile tests when it ran beside them.
-echo "== lab 05's scenario in real CPython"
+section "lab 05's scenario in real CPython"
 if /usr/bin/python3 -c 'import numpy, bitarray' 2>/dev/null; then
   start cpython-05 /usr/bin/python3 labs/05-capstone/observer/cpython.py --quick
   check_job "fork, fork + gc.freeze, forkserver and shared_memory + NumPy: every modelled row within +-5 % of the data" cpython-05
@@ -1028,7 +1029,7 @@ else
   skipped=$((skipped + 1)); echo "  skip  lab 05's calibration: /usr/bin/python3 lacks numpy or bitarray (make deps)"
 fi
 
-echo "== the students' handout (make handout)"
+section "the students' handout (make handout)"
 finish handout
 grep -q '^handout: [0-9]* passed' "$OUT/handout.log" || fail "tests/handout.sh ran to the end" "$(tail -20 "$OUT/handout.log")"
 while IFS= read -r line; do

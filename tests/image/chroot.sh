@@ -20,7 +20,7 @@
 # as the same uid at once (uids are the kernel's, not the root's).
 # Exit: COMMAND's status; 125 when the sandbox itself could not be set up (a message says why).
 set -euo pipefail
-user= how=pivot caps=all
+user='' how=pivot caps=all
 while [[ ${1:-} == -[unc] ]]; do
   case $1 in -u) user=$2; shift 2 ;; -n) how=chroot; shift ;; -c) caps=$2; shift 2 ;; esac
 done
@@ -78,6 +78,7 @@ fi
 exec "${pre[@]}" chroot "${spec[@]}" "$r" /usr/bin/env -i "$@"
 '
 # env -i NAME=VALUE ... /bin/sh -c 'cd WORKDIR && exec "$@"' sh COMMAND...
+# shellcheck disable=SC2016 # $0 and $@ are the inner shell's
 exec unshare --mount --propagation private --pid --ipc --fork --kill-child -- \
   bash -c "$inside" inside "$root" "$user" "$how" "$caps" "${envs[@]}" \
   /bin/sh -c 'cd "$0" || exit 125; exec "$@"' "$workdir" "$@"

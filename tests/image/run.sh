@@ -32,7 +32,7 @@ kit=$PWD LAB=${1:-${LAB:-01}}
 [[ $(id -u) -eq 0 ]] || { echo "image-test: needs root (debootstrap, chroot, mounts): sudo make image-test" >&2; exit 2; }
 img=$kit/build/image root=$kit/build/image/root logs=$kit/build/image/logs
 cache=$img/bookworm-minbase.tar
-slug=$(basename "$(dirname "$(ls labs/"$LAB"*/tests.def 2>/dev/null | head -1)")")
+defs=(labs/"$LAB"*/tests.def) slug=$(basename "$(dirname "${defs[0]}")")
 [[ -f labs/$slug/tests.def && -d solutions/$slug ]] ||
   { echo "image-test: no lab '$LAB' with solutions here" >&2; exit 2; }
 
@@ -40,10 +40,10 @@ slug=$(basename "$(dirname "$(ls labs/"$LAB"*/tests.def 2>/dev/null | head -1)")
 # unmounted; a root that cannot be freed is never removed (rm -rf would walk into a mount).
 unmount_all() {
   local m
-  for m in $(awk -v r="$root" '$5 == r || index($5, r "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+  while read -r m; do
     echo "image-test: unmounting $m, left mounted" >&2
     umount -l "$m" || true
-  done
+  done < <(awk -v r="$root" '$5 == r || index($5, r "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r)
   ! awk -v r="$root" '$5 == r || index($5, r "/") == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo
 }
 trap 'unmount_all || echo "image-test: something is still mounted under $root" >&2' EXIT
@@ -131,16 +131,16 @@ grade no-userns "solutions/$slug" -n
 grade non-root "solutions/$slug" -u cowlab
 isolated() { grep -q '^isolation: bwrap' "$logs/grade-$1.log" || { grep '^isolation' "$logs/grade-$1.log"; return 1; }; }
 degraded() { grep -q '^isolation: none' "$logs/grade-$1.log" || { grep '^isolation' "$logs/grade-$1.log"; return 1; }; }
-o=$root/grading/out
+res=$root/grading/out
 check "$slug: the reference solutions score full marks (as root)" \
-  python3 tests/report_check.py "$o-reference" --lab "$slug" --expect full
+  python3 tests/report_check.py "$res-reference" --lab "$slug" --expect full
 check "$slug: ... in bubblewrap's private view (the root entered as runc enters it)" isolated reference
-check "$slug: its reports pass the schema checks" python3 tests/report_check.py "$o-reference" --schema
-check "$slug: the stubs compile" python3 tests/report_check.py "$o-stubs" --lab "$slug" --expect built
-check "$slug: the stubs score 0" python3 tests/report_check.py "$o-stubs" --lab "$slug" --expect zero
+check "$slug: its reports pass the schema checks" python3 tests/report_check.py "$res-reference" --schema
+check "$slug: the stubs compile" python3 tests/report_check.py "$res-stubs" --lab "$slug" --expect built
+check "$slug: the stubs score 0" python3 tests/report_check.py "$res-stubs" --lab "$slug" --expect zero
 check "$slug: the reference scores full marks where user namespaces are refused (entered by chroot)" \
-  python3 tests/report_check.py "$o-no-userns" --lab "$slug" --expect full
+  python3 tests/report_check.py "$res-no-userns" --lab "$slug" --expect full
 check "$slug: ... and the grader says it graded without the private view" degraded no-userns
 check "$slug: the reference scores full marks as the image's non-root user cowlab" \
-  python3 tests/report_check.py "$o-non-root" --lab "$slug" --expect full
+  python3 tests/report_check.py "$res-non-root" --lab "$slug" --expect full
 finish

@@ -5,8 +5,8 @@
 # entry point): in new mount, pid and IPC namespaces (its processes see only each other, and
 # every one of them is killed when COMMAND ends), with /proc, a read-only /sys, a small /dev
 # of its own (null, zero, full, random, urandom, tty, pts) and a 64 MiB /dev/shm (nosuid,
-# nodev, noexec: Docker's defaults), this machine's /etc/resolv.conf and /etc/hosts (a build
-# fetches packages), an environment of PATH, HOME and the NAME=VALUE pairs only, in WORKDIR,
+# nodev, noexec: Docker's defaults), this machine's /etc/resolv.conf and /etc/hosts bound
+# over the root's (a build fetches packages), an environment of PATH, HOME and the NAME=VALUE pairs only, in WORKDIR,
 # as root or as USER (docker run --user). Like runc, it enters ROOT with pivot_root, so that
 # the process is not "chrooted" and may make user namespaces (bubblewrap's private view) where
 # this machine allows them; -n enters with a plain chroot instead, which the kernel forbids
@@ -37,8 +37,7 @@ if [[ -n $user && ! $user =~ ^[0-9]+(:[0-9]+)?$ ]]; then # a name: the root's ow
 fi
 [[ -x $root/bin/sh && -d $root/proc && -d $root/sys && -d $root/dev ]] ||
   { echo "chroot.sh: $root is not a root file system" >&2; exit 125; }
-cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-cp /etc/hosts "$root/etc/hosts" 2>/dev/null || true
+touch "$root/etc/resolv.conf" "$root/etc/hosts"
 mkdir -p /run/cowlab-uids "$root/run/cowlab-uids" && chmod 700 /run/cowlab-uids
 
 # The inside: runs as pid 1 of the new pid namespace, in the new mount namespace.
@@ -62,6 +61,9 @@ mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=65536k shm "$r/dev/shm" || 
 ln -s /proc/self/fd "$r/dev/fd"
 ln -s /proc/self/fd/0 "$r/dev/stdin"; ln -s /proc/self/fd/1 "$r/dev/stdout"; ln -s /proc/self/fd/2 "$r/dev/stderr"
 mount --bind /run/cowlab-uids "$r/run/cowlab-uids" || fail "cannot share /run/cowlab-uids"
+for f in /etc/resolv.conf /etc/hosts; do # as a runtime does: bound, not copied into the image
+  [[ -e $f ]] && { mount --bind "$f" "$r$f" || fail "cannot bind $f"; }
+done
 spec=(); [[ -n $user ]] && spec=(--userspec="$user")
 if [[ $how == pivot ]]; then
   cd "$r"; mkdir -p .pivot-old

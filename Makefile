@@ -228,7 +228,7 @@ gradescope:
 
 # The Dockerfile's steps, run for real in a fresh Debian 12 root made with debootstrap (cached
 # in build/image/), then grading inside it (tests/image/run.sh; handbook/instructors.md, "A grading
-# image"). Not part of make test: about 40 s with the root cached, 2 min without. As root.
+# image"). Not part of make test: about 1 min with the root cached, 2 min without. As root.
 image-test:
 	@bash tests/image/run.sh $(if $(filter command line,$(origin LAB)),'$(subst ','\'',$(LAB))')
 

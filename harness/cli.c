@@ -1333,6 +1333,14 @@ static int cli_prepare(const struct cli_command *c, const struct cli_args *a)
     if ((c->needs & CLI_SCRATCH) && probe->scratch_exec == CL_NO)
         return cl_refuse("cannot grade: %s does not allow exec (%s)", cl_scratch_dir(),
                          probe->how[CL_FACT_SCRATCH_EXEC]);
+    /* Root runs student code under a fresh uid and measures it from outside: where that is not
+     * allowed (a container without CAP_SYS_PTRACE), every measuring test would fail on the
+     * student's account. Refused, never a partial grade. */
+    if ((c->needs & CLI_SCRATCH) && geteuid() == 0 && probe->other_uid != CL_YES)
+        return cl_refuse("cannot grade as root here: the /proc files of a process under another "
+                         "uid cannot be read (%s); give the container CAP_SYS_PTRACE (docker run "
+                         "--cap-add SYS_PTRACE) or grade as a user other than root",
+                         probe->how[CL_FACT_OTHER_UID]);
     return 0;
 }
 

@@ -26,6 +26,7 @@ static const char *const facts_names[CL_NFACTS] = {
     [CL_FACT_PFN] = "pagemap_pfn",
     [CL_FACT_DEV_SHM] = "dev_shm",
     [CL_FACT_SCRATCH_EXEC] = "scratch_exec",
+    [CL_FACT_OTHER_UID] = "other_uid",
     [CL_FACT_MEM_LIMIT] = "mem_limit",
 };
 
@@ -71,6 +72,7 @@ enum cl_tri cl_fact_state(const struct cl_probe *p, enum cl_fact f)
     case CL_FACT_EXCLUSIVE: return p->exclusive;
     case CL_FACT_PFN: return p->pfn;
     case CL_FACT_SCRATCH_EXEC: return p->scratch_exec;
+    case CL_FACT_OTHER_UID: return p->other_uid;
     default: return CL_UNKNOWN;
     }
 }
@@ -161,6 +163,11 @@ const char *cl_fact_effect(const struct cl_probe *p, enum cl_fact f)
     case CL_FACT_DEV_SHM:
         return "shared-memory labs: segments live here (Docker's default: 64 MiB)";
     case CL_FACT_SCRATCH_EXEC: return "the grader builds and runs lab binaries here";
+    case CL_FACT_OTHER_UID:
+        return p->other_uid == CL_YES
+                   ? "as root, the grader runs student code under a uid of its own"
+                   : "grading as root is refused: it could not measure student code (a "
+                     "container without CAP_SYS_PTRACE: add it, or grade as another user)";
     case CL_FACT_MEM_LIMIT: return "the largest experiments must fit under it";
     default: return "";
     }

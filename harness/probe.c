@@ -9,6 +9,7 @@
 #include "cowlab/probe.h"
 
 #include "cowlab/mem.h"
+#include "cowlab/sandbox.h"
 #include "cowlab/team.h"
 
 #include <errno.h>
@@ -17,9 +18,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define PROBE_TMPFS_MAGIC     0x01021994
@@ -398,6 +404,79 @@ static void probe_scratch(struct cl_probe *p)
                   : "mounted noexec: set COWLAB_TMPDIR to a folder that allows exec");
 }
 
+/* Whether we, as root, can read the /proc files of a process running under another uid: a
+ * child takes a fresh uid (claimed as the sandbox claims one), makes itself dumpable as an
+ * exec'd subject is, and waits; we read its smaps_rollup and one pagemap entry. Without root
+ * there is nothing to cross: the grader's subjects run as we do. */
+static void probe_other_uid(struct cl_probe *p)
+{
+    if (geteuid() != 0) {
+        p->other_uid = CL_YES;
+        probe_how(p, CL_FACT_OTHER_UID, "not root: subjects run under our own uid");
+        return;
+    }
+    struct cl_uid_claim claim = {.fd = -1};
+    int go[2];
+    if (cl_uid_claim(0x5f000000u + ((uid_t)getpid() & 0xfffffu) * 7u, &claim) < 0 ||
+        pipe2(go, O_CLOEXEC) < 0) {
+        probe_how(p, CL_FACT_OTHER_UID, "no fresh uid to try: %s", strerror(errno));
+        cl_uid_release(&claim);
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        close(go[1]);
+        if (setgroups(0, NULL) < 0 || setresgid(claim.uid, claim.uid, claim.uid) < 0 ||
+            setresuid(claim.uid, claim.uid, claim.uid) < 0)
+            _exit(1);
+        prctl(PR_SET_DUMPABLE, 1);
+        _exit(read(go[0], &c, 1) < 0 ? 1 : 0); /* until we close our end */
+    }
+    close(go[0]);
+    char path[64], buf[256];
+    int e = 0;
+    bool ok = false;
+    for (int tries = 0; pid > 0 && !ok && tries < 200; tries++) {
+        /* The child is ours until its setresuid: wait until /proc says another uid. */
+        struct stat st;
+        snprintf(path, sizeof path, "/proc/%d", (int)pid);
+        if (stat(path, &st) < 0 || st.st_uid != claim.uid) {
+            usleep(5000);
+            continue;
+        }
+        snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t got = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+        e = got < 0 ? errno : 0;
+        if (fd >= 0)
+            close(fd);
+        snprintf(path, sizeof path, "/proc/%d/pagemap", (int)pid);
+        fd = got > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+        uint64_t entry;
+        ok = fd >= 0 && pread(fd, &entry, sizeof entry, 0) == (ssize_t)sizeof entry;
+        e = ok ? 0 : e ? e : errno;
+        if (fd >= 0)
+            close(fd);
+        break;
+    }
+    close(go[1]);
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    cl_uid_release(&claim);
+    p->other_uid = pid < 0 ? CL_UNKNOWN : ok ? CL_YES : CL_NO;
+    if (pid < 0)
+        probe_how(p, CL_FACT_OTHER_UID, "fork: %s", strerror(errno));
+    else
+        probe_how(p, CL_FACT_OTHER_UID, "smaps_rollup and pagemap of a child under uid %u: %s",
+                  (unsigned)claim.uid,
+                  ok  ? "readable"
+                  : e ? strerror(e)
+                      : "it never changed uid");
+}
+
 /* The smallest memory limit of this process's cgroup and its ancestors (v2), or of its v1
  * memory cgroup. Limits of "max" or near 2^63 (v1's "none") count as no limit. */
 static void probe_mem_limit(struct cl_probe *p)
@@ -458,6 +537,7 @@ static void probe_forget(struct cl_probe *p)
             [CL_FACT_EXCLUSIVE] = &p->exclusive,
             [CL_FACT_PFN] = &p->pfn,
             [CL_FACT_SCRATCH_EXEC] = &p->scratch_exec,
+            [CL_FACT_OTHER_UID] = &p->other_uid,
         };
         int f = cl_fact_index(w);
         if (f < 0 || !t[f])
@@ -472,7 +552,7 @@ int cl_probe_run(struct cl_probe *p)
     memset(p, 0, sizeof *p);
     p->zero_page = p->read_fault_dirty = p->nohugepage = CL_UNKNOWN;
     p->smaps = p->rollup = p->pagemap = p->exclusive = p->pfn = CL_UNKNOWN;
-    p->dev_shm = p->scratch_exec = p->mem_limit_known = CL_UNKNOWN;
+    p->dev_shm = p->scratch_exec = p->mem_limit_known = p->other_uid = CL_UNKNOWN;
     cl_kernel_release(p->kernel, sizeof p->kernel);
     probe_how(p, CL_FACT_KERNEL, "uname(2)");
     int saved = errno;
@@ -485,6 +565,7 @@ int cl_probe_run(struct cl_probe *p)
     probe_fault_around(p);
     probe_dev_shm(p);
     probe_scratch(p);
+    probe_other_uid(p);
     probe_mem_limit(p);
     probe_forget(p);
     errno = saved;

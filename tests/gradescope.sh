@@ -128,6 +128,11 @@ grade stubs up_stubs
 wait
 grade twice up_twice
 COWLAB_PROBE_FORGET=smaps grade refused refused
+# Root that may not measure another uid: graded unprivileged (uid 65534 must reach the kit).
+unprivileged=0
+[ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
+  setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$root/source/build/bin/cowlab" && unprivileged=1
+[ $unprivileged -eq 1 ] && COWLAB_PROBE_FORGET=other_uid grade noptrace up_flat
 
 results() { echo "$OUT/$1/results/results.json"; }
 max=$(build/bin/cowlab list "$slug" | awk '{s += $2} END {print s}')
@@ -181,5 +186,9 @@ assert all('stub stood in' in t['output'] for t in failed), [t['output'][:200] f
 verdict "a machine the grader refuses: score 0, no tests, the reason in the output" python3 -c "
 import json, sys; r = json.load(open(sys.argv[1]))
 assert r['score'] == 0 and r['tests'] == [] and 'smaps' in r['output'], r" "$(results refused)"
+if [ $unprivileged -eq 1 ]; then
+  verdict "root that may not measure another uid (no CAP_SYS_PTRACE): graded unprivileged, full marks" full noptrace
+  verdict "... and the output says it was graded as an unprivileged user" says noptrace "graded as an unprivileged user"
+fi
 verdict "run_autograder exits 0 whenever it wrote results.json" bash -c "! grep -q '^exit ' '$OUT'/*.log"
 exit 0

@@ -41,6 +41,8 @@ enum cl_fact {
     CL_FACT_PFN,          /* pagemap shows PFNs (CAP_SYS_ADMIN) */
     CL_FACT_DEV_SHM,      /* /dev/shm: a tmpfs, its size and free space */
     CL_FACT_SCRATCH_EXEC, /* the scratch folder (cl_scratch_dir) allows exec */
+    CL_FACT_OTHER_UID,    /* as root: the /proc files of a process under another uid are
+                             readable (CAP_SYS_PTRACE; a container may drop it) */
     CL_FACT_MEM_LIMIT,    /* a cgroup memory limit on this process */
     CL_NFACTS
 };
@@ -63,6 +65,10 @@ struct cl_probe {
     uint64_t shm_size_kb, shm_free_kb;
     char scratch[256];
     enum cl_tri scratch_exec;
+    /* YES: the grader (root) can measure a subject that runs under a fresh uid of its own;
+     * NO or UNKNOWN: it cannot, and grading as root is refused (every measuring test would
+     * fail on "Permission denied"). YES when not root (nothing to cross). */
+    enum cl_tri other_uid;
     uint64_t mem_limit_kb; /* 0: no limit found */
     enum cl_tri mem_limit_known;
     /* For each fact, how it was established, or why it could not be. */

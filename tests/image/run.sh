@@ -145,4 +145,16 @@ check "$slug: the reference scores full marks where user namespaces are refused 
 check "$slug: ... and the grader says it graded without the private view" degraded no-userns
 check "$slug: the reference scores full marks as the image's non-root user cowlab" \
   python3 tests/report_check.py "$res-non-root" --lab "$slug" --expect full
+# Docker's default capabilities (no --cap-add SYS_PTRACE): root cannot read the /proc files of
+# student code under another uid, so the grader refuses (exit 2, naming the fix, no report)
+# rather than fail every measuring test on the student's account.
+no_ptrace() {
+  local out=/grading/out-no-ptrace rc=0
+  mkdir -p "$root/grading/no-ptrace/$slug"; cp "solutions/$slug"/*.c "$root/grading/no-ptrace/$slug/"
+  bash tests/image/chroot.sh -c - "$root" "$workdir" "${envs[@]}" -- "${entrypoint[@]}" grade \
+    --submission /grading/no-ptrace --lab "$slug" --out "$out" >"$logs/grade-no-ptrace.log" 2>&1 || rc=$?
+  [[ $rc -eq 2 && ! -e $root$out/results.json ]] && grep -q 'CAP_SYS_PTRACE' "$logs/grade-no-ptrace.log" ||
+    { echo "exit $rc"; tail -5 "$logs/grade-no-ptrace.log"; return 1; }
+}
+check "$slug: with Docker's default capabilities (no SYS_PTRACE) grading as root is refused, never a partial grade" no_ptrace
 finish

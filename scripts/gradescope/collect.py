@@ -18,7 +18,9 @@ if more than one remains, they must have the same bytes.
 Safety: symbolic links are never followed (in the upload or in a zip); zip members with an
 absolute path, a drive letter or a `..` component, links, encrypted members and zips inside
 zips are listed, never read; only members named like a lab file are decompressed, each read to
-at most MAX_FILE bytes whatever its header says; at most MAX_ENTRIES entries are looked at.
+at most MAX_FILE bytes whatever its header says; at most MAX_ENTRIES entries are looked at,
+and apart from them at most MAX_ENTRIES named like one of the lab's files (the note says how
+many were not looked at).
 Exit 0 when the note is written (whatever the upload held), 2 on bad arguments or an INTO or
 FILE it cannot write.
 """
@@ -55,15 +57,21 @@ def shown(path):
 class Upload:
     """Everything the upload holds, as a list of entries (path shown, kind, reader or None)."""
 
-    def __init__(self):
+    def __init__(self, wanted=()):
         self.entries = []   # (shown path, basename, note or None, read function or None)
         self.skipped = 0    # entries past MAX_ENTRIES
         self.zips = 0
+        self.wanted = set(wanted)  # the lab's file names: MAX_ENTRIES of them kept apart
+        self.counts = [0, 0]       # entries kept: [other names, the lab's names]
 
     def add(self, path, base, why=None, read=None):
-        if len(self.entries) >= MAX_ENTRIES:
+        # The lab's files are counted apart, so that a big upload (a whole project with its
+        # .git) does not hide them behind its other files.
+        kind = int(base in self.wanted)
+        if self.counts[kind] >= MAX_ENTRIES:
             self.skipped += 1
             return
+        self.counts[kind] += 1
         self.entries.append((path, base, why, read))
 
 
@@ -203,7 +211,7 @@ def collect(args):
     names = lab_files(args.labs, args.lab)
     slugs = sorted(d for d in os.listdir(args.labs) if os.path.isfile(
         os.path.join(args.labs, d, "tests.def")))
-    up = Upload()
+    up = Upload(names)
     if os.path.isdir(args.upload) and not os.path.islink(args.upload):
         walk(up, args.upload)
     dest = os.path.join(args.into, args.lab)
@@ -223,6 +231,9 @@ def collect(args):
                      "grade, 0 points")
     if not up.entries:
         return lines + ["the upload is empty"]
+    if up.skipped:
+        lines.append(f"the upload holds more than {MAX_ENTRIES} entries: {up.skipped} of them "
+                     "were not looked at")
     if problem:
         n = len(up.entries) + up.skipped
         lines.append(f"the upload holds {n} entr{'y' if n == 1 else 'ies'} (this lab's files: "

@@ -25,6 +25,7 @@ Exit 0 when the note is written (whatever the upload held), 2 on bad arguments o
 FILE it cannot write.
 """
 import argparse
+import hashlib
 import os
 import re
 import stat
@@ -182,22 +183,25 @@ def choose(name, found, slug, slugs):
             if not in_lab(f, slug):
                 lines.append(f"{name}: {f[0]} is outside the {slug}/ folder: ignored")
         mine = [f for f in mine if in_lab(f, slug)]
-    contents = []
-    for f in mine:
+    contents, first = [], None  # (path, digest) of each copy; the bytes of the first only,
+    for f in mine:              # so that many copies of a big file are not all held at once
         try:
-            contents.append((f[0], f[3]()))
+            data = f[3]()
         except (OSError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError) as e:
             lines.append(f"{name}: {f[0]} cannot be read ({e})")
+            continue
+        first = data if first is None else first
+        contents.append((f[0], hashlib.sha256(data).digest()))
     if not contents:
         return None, lines + [f"{name}: not found in the upload; graded with the handout's stub "
                               "in its place (its tests fail)"], True
-    if len({data for _, data in contents}) > 1:
+    if len({digest for _, digest in contents}) > 1:
         where = ", ".join(p for p, _ in contents)
         return None, lines + [f"{name}: found {len(contents)} times with different contents "
                               f"({where}); none is graded: the handout's stub stands in (its "
                               f"tests fail). Upload one {name}."], True
     same = f" (and {len(contents) - 1} identical copies)" if len(contents) > 1 else ""
-    return contents[0][1], [f"{name}: graded from {contents[0][0]}{same}"] + lines, bool(lines)
+    return first, [f"{name}: graded from {contents[0][0]}{same}"] + lines, bool(lines)
 
 
 def near_misses(name, up):

@@ -133,8 +133,12 @@ static int batch_list(const char *dir, struct batch_list *l)
         char path[1200];
         struct stat st;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (e->d_name[0] == '.' || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        if (e->d_name[0] == '.')
             continue;
+        if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) { /* a zip, a stray file: say so */
+            fprintf(stderr, "cowlab: %s is not a folder: skipped (not a submission)\n", path);
+            continue;
+        }
         if (l->n == cap) {
             char **more = realloc(l->names, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *more);
             if (!more)
@@ -271,7 +275,9 @@ static void batch_run(const struct cl_batch *b, const struct batch_list *l, int 
                 pids[j] = 0;
                 running--;
                 done_count++;
-                batch_progress(done_count, l->n, running, t0_ms, done_count == l->n);
+                /* the next submission starts at once: count it among those grading now */
+                batch_progress(done_count, l->n, running + (next < l->n), t0_ms,
+                               done_count == l->n);
             }
         if (done < 0)
             break;

@@ -18,11 +18,14 @@ if more than one remains, they must have the same bytes.
 Safety: symbolic links are never followed (in the upload or in a zip); zip members with an
 absolute path, a drive letter or a `..` component, links, encrypted members and zips inside
 zips are listed, never read; only members named like a lab file are decompressed, each read to
-at most MAX_FILE bytes whatever its header says; at most MAX_ENTRIES entries are looked at.
+at most MAX_FILE bytes whatever its header says; at most MAX_ENTRIES entries are looked at,
+and apart from them at most MAX_ENTRIES named like one of the lab's files (the note says how
+many were not looked at).
 Exit 0 when the note is written (whatever the upload held), 2 on bad arguments or an INTO or
 FILE it cannot write.
 """
 import argparse
+import hashlib
 import os
 import re
 import stat
@@ -55,15 +58,21 @@ def shown(path):
 class Upload:
     """Everything the upload holds, as a list of entries (path shown, kind, reader or None)."""
 
-    def __init__(self):
+    def __init__(self, wanted=()):
         self.entries = []   # (shown path, basename, note or None, read function or None)
         self.skipped = 0    # entries past MAX_ENTRIES
         self.zips = 0
+        self.wanted = set(wanted)  # the lab's file names: MAX_ENTRIES of them kept apart
+        self.counts = [0, 0]       # entries kept: [other names, the lab's names]
 
     def add(self, path, base, why=None, read=None):
-        if len(self.entries) >= MAX_ENTRIES:
+        # The lab's files are counted apart, so that a big upload (a whole project with its
+        # .git) does not hide them behind its other files.
+        kind = int(base in self.wanted)
+        if self.counts[kind] >= MAX_ENTRIES:
             self.skipped += 1
             return
+        self.counts[kind] += 1
         self.entries.append((path, base, why, read))
 
 
@@ -174,22 +183,25 @@ def choose(name, found, slug, slugs):
             if not in_lab(f, slug):
                 lines.append(f"{name}: {f[0]} is outside the {slug}/ folder: ignored")
         mine = [f for f in mine if in_lab(f, slug)]
-    contents = []
-    for f in mine:
+    contents, first = [], None  # (path, digest) of each copy; the bytes of the first only,
+    for f in mine:              # so that many copies of a big file are not all held at once
         try:
-            contents.append((f[0], f[3]()))
+            data = f[3]()
         except (OSError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError) as e:
             lines.append(f"{name}: {f[0]} cannot be read ({e})")
+            continue
+        first = data if first is None else first
+        contents.append((f[0], hashlib.sha256(data).digest()))
     if not contents:
         return None, lines + [f"{name}: not found in the upload; graded with the handout's stub "
                               "in its place (its tests fail)"], True
-    if len({data for _, data in contents}) > 1:
+    if len({digest for _, digest in contents}) > 1:
         where = ", ".join(p for p, _ in contents)
         return None, lines + [f"{name}: found {len(contents)} times with different contents "
                               f"({where}); none is graded: the handout's stub stands in (its "
                               f"tests fail). Upload one {name}."], True
     same = f" (and {len(contents) - 1} identical copies)" if len(contents) > 1 else ""
-    return contents[0][1], [f"{name}: graded from {contents[0][0]}{same}"] + lines, bool(lines)
+    return first, [f"{name}: graded from {contents[0][0]}{same}"] + lines, bool(lines)
 
 
 def near_misses(name, up):
@@ -203,7 +215,7 @@ def collect(args):
     names = lab_files(args.labs, args.lab)
     slugs = sorted(d for d in os.listdir(args.labs) if os.path.isfile(
         os.path.join(args.labs, d, "tests.def")))
-    up = Upload()
+    up = Upload(names)
     if os.path.isdir(args.upload) and not os.path.islink(args.upload):
         walk(up, args.upload)
     dest = os.path.join(args.into, args.lab)
@@ -223,6 +235,9 @@ def collect(args):
                      "grade, 0 points")
     if not up.entries:
         return lines + ["the upload is empty"]
+    if up.skipped:
+        lines.append(f"the upload holds more than {MAX_ENTRIES} entries: {up.skipped} of them "
+                     "were not looked at")
     if problem:
         n = len(up.entries) + up.skipped
         lines.append(f"the upload holds {n} entr{'y' if n == 1 else 'ies'} (this lab's files: "

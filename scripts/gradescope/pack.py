@@ -7,7 +7,10 @@ Writes DIR/NN-slug/autograder.zip: at its root setup.sh and run_autograder (from
 scripts/gradescope/), cowlab-lab (the lab's slug, one line), and the kit's sources that
 building and grading need: Makefile, harness/, include/, labs/, scripts/ — the files git
 knows there and does not ignore (every file there when this folder is not a checkout's top),
-symbolic links stored as the files they point to. Never solutions/ or tests/ (the planted
+symbolic links stored as the files they point to. Every lab's student files are taken from
+its stubs/ (never from labs/NN-slug/FILE, which may hold someone's working code: the
+solutions, copied in to try them), and labs/NN-slug/backup/ (make reset's copies of such
+code) is left out, as make handout does. Never solutions/ or tests/ (the planted
 bugs are patches of the solutions): it refuses (exit 2) to write a zip that would hold
 either, or a link that leads out of those folders. The zip is the same bytes for the same
 sources (sorted names, fixed times). Prints the zip's path, its number of files and its
@@ -16,6 +19,7 @@ size. Exit 0, or 2 with one line on stderr.
 import argparse
 import glob
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -63,6 +67,18 @@ def kit_files():
     return sorted(files)
 
 
+def student_files():
+    """{"labs/SLUG/FILE": "labs/SLUG/stubs/FILE"} for every lab's student files (CL_LAB)."""
+    stand_in = {}
+    for d in glob.glob("labs/*/tests.def"):
+        lab = os.path.dirname(d)
+        with open(d, encoding="utf-8") as f:
+            m = re.search(r'^CL_LAB\("[^"]*", *"[^"]*", *"([^"]*)"\)', f.read(), re.M)
+        for name in (m.group(1).split() if m else []):
+            stand_in[f"{lab}/{name}"] = f"{lab}/stubs/{name}"
+    return stand_in
+
+
 def add(zf, name, path):
     """Add file path (a link: the file it leads to, which must be in ROOTS) as name."""
     real = os.path.relpath(os.path.realpath(path))
@@ -83,7 +99,8 @@ def main():
     if not os.path.isfile(f"{HERE}/run_autograder"):
         die("run from the kit's top folder (no scripts/gradescope/run_autograder here)")
     slug = lab_slug(a.lab)
-    files = kit_files()
+    files = [f for f in kit_files() if not re.match(r"labs/[^/]+/backup/", f)]
+    stubs = student_files()
     if "Makefile" not in files or f"labs/{slug}/tests.def" not in files:
         die("no Makefile or no tests.def of the lab among the files to pack")
     bad = [f for f in files if f.startswith(NEVER)]
@@ -98,7 +115,7 @@ def main():
         info.external_attr = 0o100644 << 16
         zf.writestr(info, slug + "\n")
         for f in files:
-            add(zf, f, f)
+            add(zf, f, stubs.get(f, f))
     os.replace(path + ".tmp", path)
     print(f"{path}: {len(files) + 3} files, {os.path.getsize(path) // 1024} kB ({slug})")
 

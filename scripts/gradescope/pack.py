@@ -53,13 +53,13 @@ def git_top():
 
 
 def kit_files():
-    """The sources under ROOTS, sorted: the files git knows and does not ignore, when this
-    folder is a checkout's top; otherwise every file there."""
+    """The sources under ROOTS, sorted: the files git tracks, when this folder is a checkout's
+    top (never an untracked file: an instructor's notes or a __pycache__ beside the kit's
+    files are not the kit's, as make handout also holds); otherwise every file there."""
     top = git_top()
     if top and os.path.realpath(top) == os.path.realpath("."):
-        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                              "--exclude-standard", "--", *ROOTS], capture_output=True,
-                             check=True).stdout
+        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--", *ROOTS],
+                             capture_output=True, check=True).stdout
         files = [f for f in out.decode().split("\0") if f and os.path.lexists(f)]
     else:
         files = [os.path.join(d, f) for r in ROOTS for d, _, fs in os.walk(r) for f in fs]

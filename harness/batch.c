@@ -291,7 +291,8 @@ static struct cl_grades_batch batch_grades(const struct cl_batch *b)
                                     .labs = b->labs,
                                     .nlabs = b->nlabs,
                                     .roster = b->roster,
-                                    .partial = b->partial};
+                                    .partial = b->partial,
+                                    .lab = b->lab};
 }
 
 /* Names on stderr the submissions that could not be graded; returns how many. */

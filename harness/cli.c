@@ -304,8 +304,11 @@ static int cli_grade_labs(const struct cli_args *a, bool details, const char *ou
         free(note);
         return cl_refuse("out of memory");
     }
-    struct cl_grade_opts go = {
-        .sanitize = a->sanitize, .quiet = a->quiet, .only = a->test, .gdb = a->gdb};
+    struct cl_grade_opts go = {.sanitize = a->sanitize,
+                               .quiet = a->quiet,
+                               .only = a->test,
+                               .gdb = a->gdb,
+                               .local = !out_dir}; /* check: the student's own checkout */
     const char *name = strrchr(base, '/');
     struct cl_report rep = {
         .submission = name && name[1] ? name + 1 : base, .labs = outs, .note = note};
@@ -390,7 +393,7 @@ static int cli_run_in(const struct cl_lab_def *l, const char *src, const char *w
     }
     char *log = NULL;
     fprintf(stderr, "%s: building from %s\n", l->slug, src);
-    int built = cl_build_lab(l, src, work, &log);
+    int built = cl_build_lab(l, src, work, true, &log);
     if (built != 0)
         fprintf(stderr, "%s", log); /* why it did not build, or which stub stood in */
     free(log);
@@ -683,7 +686,8 @@ static int cli_grade(const struct cli_args *a)
                          .labs = cli_labs,
                          .nlabs = cli_nlabs,
                          .partial = a->test != NULL,
-                         .only = a->only};
+                         .only = a->only,
+                         .lab = a->lab ? cli_lab(a->lab) : NULL};
     if (cli_jobs(a->jobs, &b.jobs))
         return 2;
     const struct cl_lab_def *only = NULL; /* said once, before any submission is touched */

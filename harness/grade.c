@@ -234,13 +234,13 @@ struct grade_cc {
     char shown[PATH_MAX + 8];    /* that folder as messages name it (grade_shown_prefix) */
 };
 
-/* How the compiler's messages name the student's folder dir (whose real path is real): from
- * the working folder when it is below it ("labs/01-fork-cow/"), else from the folder above the
- * lab's ("01-fork-cow/": a grader's paths are its own business). */
-static void grade_shown_prefix(const char *real, const char *slug, char *out, size_t n)
+/* How the compiler's messages name the student's folder (whose real path is real): with
+ * local, from the working folder when it is below it ("labs/01-fork-cow/"); else from the
+ * folder above the lab's ("01-fork-cow/": a grader's paths are its own business). */
+static void grade_shown_prefix(const char *real, const char *slug, bool local, char *out, size_t n)
 {
     char cwd[PATH_MAX];
-    size_t len = getcwd(cwd, sizeof cwd) ? strlen(cwd) : 0;
+    size_t len = local && getcwd(cwd, sizeof cwd) ? strlen(cwd) : 0;
     if (real[0] && len && strncmp(real, cwd, len) == 0 && real[len] == '/')
         snprintf(out, n, "%s/", real + len + 1);
     else
@@ -442,7 +442,7 @@ static int grade_copy_student(int dfd, const char *slug, const char *name, const
  * it to every broken submission), and `cowlab reset` restores from the same copies.
  */
 int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const char *work_dir,
-                 char **log)
+                 bool local, char **log)
 {
     struct grade_text t = {0};
     char scratch[900], dir[1000], bin[900], observer[900], kit[900], header[1100], hname[64];
@@ -529,7 +529,7 @@ int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const ch
                  c.student_real);
     else
         c.student_real[0] = '\0';
-    grade_shown_prefix(c.student_real, lab->slug, c.shown, sizeof c.shown);
+    grade_shown_prefix(c.student_real, lab->slug, local, c.shown, sizeof c.shown);
     if (!c.bwrap)
         grade_addf(&t,
                    "note: compiled without isolation (%s): files that everyone may read on "
@@ -927,7 +927,7 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
     }
     if (!o->quiet)
         fprintf(stderr, "%s: building from %s\n", lab->slug, student_dir);
-    int built = cl_build_lab(lab, student_dir, run_dir, &out->build_log);
+    int built = cl_build_lab(lab, student_dir, run_dir, o->local, &out->build_log);
     out->built = built >= 0;
     out->stand_in = built == 1;
     if (!out->built) {

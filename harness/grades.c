@@ -226,14 +226,50 @@ static int grades_load_whole(const struct cl_grades_batch *b, struct cl_csv *t, 
     return 0;
 }
 
+/* Check that this run grades the labs t's graded rows hold totals for (b->lab, or all). */
+static int grades_same_labs(const struct cl_grades_batch *b, const struct cl_csv *t, char *err,
+                            size_t nerr)
+{
+    char had[512] = "";
+    int ngraded = 0;
+    bool differ = false;
+    int status = cl_grades_column(&t->rows[0], "status");
+    for (int l = 0; l < b->nlabs; l++) {
+        int col = cl_grades_column(&t->rows[0], b->labs[l].slug);
+        bool graded = false;
+        for (int i = 1; i < t->n && col >= 0 && status >= 0; i++)
+            graded |= strcmp(t->rows[i].cells[status], CL_GRADES_GRADED) == 0 &&
+                      t->rows[i].cells[col][0] != '\0';
+        differ |= graded != (!b->lab || b->lab == &b->labs[l]);
+        if (graded && ++ngraded)
+            snprintf(had + strlen(had), sizeof had - strlen(had), "%s%s", had[0] ? " " : "",
+                     b->labs[l].number);
+    }
+    if (!differ || ngraded == 0) /* a batch with no graded row says nothing of its labs */
+        return 0;
+    if (ngraded == b->nlabs)
+        snprintf(err, nerr, "%s/%s holds grades of every lab: regrade without --lab", b->out_dir,
+                 CL_GRADES_FILE);
+    else if (ngraded == 1)
+        snprintf(err, nerr, "%s/%s holds grades of lab %s only: regrade with --lab %s", b->out_dir,
+                 CL_GRADES_FILE, had, had);
+    else
+        snprintf(err, nerr,
+                 "%s/%s holds grades of labs %s: a regrade grades one lab or every lab, so "
+                 "grade the whole batch again",
+                 b->out_dir, CL_GRADES_FILE, had);
+    return -1;
+}
+
 int cl_grades_check(const struct cl_grades_batch *b, char *err, size_t nerr)
 {
     struct cl_csv t;
     bool roster;
     if (grades_load_whole(b, &t, &roster, err, nerr) < 0)
         return -1;
+    int rc = grades_same_labs(b, &t, err, nerr);
     cl_csv_free(&t);
-    return 0;
+    return rc;
 }
 
 int cl_grades_update(const struct cl_grades_batch *b, const char *id, bool failed, char *err,

@@ -496,7 +496,9 @@ check "a compile error in predict.c costs only the predictions' tests; the compi
   python3 -c "$only_predictions_fail" "$broken/out-syntax/results.json" "| this is not C;"
 check "the compiler's messages name the student's file where they have it (make check: labs/...)" bash -c "
   cd '$broken/syntax' && '$PWD/$COWLAB' check 01 --dir . --test predict_pss 2>&1 | grep -q '^01-fork-cow/predict.c:[0-9]*:[0-9]*: error' &&
-  cd '$PWD' && $COWLAB check 01 --dir '$broken/syntax' --test predict_pss 2>&1 | grep -q '^$broken/syntax/01-fork-cow/predict.c:[0-9]*:[0-9]*: error'"
+  cd '$PWD' && $COWLAB check 01 --dir '$broken/syntax' --test predict_pss 2>&1 | grep -q '^$broken/syntax/01-fork-cow/predict.c:[0-9]*:[0-9]*: error' &&
+  grep -q '01-fork-cow/predict.c:[0-9]*:[0-9]*: error' '$broken/out-syntax/results.json' &&
+  ! grep -q '$broken' '$broken/out-syntax/results.json'" # a grade names no folder of the grader's
 # A file that compiles but does not link (a helper declared, never defined) gives way to its
 # stub too; a submission's files are its own: a symbolic link to another's is not followed.
 mkdir -p "$broken/linkerr/01-fork-cow" "$broken/linked" "$broken/linkedfile/01-fork-cow"
@@ -767,6 +769,10 @@ check "grade --test into a batch holding grades.csv: refused in one line, grades
 check "grade --only with --test: refused, grades.csv byte-identical" \
   bash -c "b=\$(md5sum <'$cls/out/grades.csv'); $COWLAB grade --submissions '$cls/in' --lab 04 --only wrong \
     --test count --out '$cls/out' --quiet >/dev/null 2>&1; [ \$? -eq 2 ] && [ \"\$b\" = \"\$(md5sum <'$cls/out/grades.csv')\" ]"
+check "grade --only into a batch of lab 04 without --lab (every lab): refused, naming --lab 04; grades.csv byte-identical" \
+  bash -c "b=\$(md5sum <'$cls/out/grades.csv'); err=\$($COWLAB grade --submissions '$cls/in' --only wrong \
+    --out '$cls/out' --quiet 2>&1 >/dev/null); [ \$? -eq 2 ] && [[ \$err == *'regrade with --lab 04'* ]] &&
+    [ \"\$b\" = \"\$(md5sum <'$cls/out/grades.csv')\" ]"
 COWLAB_PROBE_FORGET=pagemap_bit56 $COWLAB grade --submissions "$cls/in" --lab 04 --test count,flags_shared \
   --out "$cls/partial" --jobs 2 --quiet >"$cls/partial.log" 2>&1
 check "grade --test: rows in grades-partial.csv marked partial, no grades.csv" \

@@ -33,6 +33,7 @@ struct cl_batch {
     const struct cl_roster *roster; /* NULL, or name and email columns and "no submission" rows */
     bool partial;                   /* a --test run: OUT/grades-partial.csv, never grades.csv */
     const char *only;               /* regrade this one submission of DIR into OUT, or NULL */
+    const struct cl_lab_def *lab;   /* the lab graded (--lab), or NULL: every lab */
 };
 
 /*

@@ -40,6 +40,10 @@ struct cl_grade_opts {
     const char *only; /* grade only the tests of these names, "a,b,c" (NULL: all) */
     bool gdb;         /* run the subject under gdb, which prints where it crashed
                          (CL_GDB_ENV, cowlab/link.h); not isolated, deadlines x20 */
+    bool local;       /* the student's own checkout (check): compiler messages name files
+                         from the working folder (labs/01-fork-cow/predict.c:3:9); else from
+                         the lab's folder (01-fork-cow/predict.c:3:9): a grader's paths are
+                         not the student's business */
 };
 
 /*
@@ -47,13 +51,13 @@ struct cl_grade_opts {
  * into work_dir/src and compile them with the lab's subject side into work_dir/subject, which
  * the lab's observer (cl_observer_path, built by make) drives.
  * A file that is missing, or that does not compile on its own when the whole does not, is
- * replaced by the handout's stub (the lab folder's copy), so that the other files are graded.
+ * replaced by the handout's stub (LAB/stubs/FILE), so that the other files are graded.
  * Returns 0 if the binary was built as submitted, 1 if it was built with a stub standing in
  * (named in *log), -1 if it was not built; *log (malloc'd, always set; the caller frees) has
- * the missing files and the compiler's output.
+ * the missing files and the compiler's output, its file names as cl_grade_opts.local says.
  */
 int cl_build_lab(const struct cl_lab_def *lab, const char *student_dir, const char *work_dir,
-                 char **log);
+                 bool local, char **log);
 
 /* Where the lab's observer is: the kit's own lab binary, built by make. Returns out. */
 const char *cl_observer_path(const struct cl_lab_def *lab, char *out, size_t n);

@@ -46,6 +46,7 @@ struct cl_grades_batch {
     int nlabs;
     const struct cl_roster *roster; /* NULL: no name and email columns */
     bool partial;                   /* a --test run: OUT/grades-partial.csv */
+    const struct cl_lab_def *lab;   /* the lab this run grades (--lab), or NULL: every lab */
 };
 
 /*
@@ -69,7 +70,9 @@ int cl_grades_combine(const struct cl_grades_batch *b, char *const *ids, const b
  * row (b->partial, or the submission's own row says partial).
  */
 /* Whether cl_grades_update could replace a row of OUT/grades.csv: the same checks, nothing
- * written. 0, or -1 with a message in err. */
+ * written; and that this run grades the labs the batch graded (b->lab, or every lab, against
+ * the labs whose totals the file's graded rows hold: a regrade of one lab into a batch of
+ * every lab, or the reverse, would leave one row out of step). 0, or -1 with a message in err. */
 int cl_grades_check(const struct cl_grades_batch *b, char *err, size_t nerr);
 
 int cl_grades_update(const struct cl_grades_batch *b, const char *id, bool failed, char *err,

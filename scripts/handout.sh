@@ -41,7 +41,12 @@ grep -q '^make demo  ' "$readme" && grep -q '^make test  ' "$readme" ||
 sed -i \
   -e 's|^make demo  .*|make demo     # lab 01 end to end with YOUR code in labs/01-fork-cow/: a table, then plots|' \
   -e 's|^make test  .*|make check    # grade your code: each test passed or failed, expected vs measured, a hint|' \
-  -e '/^## Instructors$/,/^## /{/^## Instructors$/d;/^## /!d}' -e '/handbook\/instructors\.md/d' "$readme"
+  -e '/^## Instructors$/,/^## /{/^## Instructors$/d;/^## /!d}' -e '/handbook\/instructors\.md/d' \
+  -e 's/^| `make demo \[LAB=NN\]` | reference solutions: experiments, table, plots |$/| `make demo [LAB=NN]` | your code in `labs\/`: experiments, table, plots (in `build\/plots\/mine\/`) |/' \
+  -e '/^| `make \(test\|kernels\|mutants\|bench\|memcheck\|sanitize\|calibrate\|gradescope\|image-test\|handout\)[ `]/d' \
+  -e '/^| `make grade SUBMISSIONS=/d' -e 's/`make demo` and `make test` run it first/`make demo` and `make check` run it first/' \
+  "$readme"
+# Every row left names a command a student can run here (make test checks it: tests/handout.sh).
 
 [[ ! -e $out/solutions && ! -e $out/tests/bugs && ! -e $out/handbook/instructors.md ]]
 echo "handout: $out ($(find "$out" -type f | wc -l) files)"

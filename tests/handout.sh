@@ -32,10 +32,14 @@ no_answers() {
   [ "$n" -ge 5 ]
 }
 check "the handout has no solutions/, planted bugs or instructors' page; its lab files are the stubs" no_answers
-check "its README's quick start is make demo and make check (no make test)" bash -c "
+check "its README's quick start is make demo and make check; its entry points are the student's" bash -c "
   sed -n '/^## Quick start/,/^## /p' '$tree/README.md' >'$dir/quick.txt'
   grep -q '^make demo .*YOUR code' '$dir/quick.txt' && grep -q '^make check ' '$dir/quick.txt' &&
-    ! grep -q '^make test' '$dir/quick.txt' && ! grep -rq 'instructors\.md' '$tree/README.md'"
+    ! grep -q '^make test' '$dir/quick.txt' && ! grep -rq 'instructors\.md' '$tree/README.md' &&
+    sed -n '/^## Every entry point/,/^## Layout/p' '$tree/README.md' >'$dir/entry.txt' &&
+    grep -q '^| .make demo \[LAB=NN\]. | your code in' '$dir/entry.txt' &&
+    ! grep -Eq '^\| .make (test|kernels|mutants|bench|memcheck|sanitize|calibrate|gradescope)' '$dir/entry.txt' &&
+    ! grep -q 'reference solutions' '$dir/entry.txt'"
 check "the handout builds (make all)" in_tree make -s -j2 all
 check "make test in the handout says it needs the solutions (exit 2)" bash -c "
   cd '$tree'; make test >'$dir/test.out' 2>&1; rc=\$?

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -676,12 +677,64 @@ static int grade_records(char *records, const char *nonce, struct grade_text *fb
 
 /* A private run folder, reachable (not readable) by an unprivileged uid: under $COWLAB_TMPDIR if
  * set (for machines whose /tmp is mounted noexec), else /tmp. */
+/* The lock a grader holds on its run folder (RUN/.held) while it grades in it: a folder whose
+ * lock nobody holds was left by a grader that was killed (Ctrl-C on a batch, a kill -9) and
+ * still holds a submission's sources. -1 when none is held. */
+static int grade_held = -1;
+enum { GRADE_STALE_UNLOCKED_S = 600 }; /* a run folder without .held: one from before it */
+
+/* Remove the run folders in the scratch folder that no live grader holds (see grade_held).
+ * A folder without .held is left alone for GRADE_STALE_UNLOCKED_S (its grader may be between
+ * mkdtemp and the lock). Folders we cannot open (another user's) are not ours to judge. */
+static void grade_sweep_stale(void)
+{
+    DIR *d = opendir(cl_scratch_dir());
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (strncmp(e->d_name, "cowlab-run-", 11) != 0)
+            continue;
+        char dir[1200], held[1300];
+        snprintf(dir, sizeof dir, "%s/%s", cl_scratch_dir(), e->d_name);
+        snprintf(held, sizeof held, "%s/.held", dir);
+        int fd = open(held, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        struct stat st;
+        bool stale = fd >= 0 ? flock(fd, LOCK_EX | LOCK_NB) == 0
+                             : errno == ENOENT && lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+                                   time(NULL) - st.st_mtime > GRADE_STALE_UNLOCKED_S;
+        if (stale)
+            grade_rmtree(dir);
+        if (fd >= 0)
+            close(fd);
+    }
+    if (d)
+        closedir(d);
+}
+
 static int grade_run_dir(char *out, size_t n)
 {
+    grade_sweep_stale();
     snprintf(out, n, "%s/cowlab-run-XXXXXX", cl_scratch_dir());
     if (!mkdtemp(out))
         return -1;
+    /* Locked before it is named .held: a sweeper never sees our lock file unlocked. */
+    char held[600], fresh[600];
+    snprintf(held, sizeof held, "%s/.held", out);
+    snprintf(fresh, sizeof fresh, "%s/.held-new", out);
+    grade_held = open(fresh, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (grade_held >= 0 && (flock(grade_held, LOCK_EX) < 0 || rename(fresh, held) < 0)) {
+        close(grade_held);
+        grade_held = -1;
+    }
     return chmod(out, 0711); /* the subject's uid passes through; nobody lists or reads it */
+}
+
+/* The run folder removed, then its lock let go. */
+static void grade_run_done(const char *run_dir)
+{
+    grade_rmtree(run_dir);
+    if (grade_held >= 0)
+        close(grade_held);
+    grade_held = -1;
 }
 
 static void grade_rmtree(const char *path)
@@ -941,7 +994,7 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
         }
         if (!o->quiet)
             fprintf(stderr, "%s", out->build_log);
-        grade_rmtree(run_dir);
+        grade_run_done(run_dir);
         return;
     }
     char bin[600];
@@ -976,7 +1029,7 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
             strstr(out->tests[i].verdict, "the subject did not start"))
             first_dead = i;
     }
-    grade_rmtree(run_dir);
+    grade_run_done(run_dir);
 }
 
 void cl_lab_outcome_free(struct cl_lab_outcome *out)

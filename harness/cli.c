@@ -686,13 +686,13 @@ static int cli_grade(const struct cli_args *a)
                          .labs = cli_labs,
                          .nlabs = cli_nlabs,
                          .partial = a->test != NULL,
-                         .only = a->only,
-                         .lab = a->lab ? cli_lab(a->lab) : NULL};
+                         .only = a->only};
     if (cli_jobs(a->jobs, &b.jobs))
         return 2;
     const struct cl_lab_def *only = NULL; /* said once, before any submission is touched */
     if (a->lab && !(only = cli_lab(a->lab)))
         return 2;
+    b.lab = only;
     if (a->test && cli_tests_known(a->test, only))
         return 2;
     struct cl_roster roster = {0};

@@ -208,21 +208,6 @@ static int cli_measure(const struct cli_args *a)
     return rc;
 }
 
-/* Sandbox options for the user's own commands run on the user's behalf (the experiments, the
- * plots, the calibration): a timeout and captured output, no uid change and no limits; the
- * experiments of your own code may map a GiB and read PFNs. */
-static struct cl_sandbox_opts cli_local_opts(int timeout_ms)
-{
-    struct cl_sandbox_opts o = cl_sandbox_defaults();
-    o.drop_privileges = false;
-    o.as_bytes = 0;
-    o.nproc = 0;
-    o.fsize_bytes = 0;
-    o.timeout_ms = timeout_ms;
-    o.output_cap = 1 << 20;
-    return o;
-}
-
 static long cli_now_ms(void)
 {
     struct timespec ts;
@@ -407,7 +392,7 @@ static int cli_run_in(const struct cl_lab_def *l, const char *src, const char *w
     else
         snprintf(csv_abs, sizeof csv_abs, "%s/%s", getcwd(cwd, sizeof cwd) ? cwd : ".", csv);
     char *argv[] = {bin, "run", csv_abs, NULL};
-    struct cl_sandbox_opts o = cli_local_opts(CLI_RUN_TIMEOUT_MS);
+    struct cl_sandbox_opts o = cl_sandbox_local(CLI_RUN_TIMEOUT_MS);
     o.env[0] = subject_env;
     struct cl_sandbox_result r;
     if (cl_sandbox_run(argv, &o, &r) < 0) {
@@ -538,7 +523,7 @@ static int cli_calibrate(const struct cl_lab_def *l, const char *csv)
     if (access(script, R_OK) != 0)
         return -1;
     char *argv[] = {"/usr/bin/env", "python3", script, (char *)csv, NULL};
-    struct cl_sandbox_opts o = cli_local_opts(CLI_RUN_TIMEOUT_MS);
+    struct cl_sandbox_opts o = cl_sandbox_local(CLI_RUN_TIMEOUT_MS);
     struct cl_sandbox_result r;
     int rc = cl_sandbox_run(argv, &o, &r) == 0 && WIFEXITED(r.status) ? WEXITSTATUS(r.status) : 1;
     if (rc == 127) /* env found no python3 */
@@ -590,7 +575,7 @@ static int cli_plot_lab(const struct cl_lab_def *l, const char *csv, const char 
             snprintf(file, sizeof file, "%s.%s", stem, terms[t]);
             char *argv[] = {"/usr/bin/env",   "gnuplot",   "-d", "-c", script, (char *)csv, file,
                             (char *)terms[t], (char *)who, NULL};
-            struct cl_sandbox_opts o = cli_local_opts(CLI_PLOT_TIMEOUT_MS);
+            struct cl_sandbox_opts o = cl_sandbox_local(CLI_PLOT_TIMEOUT_MS);
             struct cl_sandbox_result r;
             if (cl_sandbox_run(argv, &o, &r) < 0 || !WIFEXITED(r.status) ||
                 WEXITSTATUS(r.status) != 0) {

@@ -45,6 +45,18 @@ struct cl_sandbox_opts cl_sandbox_defaults(void)
     return o;
 }
 
+struct cl_sandbox_opts cl_sandbox_local(int timeout_ms)
+{
+    struct cl_sandbox_opts o = cl_sandbox_defaults();
+    o.drop_privileges = false;
+    o.as_bytes = 0;
+    o.nproc = 0;
+    o.fsize_bytes = 0;
+    o.timeout_ms = timeout_ms;
+    o.output_cap = 1 << 20;
+    return o;
+}
+
 const char *cl_status_text(int status, char *buf, size_t n)
 {
     if (WIFEXITED(status))

@@ -493,12 +493,7 @@ static int summary_plot(const struct summary *s, const char *csv)
         snprintf(file, sizeof file, "%s/summary.%s", s->out_dir, terms[t]);
         char *argv[] = {"/usr/bin/env", "gnuplot",        "-d",   "-c", script, (char *)csv,
                         file,           (char *)terms[t], ntests, NULL};
-        struct cl_sandbox_opts o = cl_sandbox_defaults();
-        o.drop_privileges = false;
-        o.as_bytes = 0;
-        o.nproc = 0;
-        o.fsize_bytes = 0;
-        o.timeout_ms = SUMMARY_PLOT_TIMEOUT_MS;
+        struct cl_sandbox_opts o = cl_sandbox_local(SUMMARY_PLOT_TIMEOUT_MS);
         struct cl_sandbox_result r;
         if (cl_sandbox_run(argv, &o, &r) < 0 || !WIFEXITED(r.status) ||
             WEXITSTATUS(r.status) != 0) {

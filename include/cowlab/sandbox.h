@@ -64,6 +64,11 @@ struct cl_sandbox_result {
  * 64 KiB of output, privileges dropped. */
 struct cl_sandbox_opts cl_sandbox_defaults(void);
 
+/* Options for the user's own commands run on the user's behalf (experiments, plots, the
+ * calibration, the class summary's plot): a timeout and captured output (up to 1 MiB), no uid
+ * change and no limits; the experiments of one's own code may map a GiB and read PFNs. */
+struct cl_sandbox_opts cl_sandbox_local(int timeout_ms);
+
 /* Run argv[0] (a path) with argv. Returns 0 when the command ran (whatever its status), or
  * -1 with errno set when it could not be started (then r->spawn_failed). r is filled in
  * both cases; release it with cl_sandbox_result_free. */

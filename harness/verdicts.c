@@ -73,7 +73,8 @@ void cl_verdicts_free(struct cl_verdicts *vs)
 
 const char *cl_verdict_build_heading(const struct cl_lab_outcome *l)
 {
-    return l->stand_in
+    return !l->built ? "not built, so every test of it scores 0:"
+           : l->stand_in
                ? "part of it did not build, and was graded as the handout's stub:"
                : "the compiler warned (this costs no points, but a warning is often a bug):";
 }
@@ -165,7 +166,7 @@ char *cl_verdicts_summary(const struct cl_report *r, enum cl_audience who)
     cl_verdicts_causes(s, r, who);
     for (int i = 0; i < r->nlabs; i++) {
         const struct cl_lab_outcome *l = &r->labs[i];
-        if (l->built && l->build_log && l->build_log[0])
+        if (l->build_log && l->build_log[0]) /* not built: why, once, before any test */
             fprintf(s, "\n\n%s: %s\n%s", l->lab->slug, cl_verdict_build_heading(l), l->build_log);
     }
     if (fclose(s) != 0) {

@@ -200,7 +200,8 @@ def choose(name, found, slug, slugs):
         return None, lines + [f"{name}: found {len(contents)} times with different contents "
                               f"({where}); none is graded: the handout's stub stands in (its "
                               f"tests fail). Upload one {name}."], True
-    same = f" (and {len(contents) - 1} identical copies)" if len(contents) > 1 else ""
+    copies = len(contents) - 1
+    same = f" (and {copies} identical cop{'y' if copies == 1 else 'ies'})" if copies else ""
     return first, [f"{name}: graded from {contents[0][0]}{same}"] + lines, bool(lines)
 
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -416,35 +417,39 @@ static void probe_other_uid(struct cl_probe *p)
         return;
     }
     struct cl_uid_claim claim = {.fd = -1};
-    int go[2];
+    int go[2] = {-1, -1}, ready[2] = {-1, -1};
     if (cl_uid_claim(0x5f000000u + ((uid_t)getpid() & 0xfffffu) * 7u, &claim) < 0 ||
-        pipe2(go, O_CLOEXEC) < 0) {
+        pipe2(go, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
         probe_how(p, CL_FACT_OTHER_UID, "no fresh uid to try: %s", strerror(errno));
         cl_uid_release(&claim);
+        for (int i = 0; i < 2; i++) {
+            if (go[i] >= 0)
+                close(go[i]);
+            if (ready[i] >= 0)
+                close(ready[i]);
+        }
         return;
     }
     pid_t pid = fork();
-    if (pid == 0) {
-        char c;
+    if (pid == 0) { /* under the fresh uid, dumpable as an exec'd subject; says so, then waits */
+        char c = 'u';
         close(go[1]);
+        close(ready[0]);
         if (setgroups(0, NULL) < 0 || setresgid(claim.uid, claim.uid, claim.uid) < 0 ||
             setresuid(claim.uid, claim.uid, claim.uid) < 0)
             _exit(1);
         prctl(PR_SET_DUMPABLE, 1);
+        if (write(ready[1], &c, 1) != 1)
+            _exit(1);
         _exit(read(go[0], &c, 1) < 0 ? 1 : 0); /* until we close our end */
     }
     close(go[0]);
-    char path[64], buf[256];
+    close(ready[1]);
+    char path[64], buf[256], c;
     int e = 0;
     bool ok = false;
-    for (int tries = 0; pid > 0 && !ok && tries < 200; tries++) {
-        /* The child is ours until its setresuid: wait until /proc says another uid. */
-        struct stat st;
-        snprintf(path, sizeof path, "/proc/%d", (int)pid);
-        if (stat(path, &st) < 0 || st.st_uid != claim.uid) {
-            usleep(5000);
-            continue;
-        }
+    struct pollfd pf = {.fd = ready[0], .events = POLLIN};
+    if (pid > 0 && poll(&pf, 1, 2000) == 1 && read(ready[0], &c, 1) == 1) {
         snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         ssize_t got = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
@@ -458,8 +463,8 @@ static void probe_other_uid(struct cl_probe *p)
         e = ok ? 0 : e ? e : errno;
         if (fd >= 0)
             close(fd);
-        break;
     }
+    close(ready[0]);
     close(go[1]);
     if (pid > 0) {
         kill(pid, SIGKILL);

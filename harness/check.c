@@ -6,18 +6,42 @@
 
 #include <CUnit/CUnit.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdarg.h>
 #include <string.h>
 
+static bool check_muted;
+static int check_muted_failures;
+
+int cl_check_mute(bool on)
+{
+    int failed = check_muted_failures;
+    check_muted = on;
+    if (on)
+        check_muted_failures = 0;
+    return failed;
+}
+
 static void check_record(const char *file, int line, const char *msg)
 {
+    if (check_muted) {
+        check_muted_failures++;
+        return;
+    }
     CU_assertImplementation(CU_FALSE, (unsigned)line, msg, file, "", CU_FALSE);
+}
+
+/* A check that held: counted by CUnit, unless muted. */
+static void check_passed(const char *file, int line, const char *what)
+{
+    if (!check_muted)
+        CU_assertImplementation(CU_TRUE, (unsigned)line, what, file, "", CU_FALSE);
 }
 
 void cl_fail_at(const char *file, int line, const char *fmt, ...)
 {
-    char msg[512];
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -29,7 +53,7 @@ void cl_check_eq_at(int64_t expected, int64_t measured, const char *what, const 
                     const char *file, int line)
 {
     if (expected == measured) {
-        CU_assertImplementation(CU_TRUE, (unsigned)line, what, file, "", CU_FALSE);
+        check_passed(file, line, what);
         return;
     }
     cl_fail_at(file, line, "%s: expected %lld, measured %lld%s%s", what, (long long)expected,
@@ -60,7 +84,7 @@ size_t cl_check_rows_at(const struct cl_results *r, const char *experiment, int 
     if (checked == 0)
         cl_fail_at(file, line, "%s: no rows with an expected value were produced", experiment);
     else
-        CU_assertImplementation(CU_TRUE, (unsigned)line, experiment, file, "", CU_FALSE);
+        check_passed(file, line, experiment);
     return bad;
 }
 

@@ -62,6 +62,9 @@ static void labmain_subject_stop(bool show)
     if (!labmain_link_up)
         return;
     cl_link_stop(&labmain_link); /* first: it may still find the subject misbehaved */
+    if (labmain_link.memcheck)
+        cl_hygiene_subject_ended(&labmain_link);
+    free(labmain_link.xml);
     labmain_subject_kind = labmain_link.failed ? labmain_link.kind : 0;
     snprintf(labmain_subject_failure, sizeof labmain_subject_failure, "%s",
              labmain_link.failed ? labmain_link.failure : "");
@@ -70,6 +73,18 @@ static void labmain_subject_stop(bool show)
                 labmain_link.output[labmain_link.output_len - 1] == '\n' ? "" : "\n");
     free(labmain_link.output);
     labmain_link_up = false;
+}
+
+const char *cl_lab_subject_path(void)
+{
+    return labmain_subject_path;
+}
+
+void cl_lab_subject_stop(void)
+{
+    labmain_subject_stop(false);
+    labmain_subject_kind = 0;
+    labmain_subject_failure[0] = '\0';
 }
 
 static const struct cl_test *labmain_find(const char *name)

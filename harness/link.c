@@ -6,6 +6,7 @@
 
 #include "cowlab/isolate.h"
 #include "cowlab/mem.h"
+#include "cowlab/memcheck.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -35,6 +37,12 @@ static long link_now_ms(void)
 }
 
 static int link_call_ms = CL_LINK_CALL_MS;
+static bool link_memcheck;
+
+void cl_link_set_memcheck(bool on)
+{
+    link_memcheck = on;
+}
 
 /* How long a killed subject's processes may take to die (link_await_group_dead). */
 enum { LINK_DEATH_MS = 5000 };
@@ -114,22 +122,42 @@ static int link_gdb_argv(const char *path, char **argv)
     return 10;
 }
 
+/* Under memcheck: the XML pipe at CL_MEMCHECK_XML_FD and the descriptor limit lowered below
+ * it, so that valgrind keeps that descriptor out of the client's reach (it refuses the client
+ * every descriptor at or above the limit it was started with). 0, or -1. */
+static int link_memcheck_fds(int xml_w)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 ||
+        (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < CL_MEMCHECK_XML_FD + 8) ||
+        dup2(xml_w, CL_MEMCHECK_XML_FD) < 0)
+        return -1;
+    rl.rlim_cur = CL_MEMCHECK_CLIENT_FDS;
+    return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 /* In the child: fds 0 (commands), 1 and 2 (output), 3 (answers); then the subject, in bwrap's
- * private view when bwrap is given (cowlab/isolate.h), or under gdb with gdb. */
+ * private view when bwrap is given (cowlab/isolate.h), under gdb with gdb, or under valgrind's
+ * memcheck with xml_w (its report's pipe) not -1. */
 static void link_child(const char *path, int cmd_r, int out_w, int rep_w, uid_t uid,
-                       const char *bwrap, bool gdb)
+                       const char *bwrap, bool gdb, int xml_w)
 {
     if (dup2(cmd_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0 || dup2(rep_w, 3) < 0)
         _exit(126);
-    if (close_range(4, ~0U, 0) < 0) /* Linux 5.9+; before it, one at a time */
-        for (int fd = 4; fd < 1024; fd++)
-            close(fd);
+    if (xml_w >= 0 && link_memcheck_fds(xml_w) < 0)
+        _exit(125);
+    int last = xml_w >= 0 ? CL_MEMCHECK_XML_FD - 1 : ~0;
+    if (close_range(4, (unsigned)last, 0) < 0 ||
+        (xml_w >= 0 && close_range(CL_MEMCHECK_XML_FD + 1, ~0U, 0) < 0))
+        for (int fd = 4; fd < 2048; fd++) /* before Linux 5.9: one at a time */
+            if (xml_w < 0 || fd != CL_MEMCHECK_XML_FD)
+                close(fd);
     /* A group of its own: student code that signals its group (kill(0, ...), or a pid it
      * never stored, which is 0) reaches the subject and its children, never the observer. */
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     char here[512], tmp[2][600];
-    struct cl_isolate_bind b[4];
+    struct cl_isolate_bind b[5];
     char *argv[80];
     int at = 0;
     if (bwrap) {
@@ -151,11 +179,14 @@ static void link_child(const char *path, int cmd_r, int out_w, int rep_w, uid_t 
             _exit(126);
         b[2] = (struct cl_isolate_bind){shm, "/dev/shm", true};
         b[3] = (struct cl_isolate_bind){path, "/subject", false};
-        at = cl_isolate_argv(bwrap, argv, 0, 76, b, 4, "/tmp");
+        b[4] = (struct cl_isolate_bind){"/proc", "/proc", false}; /* valgrind reads its maps */
+        at = cl_isolate_argv(bwrap, argv, 0, 60, b, xml_w >= 0 ? 5 : 4, "/tmp");
         if (at < 0)
             _exit(126);
     }
     if (gdb && (at = link_gdb_argv(path, argv)) < 0)
+        _exit(126);
+    if (xml_w >= 0 && (at = cl_memcheck_argv(argv, at, 78, CL_MEMCHECK_XML_FD)) < 0)
         _exit(126);
     if (!gdb)
         argv[at++] = bwrap ? "/subject" : (char *)path;
@@ -328,6 +359,25 @@ static void link_workers_failed(struct cl_link *L, int e, int w, const char *why
     link_fail(L, e == ECHILD ? 'c' : 't', "%s", msg);
 }
 
+/* Keep what memcheck wrote (up to the cap; the rest is read and counted). */
+static void link_drain_xml(struct cl_link *L)
+{
+    char chunk[8192];
+    ssize_t n;
+    while (L->xml_fd >= 0 && (n = read(L->xml_fd, chunk, sizeof chunk)) > 0) {
+        size_t keep = L->xml_len < CL_MEMCHECK_XML_CAP ? CL_MEMCHECK_XML_CAP - L->xml_len : 0;
+        keep = (size_t)n < keep ? (size_t)n : keep;
+        char *grown = keep ? realloc(L->xml, L->xml_len + keep + 1) : NULL;
+        if (grown) {
+            memcpy(grown + L->xml_len, chunk, keep);
+            L->xml_len += keep;
+            grown[L->xml_len] = '\0';
+            L->xml = grown;
+        }
+        L->xml_dropped += (size_t)n - (grown ? keep : 0);
+    }
+}
+
 /* Handle one line from the subject. Returns 1 for an answer (R or E), 0 for a C line, -1 for
  * a line that is not part of the protocol (the link has failed: 'p'). */
 static int link_line(struct cl_link *L, char *line, int64_t *v, int max, int *n, int *rc)
@@ -411,12 +461,15 @@ static int link_wait(struct cl_link *L, int64_t *v, int max, int *n, int ms, con
                       where, ms / 1000.0, what);
             return -2;
         }
-        struct pollfd p[2] = {{.fd = L->reply_fd, .events = POLLIN},
-                              {.fd = L->out_fd, .events = POLLIN}};
-        if (poll(p, 2, (int)(left < 100 ? left : 100)) < 0 && errno != EINTR)
+        struct pollfd p[3] = {{.fd = L->reply_fd, .events = POLLIN},
+                              {.fd = L->out_fd, .events = POLLIN},
+                              {.fd = L->xml_fd, .events = POLLIN}}; /* -1: ignored */
+        if (poll(p, 3, (int)(left < 100 ? left : 100)) < 0 && errno != EINTR)
             return -2;
         if (p[1].revents)
             link_drain_output(L);
+        if (p[2].revents) /* valgrind must never block on a full pipe */
+            link_drain_xml(L);
         if (!p[0].revents)
             continue;
         ssize_t got = read(L->reply_fd, L->in + L->have, sizeof L->in - L->have);
@@ -430,6 +483,37 @@ static int link_wait(struct cl_link *L, int64_t *v, int max, int *n, int ms, con
     }
 }
 
+/* Valgrind reads the program it runs, and a grader's subject is only executable by the uid it
+ * runs as: a copy in the working folder (which the grader gave that uid) it may read. 0 with
+ * the copy's name in L->copy, or -1. */
+static int link_readable_copy(struct cl_link *L, const char *path)
+{
+    char here[512];
+    if (!getcwd(here, sizeof here))
+        return -1;
+    snprintf(L->copy, sizeof L->copy, "%s/subject-memcheck", here);
+    unlink(L->copy);
+    int in = open(path, O_RDONLY | O_CLOEXEC);
+    int out = in < 0 ? -1 : open(L->copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0500);
+    char buf[1 << 16];
+    ssize_t n = 0;
+    while (out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n) {
+            n = -1;
+            break;
+        }
+    int rc = in < 0 || out < 0 || n < 0 || fchown(out, L->uid, (gid_t)L->uid) < 0 ? -1 : 0;
+    if (in >= 0)
+        close(in);
+    if (out >= 0 && close(out) < 0)
+        rc = -1;
+    if (rc < 0) {
+        unlink(L->copy);
+        L->copy[0] = '\0';
+    }
+    return rc;
+}
+
 int cl_link_start(struct cl_link *L, const char *path)
 {
     memset(L, 0, sizeof *L);
@@ -437,28 +521,53 @@ int cl_link_start(struct cl_link *L, const char *path)
     L->cmd_fd = L->reply_fd = L->out_fd = -1;
     L->error_worker = -1;
     L->error_errno = 0;
-    L->call_ms = cl_link_deadline_ms(link_call_ms);
+    L->memcheck = link_memcheck;
+    L->xml_fd = -1;
+    L->call_ms = cl_link_deadline_ms(link_call_ms) * (L->memcheck ? CL_MEMCHECK_SLOW : 1);
     const char *cap = getenv(CL_DEADLINE_ENV);
     long cap_ms = cap ? strtol(cap, NULL, 10) : 0;
     if (cap_ms > 0 && cap_ms < L->call_ms)
         L->call_ms = (int)cap_ms;
     L->uid = link_uid();
-    int cmd[2], rep[2], out[2];
-    if (pipe2(cmd, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
+    int cmd[2], rep[2], out[2], xml[2] = {-1, -1};
+    if (pipe2(cmd, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+        (L->memcheck && pipe2(xml, O_CLOEXEC) < 0)) {
         link_fail(L, 's', "cannot make the subject's pipes: %s", strerror(errno));
         return -1;
+    }
+    struct rlimit rl;
+    if (L->memcheck && (getrlimit(RLIMIT_NOFILE, &rl) < 0 ||
+                        (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < CL_MEMCHECK_XML_FD + 8))) {
+        link_fail(L, 's',
+                  "cannot run valgrind here: the open-files limit (ulimit -Hn) is below %d, "
+                  "where valgrind's report is kept out of the subject's reach: not your code",
+                  CL_MEMCHECK_XML_FD + 8);
+        return -1;
+    }
+    if (L->memcheck && L->uid != geteuid()) {
+        if (link_readable_copy(L, path) < 0) {
+            link_fail(L, 's', "cannot make the subject readable to valgrind: %s", strerror(errno));
+            return -1;
+        }
+        path = L->copy;
     }
     signal(SIGPIPE, SIG_IGN);
     fflush(NULL);
     const char *bwrap = getenv(CL_BWRAP_ENV);
     L->isolated = bwrap && *bwrap;
-    L->gdb = !L->isolated && getenv(CL_GDB_ENV);
+    L->gdb = !L->isolated && !L->memcheck && getenv(CL_GDB_ENV);
     pid_t pid = fork();
     if (pid == 0)
-        link_child(path, cmd[0], out[1], rep[1], L->uid, L->isolated ? bwrap : NULL, L->gdb);
+        link_child(path, cmd[0], out[1], rep[1], L->uid, L->isolated ? bwrap : NULL, L->gdb,
+                   xml[1]);
     close(cmd[0]);
     close(rep[1]);
     close(out[1]);
+    if (L->memcheck) {
+        close(xml[1]);
+        L->xml_fd = xml[0];
+        fcntl(L->xml_fd, F_SETFL, O_NONBLOCK);
+    }
     L->cmd_fd = cmd[1];
     L->reply_fd = rep[0];
     L->out_fd = out[0];
@@ -470,7 +579,8 @@ int cl_link_start(struct cl_link *L, const char *path)
     L->pid = L->child = pid;
     /* The hello: "H pid". Nothing of the student's has been announced yet, so a constructor
      * that blocks or crashes is blamed as such. */
-    long deadline = link_now_ms() + cl_link_deadline_ms(CL_LINK_START_MS);
+    int start_ms = cl_link_deadline_ms(CL_LINK_START_MS) * (L->memcheck ? CL_MEMCHECK_SLOW : 1);
+    long deadline = link_now_ms() + start_ms;
     while (!memchr(L->in, '\n', L->have)) {
         struct pollfd p = {.fd = L->reply_fd, .events = POLLIN};
         long left = deadline - link_now_ms();
@@ -478,7 +588,7 @@ int cl_link_start(struct cl_link *L, const char *path)
             link_fail(L, 't',
                       "the subject did not start within %.1f s: does code of yours run "
                       "before main (a constructor) and block?",
-                      cl_link_deadline_ms(CL_LINK_START_MS) / 1000.0);
+                      start_ms / 1000.0);
             return -1;
         }
         ssize_t got = read(L->reply_fd, L->in + L->have, sizeof L->in - L->have - 1);
@@ -681,13 +791,19 @@ void cl_link_stop(struct cl_link *L)
         L->cmd_fd = -1;
     }
     if (L->child > 0) {
-        /* A grace to quit, unless it already stopped answering. */
-        long until = link_now_ms() + (L->failed && L->kind == 't' ? 0 : 500);
+        /* A grace to quit, unless it already stopped answering; under memcheck, time for the
+         * leak check, whose report is read meanwhile. */
+        long grace = L->memcheck ? cl_link_deadline_ms(CL_MEMCHECK_QUIT_MS) : 500;
+        long until = link_now_ms() + (L->failed && L->kind == 't' ? 0 : grace);
         int st;
         pid_t r;
         while ((r = waitpid(L->child, &st, WNOHANG)) == 0 && link_now_ms() < until) {
-            struct timespec ts = {0, 2 * 1000 * 1000};
-            nanosleep(&ts, NULL);
+            struct pollfd p = {.fd = L->xml_fd, .events = POLLIN};
+            if (L->xml_fd < 0 || poll(&p, 1, 2) <= 0) {
+                struct timespec ts = {0, 2 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+            }
+            link_drain_xml(L);
         }
         if (r == 0) {
             kill(-L->child, SIGKILL); /* the subject and whatever is left of its group */
@@ -700,9 +816,15 @@ void cl_link_stop(struct cl_link *L)
     if (!L->failed && L->reply_fd >= 0)
         link_nothing_pending(L); /* an answer after the last command fails the test too */
     link_drain_output(L);
+    link_drain_xml(L); /* all of it: the subject is gone, and it wrote before it went */
     if (L->reply_fd >= 0)
         close(L->reply_fd);
     if (L->out_fd >= 0)
         close(L->out_fd);
-    L->reply_fd = L->out_fd = -1;
+    if (L->xml_fd >= 0)
+        close(L->xml_fd);
+    L->reply_fd = L->out_fd = L->xml_fd = -1;
+    if (L->copy[0])
+        unlink(L->copy);
+    L->copy[0] = '\0';
 }

@@ -15,6 +15,7 @@
 #include "cowlab/link.h"
 #include "cowlab/results.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct cl_test {
@@ -26,7 +27,9 @@ struct cl_test {
 };
 
 struct cl_lab {
-    const char *slug; /* "01-fork-cow" */
+    const char *slug;  /* "01-fork-cow" */
+    const char *files; /* the student's files, space-separated (tests.def's CL_LAB) */
+    const char *pure;  /* the tests that measure no memory (CL_PURE), or NULL */
     const struct cl_test *tests;
     int ntests;
     /* Run every experiment of the lab with default sizes into r. 0, or -1 if an experiment
@@ -101,6 +104,33 @@ int cl_cannot_subject(const char *experiment, struct cl_link *L, const char *wha
  * `subject` beside the lab binary), stopped between tests. Never NULL; a subject that cannot
  * start is a failed link whose calls fail with the reason. */
 struct cl_link *cl_lab_subject(void);
+
+/* Stop the subject (the next cl_lab_subject() starts a fresh one) as between tests, and
+ * forget how it failed: for a test that runs other tests' bodies (the hygiene test), whose
+ * subjects' failures are those tests' to report, not its own. */
+void cl_lab_subject_stop(void);
+
+/* The subject binary this observer starts ($COWLAB_SUBJECT, or `subject` beside it). */
+const char *cl_lab_subject_path(void);
+
+/* While on, failed checks (CL_CHECK_EQ, CL_FAIL, CL_CHECK_ROWS ...) are counted, not recorded:
+ * the hygiene test runs the pure tests' bodies for the calls they make, and their verdicts are
+ * those tests' own. Returns how many failed since the last call that turned it on. */
+int cl_check_mute(bool on);
+
+/* The hygiene test (tests.def: CL_TEST(hygiene, ...); a lab's test_hygiene calls this): every
+ * CL_PURE test's body again, each with a fresh subject under valgrind's memcheck
+ * (cowlab/memcheck.h); passes when every report is complete and holds no error. A failure
+ * quotes valgrind's first error at the student's file and line. */
+void cl_hygiene_test(void);
+
+/* Whether the hygiene test is running a pure test's body now: such a body may then take a
+ * smaller grid of inputs (valgrind runs code 20-50 times slower, and the hygiene test wants every
+ * path of the student's code taken, not every size). */
+bool cl_hygiene_running(void);
+
+/* labmain's hook: the subject L under memcheck has stopped; its report (L->xml) is read. */
+void cl_hygiene_subject_ended(const struct cl_link *L);
 
 /* One failure per row of `experiment` whose expected and measured differ (the first
  * `max_report` are spelled out, then a count). Returns the number of differing rows. */

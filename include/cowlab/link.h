@@ -63,6 +63,13 @@ struct cl_link {
     char failure[400];                 /* what went wrong, for the student */
     int error_worker;                  /* the worker an "E" line named, or -1 */
     int error_errno;                   /* the errno an "E" line gave (0: none) */
+    bool memcheck;                     /* run under valgrind's memcheck (cl_link_set_memcheck) */
+    int xml_fd;                        /* memcheck's XML report, or -1 */
+    char *xml;                         /* what it wrote, up to CL_MEMCHECK_XML_CAP (malloc'd) */
+    size_t xml_len;
+    size_t xml_dropped; /* bytes beyond the cap, read and not kept */
+    char copy[600];     /* under memcheck and another uid: the subject's copy that uid may read
+                           (valgrind reads the program it runs), removed by cl_link_stop; or "" */
 };
 
 /* Start the subject binary at path (with the uid of $COWLAB_SUBJECT_UID when root) and wait
@@ -98,6 +105,13 @@ int cl_link_peek(pid_t pid, uint64_t addr, void *buf, size_t len);
  * (/dev/shm/cowlabNN-PID-..., the labs' naming: lab 03's segments). Safe to call twice.
  * L->output (what it printed) stays for the caller, who frees it. */
 void cl_link_stop(struct cl_link *L);
+
+/* Whether links started from now on run the subject under valgrind's memcheck
+ * (cowlab/memcheck.h): its XML report comes on a pipe the subject cannot write to, kept in
+ * L->xml (the caller frees it, with L->output); deadlines are CL_MEMCHECK_SLOW times longer and
+ * the subject gets CL_MEMCHECK_QUIT_MS to quit (the leak check runs at its exit). Isolated, it
+ * also sees /proc read-only, which valgrind needs. */
+void cl_link_set_memcheck(bool on);
 
 /* The deadline of one call, in ms, times $COWLAB_SLOW. */
 int cl_link_deadline_ms(int ms);

@@ -379,6 +379,12 @@ static void test_predict_writes(void)
         CL_FAIL("%d more (npages, stride) cases differ", bad - 2);
 }
 
+/* Memory hygiene: the pure tests again under valgrind's memcheck (harness/hygiene.c). */
+static void test_hygiene(void)
+{
+    cl_hygiene_test();
+}
+
 static const struct cl_test fc_tests[] = {
 #include "cowlab/tests-table.h"
 };
@@ -402,6 +408,7 @@ static int fc_run_experiments(struct cl_results *r)
 }
 
 const struct cl_lab cl_this_lab = {
+#include "cowlab/tests-lab.h"
     .slug = "01-fork-cow",
     .tests = fc_tests,
     .ntests = sizeof fc_tests / sizeof fc_tests[0],

@@ -559,6 +559,12 @@ static void test_predict_pss(void)
     }
 }
 
+/* Memory hygiene: the pure tests again under valgrind's memcheck (harness/hygiene.c). */
+static void test_hygiene(void)
+{
+    cl_hygiene_test();
+}
+
 static const struct cl_test rc_tests[] = {
 #include "cowlab/tests-table.h"
 };
@@ -603,6 +609,7 @@ static int rc_run_experiments(struct cl_results *r)
 }
 
 const struct cl_lab cl_this_lab = {
+#include "cowlab/tests-lab.h"
     .slug = "02-refcount",
     .tests = rc_tests,
     .ntests = sizeof rc_tests / sizeof rc_tests[0],

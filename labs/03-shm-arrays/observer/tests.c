@@ -504,6 +504,12 @@ static void test_lifecycle(void)
     CL_RUN_AND_CHECK("lifecycle", sa_exp_lifecycle(r));
 }
 
+/* Memory hygiene: the pure tests again under valgrind's memcheck (harness/hygiene.c). */
+static void test_hygiene(void)
+{
+    cl_hygiene_test();
+}
+
 static const struct cl_test sa_tests[] = {
 #include "cowlab/tests-table.h"
 };
@@ -523,6 +529,7 @@ static int sa_run_experiments(struct cl_results *r)
 }
 
 const struct cl_lab cl_this_lab = {
+#include "cowlab/tests-lab.h"
     .slug = "03-shm-arrays",
     .tests = sa_tests,
     .ntests = sizeof sa_tests / sizeof sa_tests[0],

@@ -618,6 +618,12 @@ static void test_flags_shared(void)
     }
 }
 
+/* Memory hygiene: the pure tests again under valgrind's memcheck (harness/hygiene.c). */
+static void test_hygiene(void)
+{
+    cl_hygiene_test();
+}
+
 static const struct cl_test bt_tests[] = {
 #include "cowlab/tests-table.h"
 };
@@ -636,6 +642,7 @@ static int bt_run_experiments(struct cl_results *r)
 }
 
 const struct cl_lab cl_this_lab = {
+#include "cowlab/tests-lab.h"
     .slug = "04-bit-arrays",
     .tests = bt_tests,
     .ntests = sizeof bt_tests / sizeof bt_tests[0],

@@ -18,7 +18,7 @@ FROM debian:12
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 WORKDIR /kit
 # The kit's one package list (--grade: build-essential, pkg-config, libcunit1-dev,
-# bubblewrap, python3), in a layer of its own so that a change to the kit rebuilds only below.
+# bubblewrap, valgrind, python3), in a layer of its own so that a change to the kit rebuilds only below.
 COPY scripts/deps.sh /kit/scripts/deps.sh
 RUN bash scripts/deps.sh --grade && rm -rf /var/lib/apt/lists/*
 COPY . /kit

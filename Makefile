@@ -4,7 +4,8 @@
 #                        (both install what is missing first, as make deps does)
 #   make doctor          what this machine's kernel does, and what it changes in the labs
 #   make check [LAB=NN] [TEST=NAME [GDB=1]]  a student's fast feedback on labs/NN-* (no LAB:
-#                        the lab whose files changed last)
+#                        the lab whose files changed last); SANITIZE=1: its tests that
+#                        measure no memory, the code built with ASan+UBSan (not graded)
 #   make handout OUT=DIR the students' tree: no solutions/, no planted bugs, no instructors' page
 #   make grade [SUBMISSION=DIR | SUBMISSIONS=DIR [JOBS=2] [ROSTER=F.csv] [ONLY=ID]] [LAB=NN] [OUT=DIR]
 #   make gradescope LAB=NN  build/gradescope/NN-slug/autograder.zip: that lab's Gradescope autograder
@@ -19,7 +20,9 @@
 #   make kernels [RUNS=3]  reference solutions on this kernel and Debian's kernels under qemu
 #   make deps [KERNELS=1]  install what is missing (Debian packages; root); KERNELS=1: for kernels too
 #   make mutants [LAB=NN] [JOBS=4]  how many small bugs in solutions/ the graded tests catch
-#   make bench | memcheck | sanitize | format | clean
+#   make memcheck [LAB=NN]  valgrind: the kit and the solutions, or (LAB) the hygiene test on
+#                        labs/NN-* with valgrind's whole report of your code
+#   make bench | sanitize | format | clean
 # `make help` says the same.
 
 CC      ?= cc
@@ -222,7 +225,11 @@ doctor: all
 check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) -s --no-print-directory all
+ifeq ($(SANITIZE),1)
+	@bash scripts/sanitize-lab.sh '$(subst ','\'',$(LAB))' $(if $(TEST),'$(subst ','\'',$(TEST))')
+else
 	$(COWLAB) check $(if $(filter command line environment,$(origin LAB)),$(LAB),--last) $(if $(TEST),--test '$(subst ','\'',$(TEST))') $(if $(GDB),--gdb)
+endif
 
 grade: all
 	$(COWLAB) grade $(if $(SUBMISSIONS),--submissions '$(subst ','\'',$(SUBMISSIONS))' $(if $(JOBS),--jobs '$(JOBS)') \
@@ -296,8 +303,14 @@ mutants: all
 bench: all
 	@bash tests/bench.sh
 
+# make memcheck: the kit and the reference solutions under valgrind. With LAB=NN: the hygiene
+# test on the student's own labs/NN-*, with valgrind's whole report (scripts/memcheck-lab.sh).
 memcheck: all
+ifneq ($(filter command line environment,$(origin LAB)),)
+	@bash scripts/memcheck-lab.sh '$(subst ','\'',$(LAB))'
+else
 	@bash tests/memcheck.sh
+endif
 
 sanitize:
 	@bash tests/sanitize.sh

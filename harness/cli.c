@@ -946,7 +946,7 @@ static const struct cli_command cli_commands[] = {
     },
     {
         .name = "check",
-        .synopsis = "LAB | --last [--dir DIR] [--test NAME[,NAME...] [--gdb]]",
+        .synopsis = "LAB | --last [--dir DIR] [--test NAME[,NAME...] [--gdb]] [--sanitize]",
         .summary = "a student's fast feedback: build LAB and run its graded tests",
         .details =
             "  build LAB from DIR (default: labs/) and run its graded tests (--test: those),\n"
@@ -954,10 +954,13 @@ static const struct cli_command cli_commands[] = {
             "  and a hint. Exit 0 if all the tests run pass (or cannot be decided here), 1\n"
             "  otherwise. --gdb: run your code under gdb (not isolated, deadlines x20); when it\n"
             "  crashes, the test's output has gdb's backtrace: the function and line.\n"
-            "  --last (no LAB): the lab whose files in labs/ you changed last (make check)\n",
+            "  --last (no LAB): the lab whose files in labs/ you changed last (make check)\n"
+            "  --sanitize: not isolated, no address-space limit: for a kit built with ASan and\n"
+            "  UBSan (make check LAB=NN SANITIZE=1 builds one and runs the pure tests)\n",
         .options = (const struct option[]){CLI_VALUE("dir", OPT_DIR), CLI_VALUE("test", OPT_TEST),
                                            CLI_FLAG("gdb", OPT_GDB), CLI_FLAG("last", OPT_LAST),
-                                           CLI_LAB, CLI_LABS_END},
+                                           CLI_FLAG("sanitize", OPT_SANITIZE), CLI_LAB,
+                                           CLI_LABS_END},
         .operands = CLI_LAB_OPERAND,
         .needs = CLI_LABS | CLI_PROBE | CLI_SCRATCH,
         .run = cli_check,

@@ -186,7 +186,10 @@ static void link_child(const char *path, int cmd_r, int out_w, int rep_w, uid_t 
     }
     if (gdb && (at = link_gdb_argv(path, argv)) < 0)
         _exit(126);
-    if (xml_w >= 0 && (at = cl_memcheck_argv(argv, at, 78, CL_MEMCHECK_XML_FD)) < 0)
+    /* The text report only for a run of one's own (not isolated, not under another uid). */
+    const char *report = bwrap || uid != geteuid() ? NULL : getenv(CL_MEMCHECK_REPORT_ENV);
+    if (xml_w >= 0 && (at = cl_memcheck_argv(argv, at, 78, CL_MEMCHECK_XML_FD,
+                                             report && *report ? report : NULL)) < 0)
         _exit(126);
     if (!gdb)
         argv[at++] = bwrap ? "/subject" : (char *)path;
@@ -198,7 +201,13 @@ static void link_child(const char *path, int cmd_r, int out_w, int rep_w, uid_t 
     char home[600] = "HOME=/"; /* gdb wants a home (for its caches); the working folder */
     if (gdb && !getcwd(home + 5, sizeof home - 5))
         _exit(126);
-    char *envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", gdb ? home : NULL, NULL};
+    /* valgrind finds its tools through VALGRIND_LIB where it is not installed where it was
+     * built to be (the matrix's guests). */
+    static char vglib[600];
+    const char *lib = getenv("VALGRIND_LIB");
+    if (xml_w >= 0 && lib && *lib)
+        snprintf(vglib, sizeof vglib, "VALGRIND_LIB=%s", lib);
+    char *envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", gdb ? home : vglib[0] ? vglib : NULL, NULL};
     execve(argv[0], argv, envp);
     _exit(127);
 }

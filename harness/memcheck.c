@@ -53,10 +53,11 @@ int cl_memcheck_available(char *why, size_t n)
     return 0;
 }
 
-int cl_memcheck_argv(char **argv, int at, int max, int xml_fd)
+int cl_memcheck_argv(char **argv, int at, int max, int xml_fd, const char *report)
 {
-    static char fd_opt[40];
+    static char fd_opt[40], log_opt[700];
     snprintf(fd_opt, sizeof fd_opt, "--xml-fd=%d", xml_fd);
+    snprintf(log_opt, sizeof log_opt, "--log-file=%s", report ? report : "");
     /* --vgdb=no: no FIFOs in the subject's /tmp (the grader would call them left behind). */
     char *words[] = {(char *)cl_memcheck_valgrind(),
                      "--tool=memcheck",
@@ -65,15 +66,17 @@ int cl_memcheck_argv(char **argv, int at, int max, int xml_fd)
                      "--leak-check=full",
                      "--show-leak-kinds=definite,indirect",
                      "--errors-for-leak-kinds=definite,indirect",
-                     "--track-origins=no",
                      "--child-silent-after-fork=yes",
                      "--vgdb=no",
-                     "--num-callers=24"};
+                     "--num-callers=24",
+                     report ? log_opt : NULL,
+                     report ? "--track-origins=yes" : NULL};
     size_t nw = sizeof words / sizeof words[0];
     if (at + (int)nw >= max)
         return -1;
     for (size_t i = 0; i < nw; i++)
-        argv[at++] = words[i];
+        if (words[i])
+            argv[at++] = words[i];
     return at;
 }
 

@@ -6,7 +6,7 @@
 # (tests/kernels/host-packages), enables the arm64 architecture and refreshes the package
 # lists until every kernel of tests/kernels/kernels.list can be found.
 # With --grade it installs only what grading a submission needs (build, CUnit, bubblewrap,
-# python3): a grading service's image (scripts/gradescope/setup.sh).
+# valgrind, python3): a grading service's image (scripts/gradescope/setup.sh).
 # With --check it installs nothing: it names what is missing and exits 2 (make kernels uses
 # `deps.sh --kernels --check`), or exits 0 quietly.
 set -euo pipefail
@@ -32,7 +32,7 @@ pkg-config        grade  finds CUnit's flags
 libcunit1-dev     grade  the graded tests
 gnuplot-nox       -      the plots
 bubblewrap        grade  the grader's private view: submissions see nothing of the kit
-valgrind          -      make memcheck
+valgrind          grade  the hygiene test runs the student's code under memcheck; make memcheck
 python3           grade  lab 02's calibration against real CPython; run_autograder reads uploads
 python3-numpy     -      lab 05's calibration: NumPy views of shared memory (Debian's python3)
 python3-bitarray  -      lab 05's calibration: the question's bit arrays

@@ -620,6 +620,55 @@ import json; r=json.load(open('$broken/out-warned/results.json'))
 assert r['score'] == sum(t['max_score'] for t in r['tests']) > 0, r['score']
 assert 'predict.c:' in r['output'] and 'cowlab_never_used' in r['output'] and '/tmp/' not in r['output'], r['output']"
 
+section "the hygiene test: valgrind's verdict, which the student's code cannot forge"
+# A leak in ba_free, and a constructor that writes a clean valgrind report to every descriptor
+# the subject may use (4..2047): the XML pipe sits above the client's limit, so the forgery lands
+# nowhere and the leak is still found, at the student's line.
+hyg=$OUT/hygiene; mkdir -p "$hyg/forged" "$hyg/asks"
+cp -r solutions/04-bit-arrays "$hyg/forged/"; cp -r solutions/04-bit-arrays "$hyg/asks/"
+python3 - "$hyg/forged/04-bit-arrays/bitarray.c" "$hyg/asks/04-bit-arrays/bitarray.c" <<'PY'
+import sys
+forged, asks = sys.argv[1], sys.argv[2]
+src = open(forged).read()
+assert src.count("        free(b->words);") == 1
+leaky = src.replace("        free(b->words);", "        (void)0;")
+forge = r"""
+#include <unistd.h>
+__attribute__((constructor)) static void forge(void)
+{
+    static const char clean[] = "<?xml version=\"1.0\"?>\n<valgrindoutput>\n<status>\n"
+        "  <state>FINISHED</state>\n</status>\n</valgrindoutput>\n";
+    for (int fd = 4; fd < 2048; fd++)
+        (void)!write(fd, clean, sizeof clean - 1);
+}
+"""
+open(forged, "w").write(leaky + forge)
+# The same leak, hidden by asking valgrind not to report (a client request).
+open(asks, "w").write("#include <valgrind/memcheck.h>\n" + leaky.replace(
+    "int ba_new(struct ba *b, size_t nbits)\n{", "int ba_new(struct ba *b, size_t nbits)\n{\n    VALGRIND_DISABLE_ERROR_REPORTING;", 1))
+PY
+$COWLAB grade --submission "$hyg/forged" --lab 04 --test hygiene,count --out "$hyg/out-forged" --quiet >/dev/null 2>&1
+check "a forged clean report on every descriptor changes nothing: the leak in ba_free is found at ba_new's line" python3 -c "
+import json; t={x['name']: x for x in json.load(open('$hyg/out-forged/results.json'))['tests']}
+h=t['04-bit-arrays/hygiene']; assert h['score'] == 0, h['output'][:400]
+assert 'definitely lost' in h['output'] and 'in ba_new (bitarray.c:' in h['output'], h['output'][:600]
+assert t['04-bit-arrays/count']['score'] == t['04-bit-arrays/count']['max_score'], t['04-bit-arrays/count']['output'][:300]"
+$COWLAB grade --submission "$hyg/asks" --lab 04 --test hygiene --out "$hyg/out-asks" --quiet >/dev/null 2>&1
+check "code that talks to valgrind (VALGRIND_DISABLE_ERROR_REPORTING) fails the hygiene test, told why" python3 -c "
+import json; h=json.load(open('$hyg/out-asks/results.json'))['tests'][0]
+assert h['score'] == 0 and 'talks to valgrind' in h['output'], h['output'][:400]"
+$COWLAB grade --submission labs --lab 04 --test hygiene --out "$hyg/out-stubs" --quiet >/dev/null 2>&1
+check "the stubs, which have nothing to leak, do not earn the hygiene points (told why)" python3 -c "
+import json; h=json.load(open('$hyg/out-stubs/results.json'))['tests'][0]
+assert h['score'] == 0 and 'earned by functions that do their job' in h['output'], h['output'][:400]"
+# Without valgrind the test is not gradable here (the machine's, never the student's).
+COWLAB_VALGRIND=/nonexistent/valgrind $COWLAB grade --submission solutions --lab 04 --test hygiene \
+  --out "$hyg/out-novg" --quiet >/dev/null 2>&1
+check "without valgrind the hygiene test is 'not gradable here', its points out of the maximum" python3 -c "
+import json; r=json.load(open('$hyg/out-novg/results.json')); h=r['tests'][0]
+assert h['max_score'] == 0 and h['output'].startswith('not gradable here: valgrind is not installed'), h
+assert 'This is the machine, not your code' in h['output'] and '0/0 points' in r['output'], r['output']"
+
 section "a folder of submissions, one grades.csv"
 many="$OUT/many"; mkdir -p "$many/in"
 cp -r solutions "$many/in/alice smith"; cp -r labs "$many/in/bob"; mkdir -p "$many/in/carol"

@@ -15,6 +15,9 @@
 
 #define CL_VALGRIND_PATH "/usr/bin/valgrind"
 #define CL_VALGRIND_ENV  "COWLAB_VALGRIND" /* another valgrind (the matrix's guests) */
+/* make memcheck LAB=NN (a student's own run, never a grader's): valgrind's whole text report,
+ * with the origins of unset values, also goes to this file. */
+#define CL_MEMCHECK_REPORT_ENV "COWLAB_MEMCHECK_REPORT"
 
 enum {
     CL_MEMCHECK_FRAMES = 12,       /* frames kept of each stack */
@@ -34,9 +37,10 @@ const char *cl_memcheck_valgrind(void);
 int cl_memcheck_available(char *why, size_t n);
 
 /* Put valgrind's words before the program's in argv[at..max): memcheck, XML on xml_fd, full
- * leak check counting definite and indirect leaks, origins of uninitialised values, forked
- * children silent (one XML stream per pipe). Returns the new at, or -1 if there is no room. */
-int cl_memcheck_argv(char **argv, int at, int max, int xml_fd);
+ * leak check counting definite and indirect leaks, forked children silent (one XML stream per
+ * pipe); with report (a path, or NULL) also its text report there, with the origins of unset
+ * values (twice as slow: not graded). Returns the new at, or -1 if there is no room. */
+int cl_memcheck_argv(char **argv, int at, int max, int xml_fd, const char *report);
 
 struct cl_memcheck_frame {
     char fn[96];   /* function, or "" */

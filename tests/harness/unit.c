@@ -10,6 +10,7 @@
 #include "cowlab/lab.h"
 #include "cowlab/labs.h"
 #include "cowlab/mem.h"
+#include "cowlab/memcheck.h"
 #include "cowlab/model.h"
 #include "cowlab/probe.h"
 #include "cowlab/record.h"
@@ -1119,6 +1120,55 @@ static void t_csv_roundtrip(void)
     unlink(path);
 }
 
+/* valgrind's XML (fixtures written by memcheck 3.19): the errors counted, the first read whole,
+ * a report cut short or clean told apart, the student's frame blamed, no address in the words. */
+static void t_memcheck_xml(void)
+{
+    static const struct {
+        const char *file;
+        int errors;
+        bool finished;
+    } cases[] = {{"memcheck-errors.xml", 2, true},
+                 {"memcheck-cut.xml", 1, false},
+                 {"memcheck-clean.xml", 0, true}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[200], *xml = NULL;
+        snprintf(path, sizeof path, "tests/harness/fixtures/%s", cases[i].file);
+        FILE *f = fopen(path, "r");
+        CU_ASSERT_FATAL(f != NULL);
+        size_t cap = 0;
+        ssize_t len = getdelim(&xml, &cap, '\0', f);
+        fclose(f);
+        CU_ASSERT_FATAL(len > 0);
+        struct cl_memcheck_report r;
+        cl_memcheck_parse(xml, (size_t)len, &r);
+        CL_CHECK_EQ(cases[i].errors, r.errors, "errors in the report", cases[i].file);
+        CL_CHECK_EQ(cases[i].finished, r.finished, "the report is whole", cases[i].file);
+        CL_CHECK_EQ(true, r.preamble, "valgrind's preamble", cases[i].file);
+        if (r.errors == 0) {
+            free(xml);
+            continue;
+        }
+        CU_ASSERT_STRING_EQUAL(r.first.kind, "InvalidRead");
+        CU_ASSERT_STRING_EQUAL(r.first.what, "Invalid read of size 4");
+        const struct cl_memcheck_frame *fr = cl_memcheck_blame(&r.first.stack, "x.c student.c");
+        CU_ASSERT_FATAL(fr != NULL);
+        CU_ASSERT_STRING_EQUAL(fr->fn, "student_sum");
+        CL_CHECK_EQ(3, fr->line, "the student's line", "");
+        char said[1000];
+        cl_memcheck_describe(&r.first, "student.c", said, sizeof said);
+        CU_ASSERT(strstr(said, "in student_sum (student.c:3)") != NULL);
+        CU_ASSERT(strstr(said, "The address is 0 bytes after a block of size 40 alloc'd, in "
+                               "main (kitmain.c:4)") != NULL);
+        CU_ASSERT(strstr(said, "0x") == NULL);
+        if (!strstr(said, "in student_sum (student.c:3)"))
+            fprintf(stderr, "described: %s\n", said);
+        free(xml);
+    }
+    CU_ASSERT(strstr(cl_memcheck_explain("Leak_DefinitelyLost"), "error paths") != NULL);
+    CU_ASSERT(strstr(cl_memcheck_explain("NoSuchKind"), "valgrind") != NULL);
+}
+
 static const struct cl_test unit_tests[] = {
     {"proc_stat", t_proc_stat, 1, 10, ""},
     {"parse_rollup_6_18", t_parse_rollup_6_18, 1, 10, ""},
@@ -1149,6 +1199,7 @@ static const struct cl_test unit_tests[] = {
     {"results_csv", t_results_csv, 1, 10, ""},
     {"json_parse", t_json_parse, 1, 10, ""},
     {"csv_roundtrip", t_csv_roundtrip, 1, 10, ""},
+    {"memcheck_xml", t_memcheck_xml, 1, 10, ""},
 };
 
 /* Tests that measure memory: never under valgrind or a sanitizer (--pure skips them). */

@@ -957,10 +957,10 @@ static const struct cli_command cli_commands[] = {
             "  --last (no LAB): the lab whose files in labs/ you changed last (make check)\n"
             "  --sanitize: not isolated, no address-space limit: for a kit built with ASan and\n"
             "  UBSan (make check LAB=NN SANITIZE=1 builds one and runs the pure tests)\n",
-        .options = (const struct option[]){CLI_VALUE("dir", OPT_DIR), CLI_VALUE("test", OPT_TEST),
-                                           CLI_FLAG("gdb", OPT_GDB), CLI_FLAG("last", OPT_LAST),
-                                           CLI_FLAG("sanitize", OPT_SANITIZE), CLI_LAB,
-                                           CLI_LABS_END},
+        .options =
+            (const struct option[]){CLI_VALUE("dir", OPT_DIR), CLI_VALUE("test", OPT_TEST),
+                                    CLI_FLAG("gdb", OPT_GDB), CLI_FLAG("last", OPT_LAST),
+                                    CLI_FLAG("sanitize", OPT_SANITIZE), CLI_LAB, CLI_LABS_END},
         .operands = CLI_LAB_OPERAND,
         .needs = CLI_LABS | CLI_PROBE | CLI_SCRATCH,
         .run = cli_check,

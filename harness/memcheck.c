@@ -55,9 +55,8 @@ int cl_memcheck_available(char *why, size_t n)
 
 int cl_memcheck_argv(char **argv, int at, int max, int xml_fd, const char *report)
 {
-    static char fd_opt[40], log_opt[700];
+    static char fd_opt[40];
     snprintf(fd_opt, sizeof fd_opt, "--xml-fd=%d", xml_fd);
-    snprintf(log_opt, sizeof log_opt, "--log-file=%s", report ? report : "");
     /* --vgdb=no: no FIFOs in the subject's /tmp (the grader would call them left behind). */
     char *words[] = {(char *)cl_memcheck_valgrind(),
                      "--tool=memcheck",
@@ -69,7 +68,6 @@ int cl_memcheck_argv(char **argv, int at, int max, int xml_fd, const char *repor
                      "--child-silent-after-fork=yes",
                      "--vgdb=no",
                      "--num-callers=24",
-                     report ? log_opt : NULL,
                      report ? "--track-origins=yes" : NULL};
     size_t nw = sizeof words / sizeof words[0];
     if (at + (int)nw >= max)
@@ -277,4 +275,39 @@ void cl_memcheck_describe(const struct cl_memcheck_error *e, const char *files, 
     mc_no_addresses(e->auxwhat, aux, sizeof aux);
     snprintf(out, n, "%s%s%s%s%s. That is: %s.", what, where, aux[0] ? "; " : "", aux, aux_where,
              cl_memcheck_explain(e->kind));
+}
+
+static void mc_render_stack(const struct cl_memcheck_stack *s, FILE *out)
+{
+    for (int i = 0; i < s->n; i++) {
+        const struct cl_memcheck_frame *f = &s->frame[i];
+        if (f->file[0])
+            fprintf(out, "    %s %s (%s:%d)\n", i ? "by" : "at", f->fn[0] ? f->fn : "???", f->file,
+                    f->line);
+        else
+            fprintf(out, "    %s %s\n", i ? "by" : "at", f->fn[0] ? f->fn : "???");
+    }
+}
+
+int cl_memcheck_render(const char *xml, size_t len, FILE *out)
+{
+    const char *end = xml + len, *p = xml;
+    int n = 0;
+    for (;;) {
+        const char *e = memmem(p, (size_t)(end - p), "<error>", 7);
+        const char *ee = e ? memmem(e, (size_t)(end - e), "</error>", 8) : NULL;
+        if (!ee)
+            break;
+        struct cl_memcheck_error err;
+        mc_error(e, ee, &err);
+        fprintf(out, "%d. %s: %s\n", ++n, err.kind, err.what);
+        mc_render_stack(&err.stack, out);
+        if (err.auxwhat[0]) {
+            fprintf(out, "  %s\n", err.auxwhat);
+            mc_render_stack(&err.aux, out);
+        }
+        fprintf(out, "  That is: %s.\n\n", cl_memcheck_explain(err.kind));
+        p = ee + 8;
+    }
+    return n;
 }

@@ -12,11 +12,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define CL_VALGRIND_PATH "/usr/bin/valgrind"
 #define CL_VALGRIND_ENV  "COWLAB_VALGRIND" /* another valgrind (the matrix's guests) */
-/* make memcheck LAB=NN (a student's own run, never a grader's): valgrind's whole text report,
- * with the origins of unset values, also goes to this file. */
+/* make memcheck LAB=NN (a student's own run, never a grader's): every error valgrind reported,
+ * with its stacks and the origins of unset values, is also written to this file. */
 #define CL_MEMCHECK_REPORT_ENV "COWLAB_MEMCHECK_REPORT"
 
 enum {
@@ -38,8 +39,8 @@ int cl_memcheck_available(char *why, size_t n);
 
 /* Put valgrind's words before the program's in argv[at..max): memcheck, XML on xml_fd, full
  * leak check counting definite and indirect leaks, forked children silent (one XML stream per
- * pipe); with report (a path, or NULL) also its text report there, with the origins of unset
- * values (twice as slow: not graded). Returns the new at, or -1 if there is no room. */
+ * pipe); with report (non-NULL: make memcheck LAB=NN) also the origins of unset values (twice as
+ * slow: not graded). Returns the new at, or -1 if there is no room. */
 int cl_memcheck_argv(char **argv, int at, int max, int xml_fd, const char *report);
 
 struct cl_memcheck_frame {
@@ -85,5 +86,10 @@ const struct cl_memcheck_frame *cl_memcheck_blame(const struct cl_memcheck_stack
  * cl_memcheck_explain: the error as the student reads it, file names without folders. */
 void cl_memcheck_describe(const struct cl_memcheck_error *e, const char *files, char *out,
                           size_t n);
+
+/* Every error of one XML report (len bytes) written to out as people read valgrind's text:
+ * "N. Kind: what", its stack ("at fn (file:line)", "by ..."), its auxwhat and stack, and the
+ * sentence of cl_memcheck_explain. Returns how many errors. */
+int cl_memcheck_render(const char *xml, size_t len, FILE *out);
 
 #endif

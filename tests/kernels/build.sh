@@ -61,7 +61,16 @@ plan_to() {
       { echo "kernels: $slug has no test '$t' (named by $variant)" >&2; exit 1; }
   done
 }
-plan() { plan_to "$plan $exact" "$@"; }
+# The hygiene test runs valgrind, which the guests' initramfs does not hold: it is graded in
+# the native cell (plan-exact.tsv) only.
+plan() {
+  local variant=$1 slug=$2 expect=$3 t
+  shift 3
+  for t in "$@"; do
+    if [[ $t == hygiene ]]; then plan_to "$exact" "$variant" "$slug" "$expect" "$t"
+    else plan_to "$plan $exact" "$variant" "$slug" "$expect" "$t"; fi
+  done
+}
 plan_exact() { plan_to "$exact" "$@"; }
 
 slugs=()

@@ -42,14 +42,15 @@ LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c \
            harness/results.c harness/check.c harness/record.c harness/labs.c \
            harness/sandbox.c harness/leftover.c harness/isolate.c harness/escape.c harness/link.c \
            harness/probe.c harness/facts.c harness/json.c harness/csv.c harness/roster.c \
-           harness/memcheck.c harness/hygiene.c
+           harness/memcheck.c
 CLI_SRC := harness/cli.c harness/batch.c harness/grade.c harness/report.c harness/stubs.c \
            harness/verdicts.c harness/prairielearn.c harness/autolab.c harness/summary.c \
            harness/grades.c harness/checked.c harness/status.c harness/hint.c harness/watch.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/lib/libcowlab.a
-LABMAIN := $(BUILD)/obj/harness/labmain.o
+# An observer's main() and the hygiene test (which runs the lab's own tests: cl_this_lab).
+LABMAIN := $(BUILD)/obj/harness/labmain.o $(BUILD)/obj/harness/hygiene.o
 # What a subject links besides the student's files and its lab's subject.c: the protocol loop
 # and the barrier. No model, no measurement, no grading, no reference answer.
 SUBJECT_OBJ := $(BUILD)/obj/harness/subject.o $(BUILD)/obj/harness/team.o

@@ -36,7 +36,7 @@ lib_src=$(awk '/^LIB_SRC/ {on = 1} on {print; if ($0 !~ /\\$/) exit}' Makefile |
   grep -o 'harness/[a-z]*\.c')
 : >"$out/build.log"
 # shellcheck disable=SC2086
-lib=$(objects $lib_src) && labmain=$(objects harness/labmain.c) &&
+lib=$(objects $lib_src) && labmain=$(objects harness/labmain.c harness/hygiene.c) &&
   subject=$(objects harness/subject.c harness/team.c) &&
   cc $cflags -Ilabs/01-fork-cow -Ilabs/01-fork-cow/common labs/01-fork-cow/observer/*.c \
   $labmain $lib $cunit -o "$out/lab" 2>>"$out/build.log" &&

@@ -30,7 +30,14 @@ for i in 1 2 3; do
 done
 sorted=$(printf '%s\n' "${runs[@]}" | sort -n | tr '\n' ' ')
 echo "  lab 01, reference solutions, 10 tests: ${sorted}ms (median $(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p) ms)"
-echo "== grading a class: 100 submissions of every lab, --jobs 2 (tests/bench/throughput.sh; ~5 min)"
+echo "== the hygiene test (valgrind) against the rest of each lab's grading, the reference"
+for lab in $(build/bin/cowlab list | awk '{print $1}'); do
+  others=$(build/bin/cowlab list "$lab" --tsv | cut -f1 | grep -vx hygiene | tr '\n' ',' | sed 's/,$//')
+  t0=$(ms); build/bin/cowlab grade --submission solutions --lab "$lab" --test hygiene --out build/bench/hyg --quiet >/dev/null; th=$(( $(ms) - t0 ))
+  t0=$(ms); build/bin/cowlab grade --submission solutions --lab "$lab" --test "$others" --out build/bench/hyg --quiet >/dev/null; to=$(( $(ms) - t0 ))
+  awk -v l="$lab" -v h="$th" -v o="$to" 'BEGIN { printf "  %-14s hygiene %5d ms, every other test %5d ms: x%.2f (valgrind starts in ~600 ms)\n", l, h, o, h / o }'
+done
+echo "== grading a class: 100 submissions of every lab, --jobs 2 (tests/bench/throughput.sh; ~10 min)"
 bash tests/bench/throughput.sh 100 2 || rc=1
 t0=$(ms); make -s test >build/bench/test.log 2>&1; trc=$?; t=$(( $(ms) - t0 ))
 echo "  make test: ${t} ms ($(tail -1 build/bench/test.log)), of which the hostile tests' own timeouts: ~16000 ms"

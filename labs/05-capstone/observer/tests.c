@@ -98,9 +98,11 @@ static bool cap_predict_one(const struct cap_params *p, size_t page)
 
 static void test_predict(void)
 {
-    static const size_t pages[] = {4096, 16384, 65536};
+    static const size_t pages[] = {4096, 65536, 16384};
+    /* Under valgrind (the hygiene test) the smallest and the largest page take every path. */
+    size_t npages = cl_hygiene_running() ? 2 : sizeof pages / sizeof pages[0];
     cap_shown = 0;
-    for (size_t g = 0; g < sizeof pages / sizeof pages[0]; g++) {
+    for (size_t g = 0; g < npages; g++) {
         for (int i = 0; i < cap_nshapes; i++)
             if (!cap_predict_one(&cap_shapes[i].p, pages[g]))
                 return;

@@ -188,9 +188,10 @@ const char *cl_memcheck_explain(const char *kind)
         {"MismatchedFree", "a block was freed by a function that does not match how it was "
                            "allocated"},
         {"UninitCondition", "a branch depends on a value nobody set: a field or variable read "
-                            "before it was written (valgrind says where the memory came from)"},
+                            "before it was written (make memcheck LAB=NN says where that "
+                            "memory came from)"},
         {"UninitValue", "a value nobody set was used: a field or variable read before it was "
-                        "written (valgrind says where the memory came from)"},
+                        "written (make memcheck LAB=NN says where that memory came from)"},
         {"SyscallParam", "a system call was given memory that is unset or not yours"},
         {"Overlap", "memcpy (or a relative) was given overlapping source and destination: use "
                     "memmove"},
@@ -234,14 +235,24 @@ const struct cl_memcheck_frame *cl_memcheck_blame(const struct cl_memcheck_stack
     return s->n ? &s->frame[0] : NULL;
 }
 
+/* A function's name as its author wrote it: the compiler's clones ("bulk.isra.0",
+ * "subject_run.constprop.0", "f.part.0", "f.cold") carry a suffix after a dot. */
+static int mc_fn_len(const char *fn)
+{
+    return (int)strcspn(fn, ".");
+}
+
 static void mc_where(const struct cl_memcheck_frame *f, char *out, size_t n)
 {
     if (!f)
         snprintf(out, n, "%s", "");
     else if (f->file[0] && f->line)
-        snprintf(out, n, ", in %s (%s:%d)", f->fn[0] ? f->fn : "?", f->file, f->line);
+        snprintf(out, n, ", in %.*s (%s:%d)", f->fn[0] ? mc_fn_len(f->fn) : 1,
+                 f->fn[0] ? f->fn : "?", f->file, f->line);
+    else if (f->fn[0])
+        snprintf(out, n, ", in %.*s", mc_fn_len(f->fn), f->fn);
     else
-        snprintf(out, n, ", in %s", f->fn[0] ? f->fn : "code without line information");
+        snprintf(out, n, ", in code without line information");
 }
 
 /* text with its addresses (0x...) left out: they change from run to run, and a grade's words
@@ -282,8 +293,8 @@ static void mc_render_stack(const struct cl_memcheck_stack *s, FILE *out)
     for (int i = 0; i < s->n; i++) {
         const struct cl_memcheck_frame *f = &s->frame[i];
         if (f->file[0])
-            fprintf(out, "    %s %s (%s:%d)\n", i ? "by" : "at", f->fn[0] ? f->fn : "???", f->file,
-                    f->line);
+            fprintf(out, "    %s %.*s (%s:%d)\n", i ? "by" : "at", f->fn[0] ? mc_fn_len(f->fn) : 3,
+                    f->fn[0] ? f->fn : "???", f->file, f->line);
         else
             fprintf(out, "    %s %s\n", i ? "by" : "at", f->fn[0] ? f->fn : "???");
     }

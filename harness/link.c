@@ -226,22 +226,37 @@ static void link_fail(struct cl_link *L, char kind, const char *fmt, ...)
     L->failed = true;
 }
 
+/* Read fd until it has nothing more now, keeping up to cap bytes in *buf (malloc'd, NUL
+ * ended, *len long); the rest is read and counted in *dropped (may be NULL). */
+static void link_drain(int fd, char **buf, size_t *len, size_t cap, size_t *dropped)
+{
+    char chunk[8192];
+    ssize_t n;
+    while (fd >= 0 && (n = read(fd, chunk, sizeof chunk)) > 0) {
+        size_t keep = *len < cap ? cap - *len : 0;
+        keep = (size_t)n < keep ? (size_t)n : keep;
+        char *grown = keep ? realloc(*buf, *len + keep + 1) : NULL;
+        if (grown) {
+            memcpy(grown + *len, chunk, keep);
+            *len += keep;
+            grown[*len] = '\0';
+            *buf = grown;
+        }
+        if (dropped)
+            *dropped += (size_t)n - (grown ? keep : 0);
+    }
+}
+
 /* Keep what the subject printed (up to the cap; the rest is read and dropped). */
 static void link_drain_output(struct cl_link *L)
 {
-    char chunk[4096];
-    ssize_t n;
-    while (L->out_fd >= 0 && (n = read(L->out_fd, chunk, sizeof chunk)) > 0) {
-        size_t keep = L->output_len < CL_LINK_OUTPUT_CAP ? CL_LINK_OUTPUT_CAP - L->output_len : 0;
-        keep = (size_t)n < keep ? (size_t)n : keep;
-        char *grown = keep ? realloc(L->output, L->output_len + keep + 1) : NULL;
-        if (grown) {
-            memcpy(grown + L->output_len, chunk, keep);
-            L->output_len += keep;
-            grown[L->output_len] = '\0';
-            L->output = grown;
-        }
-    }
+    link_drain(L->out_fd, &L->output, &L->output_len, CL_LINK_OUTPUT_CAP, NULL);
+}
+
+/* Keep what memcheck wrote (up to the cap; the rest is read and counted). */
+static void link_drain_xml(struct cl_link *L)
+{
+    link_drain(L->xml_fd, &L->xml, &L->xml_len, CL_MEMCHECK_XML_CAP, &L->xml_dropped);
 }
 
 /* Who a "C" line names: 0 for "p", 1 + N for "wN"; -1 if neither. */
@@ -366,25 +381,6 @@ static void link_workers_failed(struct cl_link *L, int e, int w, const char *why
         snprintf(msg + at, sizeof msg - at, ": an endless loop, or a wait that never ends?");
     }
     link_fail(L, e == ECHILD ? 'c' : 't', "%s", msg);
-}
-
-/* Keep what memcheck wrote (up to the cap; the rest is read and counted). */
-static void link_drain_xml(struct cl_link *L)
-{
-    char chunk[8192];
-    ssize_t n;
-    while (L->xml_fd >= 0 && (n = read(L->xml_fd, chunk, sizeof chunk)) > 0) {
-        size_t keep = L->xml_len < CL_MEMCHECK_XML_CAP ? CL_MEMCHECK_XML_CAP - L->xml_len : 0;
-        keep = (size_t)n < keep ? (size_t)n : keep;
-        char *grown = keep ? realloc(L->xml, L->xml_len + keep + 1) : NULL;
-        if (grown) {
-            memcpy(grown + L->xml_len, chunk, keep);
-            L->xml_len += keep;
-            grown[L->xml_len] = '\0';
-            L->xml = grown;
-        }
-        L->xml_dropped += (size_t)n - (grown ? keep : 0);
-    }
 }
 
 /* Handle one line from the subject. Returns 1 for an answer (R or E), 0 for a C line, -1 for

@@ -25,6 +25,7 @@ static struct {
     int subjects;                   /* subjects that ran under memcheck */
     int with_errors;                /* of them, those whose report holds errors */
     int errors;                     /* errors in all reports */
+    bool errors_cut;                /* a report with errors was cut short: "at least" */
     int ran, passed;                /* pure tests run, and those whose checks all held */
     char failed_tests[300];         /* the names of the others */
     struct cl_memcheck_error first; /* the first error of the first report with errors */
@@ -35,7 +36,6 @@ void cl_hygiene_subject_ended(const struct cl_link *L)
 {
     struct cl_memcheck_report r;
     cl_memcheck_parse(L->xml ? L->xml : "", L->xml_len, &r);
-    const char *test = hygiene.test ? hygiene.test : "?";
     hygiene.subjects++;
     /* make memcheck LAB=NN: every error, for the student (a grader never sets it). */
     const char *report = getenv(CL_MEMCHECK_REPORT_ENV);
@@ -45,29 +45,37 @@ void cl_hygiene_subject_ended(const struct cl_link *L)
             fprintf(f, "valgrind found no error in memory use.\n");
         fclose(f);
     }
-    if (r.errors > 0) {
+    if (r.errors > 0 && r.documents == 1) {
         if (hygiene.with_errors++ == 0)
             hygiene.first = r.first;
         hygiene.errors += r.errors;
+        if (!r.finished)
+            hygiene.errors_cut = true;
         return;
     }
     if (r.finished || hygiene.incomplete[0])
         return;
     /* No error, and no whole report: what stopped valgrind from finishing. */
-    if (L->failed)
+    if (r.documents > 1)
         snprintf(hygiene.incomplete, sizeof hygiene.incomplete,
-                 "while the %s test ran under valgrind, the subject failed before valgrind "
-                 "could finish its report: %s",
-                 test, L->failure);
+                 "code of yours ran another program (exec) while the tests that measure no "
+                 "memory ran: valgrind's report then holds %d reports and cannot be trusted; "
+                 "these tests never exec",
+                 r.documents);
+    else if (L->failed)
+        snprintf(hygiene.incomplete, sizeof hygiene.incomplete,
+                 "while the tests that measure no memory ran under valgrind, the subject failed "
+                 "before valgrind could finish its report: %s",
+                 L->failure);
     else if (!r.preamble)
         snprintf(hygiene.incomplete, sizeof hygiene.incomplete,
-                 "valgrind wrote no report while the %s test ran (it printed: %.300s)", test,
+                 "valgrind wrote no report (it printed: %.300s)",
                  L->output_len ? L->output : "nothing");
     else
         snprintf(hygiene.incomplete, sizeof hygiene.incomplete,
-                 "valgrind's report of the %s test ended before valgrind had finished "
-                 "(%zu bytes): the subject was stopped before its leak check ended",
-                 test, L->xml_len);
+                 "valgrind's report ended before valgrind had finished (%zu bytes): the subject "
+                 "did not quit within %d s of its last test, so its leak check never ended",
+                 L->xml_len, CL_MEMCHECK_QUIT_MS / 1000);
 }
 
 bool cl_hygiene_running(void)
@@ -158,11 +166,11 @@ void cl_hygiene_test(void)
     if (hygiene.with_errors > 0) {
         char said[1400];
         cl_memcheck_describe(&hygiene.first, cl_this_lab.files, said, sizeof said);
-        CL_FAIL("valgrind found %d error%s in memory use while the tests that measure no "
+        CL_FAIL("valgrind found %s%d error%s in memory use while the tests that measure no "
                 "memory (%s) called your code; the first: %s -- make memcheck LAB=%.2s shows "
                 "every error",
-                hygiene.errors, hygiene.errors == 1 ? "" : "s", cl_this_lab.pure, said,
-                cl_this_lab.slug);
+                hygiene.errors_cut ? "at least " : "", hygiene.errors,
+                hygiene.errors == 1 ? "" : "s", cl_this_lab.pure, said, cl_this_lab.slug);
         return;
     }
     if (hygiene.incomplete[0]) {

@@ -129,8 +129,13 @@ static int link_memcheck_fds(int xml_w)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0 ||
-        (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < CL_MEMCHECK_XML_FD + 8) ||
-        dup2(xml_w, CL_MEMCHECK_XML_FD) < 0)
+        (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < CL_MEMCHECK_XML_FD + 8))
+        return -1;
+    /* Room for the descriptor first (a soft limit of 1024 refuses dup2 to 1028), then the
+     * limit the client gets. dup2 leaves close-on-exec off: valgrind's launcher execs its tool. */
+    rl.rlim_cur = CL_MEMCHECK_XML_FD + 8;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || dup2(xml_w, CL_MEMCHECK_XML_FD) < 0 ||
+        fcntl(CL_MEMCHECK_XML_FD, F_SETFD, 0) < 0)
         return -1;
     rl.rlim_cur = CL_MEMCHECK_CLIENT_FDS;
     return setrlimit(RLIMIT_NOFILE, &rl);
@@ -329,11 +334,41 @@ static void link_forget_subject(struct cl_link *L)
 }
 
 /* The subject is gone: reap it and say what it was running. */
+static void link_drain_xml(struct cl_link *L);
+
+/* The answers pipe ended: wait for the subject to end, at most grace_ms (under memcheck its
+ * leak check runs first, and its report is read meanwhile); a subject that closed descriptor 3
+ * and lives on is then killed, with its group. Returns waitpid's result; *killed says which. */
+static pid_t link_reap(struct cl_link *L, long grace_ms, int *st, bool *killed)
+{
+    *killed = false;
+    if (L->child <= 0)
+        return -1;
+    long until = link_now_ms() + grace_ms;
+    pid_t r;
+    while ((r = waitpid(L->child, st, WNOHANG)) == 0 && link_now_ms() < until) {
+        struct pollfd p = {.fd = L->xml_fd, .events = POLLIN};
+        if (L->xml_fd < 0 || poll(&p, 1, 2) <= 0) {
+            struct timespec ts = {0, 2 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        link_drain_xml(L);
+    }
+    if (r != 0)
+        return r;
+    *killed = true;
+    kill(-L->child, SIGKILL);
+    kill(L->child, SIGKILL);
+    return waitpid(L->child, st, 0);
+}
+
 static void link_died(struct cl_link *L)
 {
     int st = 0;
+    bool killed;
     link_drain_output(L);
-    pid_t r = L->child > 0 ? waitpid(L->child, &st, 0) : -1;
+    pid_t r =
+        link_reap(L, L->memcheck ? cl_link_deadline_ms(CL_MEMCHECK_QUIT_MS) : 1000, &st, &killed);
     char where[200];
     link_where(L, L->last_who, where, sizeof where);
     /* bwrap ends as its child did, a signal N as status 128 + N (gdb too, by its script). */
@@ -343,9 +378,18 @@ static void link_died(struct cl_link *L)
                       WEXITSTATUS(st) < 128 + 65
                   ? WEXITSTATUS(st) - 128
                   : 0;
-    if (sig)
+    if (killed)
+        link_fail(L, 'p',
+                  "the subject closed descriptor 3 (its answers) and kept running, while %s was "
+                  "running: does code of yours close descriptors it did not open?",
+                  where);
+    else if (sig)
         link_fail(L, 'c', "%s: killed by SIG%s", where,
                   sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+    else if (r == L->child && WIFEXITED(st) && WEXITSTATUS(st) == 125 && L->memcheck)
+        link_fail(L, 's',
+                  "valgrind could not be given its report's descriptor (status 125): the "
+                  "grading machine's open-files limit, not your code");
     else if (r == L->child && WIFEXITED(st) && !L->running[0][0] && L->isolated && !L->started)
         link_fail(L, 's', "the sandbox (bwrap) could not start the subject (status %d): %.200s",
                   WEXITSTATUS(st), L->output ? L->output : "no message");
@@ -587,9 +631,18 @@ int cl_link_start(struct cl_link *L, const char *path)
     int start_ms = cl_link_deadline_ms(CL_LINK_START_MS) * (L->memcheck ? CL_MEMCHECK_SLOW : 1);
     long deadline = link_now_ms() + start_ms;
     while (!memchr(L->in, '\n', L->have)) {
-        struct pollfd p = {.fd = L->reply_fd, .events = POLLIN};
+        /* memcheck's report is read meanwhile: errors before main fill its pipe. */
+        struct pollfd p[2] = {{.fd = L->reply_fd, .events = POLLIN},
+                              {.fd = L->xml_fd, .events = POLLIN}};
         long left = deadline - link_now_ms();
-        if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+        int ready = left > 0 ? poll(p, 2, (int)(left < 100 ? left : 100)) : 0;
+        if (ready > 0 && p[1].revents)
+            link_drain_xml(L);
+        if (ready < 0 || (ready > 0 && !p[0].revents))
+            continue;
+        if (ready == 0 && left > 100)
+            continue;
+        if (left <= 0 || ready == 0) {
             link_fail(L, 't',
                       "the subject did not start within %.1f s: does code of yours run "
                       "before main (a constructor) and block?",

@@ -66,6 +66,7 @@ int cl_memcheck_argv(char **argv, int at, int max, int xml_fd, const char *repor
                      "--show-leak-kinds=definite,indirect",
                      "--errors-for-leak-kinds=definite,indirect",
                      "--child-silent-after-fork=yes",
+                     "--trace-children=yes",
                      "--vgdb=no",
                      "--num-callers=24",
                      report ? "--track-origins=yes" : NULL};
@@ -99,9 +100,10 @@ static const char *mc_element(const char *p, const char *end, const char *tag, c
     size_t at = 0;
     for (const char *s = a; s < b && at + 1 < n;) {
         size_t e = 0;
-        while (e < 5 && strncmp(s, ent[e][0], strlen(ent[e][0])) != 0)
+        while (e < 5 && ((size_t)(b - s) < strlen(ent[e][0]) ||
+                         memcmp(s, ent[e][0], strlen(ent[e][0])) != 0))
             e++;
-        if (e < 5 && s + strlen(ent[e][0]) <= b) {
+        if (e < 5) {
             out[at++] = ent[e][1][0];
             s += strlen(ent[e][0]);
         } else {
@@ -161,6 +163,11 @@ void cl_memcheck_parse(const char *xml, size_t len, struct cl_memcheck_report *r
     memset(r, 0, sizeof *r);
     const char *end = xml + len;
     r->preamble = memmem(xml, len, "<valgrindoutput>", 16) != NULL;
+    /* One valgrind writes one document. Another one began in the same stream only if the
+     * subject ran a program (exec: --trace-children=yes starts a valgrind there too, whose
+     * client could write to the inherited descriptor): then nothing in it can be trusted. */
+    for (const char *d = xml; (d = memmem(d, (size_t)(end - d), "<valgrindoutput>", 16)); d += 16)
+        r->documents++;
     const char *p = xml;
     for (;;) {
         const char *e = memmem(p, (size_t)(end - p), "<error>", 7);
@@ -173,7 +180,7 @@ void cl_memcheck_parse(const char *xml, size_t len, struct cl_memcheck_report *r
     }
     const char *closing = memmem(xml, len, "</valgrindoutput>", 17);
     const char *fin = memmem(xml, len, "<state>FINISHED</state>", 23);
-    r->finished = r->preamble && closing && fin && fin < closing;
+    r->finished = r->documents == 1 && closing && fin && fin < closing;
 }
 
 const char *cl_memcheck_explain(const char *kind)
@@ -242,13 +249,18 @@ static int mc_fn_len(const char *fn)
     return (int)strcspn(fn, ".");
 }
 
-static void mc_where(const struct cl_memcheck_frame *f, char *out, size_t n)
+/* Where frame f is, for the student; from a file not among theirs (the kit's subject, which
+ * called their code or was given its results), says so. */
+static void mc_where(const struct cl_memcheck_frame *f, const char *files, char *out, size_t n)
 {
     if (!f)
         snprintf(out, n, "%s", "");
     else if (f->file[0] && f->line)
-        snprintf(out, n, ", in %.*s (%s:%d)", f->fn[0] ? mc_fn_len(f->fn) : 1,
-                 f->fn[0] ? f->fn : "?", f->file, f->line);
+        snprintf(out, n, ", in %.*s (%s:%d%s)", f->fn[0] ? mc_fn_len(f->fn) : 1,
+                 f->fn[0] ? f->fn : "?", f->file, f->line,
+                 files && !mc_listed(f->file, files) ? ", not one of your files: look at what "
+                                                       "your code gave it"
+                                                     : "");
     else if (f->fn[0])
         snprintf(out, n, ", in %.*s", mc_fn_len(f->fn), f->fn);
     else
@@ -279,9 +291,9 @@ static void mc_no_addresses(const char *text, char *out, size_t n)
 void cl_memcheck_describe(const struct cl_memcheck_error *e, const char *files, char *out, size_t n)
 {
     char where[260], aux_where[260] = "", what[240], aux[240];
-    mc_where(cl_memcheck_blame(&e->stack, files), where, sizeof where);
+    mc_where(cl_memcheck_blame(&e->stack, files), files, where, sizeof where);
     if (e->auxwhat[0])
-        mc_where(cl_memcheck_blame(&e->aux, files), aux_where, sizeof aux_where);
+        mc_where(cl_memcheck_blame(&e->aux, files), NULL, aux_where, sizeof aux_where);
     mc_no_addresses(e->what[0] ? e->what : e->kind, what, sizeof what);
     mc_no_addresses(e->auxwhat, aux, sizeof aux);
     snprintf(out, n, "%s%s%s%s%s. That is: %s.", what, where, aux[0] ? "; " : "", aux, aux_where,

@@ -39,8 +39,9 @@ int cl_memcheck_available(char *why, size_t n);
 
 /* Put valgrind's words before the program's in argv[at..max): memcheck, XML on xml_fd, full
  * leak check counting definite and indirect leaks, forked children silent (one XML stream per
- * pipe); with report (non-NULL: make memcheck LAB=NN) also the origins of unset values (twice as
- * slow: not graded). Returns the new at, or -1 if there is no room. */
+ * pipe), exec'd programs traced (never run outside valgrind: see cl_memcheck_parse); with report
+ * (non-NULL: make memcheck LAB=NN) also the origins of unset values (twice as slow: not graded).
+ * Returns the new at, or -1 if there is no room. */
 int cl_memcheck_argv(char **argv, int at, int max, int xml_fd, const char *report);
 
 struct cl_memcheck_frame {
@@ -64,7 +65,8 @@ struct cl_memcheck_error {
 
 struct cl_memcheck_report {
     bool preamble; /* the document began as valgrind's does */
-    bool finished; /* and ended: the final <status> FINISHED and </valgrindoutput> */
+    int documents; /* <valgrindoutput> openings: more than one when the subject exec'd */
+    bool finished; /* one document, ended: the final <status> FINISHED and </valgrindoutput> */
     int errors;    /* <error> elements (leaks counted: the options above make them errors) */
     struct cl_memcheck_error first; /* the first of them, when errors > 0 */
 };

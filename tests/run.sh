@@ -657,6 +657,18 @@ $COWLAB grade --submission "$hyg/asks" --lab 04 --test hygiene --out "$hyg/out-a
 check "code that talks to valgrind (VALGRIND_DISABLE_ERROR_REPORTING) fails the hygiene test, told why" python3 -c "
 import json; h=json.load(open('$hyg/out-asks/results.json'))['tests'][0]
 assert h['score'] == 0 and 'talks to valgrind' in h['output'], h['output'][:400]"
+# An exec at exit, to run outside valgrind and finish the report by hand (a cheater's trial).
+mkdir -p "$hyg/execs/04-bit-arrays"; cp solutions/04-bit-arrays/*.c "$hyg/execs/04-bit-arrays/"
+cp tests/grader/hygiene/execs-and-forges.c "$hyg/execs/04-bit-arrays/bitarray.c"
+$COWLAB grade --submission "$hyg/execs" --lab 04 --test hygiene --out "$hyg/out-execs" --quiet >/dev/null 2>&1
+check "code that execs at exit to finish valgrind's report by hand fails the hygiene test, told why" python3 -c "
+import json; h=json.load(open('$hyg/out-execs/results.json'))['tests'][0]
+assert h['score'] == 0 and 'ran another program (exec)' in h['output'], h['output'][:400]"
+# A grader whose soft open-files limit is 1024 (a common default): the reference still passes.
+(ulimit -Sn 1024; $COWLAB grade --submission solutions --lab 04 --test hygiene --out "$hyg/out-ulimit" --quiet >/dev/null 2>&1)
+check "under a soft open-files limit of 1024 the reference passes the hygiene test" python3 -c "
+import json; h=json.load(open('$hyg/out-ulimit/results.json'))['tests'][0]
+assert h['score'] == 5, h['output'][:400]"
 $COWLAB grade --submission labs --lab 04 --test hygiene --out "$hyg/out-stubs" --quiet >/dev/null 2>&1
 check "the stubs, which have nothing to leak, do not earn the hygiene points (told why)" python3 -c "
 import json; h=json.load(open('$hyg/out-stubs/results.json'))['tests'][0]

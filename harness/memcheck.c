@@ -286,6 +286,11 @@ static void mc_no_addresses(const char *text, char *out, size_t n)
     }
     if (n)
         out[at < n ? at : n - 1] = '\0';
+    /* A range, "0x1000-0x2000", reads "an address range". */
+    for (char *r; (r = strstr(out, "an address-an address"));) {
+        memmove(r + 16, r + 21, strlen(r + 21) + 1);
+        memcpy(r, "an address range", 16);
+    }
 }
 
 void cl_memcheck_describe(const struct cl_memcheck_error *e, const char *files, char *out, size_t n)

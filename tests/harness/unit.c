@@ -1165,6 +1165,12 @@ static void t_memcheck_xml(void)
             fprintf(stderr, "described: %s\n", said);
         free(xml);
     }
+    struct cl_memcheck_error range = {.kind = "InvalidRead", .what = "Invalid read of size 1"};
+    snprintf(range.auxwhat, sizeof range.auxwhat,
+             "Address 0x4a5b000 is in the brk data segment 0x4a40000-0x4a5c000");
+    char said[600];
+    cl_memcheck_describe(&range, "x.c", said, sizeof said);
+    CU_ASSERT(strstr(said, "The address is in the brk data segment an address range.") != NULL);
     CU_ASSERT(strstr(cl_memcheck_explain("Leak_DefinitelyLost"), "error paths") != NULL);
     CU_ASSERT(strstr(cl_memcheck_explain("NoSuchKind"), "valgrind") != NULL);
 }

@@ -659,7 +659,14 @@ import json; h=json.load(open('$hyg/out-asks/results.json'))['tests'][0]
 assert h['score'] == 0 and 'talks to valgrind' in h['output'], h['output'][:400]"
 # An exec at exit, to run outside valgrind and finish the report by hand (a cheater's trial).
 mkdir -p "$hyg/execs/04-bit-arrays"; cp solutions/04-bit-arrays/*.c "$hyg/execs/04-bit-arrays/"
-cp tests/grader/hygiene/execs-and-forges.c "$hyg/execs/04-bit-arrays/bitarray.c"
+python3 - "$hyg/execs/04-bit-arrays/bitarray.c" <<'PY'
+import sys
+src = open(sys.argv[1]).read()
+cheat = open("tests/grader/hygiene/execs-and-forges.c").read()
+at = src.index("\nvoid ba_free(")
+open(sys.argv[1], "w").write(src[:at] + "\n" + cheat + src[at:].replace(
+    "        free(b->words);", "        cheat_at_exit();", 1))
+PY
 $COWLAB grade --submission "$hyg/execs" --lab 04 --test hygiene --out "$hyg/out-execs" --quiet >/dev/null 2>&1
 check "code that execs at exit to finish valgrind's report by hand fails the hygiene test, told why" python3 -c "
 import json; h=json.load(open('$hyg/out-execs/results.json'))['tests'][0]

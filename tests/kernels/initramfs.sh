@@ -39,8 +39,8 @@ for lab in "$top/build-$arch"/labs/*/lab "$top/build-$arch"/labs/*/subject \
     done < <(ldd "$lab" | grep -o '/[^ ]*' | sort -u)
   fi
 done
-# Where valgrind was built to find its tool (the observer starts it with an environment of its own:
-# a VALGRIND_LIB would not reach it), and where the observer looks (cowlab/memcheck.h).
+# Where valgrind was built to find its tool (so no VALGRIND_LIB is needed), and where the
+# observer looks (cowlab/memcheck.h).
 vg=$top/valgrind-$arch
 mkdir -p "$stage/usr/bin" "$stage/usr/libexec/valgrind"
 cp "$vg/usr/bin/valgrind" "$vg/usr/bin/valgrind.bin" "$stage/usr/bin/"

@@ -42,7 +42,7 @@ LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c \
            harness/results.c harness/check.c harness/record.c harness/labs.c \
            harness/sandbox.c harness/leftover.c harness/isolate.c harness/escape.c harness/link.c \
            harness/probe.c harness/facts.c harness/json.c harness/csv.c harness/roster.c \
-           harness/memcheck.c
+           harness/memcheck.c harness/memcheck-symbols.c
 CLI_SRC := harness/cli.c harness/batch.c harness/grade.c harness/report.c harness/stubs.c \
            harness/verdicts.c harness/prairielearn.c harness/autolab.c harness/summary.c \
            harness/grades.c harness/checked.c harness/status.c harness/hint.c harness/watch.c
@@ -66,7 +66,14 @@ CLI_DEFS := -DCL_KIT_DIR='"$(CURDIR)"' -DCL_CC='"$(CC)"' \
 
 .PHONY: all deps demo test check grade gradescope image-test plots reset status hint watch handout run bench memcheck sanitize format clean help calibrate \
         doctor kernels mutants
-all: $(COWLAB) $(LIB) $(LABMAIN) $(SUBJECT_OBJ) $(OBSERVERS) $(SUBJECT_KITS)
+all: $(COWLAB) $(LIB) $(LABMAIN) $(SUBJECT_OBJ) $(OBSERVERS) $(SUBJECT_KITS) valgrind-symbols
+
+# The lean symbol tables the hygiene test's valgrind reads in the grader's sandbox
+# (scripts/lean-debuginfo.sh; cowlab/memcheck.h): checked every time, rewritten only when this
+# machine's libc changed.
+.PHONY: valgrind-symbols
+valgrind-symbols:
+	@bash scripts/lean-debuginfo.sh $(BUILD)/valgrind-symbols
 
 help:
 	@awk 'NR > 1 && /says the same/ {exit} NR > 1 {sub(/^# ?/, ""); print}' Makefile
@@ -80,7 +87,8 @@ $(BUILD)/obj/%.o: %.c $(wildcard include/cowlab/*.h) | $(BUILD)/obj
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/harness/cli.o $(BUILD)/obj/harness/grade.o: ALL_CFLAGS += $(CLI_DEFS)
-$(BUILD)/obj/harness/checked.o: ALL_CFLAGS += -DCL_BUILD_DIR='"$(abspath $(BUILD))"'
+$(BUILD)/obj/harness/checked.o $(BUILD)/obj/harness/memcheck-symbols.o: \
+    ALL_CFLAGS += -DCL_BUILD_DIR='"$(abspath $(BUILD))"'
 
 $(BUILD)/obj:
 	@mkdir -p $@

@@ -38,6 +38,7 @@ static long link_now_ms(void)
 
 static int link_call_ms = CL_LINK_CALL_MS;
 static bool link_memcheck;
+static const char *link_symbols; /* cl_memcheck_lean_symbols(), asked before each fork */
 
 void cl_link_set_memcheck(bool on)
 {
@@ -162,7 +163,7 @@ static void link_child(const char *path, int cmd_r, int out_w, int rep_w, uid_t 
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     char here[512], tmp[2][600];
-    struct cl_isolate_bind b[5];
+    struct cl_isolate_bind b[6];
     char *argv[80];
     int at = 0;
     if (bwrap) {
@@ -185,7 +186,11 @@ static void link_child(const char *path, int cmd_r, int out_w, int rep_w, uid_t 
         b[2] = (struct cl_isolate_bind){shm, "/dev/shm", true};
         b[3] = (struct cl_isolate_bind){path, "/subject", false};
         b[4] = (struct cl_isolate_bind){"/proc", "/proc", false}; /* valgrind reads its maps */
-        at = cl_isolate_argv(bwrap, argv, 0, 60, b, xml_w >= 0 ? 5 : 4, "/tmp");
+        /* valgrind reads the loader's and libc's detached symbols at every start: their lean
+         * copies (names only) when they fit this machine's (cowlab/memcheck.h). */
+        b[5] = (struct cl_isolate_bind){link_symbols, "/usr/lib/debug", false};
+        int nb = xml_w < 0 ? 4 : link_symbols ? 6 : 5;
+        at = cl_isolate_argv(bwrap, argv, 0, 60, b, nb, "/tmp");
         if (at < 0)
             _exit(126);
     }
@@ -605,6 +610,7 @@ int cl_link_start(struct cl_link *L, const char *path)
     const char *bwrap = getenv(CL_BWRAP_ENV);
     L->isolated = bwrap && *bwrap;
     L->gdb = !L->isolated && !L->memcheck && getenv(CL_GDB_ENV);
+    link_symbols = L->memcheck && L->isolated ? cl_memcheck_lean_symbols() : NULL;
     pid_t pid = fork();
     if (pid == 0)
         link_child(path, cmd[0], out[1], rep[1], L->uid, L->isolated ? bwrap : NULL, L->gdb,

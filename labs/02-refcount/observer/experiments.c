@@ -49,14 +49,19 @@ static int rc_cannot(const struct rc_scenario *sc, const char *what)
     return cl_cannot(sc->name, what);
 }
 
-/* Mark the pages of [addr, addr+len) in whichever region holds them. */
+/* Mark the pages of [addr, addr+len) in the region that holds them (nothing if none holds the
+ * whole range). The regions do not overlap: the one holding addr is the only candidate. */
 static void rc_mark(struct rc_ctx *c, const void *addr, size_t len)
 {
     for (int i = 0; i < RC_NREGIONS; i++) {
         const struct rc_region *r = rc_world_region(c->w, i);
-        size_t a = rc_region_page(r, addr), b = rc_region_page(r, (const char *)addr + len - 1);
-        for (size_t p = a; a != SIZE_MAX && b != SIZE_MAX && p <= b; p++)
+        size_t a = rc_region_page(r, addr);
+        if (a == SIZE_MAX)
+            continue;
+        size_t b = rc_region_page(r, (const char *)addr + len - 1);
+        for (size_t p = a; b != SIZE_MAX && p <= b; p++)
             c->marks[i][p] = 1;
+        return;
     }
 }
 

@@ -96,7 +96,7 @@ size_t rc_region_page(const struct rc_region *r, const void *addr)
     const unsigned char *a = addr;
     if (!r->base || a < r->base || a >= r->base + r->npages * r->page)
         return SIZE_MAX;
-    return (size_t)(a - r->base) / r->page;
+    return (size_t)(a - r->base) >> __builtin_ctzl(r->page); /* page: a power of two */
 }
 
 /* Mark [addr, addr+len) as written by this process. */
@@ -183,7 +183,7 @@ static unsigned char *world_pool_init(struct rc_world *w, unsigned idx)
 /* pymalloc_alloc for a request of n <= 512 bytes. */
 static void *world_alloc(struct rc_world *w, size_t n)
 {
-    unsigned idx = (unsigned)(rc_block_size(&w->g, n) / w->g.align - 1);
+    unsigned idx = (unsigned)((n + w->g.align - 1) / w->g.align - 1); /* its blocks' class */
     struct rc_pool *p = w->usable[idx];
     if (!p)
         return world_pool_init(w, idx);
@@ -265,6 +265,10 @@ static struct rc_object *world_object(struct rc_world *w, const struct rc_type *
 struct rc_world *rc_world_new(const struct rc_geometry *g, enum rc_semantics s, size_t max_objects,
                               size_t max_items, size_t page_size, const struct rc_hooks *hooks)
 {
+    if (page_size & (page_size - 1)) { /* rc_region_page counts in powers of two */
+        errno = EINVAL;
+        return NULL;
+    }
     struct rc_world *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;

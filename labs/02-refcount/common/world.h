@@ -44,8 +44,8 @@ extern const struct rc_hooks rc_model_hooks;
  * (hooks->make_immortal).
  * page_size 0: the machine's pages. Any other power of two: the world counts its pages
  * (written[], rc_region_page) in pages of that size, as if the machine had them — for the
- * model alone (a world of pretended pages must never be measured). Every region's page 0
- * starts at its base either way. */
+ * model alone (a world of pretended pages must never be measured); anything else is EINVAL.
+ * Every region's page 0 starts at its base either way. */
 struct rc_world *rc_world_new(const struct rc_geometry *g, enum rc_semantics s, size_t max_objects,
                               size_t max_items, size_t page_size, const struct rc_hooks *hooks);
 void rc_world_free(struct rc_world *w);

@@ -49,14 +49,19 @@ static int rc_cannot(const struct rc_scenario *sc, const char *what)
     return cl_cannot(sc->name, what);
 }
 
-/* Mark the pages of [addr, addr+len) in whichever region holds them. */
+/* Mark the pages of [addr, addr+len) in the region that holds them (nothing if none holds the
+ * whole range). The regions do not overlap: the one holding addr is the only candidate. */
 static void rc_mark(struct rc_ctx *c, const void *addr, size_t len)
 {
     for (int i = 0; i < RC_NREGIONS; i++) {
         const struct rc_region *r = rc_world_region(c->w, i);
-        size_t a = rc_region_page(r, addr), b = rc_region_page(r, (const char *)addr + len - 1);
-        for (size_t p = a; a != SIZE_MAX && b != SIZE_MAX && p <= b; p++)
+        size_t a = rc_region_page(r, addr);
+        if (a == SIZE_MAX)
+            continue;
+        size_t b = rc_region_page(r, (const char *)addr + len - 1);
+        for (size_t p = a; b != SIZE_MAX && p <= b; p++)
             c->marks[i][p] = 1;
+        return;
     }
 }
 
@@ -136,13 +141,32 @@ static void rc_model(struct rc_ctx *c)
     }
 }
 
-static size_t rc_count_marks(const struct rc_ctx *c)
+/* The pages set in flags[0..npages), counted in pages `ratio` times as large: a large page
+ * counts once if any of its small ones is set. Page 0 starts at the region's base in either
+ * size, so small page p lies in large page p / ratio. ratio 1: the set pages. */
+static size_t rc_count_coarse(const uint8_t *flags, size_t npages, size_t ratio)
+{
+    size_t n = 0;
+    for (size_t first = 0; first < npages; first += ratio) {
+        size_t end = npages - first < ratio ? npages : first + ratio;
+        for (size_t p = first; p < end; p++)
+            if (flags[p]) {
+                n++;
+                break;
+            }
+    }
+    return n;
+}
+
+/* The pages the child's operation writes, in every region, counted in pages `ratio` times
+ * the world's (1: the world's own). */
+static size_t rc_count_marks(const struct rc_ctx *c, size_t ratio)
 {
     size_t n = 0;
     for (int i = 0; i < RC_NREGIONS; i++) {
         const struct rc_region *r = rc_world_region(c->w, i);
-        for (size_t p = 0; r->base && p < r->npages; p++)
-            n += c->marks[i][p];
+        if (r->base)
+            n += rc_count_coarse(c->marks[i], r->npages, ratio);
     }
     return n;
 }
@@ -348,7 +372,7 @@ static int rc_measure(struct cl_results *r, struct rc_ctx *c, const pid_t *pids,
         return -1;
     if (p > 0)
         cl_results_add(r, c->sc->name, (int64_t)c->sc->n, proc, "after_op", "pages_dirtied",
-                       (int64_t)rc_count_marks(c), own, "pages",
+                       (int64_t)rc_count_marks(c, 1), own, "pages",
                        "pages of the world this child owns: every page its operation wrote");
     return 0;
 }
@@ -376,42 +400,72 @@ static int rc_prepare(struct rc_ctx *c, const struct rc_scenario *sc)
     return 0;
 }
 
-/* The heap pages holding the ob_refcnt of the list's items, in a prepared world. 0, or -1
- * (said) when there is no memory to count them. */
-static int rc_count_int_pages(const struct rc_scenario *sc, const struct rc_ctx *c, size_t *pages)
+/* The heap pages (the world's) holding the ob_refcnt of the list's items, in a prepared world,
+ * as one flag a page: a new array the caller frees, or NULL (said) when there is no memory. */
+static uint8_t *rc_int_page_flags(const struct rc_scenario *sc, const struct rc_ctx *c)
 {
     const struct rc_region *heap = rc_world_region(c->w, RC_HEAP);
-    unsigned char *seen = calloc(heap->npages, 1);
-    if (!seen)
-        return rc_cannot(sc, "malloc");
-    *pages = 0;
+    uint8_t *seen = calloc(heap->npages, 1);
+    if (!seen) {
+        rc_cannot(sc, "malloc");
+        return NULL;
+    }
     for (int64_t i = 0; i < c->list->ob_size; i++) {
         size_t p = rc_region_page(heap, &c->list->ob_item[i]->ob_refcnt);
-        if (p != SIZE_MAX && !seen[p]) {
+        if (p != SIZE_MAX)
             seen[p] = 1;
-            ++*pages;
-        }
     }
-    free(seen);
-    return 0;
+    return seen;
+}
+
+/* Fill out[j] for page size sizes[j] from a world prepared in pages of `page` bytes, each
+ * size a multiple of it; the int pages too if int_seen (rc_int_page_flags) is not NULL. */
+static void rc_model_counts(const struct rc_ctx *c, size_t page, const uint8_t *int_seen,
+                            const size_t *sizes, size_t count, struct rc_model_count *out)
+{
+    const struct rc_region *heap = rc_world_region(c->w, RC_HEAP);
+    for (size_t j = 0; j < count; j++) {
+        size_t ratio = sizes[j] ? sizes[j] / page : 1;
+        out[j].dirtied = rc_count_marks(c, ratio);
+        out[j].resident_heap = rc_count_coarse(heap->written, heap->npages, ratio);
+        out[j].int_pages = int_seen ? rc_count_coarse(int_seen, heap->npages, ratio) : 0;
+    }
+}
+
+int rc_model_pages(const struct rc_scenario *sc, const size_t *sizes, size_t count, bool int_pages,
+                   struct rc_model_count *out)
+{
+    struct rc_scenario fine = *sc;
+    fine.page_size = sizes[0];
+    size_t page = sizes[0] ? sizes[0] : cl_page_size();
+    for (size_t j = 1; j < count; j++)
+        if (sizes[j] < page || sizes[j] % page != 0) {
+            errno = EINVAL;
+            return rc_cannot(sc, "counting in pages that are not multiples of the first");
+        }
+    struct rc_ctx c;
+    int rc = rc_prepare(&c, &fine);
+    uint8_t *int_seen = NULL;
+    if (rc == 0 && int_pages && !(int_seen = rc_int_page_flags(sc, &c)))
+        rc = -1;
+    if (rc == 0)
+        rc_model_counts(&c, page, int_seen, sizes, count, out);
+    free(int_seen);
+    rc_ctx_free(&c);
+    return rc;
 }
 
 int rc_model_only(const struct rc_scenario *sc, size_t *dirtied, size_t *resident_heap,
                   size_t *int_pages)
 {
-    struct rc_ctx c;
-    int rc = rc_prepare(&c, sc);
-    if (rc == 0) {
-        *dirtied = rc_count_marks(&c);
-        const struct rc_region *heap = rc_world_region(c.w, RC_HEAP);
-        *resident_heap = 0;
-        for (size_t p = 0; p < heap->npages; p++)
-            *resident_heap += heap->written[p];
-        if (int_pages)
-            rc = rc_count_int_pages(sc, &c, int_pages);
-    }
-    rc_ctx_free(&c);
-    return rc;
+    struct rc_model_count n;
+    if (rc_model_pages(sc, &sc->page_size, 1, int_pages != NULL, &n) < 0)
+        return -1;
+    *dirtied = n.dirtied;
+    *resident_heap = n.resident_heap;
+    if (int_pages)
+        *int_pages = n.int_pages;
+    return 0;
 }
 
 int rc_model_heap_pss(const struct rc_scenario *sc, unsigned p, uint64_t *kb, size_t *resident,
@@ -471,7 +525,7 @@ int rc_run(struct cl_results *r, const struct rc_scenario *sc, size_t *model_pag
         goto out;
     c.L = cl_lab_subject();
     if (model_pages)
-        *model_pages = rc_count_marks(&c);
+        *model_pages = rc_count_marks(&c, 1);
     if (rc_build_subject(&c) < 0)
         goto out;
     built = true;

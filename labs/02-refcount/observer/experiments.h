@@ -25,6 +25,19 @@ int rc_run(struct cl_results *r, const struct rc_scenario *sc, size_t *model_pag
 int rc_model_only(const struct rc_scenario *sc, size_t *dirtied, size_t *resident_heap,
                   size_t *int_pages);
 
+/* rc_model_only's numbers for one page size (int_pages 0 unless asked for). */
+struct rc_model_count {
+    size_t dirtied, resident_heap, int_pages;
+};
+
+/* rc_model_only for each of count page sizes at once, into out[0..count): one world, built in
+ * pages of sizes[0] (0: this machine's; sc->page_size is not used), the larger pages counted
+ * from its pages (a page is written if any of the smaller pages in it is). The other sizes
+ * must be multiples of the first: -1 (EINVAL, said) if one is not, or if the world cannot be
+ * built. int_pages: count the int pages too. */
+int rc_model_pages(const struct rc_scenario *sc, const size_t *sizes, size_t count, bool int_pages,
+                   struct rc_model_count *out);
+
 /* The model's heap after a scenario's operation: its Pss (kB) in process p (0: the parent,
  * 1..k: the children), its resident pages (the parent wrote them) and the pages of it each
  * child wrote; as rc_model_only. */

@@ -421,10 +421,42 @@ static void test_unboxed(void)
     RC_CHECK(SC(.name = "unboxed", .sem = RC_PY311, .payload = PAY_ARRAY, .op = OP_ARRAY_SUM));
 }
 
+/* predict_layout's grid against the model: these list sizes and semantics, in pages of every
+ * size machines have (the smallest first: the others are counted from its pages). */
+enum { RC_LAYOUT_NS = 10, RC_LAYOUT_NPS = 3 };
+static const size_t rc_layout_ns[RC_LAYOUT_NS] = {1,    126,  127,  510,   511,
+                                                  1020, 1022, 1023, 33333, 100000};
+static const size_t rc_layout_pages[RC_LAYOUT_NPS] = {4096, 16384, 65536};
+static const enum rc_semantics rc_layout_sems[4] = {RC_PY311, RC_PY312, RC_PY314, RC_OUTLINE};
+
+/* The model's counts for a child's sum() over n distinct ints (immortal where they can be), for
+ * the whole grid: model[geometry][semantics][n][page size], the int pages for 3.11 only. One
+ * world each (geometry, semantics, n) serves the three page sizes. 0, or -1 (said). */
+static int rc_layout_model(const struct rc_geometry *const geos[2],
+                           struct rc_model_count model[2][4][RC_LAYOUT_NS][RC_LAYOUT_NPS])
+{
+    for (size_t gi = 0; gi < 2; gi++)
+        for (size_t s = 0; s < 4; s++)
+            for (size_t i = 0; i < RC_LAYOUT_NS; i++) {
+                struct rc_scenario sc = {.name = "model",
+                                         .sem = rc_layout_sems[s],
+                                         .geometry = geos[gi],
+                                         .payload = PAY_DISTINCT,
+                                         .op = OP_SUM,
+                                         .n = rc_layout_ns[i],
+                                         .k = 1,
+                                         .immortal_items = true};
+                if (rc_model_pages(&sc, rc_layout_pages, RC_LAYOUT_NPS,
+                                   rc_layout_sems[s] == RC_PY311, model[gi][s][i]) < 0)
+                    return -1;
+            }
+    return 0;
+}
+
 static void test_predict_layout(void)
 {
     struct cl_link *L = cl_lab_subject();
-    const struct rc_geometry *geos[] = {&rc_geometry_310, &rc_geometry_38};
+    const struct rc_geometry *const geos[] = {&rc_geometry_310, &rc_geometry_38};
     for (size_t gi = 0; gi < 2; gi++) {
         const struct rc_geometry *g = geos[gi];
         for (size_t bs = 16; bs <= 512; bs += 16) {
@@ -441,37 +473,26 @@ static void test_predict_layout(void)
     /* Against the model, which builds the world and marks what a child's sum() writes, in
      * pages of every size machines have (4, 16 and 64 KiB), whatever this machine's: a pool
      * smaller than a page shares it with its neighbours. */
-    static const size_t ns[] = {1, 126, 127, 510, 511, 1020, 1022, 1023, 33333, 100000};
-    static const size_t page_sizes[] = {4096, 16384, 65536};
-    static const enum rc_semantics sems[] = {RC_PY311, RC_PY312, RC_PY314, RC_OUTLINE};
     static const char *const sem_names[] = {"3.11", "3.12", "3.14", "out-of-line"};
+    struct rc_model_count model[2][4][RC_LAYOUT_NS][RC_LAYOUT_NPS];
+    if (rc_layout_model(geos, model) < 0)
+        return;
     int shown = 0;
-    for (size_t pi = 0; pi < 3; pi++)
+    for (size_t pi = 0; pi < RC_LAYOUT_NPS; pi++)
         for (size_t gi = 0; gi < 2; gi++)
             for (size_t s = 0; s < 4; s++)
-                for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
-                    size_t ps = page_sizes[pi];
-                    struct rc_scenario sc = {.name = "model",
-                                             .sem = sems[s],
-                                             .geometry = geos[gi],
-                                             .payload = PAY_DISTINCT,
-                                             .op = OP_SUM,
-                                             .n = ns[i],
-                                             .k = 1,
-                                             .immortal_items = true,
-                                             .page_size = ps};
-                    size_t dirtied, resident, int_pages;
-                    if (rc_model_only(&sc, &dirtied, &resident,
-                                      sems[s] == RC_PY311 ? &int_pages : NULL) < 0)
-                        return;
+                for (size_t i = 0; i < RC_LAYOUT_NS; i++) {
+                    size_t ps = rc_layout_pages[pi], n = rc_layout_ns[i];
+                    enum rc_semantics sem = rc_layout_sems[s];
+                    size_t dirtied = model[gi][s][i][pi].dirtied;
+                    size_t int_pages = model[gi][s][i][pi].int_pages;
                     int64_t got;
-                    if (!RC_ASK(L, &got, 1, "p_sum_pages %zu %d %zu %zu", ns[i], (int)sems[s], gi,
-                                ps))
+                    if (!RC_ASK(L, &got, 1, "p_sum_pages %zu %d %zu %zu", n, (int)sem, gi, ps))
                         return;
                     if (got != (int64_t)dirtied && shown++ < 4) {
                         char what[160];
                         snprintf(what, sizeof what,
-                                 "rc_predict_sum_pages(n=%zu, %s, %s pools, %zu KiB pages)", ns[i],
+                                 "rc_predict_sum_pages(n=%zu, %s, %s pools, %zu KiB pages)", n,
                                  sem_names[s], gi ? "4 KiB" : "16 KiB", ps / 1024);
                         CL_CHECK_EQ(
                             dirtied, got, what,
@@ -479,15 +500,15 @@ static void test_predict_layout(void)
                             "page (+ the table's pages for out-of-line counts); pools "
                             "smaller than a page share it");
                     }
-                    if (sems[s] != RC_PY311)
+                    if (sem != RC_PY311)
                         continue;
                     int64_t ip;
-                    if (!RC_ASK(L, &ip, 1, "p_int_pages %zu %zu %zu", ns[i], gi, ps))
+                    if (!RC_ASK(L, &ip, 1, "p_int_pages %zu %zu %zu", n, gi, ps))
                         return;
                     if (ip != (int64_t)int_pages && shown++ < 4) {
                         char what[160];
                         snprintf(what, sizeof what,
-                                 "rc_predict_int_pages(n=%zu, %s pools, %zu KiB pages)", ns[i],
+                                 "rc_predict_int_pages(n=%zu, %s pools, %zu KiB pages)", n,
                                  gi ? "4 KiB" : "16 KiB", ps / 1024);
                         CL_CHECK_EQ(int_pages, ip, what,
                                     "blocks start at header + 32 i; a page counts if a refcount "

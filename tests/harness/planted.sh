@@ -33,7 +33,7 @@ objects() { # harness/NAME.c ...: the object to link for each, on one line; 1 if
   echo "$list"
 }
 lib_src=$(awk '/^LIB_SRC/ {on = 1} on {print; if ($0 !~ /\\$/) exit}' Makefile |
-  grep -o 'harness/[a-z]*\.c')
+  grep -o 'harness/[a-z_-]*\.c')
 : >"$out/build.log"
 # shellcheck disable=SC2086
 lib=$(objects $lib_src) && labmain=$(objects harness/labmain.c harness/hygiene.c) &&

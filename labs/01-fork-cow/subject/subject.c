@@ -249,12 +249,21 @@ static int fc_spawn_probe(const uint64_t *a, int64_t *v, int *n, const char **wh
 
 /* fork() for the student's code in this subject: the real one, until a budget set by
  * spawn_failing runs out; then it fails with EAGAIN, as when a user is out of processes. The
- * executable's own definition is the one student code links to. */
+ * executable's own definition is the one student code links to.
+ * Only the subject's own process forks in this lab: a child that calls fork has come back out
+ * of cow_spawn (its loop goes on in the child) and ends here, as at the probe's check. Left to
+ * fork, such children multiply until the uid's process limit, and how far they get before it
+ * depends on timing: the same code would then pass or fail at random. */
 static int fc_fork_budget = -1; /* -1: no limit */
 
 pid_t fork(void)
 {
     static pid_t (*real_fork)(void);
+    static pid_t subject_pid; /* the first caller: nothing forks before the subject itself */
+    if (!subject_pid)
+        subject_pid = getpid();
+    else if (getpid() != subject_pid)
+        _exit(FC_PROBE_ESCAPED);
     if (!real_fork) /* libc's fork; a static binary has no dynamic symbols: glibc's _Fork */
         real_fork = (pid_t(*)(void))dlsym(RTLD_NEXT, "fork");
     if (!real_fork)

@@ -3,6 +3,9 @@
 # build/kernels/build-ARCH/:
 #   labs/SLUG/lab, subject   every lab's observer and its reference subject (the experiments,
 #                            and graded)
+#   labs/SLUG/subject-dynamic  (a static build only) the reference subject linked dynamically,
+#                            for its hygiene test alone (gradelabs.sh): memcheck cannot watch a
+#                            static subject; every other test and the experiments keep `subject`
 #   grade/stubs/SLUG/lab     the observer beside a subject of the untouched stubs of labs/
 #   grade/BUG/SLUG/lab       the observer beside the reference subject with one planted bug (tests/bugs/SLUG/BUG.patch,
 #                            applied exactly by tests/plant.sh)
@@ -12,8 +15,7 @@
 #                            facts the test needs, space-separated, or "-")
 #       ref: every test passes; stubs: every test fails; BUG: every test its Catches: names fails.
 #       The hygiene test (valgrind's memcheck) only for ref: under TCG it is valgrind's JIT
-#       under qemu's, by far the slowest test; and not at all for a static build, whose subject
-#       memcheck cannot watch (tests/kernels/README.md).
+#       under qemu's, by far the slowest test (tests/kernels/README.md).
 #   grade/plan-exact.tsv     plan.tsv, and every other test of each BUG, which must pass: a bug
 #                            fails exactly the tests it names; and the stubs' hygiene test (the
 #                            native cell runs it; the guests run plan.tsv, under emulation every
@@ -23,7 +25,10 @@
 # a warning in a stub or a bug is not an error). The host's architecture: as `make`
 # builds it (dynamic; initramfs.sh copies the libraries). Another one: statically, with the
 # cross compiler TRIPLET-gcc and that architecture's libcunit.a (libcunit1-dev:ARCH through
-# multiarch). Needs build/bin/cowlab (make all) for the tests' timeouts and needs.
+# multiarch), but for subject-dynamic (the same compiler, no -static: it needs only the C
+# library, which initramfs.sh takes from libc6:ARCH; built under build-ARCH/dynamic/, since
+# make does not rebuild subject-kit.o when CFLAGS change). Needs build/bin/cowlab (make all)
+# for the tests' timeouts and needs.
 # Prints the slugs built, one a line. Exit non-zero when a build or a bug fails (why on stderr).
 set -euo pipefail
 arch=$1
@@ -32,9 +37,9 @@ args=(BUILD="$build" STUDENT=1) # as the grader compiles a submission: without -
 if [[ $arch != "$(dpkg --print-architecture)" ]]; then
   triplet=$(dpkg-architecture -a"$arch" -qDEB_HOST_MULTIARCH 2>/dev/null)
   args+=(CC="$triplet-gcc" "CFLAGS=-static -DCL_STATIC_LINK" CUNIT_LIBS="/usr/lib/$triplet/libcunit.a")
-  static=1
+  dynamic=(BUILD="$build/dynamic" STUDENT=1 CC="$triplet-gcc" CFLAGS=)
 fi
-rm -rf "$build/labs" "$build/grade" "$build/src"
+rm -rf "$build/labs" "$build/grade" "$build/src" "$build/dynamic"
 mkdir -p "$build/grade"
 plan=$build/grade/plan.tsv exact=$build/grade/plan-exact.tsv
 : >"$plan"
@@ -53,8 +58,8 @@ make_lab() {
 }
 
 # plan VARIANT SLUG EXPECT TESTS...: one line per test, timeout and needs from tests.def, in
-# both plans (the hygiene test of any VARIANT but ref, or of a static build: in plan-exact.tsv
-# only, see above); plan_exact (same arguments): in plan-exact.tsv only.
+# both plans (the hygiene test of any VARIANT but ref: in plan-exact.tsv only, see above);
+# plan_exact (same arguments): in plan-exact.tsv only.
 plan_to() {
   local variant=$2 slug=$3 expect=$4 t
   local -a to
@@ -70,7 +75,7 @@ plan_to() {
 plan() {
   local t
   for t in "${@:4}"; do
-    if [[ $t == hygiene && ($1 != ref || -n ${static:-}) ]]; then
+    if [[ $t == hygiene && $1 != ref ]]; then
       plan_to "$exact" "$1" "$2" "$3" "$t"
     else
       plan_to "$plan $exact" "$1" "$2" "$3" "$t"
@@ -88,6 +93,11 @@ for dir in solutions/*/; do
   make_lab solutions "$slug" "$build/labs/$slug/lab"
   ref=$build/labs/$slug/subject.ref
   mv "$build/labs/$slug/subject" "$ref" # the next builds use the same path
+  if [[ -n ${dynamic:-} ]]; then
+    make -s "${dynamic[@]}" SRC=solutions "$build/dynamic/labs/$slug/subject" >"$build.log" 2>&1 ||
+      { echo "kernels: $slug's dynamic subject does not build for $arch:" >&2; cat "$build.log" >&2; exit 1; }
+    mv "$build/dynamic/labs/$slug/subject" "$build/labs/$slug/subject-dynamic"
+  fi
   plan ref "$slug" pass "${tests[@]}"
   make_lab labs "$slug" "$build/grade/stubs/$slug/lab"
   plan stubs "$slug" fail "${tests[@]}"
@@ -107,7 +117,7 @@ for dir in solutions/*/; do
   done
   mv "$ref" "$build/labs/$slug/subject"
 done
-rm -rf "$build/src"
+rm -rf "$build/src" "$build/dynamic"
 make -s "${args[@]}" "$build/test/capture" >"$build.log" 2>&1 ||
   { echo "kernels: tests/harness/capture.c does not build for $arch:" >&2; cat "$build.log" >&2; exit 1; }
 cp "$build/test/capture" "$build/capture"

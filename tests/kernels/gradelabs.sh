@@ -4,7 +4,9 @@
 # set: the native cell's plan-exact.tsv): one process per test
 # (`lab test NAME`, as the grader runs it), stdin from /dev/null, killed after the test's own
 # timeout times SLOW (1 natively, more under emulation). VARIANT "ref" is LABDIR/SLUG/lab,
-# any other GRADEDIR/VARIANT/SLUG/lab. This runs no sandbox: the kit's own binaries only.
+# any other GRADEDIR/VARIANT/SLUG/lab. A static build's (arm64's) `hygiene` runs the subject
+# beside the observer named subject-dynamic when there is one (COWLAB_SUBJECT; build.sh:
+# memcheck cannot watch a static subject). This runs no sandbox: the kit's own binaries only.
 # Writes only TMPDIR/test.out.
 # POSIX sh (busybox in a guest). Output, one line per plan line, in the plan's order:
 #   graded VARIANT SLUG TEST rc=RC cs=CENTISECONDS
@@ -18,6 +20,12 @@ tab=$(printf '\t')
 while IFS="$tab" read -r variant slug test limit expect needs; do
   bin=$grade/$variant/$slug/lab
   [ "$variant" = ref ] && bin=$labdir/$slug/lab
+  if [ "$test" = hygiene ] && [ -x "${bin%/lab}/subject-dynamic" ]; then
+    COWLAB_SUBJECT=${bin%/lab}/subject-dynamic
+    export COWLAB_SUBJECT
+  else
+    unset COWLAB_SUBJECT
+  fi
   t0=$(now_cs)
   timeout $((limit * slow)) "$bin" test "$test" </dev/null >"$tmp/test.out" 2>&1
   rc=$?

@@ -29,11 +29,10 @@ arches=$(printf '%s\n' "$host_arch" "${cells[@]%% *}" | sort -u)
 for arch in $arches; do
   bash "$here/fetch.sh" busybox-static "$arch" "$top/busybox-$arch" || exit 2
   bash "$here/fetch.sh" valgrind "$arch" "$top/valgrind-$arch" || exit 2 # the hygiene test
-  if [[ $arch != "$host_arch" ]]; then # the C library of valgrind's launcher (initramfs.sh)
-    bash "$here/fetch.sh" libc6 "$arch" "$top/libc6-$arch" || exit 2
-  else # the dynamic loader's symbols, which memcheck needs for a dynamic subject
-    bash "$here/fetch.sh" libc6-dbg "$arch" "$top/libc6-dbg-$arch" || exit 2
-  fi
+  if [[ $arch != "$host_arch" ]]; then # the C library of valgrind's launcher and the subjects
+    bash "$here/fetch.sh" libc6 "$arch" "$top/libc6-$arch" || exit 2 # (initramfs.sh)
+  fi # the dynamic loader's symbols, which memcheck needs for a dynamic subject
+  bash "$here/fetch.sh" libc6-dbg "$arch" "$top/libc6-dbg-$arch" || exit 2
 done
 for cell in "${cells[@]}"; do
   read -r arch pkg release <<<"$cell"

@@ -72,10 +72,16 @@ plan_to() {
       { echo "kernels: $slug has no test '$t' (named by $variant)" >&2; exit 1; }
   done
 }
+# Tests this architecture's cells cannot judge, as ARCH/SLUG/TEST (tests/kernels/README.md,
+# "Memcheck in the arm64-16k guest"): valgrind 3.19's arm64 JIT asserts in cow_spawn's forks
+# (chainXDirect_ARM64) now and then, on the reference too: a verdict of valgrind's, not the lab's.
+unjudgeable=" arm64/01-fork-cow/hygiene "
 plan() {
   local t
   for t in "${@:4}"; do
-    if [[ $t == hygiene && $1 != ref ]]; then
+    if [[ $unjudgeable == *" $arch/$2/$t "* ]]; then
+      continue
+    elif [[ $t == hygiene && $1 != ref ]]; then
       plan_to "$exact" "$1" "$2" "$3" "$t"
     else
       plan_to "$plan $exact" "$1" "$2" "$3" "$t"

@@ -367,6 +367,20 @@ static pid_t link_reap(struct cl_link *L, long grace_ms, int *st, bool *killed)
     return waitpid(L->child, st, 0);
 }
 
+/* Under memcheck, whether valgrind quit without ending its report. A program that exits, by
+ * exit or _exit, still gets valgrind's leak check and a closed report (<status> FINISHED, then
+ * </valgrindoutput>); only valgrind's own panic ("the 'impossible' happened", a failed VEX
+ * assertion) or its running out of memory leaves the document open. Reads what is left in the
+ * pipe first. A report cut at the cap says nothing either way (false). */
+static bool link_valgrind_gave_up(struct cl_link *L)
+{
+    if (!L->memcheck)
+        return false;
+    link_drain_xml(L);
+    return L->xml && !L->xml_dropped && memmem(L->xml, L->xml_len, "<valgrindoutput>", 16) &&
+           !memmem(L->xml, L->xml_len, "</valgrindoutput>", 17);
+}
+
 static void link_died(struct cl_link *L)
 {
     int st = 0;
@@ -401,6 +415,13 @@ static void link_died(struct cl_link *L)
     else if (r == L->child && WIFEXITED(st) && !L->running[0][0] && WEXITSTATUS(st) >= 126)
         link_fail(L, 's', "the subject could not be run (status %d): is it built?",
                   WEXITSTATUS(st));
+    else if (r == L->child && WIFEXITED(st) && link_valgrind_gave_up(L))
+        link_fail(L, 'e',
+                  "valgrind stopped (status %d) while %s was running, and its report has no "
+                  "end: valgrind itself gave up there (its own internal error, or its memory "
+                  "ran out), which code calling exit never does; make memcheck LAB=NN shows "
+                  "what valgrind printed",
+                  WEXITSTATUS(st), where);
     else if (r == L->child && WIFEXITED(st))
         link_fail(L, 'e',
                   "the subject exited (status %d) while %s was running: does your code call "

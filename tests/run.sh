@@ -688,6 +688,22 @@ import json; r=json.load(open('$hyg/out-novg/results.json')); h=r['tests'][0]
 assert h['max_score'] == 0 and h['output'].startswith('not gradable here: valgrind is not installed'), h
 assert 'This is the machine, not your code' in h['output'] and '0/0 points' in r['output'], r['output']"
 
+# valgrind that gives up mid-run (its arm64 JIT assertion, its memory running out) leaves its
+# XML document open: the feedback says valgrind stopped, not "does your code call exit?".
+cat >"$hyg/valgrind-gives-up" <<'SH'
+#!/bin/bash
+for a; do case $a in --xml-fd=*) fd=${a#--xml-fd=} ;; esac; done
+eval "printf '<?xml version=\"1.0\"?>\n<valgrindoutput>\n<protocolversion>4</protocolversion>\n' >&$fd"
+echo "valgrind: the 'impossible' happened (a stand-in)" >&2
+exit 1
+SH
+chmod +x "$hyg/valgrind-gives-up"
+COWLAB_VALGRIND="$hyg/valgrind-gives-up" COWLAB_SUBJECT=/bin/true \
+  build/labs/04-bit-arrays/lab test hygiene </dev/null \
+  >"$hyg/gives-up.out" 2>&1
+check "valgrind quitting with its report open is said to be valgrind's doing, not an exit in the student's code" \
+  bash -c "grep -q 'valgrind itself gave up' '$hyg/gives-up.out' && ! grep -q 'call exit' '$hyg/gives-up.out'"
+
 section "a folder of submissions, one grades.csv"
 many="$OUT/many"; mkdir -p "$many/in"
 cp -r solutions "$many/in/alice smith"; cp -r labs "$many/in/bob"; mkdir -p "$many/in/carol"

@@ -43,7 +43,27 @@ int cl_results_add(struct cl_results *r, const char *experiment, int64_t x, cons
         r->rows = rows;
         r->cap = cap;
     }
-    struct cl_row *row = &r->rows[r->n++];
+    /* Names are stored whole or not at all: a name cut short would be a different row. */
+    struct cl_row *row = &r->rows[r->n];
+    const struct {
+        const char *what, *s;
+        size_t cap;
+    } names[] = {{"experiment", experiment, sizeof row->experiment},
+                 {"process", process, sizeof row->process},
+                 {"phase", phase, sizeof row->phase},
+                 {"metric", metric, sizeof row->metric},
+                 {"unit", unit, sizeof row->unit}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].s && strlen(names[i].s) >= names[i].cap) {
+            fprintf(stderr,
+                    "cowlab: a row's %s name '%s' is longer than the results table keeps (%zu "
+                    "characters): the row is refused, never cut short\n",
+                    names[i].what, names[i].s, names[i].cap - 1);
+            r->refused++;
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+    r->n++;
     results_copy(row->experiment, sizeof row->experiment, experiment);
     results_copy(row->process, sizeof row->process, process);
     results_copy(row->phase, sizeof row->phase, phase);
@@ -80,7 +100,7 @@ size_t cl_results_mismatches(const struct cl_results *r, const char *experiment)
             continue;
         bad += row->expected != CL_NO_EXPECT && row->expected != row->measured;
     }
-    return bad;
+    return bad + r->refused;
 }
 
 /* One CSV cell: quoted when it holds a comma, a quote or a line break. */

@@ -31,13 +31,16 @@ struct cl_results {
     char thp[16];      /* THP mode the rows were measured under */
     char kernel[64];   /* uname -r */
     char machine[200]; /* the probe's facts that shaped the expected values (cl_probe_summary) */
+    size_t refused;    /* rows refused for a name too long to keep (cl_results_add) */
 };
 
 /* Start an empty table and record the machine (THP mode, kernel, the probe's summary). */
 void cl_results_init(struct cl_results *r);
 void cl_results_free(struct cl_results *r);
 
-/* Append a row; strings are cut to their field's size. 0, or -1 (ENOMEM, table unchanged). */
+/* Append a row. Its names (experiment, process, phase, metric, unit) are kept whole: one that
+ * does not fit its field is refused (a line on stderr, r->refused counted, ENAMETOOLONG), never
+ * cut short; the hint is cut to its field. 0, or -1 (ENAMETOOLONG, ENOMEM; table unchanged). */
 int cl_results_add(struct cl_results *r, const char *experiment, int64_t x, const char *process,
                    const char *phase, const char *metric, int64_t expected, int64_t measured,
                    const char *unit, const char *hint);
@@ -47,7 +50,8 @@ int cl_results_add_mem(struct cl_results *r, const char *experiment, int64_t x, 
                        const char *phase, const struct cl_mem *expected,
                        const struct cl_mem *measured, const char *hint);
 
-/* Rows of `experiment` (NULL: all) whose expected value is set and differs from measured. */
+/* Rows of `experiment` (NULL: all) whose expected value is set and differs from measured, plus
+ * every row the table refused (whatever its experiment: a refused row is a kit bug to see). */
 size_t cl_results_mismatches(const struct cl_results *r, const char *experiment);
 
 /* Write the table as CSV (header: experiment,process,phase,metric,x,expected,measured,unit,

@@ -1007,6 +1007,36 @@ static void t_results_csv(void)
     cl_results_free(&r);
 }
 
+/* A name is kept whole or the row is refused, loudly: never cut (issue 13 saw
+ * "small_ints.Private_Dirt"). The longest name that fits is kept to its last character. */
+static void t_results_names_whole(void)
+{
+    struct cl_results r;
+    cl_results_init(&r);
+    char fits[sizeof r.rows->metric], long_name[sizeof r.rows->metric + 1];
+    memset(fits, 'm', sizeof fits - 1);
+    fits[sizeof fits - 1] = '\0';
+    memset(long_name, 'm', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    CL_CHECK_EQ(0, cl_results_add(&r, "e", 1, "parent", "p", fits, 4, 4, "kB", ""),
+                "a metric name that fits is kept", fits);
+    CL_CHECK_EQ(1, r.n == 1 && strcmp(r.rows[0].metric, fits) == 0, "the kept name is whole",
+                r.n ? r.rows[0].metric : "no row");
+    errno = 0;
+    CL_CHECK_EQ(-1, cl_results_add(&r, "e", 2, "parent", "p", long_name, 4, 4, "kB", ""),
+                "a metric name one character too long is refused", long_name);
+    CL_CHECK_EQ(ENAMETOOLONG, errno, "the refusal's errno", "");
+    CL_CHECK_EQ(1, r.n, "the refused row is not in the table", "");
+    CL_CHECK_EQ(1, cl_results_mismatches(&r, "another"),
+                "a refused row counts as a difference, whatever the experiment asked", "");
+    char exp[sizeof r.rows->experiment + 1];
+    memset(exp, 'x', sizeof exp - 1);
+    exp[sizeof exp - 1] = '\0';
+    CL_CHECK_EQ(-1, cl_results_add(&r, exp, 3, "parent", "p", "Rss", 4, 4, "kB", ""),
+                "an experiment name too long is refused", exp);
+    cl_results_free(&r);
+}
+
 /* The one reader of /proc/PID/stat: a child whose name holds ") (" in its own group, before
  * and after it touches 64 new pages; a reaped child is gone. */
 static void t_proc_stat(void)
@@ -1203,6 +1233,7 @@ static const struct cl_test unit_tests[] = {
     {"labs_registry", t_labs_registry, 1, 10, ""},
     {"labs_hints", t_labs_hints, 1, 10, ""},
     {"results_csv", t_results_csv, 1, 10, ""},
+    {"results_names_whole", t_results_names_whole, 1, 10, ""},
     {"json_parse", t_json_parse, 1, 10, ""},
     {"csv_roundtrip", t_csv_roundtrip, 1, 10, ""},
     {"memcheck_xml", t_memcheck_xml, 1, 10, ""},

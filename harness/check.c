@@ -100,6 +100,25 @@ int cl_cannot(const char *experiment, const char *what)
     return -1;
 }
 
+int cl_measure_alone(const char *experiment, const char *region, pid_t pid, const void *addr,
+                     size_t len, struct cl_mem *got)
+{
+    if (cl_mem_region_alone(pid, addr, len, got) == 0)
+        return 0;
+    if (errno != EEXIST) {
+        char what[120];
+        snprintf(what, sizeof what, "measuring %s (smaps)", region);
+        return cl_cannot(experiment, what);
+    }
+    CL_FAIL_OR_SAY("%s: the kernel merged %s (%zu kB at %p) with a neighbouring mapping: its VMA "
+                   "spans %llu kB, and smaps would count the neighbour's pages as its own. Not "
+                   "measured; the kit keeps its regions between guard pages so that this cannot "
+                   "happen: please report it, with the run's build/ folder",
+                   experiment, region, (len + 1023) / 1024, addr,
+                   (unsigned long long)got->kb[CL_SIZE]);
+    return -1;
+}
+
 int cl_cannot_subject(const char *experiment, struct cl_link *L, const char *what)
 {
     char msg[700];

@@ -5,6 +5,7 @@
  * measure itself. See cowlab/mem.h for the contracts.
  */
 #include "cowlab/mem.h"
+#include "cowlab/snapshot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -257,6 +258,8 @@ static int mem_parse_proc_ranges(pid_t pid, const char *name, const uintptr_t (*
                                  bool nameless_only, struct cl_mem *out)
 {
     int fd = mem_open_proc(pid, name);
+    if (fd >= 0)
+        fd = cl_snapshot_proc(fd, pid, name); /* itself, unless COWLAB_SNAPSHOTS is set */
     if (fd < 0) {
         int e = errno;
         memset(out, 0, (size_t)n * sizeof *out);
@@ -302,6 +305,18 @@ int cl_mem_region(pid_t pid, const void *addr, size_t len, struct cl_mem *out)
     }
     uintptr_t lo = (uintptr_t)addr;
     return mem_parse_proc(pid, "smaps", lo, lo + len, false, out);
+}
+
+int cl_mem_region_alone(pid_t pid, const void *addr, size_t len, struct cl_mem *out)
+{
+    if (cl_mem_region(pid, addr, len, out) < 0)
+        return -1;
+    size_t ps = cl_page_size();
+    if (out->kb[CL_SIZE] * 1024 != (len + ps - 1) / ps * ps) {
+        errno = EEXIST;
+        return -1;
+    }
+    return 0;
 }
 
 int cl_mem_regions(pid_t pid, const struct cl_range *r, int n, struct cl_mem *out)

@@ -94,6 +94,13 @@ void cl_fail_at(const char *file, int line, const char *fmt, ...)
  * while a CUnit test runs, a line on stderr otherwise. Returns -1, for `return cl_cannot(...)`. */
 int cl_cannot(const char *experiment, const char *what);
 
+/* Measure `region` (words for people: "the buffer", "the heap") of process pid at [addr,
+ * addr + len) into *got, as a region that must be its own VMA (cl_mem_region_alone). When the
+ * kernel merged it with a neighbour, say so (which region, how far its VMA reaches) instead of
+ * reporting the neighbour's pages; another failure as cl_cannot. 0, or -1 said. */
+int cl_measure_alone(const char *experiment, const char *region, pid_t pid, const void *addr,
+                     size_t len, struct cl_mem *got);
+
 /* Say why an experiment could not go on because of its subject: the subject's own failure
  * (crashed, hung: told once per subject, later calls say nothing), or the command that failed
  * (`what`) with the subject's reason and, for a worker, the function it was running.

@@ -75,6 +75,14 @@ int cl_mem_process(pid_t pid, struct cl_mem *out);
  * neighbour (the kernel merged them) and the numbers include that neighbour. */
 int cl_mem_region(pid_t pid, const void *addr, size_t len, struct cl_mem *out);
 
+/* cl_mem_region for a region that must be whole mappings of its own: the VMAs it overlaps span
+ * exactly [addr, addr + len) (len rounded up to this machine's pages). When they span more, the
+ * kernel merged the region with a neighbour (two mappings of the same flags side by side: where
+ * they land changes from run to run) and smaps' numbers would count the neighbour's pages:
+ * returns -1 with errno EEXIST, *out still filled (out->kb[CL_SIZE] says how far the VMA
+ * reaches). Other failures as cl_mem_region. */
+int cl_mem_region_alone(pid_t pid, const void *addr, size_t len, struct cl_mem *out);
+
 /* Several regions of pid (0 = self) from ONE reading of smaps: out[i] is what
  * cl_mem_region(pid, r[i].addr, r[i].len) gives, but the kernel walks the process's page
  * tables once, not once per region (reading smaps costs a walk of every mapping, whatever is

@@ -183,8 +183,9 @@ static int fc_measure(struct fc_scene *s, unsigned p, const char *phase, int64_t
     fc_proc_name(p, proc, sizeof proc);
     struct cl_mem want, got;
     cl_cow_region(s->sim, p, cl_page_size(), &want);
-    if (cl_mem_region(fc_pid(s, p), CL_ADDR(s->buf), s->npages * cl_page_size(), &got) < 0)
-        return fc_cannot(s, "measuring the buffer (smaps)");
+    if (cl_measure_alone(s->name, "the buffer", fc_pid(s, p), CL_ADDR(s->buf),
+                         s->npages * cl_page_size(), &got) < 0)
+        return -1;
     if (cl_results_add_mem(s->r, s->name, x, proc, phase, &want, &got, hint) < 0)
         return fc_cannot(s, "recording");
 

@@ -137,13 +137,61 @@ static int fc_read_pattern(const uint64_t *a, int64_t *v, int *n, const char **w
 
 /* ---- cow_map's failure paths: mmap and madvise that fail on command --------------------- */
 
-/* mmap() and madvise() for the student's code in this subject: the system calls themselves,
- * except that while fc_fail_call names one of them, that one fails (mmap with ENOMEM, madvise
- * with EAGAIN). fc_mapped and fc_mapped_len keep the last mapping mmap made, so that the
- * observer can see whether it is still there after cow_map failed. */
+/* mmap(), munmap() and madvise() for the student's code in this subject: the system calls
+ * themselves, except that
+ * - while fc_fail_call names one of them, that one fails (mmap with ENOMEM, madvise with
+ *   EAGAIN). fc_mapped and fc_mapped_len keep the last mapping mmap made, so that the observer
+ *   can see whether it is still there after cow_map failed;
+ * - a private anonymous mapping placed by the kernel (addr NULL) lands between two PROT_NONE
+ *   guard pages, which munmap of the whole mapping gives back too. The kernel merges a new
+ *   mapping with a neighbour of the same flags into one VMA, and smaps then reports both as
+ *   one block: the buffer's numbers would include the neighbour's pages, or not, depending on
+ *   where the kernel happened to put each (a different protection never merges). Nothing else
+ *   changes for the caller: the same address range, flags and contents. */
 static int fc_fail_call; /* 0, FC_FAIL_MMAP or FC_FAIL_MADVISE */
 static void *fc_mapped;
 static size_t fc_mapped_len;
+
+enum { FC_GUARDED_MAX = 64 };
+static struct {
+    uintptr_t start; /* the mapping handed out; its guards sit one page either side */
+    size_t len;      /* in whole pages */
+} fc_guarded[FC_GUARDED_MAX];
+
+static size_t fc_page_round(size_t len)
+{
+    size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+    return (len + ps - 1) / ps * ps;
+}
+
+/* The mapping between guards, or MAP_FAILED with errno set (then nothing is left mapped). */
+static void *fc_map_guarded(size_t len, int prot, int flags)
+{
+    size_t ps = (size_t)sysconf(_SC_PAGESIZE), whole = fc_page_round(len);
+    if (whole == 0 || whole > SIZE_MAX - 2 * ps) {
+        errno = whole ? ENOMEM : EINVAL;
+        return MAP_FAILED;
+    }
+    long raw = syscall(SYS_mmap, NULL, whole + 2 * ps, PROT_NONE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == -1)
+        return MAP_FAILED;
+    void *p =
+        (void *)syscall(SYS_mmap, (void *)(raw + (long)ps), len, prot, flags | MAP_FIXED, -1, 0);
+    if (p == MAP_FAILED) {
+        int e = errno;
+        syscall(SYS_munmap, (void *)raw, whole + 2 * ps);
+        errno = e;
+        return MAP_FAILED;
+    }
+    for (int i = 0; i < FC_GUARDED_MAX; i++)
+        if (!fc_guarded[i].start) { /* a full table: the guards stay when it goes (no memory) */
+            fc_guarded[i].start = (uintptr_t)p;
+            fc_guarded[i].len = whole;
+            break;
+        }
+    return p;
+}
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
@@ -151,7 +199,10 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
         errno = ENOMEM;
         return MAP_FAILED;
     }
-    void *p = (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+    bool guard = !addr && (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) == MAP_PRIVATE &&
+                 !(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_GROWSDOWN | MAP_HUGETLB));
+    void *p = guard ? fc_map_guarded(len, prot, flags)
+                    : (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
     if (p != MAP_FAILED) {
         fc_mapped = p;
         fc_mapped_len = len;
@@ -163,6 +214,20 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
 {
     return mmap(addr, len, prot, flags, fd, (off_t)off);
+}
+
+int munmap(void *addr, size_t len)
+{
+    size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+    int rc = (int)syscall(SYS_munmap, addr, len);
+    for (int i = 0; rc == 0 && i < FC_GUARDED_MAX; i++)
+        if (fc_guarded[i].start == (uintptr_t)addr && fc_guarded[i].len == fc_page_round(len)) {
+            syscall(SYS_munmap, (void *)(fc_guarded[i].start - ps), ps);
+            syscall(SYS_munmap, (void *)(fc_guarded[i].start + fc_guarded[i].len), ps);
+            fc_guarded[i].start = 0;
+            break;
+        }
+    return rc;
 }
 
 int madvise(void *addr, size_t len, int advice)

@@ -338,17 +338,17 @@ static int rc_measure(struct cl_results *r, struct rc_ctx *c, const pid_t *pids,
             continue;
         const struct rc_region *reg = rc_world_region(c->w, i);
         struct cl_mem want, got;
-        if (rc_expect(c, i, p, &want) < 0 ||
-            cl_mem_region(pid, CL_ADDR(c->base[i]), reg->npages * cl_page_size(), &got) < 0)
-            return rc_cannot(c->sc, "measuring a region");
+        if (rc_expect(c, i, p, &want) < 0)
+            return rc_cannot(c->sc, "modelling a region");
         /* The world maps every region between guard pages, so its smaps block is its own;
-         * should the kernel still have merged it with a neighbour, say so instead of
-         * reporting the neighbour's pages as the region's. */
-        if (reg->guarded && (got.kb[CL_SIZE] != reg->npages * cl_page_kb() || got.vmas != 1)) {
-            errno = EEXIST;
-            return rc_cannot(c->sc, reg->name[0] == 'h' ? "keeping the heap its own VMA (merged)"
-                                                        : "keeping a region its own VMA (merged)");
-        }
+         * should the kernel still have merged it with a neighbour, cl_measure_alone says so
+         * instead of reporting the neighbour's pages as the region's. */
+        const void *at = CL_ADDR(c->base[i]);
+        size_t len = reg->npages * cl_page_size();
+        if (!reg->guarded && cl_mem_region(pid, at, len, &got) < 0)
+            return rc_cannot(c->sc, "measuring a region");
+        if (reg->guarded && cl_measure_alone(c->sc->name, reg->name, pid, at, len, &got) < 0)
+            return -1;
         for (size_t f = 0; f < sizeof rc_fields / sizeof rc_fields[0]; f++) {
             snprintf(metric, sizeof metric, "%s.%s", reg->name, cl_mem_field_names[rc_fields[f]]);
             cl_results_add(r, c->sc->name, (int64_t)c->sc->n, proc, "after_op", metric,

@@ -80,8 +80,9 @@ static int bt_measure(struct cl_results *r, const char *exp, int k, const pid_t 
             snprintf(proc, sizeof proc, "reader%d", p);
         struct cl_mem want, got;
         cl_cow_region(g->sim, (unsigned)p, cl_page_size(), &want);
-        if (cl_mem_region(pids[p], CL_ADDR(g->base), g->npages * cl_page_size(), &got) < 0)
-            return cl_cannot(exp, "measuring the flags (smaps)");
+        if (cl_measure_alone(exp, "the flags", pids[p], CL_ADDR(g->base),
+                             g->npages * cl_page_size(), &got) < 0)
+            return -1;
         if (cl_results_add_mem(r, exp, k, proc, "after_read", &want, &got, hint) < 0)
             return cl_cannot(exp, "recording");
     }

@@ -1007,6 +1007,35 @@ static void t_results_csv(void)
     cl_results_free(&r);
 }
 
+/* A region that is not a whole VMA of its own is refused with EEXIST (what the experiments
+ * call "merged"): here the first of five pages of one VMA, which the VMA reaches past; the
+ * whole VMA, and a page between two PROT_NONE guards, are their own. The five pages sit
+ * between guards themselves: a bare mmap here did merge with this process's neighbouring
+ * mapping (Size 28 kB, not 20), the very thing being tested. */
+static void t_region_alone(void)
+{
+    size_t ps = cl_page_size();
+    unsigned char *raw = mmap(NULL, 7 * ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CL_CHECK_EQ(1, raw != MAP_FAILED, "mmap of seven pages", strerror(errno));
+    if (raw == MAP_FAILED)
+        return;
+    unsigned char *p = raw + ps;
+    mprotect(p, 5 * ps, PROT_READ | PROT_WRITE);
+    struct cl_mem m;
+    errno = 0;
+    CL_CHECK_EQ(-1, cl_mem_region_alone(0, p, ps, &m), "one page of a five-page VMA is not alone",
+                "");
+    CL_CHECK_EQ(EEXIST, errno, "the errno that says merged", strerror(errno));
+    CL_CHECK_EQ(5 * ps / 1024, m.kb[CL_SIZE], "Size says how far the VMA reaches", "");
+    CL_CHECK_EQ(0, cl_mem_region_alone(0, p, 5 * ps, &m), "the whole VMA is alone",
+                strerror(errno));
+    mprotect(p, ps, PROT_NONE);
+    mprotect(p + 2 * ps, ps, PROT_NONE);
+    CL_CHECK_EQ(0, cl_mem_region_alone(0, p + ps, ps, &m),
+                "a page between PROT_NONE guards is its own VMA", strerror(errno));
+    munmap(raw, 7 * ps);
+}
+
 /* A name is kept whole or the row is refused, loudly: never cut (issue 13 saw
  * "small_ints.Private_Dirt"). The longest name that fits is kept to its last character. */
 static void t_results_names_whole(void)
@@ -1234,6 +1263,7 @@ static const struct cl_test unit_tests[] = {
     {"labs_hints", t_labs_hints, 1, 10, ""},
     {"results_csv", t_results_csv, 1, 10, ""},
     {"results_names_whole", t_results_names_whole, 1, 10, ""},
+    {"region_alone", t_region_alone, 1, 10, ""},
     {"json_parse", t_json_parse, 1, 10, ""},
     {"csv_roundtrip", t_csv_roundtrip, 1, 10, ""},
     {"memcheck_xml", t_memcheck_xml, 1, 10, ""},

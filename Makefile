@@ -42,7 +42,7 @@ LIB_SRC := harness/measure.c harness/pagemap.c harness/model.c harness/team.c \
            harness/results.c harness/check.c harness/record.c harness/labs.c \
            harness/sandbox.c harness/leftover.c harness/isolate.c harness/escape.c harness/link.c \
            harness/probe.c harness/facts.c harness/json.c harness/csv.c harness/roster.c \
-           harness/memcheck.c harness/memcheck-symbols.c
+           harness/memcheck.c harness/memcheck-symbols.c harness/snapshot.c
 CLI_SRC := harness/cli.c harness/batch.c harness/grade.c harness/report.c harness/stubs.c \
            harness/verdicts.c harness/prairielearn.c harness/autolab.c harness/summary.c \
            harness/grades.c harness/checked.c harness/status.c harness/hint.c harness/watch.c

@@ -17,6 +17,7 @@
 #include "cowlab/stubs.h"
 #include "cowlab/roster.h"
 #include "cowlab/sandbox.h"
+#include "cowlab/snapshot.h"
 #include "cowlab/summary.h"
 #include "cowlab/watch.h"
 
@@ -394,6 +395,13 @@ static int cli_run_in(const struct cl_lab_def *l, const char *src, const char *w
     char *argv[] = {bin, "run", csv_abs, NULL};
     struct cl_sandbox_opts o = cl_sandbox_local(CLI_RUN_TIMEOUT_MS);
     o.env[0] = subject_env;
+    /* A post-mortem's copies of what the experiments read (cowlab/snapshot.h): passed on. */
+    char snapshots[1200];
+    const char *keep = getenv(CL_SNAPSHOTS_ENV);
+    if (keep && *keep) {
+        snprintf(snapshots, sizeof snapshots, "%s=%s", CL_SNAPSHOTS_ENV, keep);
+        o.env[1] = snapshots;
+    }
     struct cl_sandbox_result r;
     if (cl_sandbox_run(argv, &o, &r) < 0) {
         cl_sandbox_result_free(&r);

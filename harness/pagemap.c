@@ -3,6 +3,7 @@
  * plus the page size and the kernel release (the other machine facts are cowlab/probe.h's).
  */
 #include "cowlab/mem.h"
+#include "cowlab/snapshot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -113,6 +114,7 @@ int cl_pages(pid_t pid, const void *addr, size_t npages, struct cl_page *out)
             errno = e;
             return -1;
         }
+        cl_snapshot_pagemap(pid, addr, chunk, want, done == 0);
         for (size_t i = 0; i < want; i++)
             out[done + i] = cl_page_decode(chunk[i]);
         done += want;

@@ -142,6 +142,7 @@ for bug in tests/harness/bugs/*.patch; do
     bash tests/harness/planted.sh "$bug" "$OUT/harness-bugs/$(basename "$bug" .patch)"
 done
 for lab in $labs; do start "bugs-$lab" grade_bugs "$lab"; done
+start repeat bash tests/repeat.sh "$OUT/repeat" 5 # section "the same code, the same rows"
 
 section "the command line"
 one_line_exit2() { # command...: exit status 2 and exactly one line on stderr naming choices
@@ -1151,6 +1152,36 @@ while IFS= read -r line; do
     "        "*) printf '%s\n' "$line" ;; # a failure's details
   esac
 done <"$OUT/handout.log"
+
+section "the same code, the same rows: every run, every grading"
+check_job "every lab's reference experiments, 5 runs with address-space randomisation and 1 without (setarch -R): 0 rows differ in every run (tests/repeat.sh; a run that differs keeps its snapshots in build/test/repeat/flakes)" repeat
+grep '^repeat: ' "$OUT/repeat.log" | sed 's/^/        /'
+same_twenty() { # the reference graded 20 times in one batch, --jobs 2, beside a CPU-bound process
+  local dir=$OUT/same20 i hog rc jobs=1
+  [ "$(id -u)" -eq 0 ] && jobs=2 # each grading its own uid: root only
+  rm -rf "$dir"; mkdir -p "$dir/in"
+  for i in $(seq -w 1 20); do cp -r solutions "$dir/in/s$i"; done
+  ( while :; do :; done ) & hog=$!
+  $COWLAB grade --submissions "$dir/in" --jobs $jobs --out "$dir/out" --quiet >"$dir/log" 2>&1; rc=$?
+  kill $hog; wait $hog 2>/dev/null
+  [ $rc -eq 0 ] || { tail -5 "$dir/log"; return 1; }
+  python3 - "$dir/out/grades.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+head, body = rows[0], rows[1:]
+assert len(body) == 20, f"{len(body)} rows, not 20"
+cells = {tuple(r[1:]) for r in body}
+if len(cells) != 1:
+    first = body[0]
+    for r in body[1:]:
+        diff = [f"{head[i]}: {first[i]} / {r[i]}" for i in range(1, len(head)) if r[i] != first[i]]
+        if diff:
+            print(f"{r[0]} differs from {first[0]}: " + "; ".join(diff[:6]))
+    sys.exit(1)
+print(f"20 rows, byte-identical after the id: {','.join(body[0][1:4])}...")
+PY
+}
+check "the same submission graded 20 times (--jobs 2 as root, beside a CPU-bound process): 20 byte-identical grades.csv rows" same_twenty
 
 wait # every job started at the top has been reported; nothing of ours outlives make test
 echo

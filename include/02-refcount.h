@@ -124,8 +124,15 @@ bool rc_is_immortal(const struct rc_world *w, const struct rc_object *o);
  * semantics leave it unchanged. */
 void rc_make_immortal(struct rc_world *w, struct rc_object *o);
 
-/* Map (anonymous, private) the out-of-line refcount table: room for `entries` uint32 counts.
- * Returns the table, or NULL with errno set. The world calls it for RC_OUTLINE. */
+/* Map the out-of-line refcount table: room for `entries` uint32 counts (1 <= entries <=
+ * SIZE_MAX / 4; the world calls it once, for RC_OUTLINE). One private anonymous mapping (mmap) of entries * 4
+ * bytes — mmap itself rounds the length up to whole pages, and gives zeroed memory — followed
+ * by madvise(MADV_NOHUGEPAGE) on it, so that the table is made of base pages: with
+ * transparent huge pages a child's first refcount write would copy 2 MiB instead of one page,
+ * and the experiments count pages. Returns the table; or, when mmap fails, NULL with errno as
+ * mmap set it (MAP_FAILED is not NULL; a table too large for memory is mmap's ENOMEM). What
+ * to do when madvise fails is yours to choose: this lab's tests never make it fail (labs 01
+ * and 03 do, and there it is a failure). */
 uint32_t *rc_outline_table_new(size_t entries);
 
 /* sum(lst) as CPython runs it: a list iterator (rc_listiter_new), then for each item a new
@@ -142,16 +149,30 @@ size_t rc_list_len(const struct rc_list *l);
 bool rc_list_contains(struct rc_world *w, struct rc_list *l, int64_t value);
 
 /* One collection of the young generation, as far as its writes go: its first step, CPython's
- * update_refs, which stores each tracked container's refcount into its GC head before counting
- * references. For every container o in rc_world_young(w), set gc_prev to
- * (uintptr_t)o->ob_refcnt << 2 (gc_refs, above the two flag bits that stay 0 here) and leave
- * it there; write nothing else. Walk the generation through gc_next: afterwards the
- * containers' gc_prev hold counts, not links (CPython's later steps restore them; the lab
- * stops here, and the observer reads what you stored). */
+ * update_refs (Modules/gcmodule.c, 3.8-3.12; Python/gc.c from 3.13), which stores each
+ * tracked container's refcount into its GC head before counting references.
+ * The generation: h = rc_world_young(w) is a sentinel head (no object behind it); the first
+ * container's head is (struct rc_gchead *)h->gc_next, each head's gc_next holds the next
+ * head's address, and the last one's holds h again (an empty generation: h->gc_next == h).
+ * A container's object starts right after its 16-byte head: (struct rc_object *)(head + 1).
+ * For every container, set its head's gc_prev to (uintptr_t)o->ob_refcnt << 2 (gc_refs,
+ * above the two flag bits that stay 0 here) — ob_refcnt as the object holds it, under every
+ * semantics (under RC_OUTLINE that is the table index: what the lab measures is where the
+ * collection writes) — and leave it there; write nothing else (no refcount, no gc_next).
+ * Afterwards the containers' gc_prev hold counts, not links (CPython's later steps restore
+ * them; the lab stops here, and the observer reads, in each child, what you stored). */
 void rc_gc_collect(struct rc_world *w);
 
-/* gc.freeze(): move every container of the young generation to the permanent one (splice
- * the lists), so that later collections visit (and write) none of them. */
+/* gc.freeze(): move every container of the young generation to the permanent one, so that
+ * later collections visit (and write) none of them, as CPython's gc_freeze_impl does with
+ * gc_list_merge(young, permanent) (Modules/gcmodule.c). Both generations are circular lists
+ * of heads through gc_next (forward) and gc_prev (backward) around their sentinel (see
+ * rc_gc_collect). Append the young list, in its order, after the permanent list's last head:
+ *   permanent's last ->gc_next = young's first,  young's first ->gc_prev = permanent's last,
+ *   young's last ->gc_next = permanent sentinel, permanent sentinel ->gc_prev = young's last;
+ * then leave the young generation empty: its sentinel's gc_next and gc_prev both hold the
+ * sentinel's own address. An empty young generation: change nothing. No refcount is written.
+ * The observer walks both generations both ways afterwards. */
 void rc_gc_freeze(struct rc_world *w);
 
 /* numpy's sum over an unboxed array: one reference to the array, held while the values are
@@ -183,7 +204,13 @@ size_t rc_predict_sum_pages(size_t n, enum rc_semantics s, const struct rc_geome
                             size_t page_size);
 
 /* Pss (kB) of a region of `resident` written pages, in the parent and in each of k children,
- * after each child has written the same `dirtied` pages of it. The kernel's arithmetic. */
+ * after each child has written the same `dirtied` pages of it (0 <= dirtied <= resident;
+ * page_size in bytes, a power of two >= 4096): each child's copies and the parent's
+ * originals are mapped once, the other resident - dirtied pages by all k + 1 processes, so
+ * the value is the same in every one of them. The kernel's arithmetic (fs/proc/task_mmu.c,
+ * smaps_account: (page_size << 12) / mapcount per page, summed, then >> 12 >> 10; handbook
+ * 01-fork-cow.md, section 2). k = 0 (no child): every page is the parent's alone, so the
+ * result is resident * page_size / 1024. */
 uint64_t rc_predict_pss_kb(size_t resident, size_t dirtied, unsigned k, size_t page_size);
 
 #endif

@@ -74,7 +74,14 @@ size_t sha_segment_size(size_t elem_size, size_t count, size_t page_size);
  * full /dev/shm is an error now, SHA_ERR_NOSPC, not a SIGBUS at the first write), mmap it
  * read-write and shared, write the header (generation 1). The elements read as zeros; no
  * element page is touched. The descriptor is closed before returning. On success fills *out
- * and returns SHA_OK; on failure returns a code and removes the name it created. */
+ * and returns SHA_OK; on failure returns a code and removes the name it created, *out
+ * untouched. Checks, in this order: the name (SHA_ERR_NAME; a NULL name too), then out,
+ * elem_size and the segment's size (SHA_ERR_ARG: sha_segment_size gives 0, or the size does
+ * not fit an off_t), then the calls: shm_open (EEXIST: SHA_ERR_EXISTS), ftruncate,
+ * posix_fallocate (it returns its error rather than setting errno: ENOSPC is SHA_ERR_NOSPC),
+ * mmap — a failure of any of them, other than those two, is SHA_ERR_SYS with its errno. When
+ * cleaning up after a failure, keep the first failure's errno. No madvise: shared memory gets
+ * no transparent huge pages unless shmem_enabled says so (never, by default). */
 int sha_create(const char *name, size_t elem_size, size_t count, struct sha_array *out);
 
 /* Attach to the existing segment `name`, whose elements must be elem_size bytes, in mode
@@ -82,16 +89,25 @@ int sha_create(const char *name, size_t elem_size, size_t count, struct sha_arra
  * before touching anything past it, the header's magic, version and elem_size, then map the
  * whole segment (PROT_READ for SHA_RDONLY, else PROT_READ | PROT_WRITE; MAP_SHARED, or
  * MAP_PRIVATE for SHA_PRIVATE). No element page is touched. The descriptor is closed before
- * returning. Fills *out and returns SHA_OK, or a code with nothing left mapped or open. */
+ * returning. Fills *out and returns SHA_OK, or a code with nothing left mapped or open and
+ * *out untouched. Checks, in this order: the name (SHA_ERR_NAME), out, elem_size (0) and
+ * mode (SHA_ERR_ARG), shm_open (ENOENT: SHA_ERR_NOENT; else SHA_ERR_SYS), fstat
+ * (SHA_ERR_SYS), an object shorter than one page (SHA_ERR_TRUNCATED), then the header read
+ * from it: magic, version, elem_size (SHA_ERR_SIZE when it is not the one asked for), and
+ * last data_offset (must be the page size) and the object's size against
+ * sha_segment_size(header's elem_size, header's count) (SHA_ERR_TRUNCATED when it is shorter,
+ * or that size is 0). The mapping, map_len, is that size, not the object's. */
 int sha_attach(const char *name, size_t elem_size, int mode, struct sha_array *out);
 
-/* Unmap a segment from sha_create or sha_attach; *a is zeroed. SHA_OK, or SHA_ERR_ARG for a
- * NULL or never-filled *a, SHA_ERR_SYS with munmap's errno. The name stays. */
+/* Unmap a segment from sha_create or sha_attach (munmap of base, map_len); *a is zeroed.
+ * SHA_OK, or SHA_ERR_ARG for a NULL a or a->base NULL (never filled, or detached already),
+ * SHA_ERR_SYS with munmap's errno (*a then unchanged). The name stays. */
 int sha_detach(struct sha_array *a);
 
 /* Remove the name: later attaches fail with SHA_ERR_NOENT, processes that have it mapped keep
  * their mapping, and the memory is freed when the last of them unmaps it. SHA_OK,
- * SHA_ERR_NAME, SHA_ERR_NOENT, or SHA_ERR_SYS. */
+ * SHA_ERR_NAME (a NULL or badly formed name), SHA_ERR_NOENT, or SHA_ERR_SYS (shm_unlink's
+ * other errors, its errno). */
 int sha_unlink(const char *name);
 
 /* The address of element i, or NULL when i >= a->count. */
@@ -99,7 +115,8 @@ void *sha_at(const struct sha_array *a, size_t i);
 
 /* Map npages pages of anonymous shared memory (MAP_SHARED | MAP_ANONYMOUS, read-write) with
  * madvise(MADV_NOHUGEPAGE): memory that a parent shares with the children it forks after,
- * without a name. No page is touched. NULL with errno set on failure, nothing left mapped. */
+ * without a name. No page is touched. NULL with errno set on failure, nothing left mapped:
+ * mmap's errno (EINVAL for 0 pages), or madvise's (unmap first, keeping it). */
 void *sha_map_anonymous(size_t npages);
 
 #endif

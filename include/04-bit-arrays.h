@@ -13,6 +13,8 @@
  * flags and no function changes them, whatever they hold (memory the caller gives may hold
  * anything there). Every function checks its arguments: an index out of range or arrays of
  * different sizes are reported (-1 with errno set, nothing changed), never undefined.
+ * Pointers (the struct ba, a callback, words of ba_wrap with nwords > 0) are never NULL in
+ * the tests: "checks its arguments" means indexes and sizes.
  * Read handbook/04-bit-arrays.md first.
  */
 #ifndef LAB04_BIT_ARRAYS_H
@@ -33,8 +35,9 @@ struct ba {
 /* Words needed for nbits bits: nbits / 64 rounded up (0 for 0). */
 size_t ba_words(size_t nbits);
 
-/* A bit array of nbits bits, all clear, in memory of its own (calloc). Returns 0, or -1 with
- * errno ENOMEM (*b then has words NULL and nbits 0). nbits may be 0. */
+/* A bit array of nbits bits, all clear, in memory of its own (calloc of ba_words(nbits)
+ * words). Returns 0, or -1 with errno ENOMEM (*b then has words NULL, nbits 0, owned false).
+ * nbits may be 0: nothing is allocated, words NULL, nbits 0, owned true, returns 0. */
 int ba_new(struct ba *b, size_t nbits);
 
 /* A bit array over the caller's nwords words (a shared mapping, say): nothing is written, the
@@ -63,7 +66,8 @@ size_t ba_count(const struct ba *b);
 size_t ba_next_set(const struct ba *b, size_t from);
 size_t ba_next_clear(const struct ba *b, size_t from);
 
-/* Call fn(i, arg) for every set bit i, in increasing order, and return how many calls. */
+/* Call fn(i, arg) (fn never NULL) for every set bit i, in increasing order, and return how
+ * many calls. */
 size_t ba_each_set(const struct ba *b, void (*fn)(size_t i, void *arg), void *arg);
 
 /* dst = dst AND / OR / XOR src, a whole word at a time. Returns 0, or -1 with errno EINVAL
@@ -92,9 +96,13 @@ int ba_test_and_set(struct ba *b, size_t i);
  * and is shared with the other workers, which mark other ranges at the same time (a range may
  * start or end in the middle of a word another worker writes too). Mark every number c in
  * [lo, hi) that is not prime (0, 1 and every composite) by setting bit c, with atomic sets
- * only; set no bit outside [lo, hi) and clear none. Any memory of your own (malloc) is freed
- * before returning. Returns 0, or -1 with errno EINVAL when lo > hi or hi > nbits (nothing
- * set), ENOMEM. */
+ * only: every write to composite's words is an atomic read-modify-write that only sets bits
+ * (ba_set_atomic bit by bit, or one atomic OR of a mask per word, as the chapter's section 3
+ * does), never a plain store, which would erase bits another worker set in the same word.
+ * Set no bit outside [lo, hi) and clear none. Any memory of your own (malloc) is freed before
+ * returning. Returns 0 (lo == hi: nothing to do), or -1 with errno EINVAL when lo > hi or
+ * hi > nbits, or ENOMEM when a malloc fails (the test makes it fail): either way nothing set,
+ * so allocate what you need before setting any bit. */
 int ba_sieve_range(struct ba *composite, size_t lo, size_t hi);
 
 #endif

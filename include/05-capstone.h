@@ -81,7 +81,9 @@ struct cap_prediction {
 
 /* Predict strategy s with k (1..64) workers for lists laid out as l. Every worker reads every
  * array (CAP_SHARED: every value of the segment). The parent does not read or write after
- * starting the workers. */
+ * starting the workers. The tests give only k in 1..64, a known strategy and a layout from
+ * cap_layout_of; out is always filled (the handbook's sections 2 and 3 say what each field
+ * holds for each strategy). */
 void cap_predict(const struct cap_layout *l, enum cap_strategy s, unsigned k,
                  struct cap_prediction *out);
 
@@ -96,10 +98,12 @@ uint64_t cap_extrapolate_kb(const struct cap_params *p, size_t page_size, enum c
 
 /* Map the segment `name` (shm_open's name, "/..."), `bytes` long, shared (MAP_SHARED), as
  * multiprocessing.shared_memory.SharedMemory(name) does (which maps it read-write; here
- * read-only: a worker only reads): no copy, no page touched. Close the descriptor before
- * returning. Returns the mapping, or NULL with errno set and nothing left open or mapped:
- * EINVAL when bytes is 0 (checked first), ENOENT when there is no such segment, EINVAL when
- * bytes is larger than the segment. */
+ * read-only: a worker only reads): no copy, no page touched. Open it read-only (shm_open's
+ * mode is then unused: 0), learn its size (fstat), map the first `bytes` of it (a segment
+ * longer than bytes is fine), and close the descriptor before returning. Returns the mapping,
+ * or NULL with errno set and nothing left open or mapped: EINVAL when bytes is 0 (checked
+ * first), ENOENT when there is no such segment, EINVAL when bytes is larger than the segment;
+ * a failing shm_open, fstat or mmap: that call's errno. */
 const void *cap_attach(const char *name, size_t bytes);
 
 /* What a worker computes over the segment (list 0's bit arrays first, then lists 1 and 2 of
@@ -107,7 +111,8 @@ const void *cap_attach(const char *name, size_t bytes);
  * sum of every int32 of lists 1 and 2. Reads every byte of the data; writes nothing. */
 int64_t cap_sum(const void *segment, const struct cap_params *p);
 
-/* Unmap a mapping cap_attach returned. 0, or -1 with errno set. */
+/* Unmap a mapping cap_attach returned, given the same bytes (munmap). 0, or -1 with munmap's
+ * errno. */
 int cap_detach(const void *segment, size_t bytes);
 
 #endif

@@ -313,6 +313,8 @@ check "status: the file back as it was checked, the results are current again" \
 
 check "every graded test of every lab has hints, and each hint's chapter link is a heading there" \
   python3 tests/hints_check.py $labs
+check "every function a lab header declares has a contract comment, every registry test is named in its chapter, nothing sends a student to solutions/ (tests/contracts_check.py)" \
+  python3 tests/contracts_check.py
 hint_steps() { # each call shows one step more, --step N goes to N, the last names the section
   local n i out; n=$($COWLAB hint 01 zero_page --all | grep -c '^  hint ')
   rm -f "$COWLAB_STATE/hints.tsv"

@@ -480,6 +480,11 @@ static bool cli_code_base(const struct cli_args *a, const char *default_dir, cha
     snprintf(base, n, "%s", a->dir ? a->dir : default_dir);
     if (!a->dir && access(base, F_OK) != 0)
         snprintf(base, n, "%s/%s", cl_kit_dir(), default_dir);
+    /* A handout has no solutions/: the only code there is the student's, in labs/. */
+    if (!a->dir && strcmp(default_dir, "solutions") == 0 && access(base, F_OK) != 0) {
+        snprintf(base, n, "%s/labs", cl_kit_dir());
+        fprintf(stderr, "no solutions/ in this kit (a handout): running your code in %s\n", base);
+    }
     char kit_solutions[1100], mine[PATH_MAX], theirs[PATH_MAX];
     snprintf(kit_solutions, sizeof kit_solutions, "%s/solutions", cl_kit_dir());
     bool reference =
@@ -1043,7 +1048,8 @@ static const struct cli_command cli_commands[] = {
         .synopsis = "LAB [--dir DIR] [--csv FILE]",
         .summary = "run LAB's experiments: the expected vs measured table and the results CSV",
         .details =
-            "  with the code in DIR (default: solutions/); the CSV goes to FILE (default:\n"
+            "  with the code in DIR (default: solutions/, or labs/ in a handout, which has\n"
+            "  no solutions/); the CSV goes to FILE (default:\n"
             "  build/results/NN-slug.csv for the kit's solutions/, build/results/mine/NN-slug.csv\n"
             "  for any other code). Exit 3 if a measured value differs from the model\n",
         .options = (const struct option[]){CLI_VALUE("dir", OPT_DIR), CLI_VALUE("csv", OPT_CSV),

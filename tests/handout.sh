@@ -48,6 +48,10 @@ check "make demo in the handout runs the student's code (the stubs: fails, says 
   cd '$tree'; make demo >'$dir/demo.out' 2>&1; rc=\$?
   [ \$rc -ne 0 ] && grep -q 'with YOUR code in labs/' '$dir/demo.out' &&
     grep -q 'cow_map(4096) returned NULL (errno 38' '$dir/demo.out' && grep -q 'make check LAB=01 says which function' '$dir/demo.out'"
+check "cowlab run in the handout (no solutions/) runs the student's code in labs/ and says so" bash -c "
+  cd '$tree'; build/bin/cowlab run 03 >'$dir/run.out' 2>&1
+  grep -q 'no solutions/ in this kit (a handout): running your code in .*/labs' '$dir/run.out' &&
+    grep -q 'building from .*/labs/03-shm-arrays' '$dir/run.out'"
 check "make check without LAB, nothing changed yet: checks 01-fork-cow and says so (exit 1)" bash -c "
   cd '$tree'; make check TEST=spawn >'$dir/check1.out' 2>&1; rc=\$?
   [ \$rc -ne 0 ] && grep -q '^checking 01-fork-cow: no lab.s files differ from the handout.s stubs yet' '$dir/check1.out'"

@@ -1052,6 +1052,8 @@ check "grade --test A,B grades those tests and no other (lab 01's reference: spa
 section "make kernels grades in every cell"
 check "judge.sh: a failing reference, a passing stub or bug, a missing result each fail the matrix" \
   bash tests/kernels/judge-test.sh
+check "a cell's run that differs sends what it read from /proc, kept beside its CSV; an exact run sends none" \
+  bash tests/kernels/snap-test.sh
 
 section "the simulation against real CPython (lab 02)"
 if command -v python3 >/dev/null; then

@@ -4,7 +4,9 @@
 # `lab run` printed) and run-N/SLUG.done ("rc=RC cs=CENTISECONDS csv=MD5 out=MD5").
 # Carriage returns (the tty's) are dropped. Every CSV and output is checked against the MD5
 # the guest computed: a file that does not match is renamed *.corrupt (a kernel message in
-# the middle of it, or a cut-off run) and counted as missing. The grading section (gradelabs.sh's
+# the middle of it, or a cut-off run) and counted as missing. A run whose CSV differed also sent
+# what it read from /proc (runlabs.sh's "snap" section): decoded into
+# run-N/SLUG-snapshots.tar.gz (left as run-N/SLUG.snap.b64 if it does not decode). The grading section (gradelabs.sh's
 # lines) goes to CELLDIR/graded.log as it came (judge.sh checks every line of it), the model
 # fixture to CELLDIR/capture.txt (table.sh replays it in the model), a guest's "@@cowlab after"
 # section (init: how the job ended, memory, the kernel's last messages) to CELLDIR/after.log.
@@ -20,6 +22,7 @@ tr -d '\r' <"$log" | awk -v cell="$cell" '
   /^@@cowlab facts$/ { to(cell "/facts.tsv"); next }
   /^@@cowlab grading$/ { to(cell "/graded.log"); next }
   /^@@cowlab capture$/ { to(cell "/capture.txt"); next }
+  /^@@cowlab snap / { to(cell "/run-" $4 "/" $3 ".snap.b64"); next }
   /^@@cowlab (csv|out) / {
     dir = cell "/run-" $4; system("mkdir -p \"" dir "\"")
     to(dir "/" $3 "." $2); next
@@ -32,6 +35,11 @@ tr -d '\r' <"$log" | awk -v cell="$cell" '
   /^@@cowlab after$/ { to(cell "/after.log"); next }
   file != "" { print > file }
 '
+for b64 in "$cell"/run-*/*.snap.b64; do
+  [[ -e $b64 ]] || continue
+  base64 -d <"$b64" >"${b64%.snap.b64}-snapshots.tar.gz" 2>/dev/null && rm -f "$b64" ||
+    rm -f "${b64%.snap.b64}-snapshots.tar.gz"
+done
 ok=0
 [[ -f $cell/complete ]] || { echo "kernels: $cell: the run did not finish (see $log)" >&2; ok=1; }
 for done in "$cell"/run-*/*.done; do

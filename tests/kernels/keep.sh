@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # keep.sh CELLDIR — copy every run of CELLDIR whose CSV has a row that differs (expected set
-# and != measured) into CELLDIR/kept/, named STAMP-SLUG-runN.{csv,out} with the cell's
+# and != measured) into CELLDIR/kept/, named STAMP-SLUG-runN.{csv,out} (and
+# STAMP-SLUG-runN-snapshots.tar.gz: what it read from /proc, collect.sh) with the cell's
 # facts.tsv and console.log beside them (STAMP: UTC time of this call), so that the next
 # `make kernels`, which starts the cell's run-N folders afresh, cannot erase the evidence.
 # Prints nothing. Exit 0.
@@ -14,6 +15,8 @@ for csv in "$cell"/run-*/*.csv; do
   mkdir -p "$cell/kept"
   cp "$csv" "$cell/kept/$stamp-$slug-$run.csv"
   cp "${csv%.csv}.out" "$cell/kept/$stamp-$slug-$run.out" 2>/dev/null || true
+  cp "${csv%.csv}-snapshots.tar.gz" "$cell/kept/$stamp-$slug-$run-snapshots.tar.gz" 2>/dev/null ||
+    true
   cp "$cell/facts.tsv" "$cell/kept/$stamp-facts.tsv" 2>/dev/null || true
   cp "$cell/console.log" "$cell/kept/$stamp-console.log" 2>/dev/null || true
 done

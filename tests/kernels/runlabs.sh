@@ -9,6 +9,10 @@
 #   @@cowlab facts            then facts.sh's lines
 #   @@cowlab csv SLUG RUN     then the CSV `lab run` wrote
 #   @@cowlab out SLUG RUN     then what `lab run` printed (stdout and stderr)
+#   @@cowlab snap SLUG RUN    only when the CSV has a row that differs (expected set and !=
+#                             measured): what the run read from /proc (COWLAB_SNAPSHOTS,
+#                             include/cowlab/snapshot.h), a gzip'd tar in base64, for the
+#                             post-mortem (collect.sh keeps it beside the CSV, keep.sh with it)
 #   @@cowlab done SLUG RUN rc=RC cs=CENTISECONDS csv=MD5 out=MD5
 #   @@cowlab grading          then gradelabs.sh's lines (given GRADEDIR)
 #   @@cowlab capture          then what CAPTURE printed (tests/harness/capture.c)
@@ -29,7 +33,9 @@ run=1
 while [ "$run" -le "$runs" ]; do
   for slug in $labs; do
     t0=$(now_cs)
-    "$labdir/$slug/lab" run "$tmp/run.csv" >"$tmp/run.out" 2>&1
+    rm -rf "$tmp/snap"
+    mkdir -p "$tmp/snap"
+    COWLAB_SNAPSHOTS=$tmp/snap "$labdir/$slug/lab" run "$tmp/run.csv" >"$tmp/run.out" 2>&1
     rc=$?
     t1=$(now_cs)
     for f in "$tmp/run.csv" "$tmp/run.out"; do # every file ends with a newline
@@ -40,6 +46,12 @@ while [ "$run" -le "$runs" ]; do
     cat "$tmp/run.csv"
     echo "@@cowlab out $slug $run"
     cat "$tmp/run.out"
+    if awk -F, 'NR > 1 && $6 != "" && $6 != $7 { found = 1; exit } END { exit !found }' \
+      "$tmp/run.csv"; then
+      echo "@@cowlab snap $slug $run"
+      (cd "$tmp/snap" && tar -cf - . | gzip) | base64
+    fi
+    rm -rf "$tmp/snap"
     echo "@@cowlab done $slug $run rc=$rc cs=$((t1 - t0)) csv=$(md5 "$tmp/run.csv") out=$(md5 "$tmp/run.out")"
     rm -f "$tmp/run.csv" "$tmp/run.out"
   done

@@ -144,8 +144,9 @@ int64_t rc_list_sum(struct rc_world *w, struct rc_list *l);
 /* len(lst): touches no item. */
 size_t rc_list_len(const struct rc_list *l);
 
-/* `value in lst`, as list_contains: incref each item before comparing it, decref after;
- * stop at the first match. */
+/* `value in lst`, as list_contains (Objects/listobject.c): incref each item before comparing
+ * it, decref after; stop at the first match. An item equals value when rc_number_value(item)
+ * == value. */
 bool rc_list_contains(struct rc_world *w, struct rc_list *l, int64_t value);
 
 /* One collection of the young generation, as far as its writes go: its first step, CPython's
@@ -181,7 +182,8 @@ int64_t rc_array_sum(struct rc_world *w, struct rc_array *a);
 
 /* ---- predict.c: what you predict ------------------------------------------------------ */
 
-/* Blocks of block_size bytes in one pool (the pool header comes first). */
+/* Blocks of block_size bytes in one pool (the pool header comes first): block_size is a size
+ * class already (a multiple of g->align, at most g->max_small), never a request to round. */
 size_t rc_predict_blocks_per_pool(size_t block_size, const struct rc_geometry *g);
 
 /* Pages holding the ob_refcnt of n distinct ints, allocated one after another from fresh
@@ -196,8 +198,9 @@ size_t rc_predict_int_pages(size_t n, const struct rc_geometry *g, size_t page_s
  * list object's heap page (tracking the iterator writes the list's GC head; the iterator's
  * reference to the list is a refcount write too, in the table for RC_OUTLINE) and the page of
  * the iterator's block (a pool of the 48-byte class the parent already has). The parent allocated
- * the ints first, then the list object (which starts the pool after the ints' last), then the
- * iterator's pool (the next one); where pools are smaller than pages, these pages can coincide —
+ * the ints first, then the list object (the first block of the pool after the ints' last), then
+ * the iterator (the first block of the next pool); where pools are smaller than pages, these
+ * pages can coincide —
  * count each page once. For RC_OUTLINE the table (a mapping of its own) holds the ints' counts at
  * indexes 0..n-1, the list's at n, the iterator's at n+1. */
 size_t rc_predict_sum_pages(size_t n, enum rc_semantics s, const struct rc_geometry *g,

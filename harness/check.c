@@ -103,13 +103,20 @@ int cl_cannot(const char *experiment, const char *what)
 int cl_measure_alone(const char *experiment, const char *region, pid_t pid, const void *addr,
                      size_t len, struct cl_mem *got)
 {
-    if (cl_mem_region_alone(pid, addr, len, got) == 0)
-        return 0;
-    if (errno != EEXIST) {
+    if (cl_mem_region(pid, addr, len, got) < 0) {
         char what[120];
         snprintf(what, sizeof what, "measuring %s (smaps)", region);
         return cl_cannot(experiment, what);
     }
+    return cl_check_alone(experiment, region, addr, len, got);
+}
+
+int cl_check_alone(const char *experiment, const char *region, const void *addr, size_t len,
+                   const struct cl_mem *got)
+{
+    size_t ps = cl_page_size();
+    if (got->kb[CL_SIZE] * 1024 == (len + ps - 1) / ps * ps)
+        return 0;
     CL_FAIL_OR_SAY("%s: the kernel merged %s (%zu kB at %p) with a neighbouring mapping: its VMA "
                    "spans %llu kB, and smaps would count the neighbour's pages as its own. Not "
                    "measured; the kit keeps its regions between guard pages so that this cannot "

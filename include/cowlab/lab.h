@@ -101,6 +101,11 @@ int cl_cannot(const char *experiment, const char *what);
 int cl_measure_alone(const char *experiment, const char *region, pid_t pid, const void *addr,
                      size_t len, struct cl_mem *got);
 
+/* The same check on a region already measured (got, from cl_mem_region or cl_mem_regions at
+ * [addr, addr + len)): 0 when its VMAs span exactly the region, or -1, said as above. */
+int cl_check_alone(const char *experiment, const char *region, const void *addr, size_t len,
+                   const struct cl_mem *got);
+
 /* Say why an experiment could not go on because of its subject: the subject's own failure
  * (crashed, hung: told once per subject, later calls say nothing), or the command that failed
  * (`what`) with the subject's reason and, for a worker, the function it was running.

@@ -90,6 +90,11 @@ static void test_map_private(void)
     }
     CL_CHECK_EQ(n * ps / 1024, m.kb[CL_SIZE], "Size of the buffer's VMA (kB)",
                 "map npages * page size bytes, no more, no less");
+    /* The subject keeps a PROT_NONE guard page right after every private anonymous mapping
+     * (its own VMA): a buffer a page short would still add up to npages pages with it. */
+    CL_CHECK_EQ(1, m.vmas, "VMAs over the npages pages from cow_map's address",
+                "one mmap of npages * page size bytes covers them all: a second VMA there means "
+                "the buffer is shorter than npages pages");
     CL_CHECK_EQ(0, m.kb[CL_RSS], "Rss of the freshly mapped buffer (kB)",
                 "cow_map must not touch the pages: memory is allocated on first write");
     /* One page written: a private anonymous page is Anonymous; a MAP_SHARED one is shmem. */

@@ -291,6 +291,15 @@ static int cap_measure(struct cl_results *r, struct cap_run *x, const struct cap
             ranges[g] = (struct cl_range){CL_ADDR(x->base[p][g]), x->bytes[g]};
         if (cl_mem_regions(x->pid[p], ranges, nregions, m) < 0) /* one smaps reading */
             return cl_cannot(x->exp, "measuring the regions (smaps)");
+        /* Each region is its own VMA (build.c's guard pages; the segment, a file of its own):
+         * merged with a neighbour, it would be truncated with it, once instead of twice. */
+        for (int g = 0; g < nregions; g++)
+            if (cl_check_alone(x->exp,
+                               x->s == CAP_SHARED ? "the segment"
+                               : g == 0           ? "the heap"
+                                                  : "the system region",
+                               ranges[g].addr, ranges[g].len, &m[g]) < 0)
+                return -1;
         for (int g = 0; g < nregions; g++) {
             struct cl_mem w;
             char phase[24];

@@ -113,7 +113,11 @@ struct rc_gchead *rc_world_permanent(struct rc_world *w);
  * RC_PY311 always; RC_PY312 not when the low 32 bits are 0xFFFFFFFF (incref) or negative as an
  * int32 (decref); RC_PY314 not when the low 32 bits are >= 3 << 30 (incref) or negative as an
  * int32 (decref); RC_OUTLINE in rc_world_table(w)[o->ob_refcnt], never in the object. No
- * object in these experiments reaches zero: decref never frees. */
+ * object in these experiments reaches zero: decref never frees.
+ * What is written: an incref under RC_PY312 and RC_PY314 stores the low 32 bits only (the
+ * next value of the low half: CPython's ob_refcnt_split, Include/object.h), leaving the high
+ * half as it was; a decref, under every semantics, decrements the whole 64-bit ob_refcnt
+ * (CPython's --op->ob_refcnt); RC_PY311 increments the whole word. */
 void rc_incref(struct rc_world *w, struct rc_object *o);
 void rc_decref(struct rc_world *w, struct rc_object *o);
 
@@ -168,7 +172,9 @@ void rc_gc_collect(struct rc_world *w);
  * later collections visit (and write) none of them, as CPython's gc_freeze_impl does with
  * gc_list_merge(young, permanent) (Modules/gcmodule.c). Both generations are circular lists
  * of heads through gc_next (forward) and gc_prev (backward) around their sentinel (see
- * rc_gc_collect). Append the young list, in its order, after the permanent list's last head:
+ * rc_gc_collect; after a collection the containers' gc_prev hold counts, not links, so find
+ * each list's last head through its sentinel's gc_prev, which is always a link). Append the
+ * young list, in its order, after the permanent list's last head:
  *   permanent's last ->gc_next = young's first,  young's first ->gc_prev = permanent's last,
  *   young's last ->gc_next = permanent sentinel, permanent sentinel ->gc_prev = young's last;
  * then leave the young generation empty: its sentinel's gc_next and gc_prev both hold the
@@ -192,7 +198,7 @@ size_t rc_predict_blocks_per_pool(size_t block_size, const struct rc_geometry *g
  * may span several pages, or share one page with its neighbours (4 KiB pools, 16 KiB pages). */
 size_t rc_predict_int_pages(size_t n, const struct rc_geometry *g, size_t page_size);
 
-/* Pages a child dirties by running sum() over a list of n distinct ints built by the parent,
+/* Pages a child dirties by running sum() over a list of n (>= 1) distinct ints built by the parent,
  * for semantics s (the ints made immortal for RC_PY312/RC_PY314): the pages of the refcounts
  * it writes, in the heap and (RC_OUTLINE) in the table — counting, under every semantics, the
  * list object's heap page (tracking the iterator writes the list's GC head; the iterator's

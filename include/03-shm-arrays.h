@@ -28,7 +28,7 @@ struct sha_header {
     uint32_t version;     /* SHA_VERSION */
     uint32_t elem_size;   /* bytes per element, 1 or more */
     uint64_t count;       /* elements */
-    uint64_t generation;  /* 1 when created */
+    uint64_t generation;  /* 1 when created; nothing in this lab changes it */
     uint64_t data_offset; /* where element 0 starts: the page size */
 };
 
@@ -77,7 +77,7 @@ size_t sha_segment_size(size_t elem_size, size_t count, size_t page_size);
  * and returns SHA_OK; on failure returns a code and removes the name it created, *out
  * untouched. Checks, in this order: the name (SHA_ERR_NAME; a NULL name too), then out,
  * elem_size and the segment's size (SHA_ERR_ARG: sha_segment_size gives 0, or the size does
- * not fit an off_t), then the calls: shm_open (EEXIST: SHA_ERR_EXISTS), ftruncate,
+ * not fit an off_t, INT64_MAX; count 0 is a segment of its header page alone), then the calls: shm_open (EEXIST: SHA_ERR_EXISTS), ftruncate,
  * posix_fallocate (it returns its error rather than setting errno: ENOSPC is SHA_ERR_NOSPC),
  * mmap — a failure of any of them, other than those two, is SHA_ERR_SYS with its errno. When
  * cleaning up after a failure, keep the first failure's errno. No madvise: shared memory gets
@@ -85,7 +85,8 @@ size_t sha_segment_size(size_t elem_size, size_t count, size_t page_size);
 int sha_create(const char *name, size_t elem_size, size_t count, struct sha_array *out);
 
 /* Attach to the existing segment `name`, whose elements must be elem_size bytes, in mode
- * (enum sha_mode): shm_open (O_RDONLY for SHA_RDONLY and SHA_PRIVATE), check the object's size
+ * (enum sha_mode): shm_open (O_RDONLY for SHA_RDONLY and SHA_PRIVATE, O_RDWR for SHA_RDWR;
+ * no madvise here either), check the object's size
  * before touching anything past it, the header's magic, version and elem_size, then map the
  * whole segment (PROT_READ for SHA_RDONLY, else PROT_READ | PROT_WRITE; MAP_SHARED, or
  * MAP_PRIVATE for SHA_PRIVATE). No element page is touched. The descriptor is closed before
@@ -94,9 +95,12 @@ int sha_create(const char *name, size_t elem_size, size_t count, struct sha_arra
  * mode (SHA_ERR_ARG), shm_open (ENOENT: SHA_ERR_NOENT; else SHA_ERR_SYS), fstat
  * (SHA_ERR_SYS), an object shorter than one page (SHA_ERR_TRUNCATED), then the header read
  * from it: magic, version, elem_size (SHA_ERR_SIZE when it is not the one asked for), and
- * last data_offset (must be the page size) and the object's size against
- * sha_segment_size(header's elem_size, header's count) (SHA_ERR_TRUNCATED when it is shorter,
- * or that size is 0). The mapping, map_len, is that size, not the object's. */
+ * last data_offset and the object's size: SHA_ERR_TRUNCATED when data_offset is not the page
+ * size, when sha_segment_size(header's elem_size, header's count) is 0, or when the object is
+ * shorter than that size. Reading the header (pread, or through a mapping of its page) can
+ * fail only as a system call: SHA_ERR_SYS. An elem_size above UINT32_MAX matches no header:
+ * SHA_ERR_SIZE. The mapping, map_len, is that size, not the object's (an object longer than
+ * its header says is mapped only as far as the header says). */
 int sha_attach(const char *name, size_t elem_size, int mode, struct sha_array *out);
 
 /* Unmap a segment from sha_create or sha_attach (munmap of base, map_len); *a is zeroed.
@@ -110,7 +114,7 @@ int sha_detach(struct sha_array *a);
  * other errors, its errno). */
 int sha_unlink(const char *name);
 
-/* The address of element i, or NULL when i >= a->count. */
+/* The address of element i, or NULL when a is NULL or i >= a->count. */
 void *sha_at(const struct sha_array *a, size_t i);
 
 /* Map npages pages of anonymous shared memory (MAP_SHARED | MAP_ANONYMOUS, read-write) with

@@ -32,7 +32,8 @@ struct ba {
 
 /* ---- bitarray.c ------------------------------------------------------------------------- */
 
-/* Words needed for nbits bits: nbits / 64 rounded up (0 for 0). */
+/* Words needed for nbits bits: nbits / 64 rounded up (0 for 0), for every nbits up to
+ * SIZE_MAX (nbits + 63 would overflow there). */
 size_t ba_words(size_t nbits);
 
 /* A bit array of nbits bits, all clear, in memory of its own (calloc of ba_words(nbits)
@@ -46,7 +47,8 @@ int ba_new(struct ba *b, size_t nbits);
  * nwords > 0. */
 int ba_wrap(struct ba *b, uint64_t *words, size_t nwords, size_t nbits);
 
-/* Free what ba_new allocated (nothing for ba_wrap's) and leave *b empty (words NULL, nbits 0). */
+/* Free what ba_new allocated (nothing for ba_wrap's) and leave *b empty (words NULL, nbits 0,
+ * owned false). */
 void ba_free(struct ba *b);
 
 /* Set, clear or flip bit i. Returns 0, or -1 with errno ERANGE when i >= nbits (nothing
@@ -100,9 +102,9 @@ int ba_test_and_set(struct ba *b, size_t i);
  * (ba_set_atomic bit by bit, or one atomic OR of a mask per word, as the chapter's section 3
  * does), never a plain store, which would erase bits another worker set in the same word.
  * Set no bit outside [lo, hi) and clear none. Any memory of your own (malloc) is freed before
- * returning. Returns 0 (lo == hi: nothing to do), or -1 with errno EINVAL when lo > hi or
- * hi > nbits, or ENOMEM when a malloc fails (the test makes it fail): either way nothing set,
- * so allocate what you need before setting any bit. */
+ * returning. Checks first: -1 with errno EINVAL when lo > hi or hi > nbits (nothing set).
+ * Then lo == hi: nothing to do, 0. A malloc that fails (the test makes each of yours fail in
+ * turn): -1 with ENOMEM, or finish without that memory; free what you did get either way. */
 int ba_sieve_range(struct ba *composite, size_t lo, size_t hi);
 
 #endif

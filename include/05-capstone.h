@@ -56,7 +56,10 @@ struct cap_layout {
      * reference writes. The rest of the heap holds small data buffers only. */
     size_t refcount_pages;
     /* The system allocator's region (malloc): item arrays and data buffers of more than 512
-     * bytes, each 16 bytes into a malloc chunk. One private anonymous mapping. */
+     * bytes, each 16 bytes into a malloc chunk. In the kit, one private anonymous mapping,
+     * truncated once per process (the handbook's section 1 says where real glibc would give
+     * a buffer of 128 KiB or more a mapping of its own: the kit counts such a buffer's whole
+     * pages in this one region). */
     size_t system_pages;
     /* CAP_SHARED's segment: the data of every array back to back, list 0 first. */
     size_t segment_pages;
@@ -87,8 +90,8 @@ struct cap_prediction {
 void cap_predict(const struct cap_layout *l, enum cap_strategy s, unsigned k,
                  struct cap_prediction *out);
 
-/* The total memory (kB) of strategy s for lists of p's shape and k workers, as a machine with
- * pages of page_size bytes would report it: the lists' regions (cap_predict on p's layout) plus
+/* The total memory (kB) of strategy s for lists of p's shape and k workers (1..64), as a
+ * machine with pages of page_size bytes would report it: the lists' regions (cap_predict on p's layout) plus
  * the interpreter itself in each of the k + 1 processes, interp_kb each (what a process costs
  * with empty lists: measured, see the handbook). 0 if p's layout cannot be computed. */
 uint64_t cap_extrapolate_kb(const struct cap_params *p, size_t page_size, enum cap_strategy s,

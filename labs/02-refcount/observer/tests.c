@@ -354,13 +354,16 @@ static void rc_expect_generation(struct cl_link *L, uint64_t head, const uint64_
             same = seen[i] == want[forward ? i : n - 1 - i];
         if (!same)
             CL_FAIL("after rc_gc_freeze, %s walked through %s: expected its %d containers %s and "
-                    "back to the head; found %s (rc_gc_freeze: splice both links of both ends)",
+                    "back to the head; found %s (rc_gc_freeze: %s)",
                     what, forward ? "gc_next" : "gc_prev", n,
                     forward ? "in order" : "in reverse order",
                     got < 0               ? "memory that cannot be read"
                     : got > RC_FROZEN_MAX ? "no way back to the head"
                     : got != n            ? "another number of containers"
-                                          : "other containers or another order");
+                                          : "other containers or another order",
+                    n == 0 ? "leave the young generation empty: its sentinel's gc_next and gc_prev "
+                             "both hold the sentinel's own address"
+                           : "splice both links of both ends");
     }
 }
 

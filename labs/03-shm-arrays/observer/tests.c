@@ -307,6 +307,25 @@ static void sa_check_raw(struct cl_link *L, const char *what, uint64_t count, ui
     cl_link_call(L, NULL, 0, NULL, "purge %d", SA_TAG_RAW);
 }
 
+/* sha_attach of an object three pages long whose header says one (0 elements): it attaches,
+ * and maps what the header says, not the object's size. */
+static void sa_check_longer_object(struct cl_link *L, size_t ps)
+{
+    int64_t v[5];
+    if (!sa_ask(L, "writing a test segment", NULL, 0, "raw %d 0 %zu %d", SA_TAG_RAW, 3 * ps,
+                SA_RAW_GOOD) ||
+        !sa_ask(L, "sha_attach", v, 5, "attach_checked %d 8 %d", SA_TAG_RAW, SHA_RDONLY))
+        return;
+    CL_CHECK_EQ(SHA_OK, v[0], "sha_attach of an object longer than its header says: return value",
+                "an object longer than its header says is a whole segment: attach it");
+    if (v[0] == SHA_OK)
+        CL_CHECK_EQ((int64_t)ps, v[4],
+                    "sha_attach's map_len for an object of 3 pages whose header says 1 (bytes)",
+                    "map sha_segment_size(the header's elem_size and count), not the object's "
+                    "size from fstat");
+    cl_link_call(L, NULL, 0, NULL, "purge %d", SA_TAG_RAW);
+}
+
 /* sha_attach of the existing segment tag where fstat, then mmap, fails. */
 static void sa_check_attach_failing(struct cl_link *L, uint64_t tag)
 {
@@ -436,6 +455,7 @@ static void test_errors(void)
     sa_check_raw(L, "sha_attach of a segment of 0 elements (its header page alone)", 0, ps,
                  SA_RAW_GOOD, SHA_OK, 0,
                  "an object of exactly one page holds a whole header: short means below a page");
+    sa_check_longer_object(L, ps);
     sa_check_anon_failing(L);
 out:
     cl_link_call(L, NULL, 0, NULL, "purge %d", SA_TAG_B);

@@ -24,7 +24,8 @@
  *                           and fallocate with ENOSPC, mmap with ENOMEM, ftruncate with EFBIG
  *                           R rc errno name-left fds-left-open mapped-addr mapped-len
  *   attach_checked TAG ELEM MODE   sha_attach, for a call that must fail
- *                           R rc errno fds-left-open mapped-addr mapped-len
+ *                           R rc errno fds-left-open mapped-addr mapped-len (on success:
+ *                           0 and the map_len it filled in; the kit unmaps it)
  *   attach_failing TAG CALL sha_attach(8, SHA_RDONLY) where CALL fails (fstat, mmap)   R (the same)
  *   detach_failing SLOT     sha_detach where munmap fails   R rc errno unchanged (1: *a as it was)
  *   detach_bad KIND         sha_detach of NULL or of a zeroed struct (protocol.h)   R rc errno
@@ -583,7 +584,7 @@ static int sa_attach_check(uint64_t tag, size_t elem, int mode, int fail, int64_
     v[0] = rc;
     v[2] = sa_open_fds() - fds;
     v[3] = rc == SHA_OK ? 0 : (int64_t)(uintptr_t)sa_mapped;
-    v[4] = rc == SHA_OK ? 0 : (int64_t)sa_mapped_len;
+    v[4] = rc == SHA_OK ? (int64_t)arr.map_len : (int64_t)sa_mapped_len;
     *n = 5;
     if (rc == SHA_OK && arr.base && arr.base != MAP_FAILED)
         munmap(arr.base, arr.map_len);

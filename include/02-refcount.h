@@ -129,9 +129,9 @@ bool rc_is_immortal(const struct rc_world *w, const struct rc_object *o);
 void rc_make_immortal(struct rc_world *w, struct rc_object *o);
 
 /* Map the out-of-line refcount table: room for `entries` uint32 counts (1 <= entries <=
- * SIZE_MAX / 4; the world calls it once, for RC_OUTLINE). One private anonymous mapping (mmap) of entries * 4
- * bytes — mmap itself rounds the length up to whole pages, and gives zeroed memory — followed
- * by madvise(MADV_NOHUGEPAGE) on it, so that the table is made of base pages: with
+ * SIZE_MAX / 4; the world calls it once, for RC_OUTLINE). One private anonymous mapping (mmap) of
+ * entries * 4 bytes — mmap itself rounds the length up to whole pages, and gives zeroed memory —
+ * followed by madvise(MADV_NOHUGEPAGE) on it, so that the table is made of base pages: with
  * transparent huge pages a child's first refcount write would copy 2 MiB instead of one page,
  * and the experiments count pages. Returns the table; or, when mmap fails, NULL with errno as
  * mmap set it (MAP_FAILED is not NULL; a table too large for memory is mmap's ENOMEM). What

@@ -77,11 +77,12 @@ size_t sha_segment_size(size_t elem_size, size_t count, size_t page_size);
  * and returns SHA_OK; on failure returns a code and removes the name it created, *out
  * untouched. Checks, in this order: the name (SHA_ERR_NAME; a NULL name too), then out,
  * elem_size and the segment's size (SHA_ERR_ARG: sha_segment_size gives 0, or the size does
- * not fit an off_t, INT64_MAX; count 0 is a segment of its header page alone), then the calls: shm_open (EEXIST: SHA_ERR_EXISTS), ftruncate,
- * posix_fallocate (it returns its error rather than setting errno: ENOSPC is SHA_ERR_NOSPC),
- * mmap — a failure of any of them, other than those two, is SHA_ERR_SYS with its errno. When
- * cleaning up after a failure, keep the first failure's errno. No madvise: shared memory gets
- * no transparent huge pages unless shmem_enabled says so (never, by default). */
+ * not fit an off_t, INT64_MAX; count 0 is a segment of its header page alone), then the calls:
+ * shm_open (EEXIST: SHA_ERR_EXISTS), ftruncate, posix_fallocate (it returns its error rather than
+ * setting errno: ENOSPC is SHA_ERR_NOSPC), mmap — a failure of any of them, other than those two,
+ * is SHA_ERR_SYS with its errno. When cleaning up after a failure, keep the first failure's errno.
+ * No madvise: shared memory gets no transparent huge pages unless shmem_enabled says so (never, by
+ * default). */
 int sha_create(const char *name, size_t elem_size, size_t count, struct sha_array *out);
 
 /* Attach to the existing segment `name`, whose elements must be elem_size bytes, in mode

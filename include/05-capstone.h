@@ -91,9 +91,10 @@ void cap_predict(const struct cap_layout *l, enum cap_strategy s, unsigned k,
                  struct cap_prediction *out);
 
 /* The total memory (kB) of strategy s for lists of p's shape and k workers (1..64), as a
- * machine with pages of page_size bytes would report it: the lists' regions (cap_predict on p's layout) plus
- * the interpreter itself in each of the k + 1 processes, interp_kb each (what a process costs
- * with empty lists: measured, see the handbook). 0 if p's layout cannot be computed. */
+ * machine with pages of page_size bytes would report it: the lists' regions (cap_predict on p's
+ * layout) plus the interpreter itself in each of the k + 1 processes, interp_kb each (what a
+ * process costs with empty lists: measured, see the handbook). 0 if p's layout cannot be computed.
+ */
 uint64_t cap_extrapolate_kb(const struct cap_params *p, size_t page_size, enum cap_strategy s,
                             unsigned k, uint64_t interp_kb);
 

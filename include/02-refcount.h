@@ -121,11 +121,13 @@ struct rc_gchead *rc_world_permanent(struct rc_world *w);
 void rc_incref(struct rc_world *w, struct rc_object *o);
 void rc_decref(struct rc_world *w, struct rc_object *o);
 
-/* True if o is immortal under the world's semantics (never for RC_PY311 and RC_OUTLINE). */
+/* True if o is immortal under the world's semantics: under RC_PY312 and RC_PY314, when the low
+ * 32 bits of ob_refcnt, read as an int32, are negative (the decref test: 0xFFFFFFFF and
+ * 3 << 30 both are); never for RC_PY311 and RC_OUTLINE. */
 bool rc_is_immortal(const struct rc_world *w, const struct rc_object *o);
 
-/* Make o immortal: RC_PY312 sets ob_refcnt to 0xFFFFFFFF, RC_PY314 to 3 << 30; the other
- * semantics leave it unchanged. */
+/* Make o immortal: RC_PY312 sets the whole 64-bit ob_refcnt to 0xFFFFFFFF, RC_PY314 to
+ * 3 << 30 (the high half 0 either way); the other semantics leave it unchanged. */
 void rc_make_immortal(struct rc_world *w, struct rc_object *o);
 
 /* Map the out-of-line refcount table: room for `entries` uint32 counts (1 <= entries <=
@@ -195,7 +197,8 @@ size_t rc_predict_blocks_per_pool(size_t block_size, const struct rc_geometry *g
 /* Pages holding the ob_refcnt of n distinct ints, allocated one after another from fresh
  * pools of the 32-byte class: pool 0 starts at the heap's first byte, which starts a page, and
  * pools follow one another without gaps. page_size is any machine's (4, 16, 64 KiB): a pool
- * may span several pages, or share one page with its neighbours (4 KiB pools, 16 KiB pages). */
+ * may span several pages, or share one page with its neighbours (4 KiB pools, 16 KiB pages).
+ * n = 0: 0 pages. */
 size_t rc_predict_int_pages(size_t n, const struct rc_geometry *g, size_t page_size);
 
 /* Pages a child dirties by running sum() over a list of n (>= 1) distinct ints built by the parent,
@@ -208,7 +211,8 @@ size_t rc_predict_int_pages(size_t n, const struct rc_geometry *g, size_t page_s
  * the iterator (the first block of the next pool); where pools are smaller than pages, these
  * pages can coincide —
  * count each page once. For RC_OUTLINE the table (a mapping of its own) holds the ints' counts at
- * indexes 0..n-1, the list's at n, the iterator's at n+1. */
+ * indexes 0..n-1, the list's at n, the iterator's at n+1, and sum() writes all of them (the
+ * iterator's own count is set when it is made). */
 size_t rc_predict_sum_pages(size_t n, enum rc_semantics s, const struct rc_geometry *g,
                             size_t page_size);
 

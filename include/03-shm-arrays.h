@@ -37,8 +37,8 @@ enum sha_status {
     SHA_OK = 0,
     SHA_ERR_NAME = -1,      /* EINVAL: the name is not "/" then 1 to NAME_MAX (255) characters,
                                none of them "/" */
-    SHA_ERR_ARG = -2,       /* EINVAL: elem_size 0 or above UINT32_MAX, a size that overflows,
-                               an unknown mode, a NULL pointer */
+    SHA_ERR_ARG = -2,       /* EINVAL: elem_size 0 (or, for sha_create, above UINT32_MAX), a
+                               size that overflows, an unknown mode, a NULL pointer */
     SHA_ERR_EXISTS = -3,    /* EEXIST: sha_create of a name that is taken */
     SHA_ERR_NOENT = -4,     /* ENOENT: no segment of that name */
     SHA_ERR_SIZE = -5,      /* EINVAL: the segment's elem_size is not the one asked for */

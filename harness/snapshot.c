@@ -40,7 +40,8 @@ int cl_snapshot_proc(int fd, pid_t pid, const char *name)
     if (!dir)
         return fd;
     char path[700];
-    snprintf(path, sizeof path, "%s/%06u-%ld-%s", dir, ++snapshot_seq, (long)pid, name);
+    snprintf(path, sizeof path, "%s/%06u-%ld-%s-by%ld", dir, ++snapshot_seq, (long)pid, name,
+             (long)getpid());
     int copy = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (copy < 0) {
         int e = errno;
@@ -76,8 +77,9 @@ void cl_snapshot_pagemap(pid_t pid, const void *addr, const void *entries, size_
     if (!dir)
         return;
     if (first_chunk)
-        snprintf(snapshot_pagemap_path, sizeof snapshot_pagemap_path, "%s/%06u-%ld-pagemap-%lx",
-                 dir, ++snapshot_seq, (long)pid, (unsigned long)(uintptr_t)addr);
+        snprintf(snapshot_pagemap_path, sizeof snapshot_pagemap_path,
+                 "%s/%06u-%ld-pagemap-%lx-by%ld", dir, ++snapshot_seq, (long)pid,
+                 (unsigned long)(uintptr_t)addr, (long)getpid());
     int fd = open(snapshot_pagemap_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0)
         return;

@@ -7,8 +7,10 @@
  * (which VMA a region was read from, which pages were present or exclusive). tests/repeat.sh sets
  * it for each run and keeps the folder only when a row differed. Unset (as in every grading):
  * nothing is written and nothing changes.
- * File names: SEQ-PID-smaps (the text), SEQ-PID-pagemap-ADDR (8-byte entries, the first for the
- * page at hex ADDR); SEQ counts reads in this process, from 000001.
+ * File names: SEQ-PID-smaps-byWRITER (the text), SEQ-PID-pagemap-ADDR-byWRITER (8-byte
+ * entries, the first for the page at hex ADDR); PID is the process read, WRITER the process
+ * that read it (a forked reader counts on from its parent's SEQ: the writer keeps their names
+ * apart), SEQ counts reads in the writer, from 000001.
  */
 #ifndef COWLAB_SNAPSHOT_H
 #define COWLAB_SNAPSHOT_H

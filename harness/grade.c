@@ -684,6 +684,33 @@ static int grade_records(char *records, const char *nonce, struct grade_text *fb
 static int grade_held = -1;
 enum { GRADE_STALE_UNLOCKED_S = 600 }; /* a run folder without .held: one from before it */
 
+/* The /dev/shm folder a test's subject used stands beside its run folder's tests; the run
+ * folder names it in a link RUN/.shm-TEST (grade_one), so that a grader killed mid-test does
+ * not leave it behind: whoever sweeps the run folder removes it too. Only a link into
+ * /dev/shm/cowlab-shm-* with no further slash is followed (the run folder is the grader's,
+ * 0711; a subject cannot write there, and this is belt and braces). */
+#define GRADE_SHM_PREFIX "/dev/shm/cowlab-shm-"
+static void grade_sweep_shm_links(const char *run_dir)
+{
+    DIR *d = opendir(run_dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (strncmp(e->d_name, ".shm-", 5) != 0)
+            continue;
+        char link[1600], to[256];
+        snprintf(link, sizeof link, "%s/%s", run_dir, e->d_name);
+        ssize_t n = readlink(link, to, sizeof to - 1);
+        if (n <= 0)
+            continue;
+        to[n] = '\0';
+        if (strncmp(to, GRADE_SHM_PREFIX, strlen(GRADE_SHM_PREFIX)) == 0 &&
+            !strchr(to + strlen(GRADE_SHM_PREFIX), '/'))
+            grade_rmtree(to);
+    }
+    if (d)
+        closedir(d);
+}
+
 /* Remove the run folders in the scratch folder that no live grader holds (see grade_held).
  * A folder without .held is left alone for GRADE_STALE_UNLOCKED_S (its grader may be between
  * mkdtemp and the lock). Folders we cannot open (another user's) are not ours to judge. */
@@ -702,8 +729,10 @@ static void grade_sweep_stale(void)
         bool stale = fd >= 0 ? flock(fd, LOCK_EX | LOCK_NB) == 0
                              : errno == ENOENT && lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
                                    time(NULL) - st.st_mtime > GRADE_STALE_UNLOCKED_S;
-        if (stale)
+        if (stale) {
+            grade_sweep_shm_links(dir);
             grade_rmtree(dir);
+        }
         if (fd >= 0)
             close(fd);
     }
@@ -796,8 +825,13 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
         snprintf(bwrap_env, sizeof bwrap_env, "%s=%s", CL_BWRAP_ENV, bwrap);
         so.env[slow_env ? 3 : 2] = bwrap_env;
         /* Its /dev/shm: a folder of this test's own on the machine's, whatever our uid. */
-        snprintf(shm, sizeof shm, "/dev/shm/cowlab-shm-XXXXXX");
+        snprintf(shm, sizeof shm, GRADE_SHM_PREFIX "XXXXXX");
         if (mkdtemp(shm)) {
+            char link[1300];
+            snprintf(link, sizeof link, "%s/.shm-%s", run_dir, def->name);
+            if (symlink(shm, link) < 0) /* then a kill -9 here could leave it: say so */
+                fprintf(stderr, "cowlab: cannot name %s in the run folder: %s\n", shm,
+                        strerror(errno));
             snprintf(shm_env, sizeof shm_env, "%s=%s", CL_SHM_DIR_ENV, shm);
             so.env[slow_env ? 4 : 3] = shm_env;
         } else {

@@ -786,26 +786,38 @@ PY
 check "every chapter links handbook/glossary.md, and every glossary.md#term link has its anchor" glossary_links
 
 killed_grader_swept() { # a grader killed mid-run (kill -9 on its process group) leaves its run
-  # folder, with the submission's sources; the next grading removes it (no live grader holds its
-  # lock), and never a folder a live grader holds
+  # folder, with the submission's sources, and (under bwrap) the test's /dev/shm folder; the
+  # next grading removes both (no live grader holds the lock), and never what a live grader holds
   local scratch=$PWD/$OUT/swept; rm -rf "$scratch"; mkdir -p "$scratch"
   COWLAB_TMPDIR=$scratch python3 - "$COWLAB" "$scratch" <<'PY' || return 1
 import glob, os, signal, subprocess, sys, time
 cowlab, scratch = sys.argv[1], sys.argv[2]
-p = subprocess.Popen([cowlab, "grade", "--submission", "solutions", "--out", scratch + "/out", "--quiet"],
-                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-for _ in range(400):  # until a run folder holds its lock
-    if glob.glob(scratch + "/cowlab-run-*/.held"):
+isolated = "isolation: bwrap" in subprocess.run(  # the grader says which isolation it has
+    [cowlab, "grade", "--submission", "solutions", "--lab", "04", "--test", "count", "--out",
+     scratch + "/probe"], capture_output=True, text=True).stdout
+p = subprocess.Popen([cowlab, "grade", "--submission", "solutions", "--lab", "01", "--out", scratch + "/out",
+                      "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+for _ in range(3000):  # until a run folder holds its lock, and (under bwrap) a test its /dev/shm
+    if glob.glob(scratch + "/cowlab-run-*/.held") and (
+            not isolated or glob.glob(scratch + "/cowlab-run-*/.shm-*")):
         break
     time.sleep(0.01)
+shm = [os.readlink(l) for l in glob.glob(scratch + "/cowlab-run-*/.shm-*")]
 os.killpg(p.pid, signal.SIGKILL); p.wait(); time.sleep(0.3)
 left = glob.glob(scratch + "/cowlab-run-*")
 assert left, "no run folder was left to sweep (the grading ended first?)"
+assert not isolated or shm, "under bwrap, no test's /dev/shm folder was named in the run folder"
+assert all(os.path.isdir(d) for d in shm), "the killed grader's /dev/shm folder was gone already"
+open(scratch + "/shm-left", "w").write("".join(d + "\n" for d in shm))
 PY
   COWLAB_TMPDIR=$scratch $COWLAB grade --submission solutions --lab 04 --test count --out "$scratch/out2" --quiet >/dev/null 2>&1
   [ -z "$(ls -d "$scratch"/cowlab-run-* 2>/dev/null)" ] || { ls -la "$scratch"; return 1; }
+  local d; while read -r d; do
+    [ -z "$d" ] || [ ! -e "$d" ] || { echo "left behind: $d"; return 1; }
+  done <"$scratch/shm-left"
 }
-check "a run folder left by a killed grader (kill -9) is removed by the next grading" killed_grader_swept
+check "a run folder and /dev/shm folder left by a killed grader (kill -9) are removed by the next grading" \
+  killed_grader_swept
 
 section "a batch's progress"
 progress_line() { # on a terminal: one line rewritten in place, "graded D of N ... left", ended

@@ -709,7 +709,10 @@ static void t_sandbox_shm_others(void)
 #endif
     struct cl_sandbox_result r;
     CL_CHECK_EQ(0, cl_sandbox_run(argv, &o, &r), "run sh", "");
-    waitpid(other, NULL, WNOHANG); /* the sandbox reaps our children: it may be gone already */
+    /* The sandbox reaps our children: it may be gone already. If it is not (the command gave up
+     * waiting), it must not make its object after the unlink below. */
+    kill(other, SIGKILL);
+    waitpid(other, NULL, 0);
     CL_CHECK_EQ(0, access(shm, F_OK), "another program's /dev/shm object, made during the run",
                 "without a fresh uid the sandbox cannot tell it from the command's: leave it");
     CL_CHECK_EQ(0, r.shm_removed, "objects removed", "");

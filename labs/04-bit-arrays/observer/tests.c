@@ -580,6 +580,50 @@ static void bt_check_range_nomem(size_t n, size_t lo, size_t hi, const uint64_t 
         bt_check_range_failing(n, lo, hi, model, k);
 }
 
+/* ba_sieve_range(lo, hi) on n bits with every write to the array's words watched (the
+ * subject's sieve_watched): before each write the neighbouring worker sets the word's bits
+ * outside [lo, hi), which the write must keep, and on x86-64 every instruction that writes a
+ * word must be locked. The chapter's section 3: atomic sets only. */
+static void bt_check_sieve_watched(size_t n, size_t lo, size_t hi, const uint64_t *model)
+{
+    int64_t v[6];
+    if (!bt_ask("ba_sieve_range", v, 6, "sieve_watched %zu %zu %zu", n, lo, hi))
+        return;
+    char call[120], what[240];
+    snprintf(call, sizeof call,
+             "ba_sieve_range(c, %zu, %zu) on %zu bits while the neighbouring workers set their "
+             "bits of the words it shares with them",
+             lo, hi, n);
+    snprintf(what, sizeof what, "%s: return value", call);
+    CL_CHECK_EQ(0, v[0], what, "0 for a range inside the array");
+    if (v[3] != BT_LOCK_UNKNOWN)
+        CL_CHECK_EQ(BT_LOCKED, v[3],
+                    "ba_sieve_range's writes to the array's words, each seen as it happens: all "
+                    "locked (1), one not locked (0), none (2)",
+                    v[3] == BT_NO_WRITE
+                        ? "the range has non-primes: mark them in composite's words"
+                        : "every write to composite's words must be one atomic read-modify-write "
+                          "(__atomic_fetch_or, or ba_set_atomic): a plain `words[k] |= mask` is "
+                          "a read and a write another worker's CPU can come between");
+    static struct bt_model m;
+    m.addr = (uint64_t)v[2];
+    m.nbits = n;
+    m.nwords = (n + 63) / 64;
+    for (size_t w = 0; w < m.nwords; w++) {
+        m.w[w] = 0;
+        if ((uint64_t)v[5] >> w & 1)
+            for (size_t b = 0; b < 64; b++)
+                if (w * 64 + b < lo || w * 64 + b >= hi)
+                    m.w[w] |= UINT64_C(1) << b;
+    }
+    for (size_t i = lo; i < hi; i++)
+        if (model[i / 64] >> (i % 64) & 1)
+            m.w[i / 64] |= UINT64_C(1) << (i % 64);
+    bt_check_words(&m, call,
+                   "the non-primes of [lo, hi) and every bit the neighbours set: only ever set "
+                   "bits, with one atomic OR per write (never read a word, then store it)");
+}
+
 static void test_sieve(void)
 {
     enum { N = 1000 };
@@ -596,6 +640,8 @@ static void test_sieve(void)
         if (cl_lab_subject()->failed)
             break;
     }
+    if (!cl_lab_subject()->failed)
+        bt_check_sieve_watched(256, 70, 250, model);
     bt_check_range_nomem(N, 13, 777, model);
     free(model);
     for (int k = 1; k <= 3; k++)

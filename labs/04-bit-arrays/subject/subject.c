@@ -38,6 +38,12 @@
  *                       at a guard page), its K-th allocation call failing (0: none)
  *                       R rc errno address attempts failed (1: the K-th was made) left (blocks
  *                       it allocated and did not free)
+ *   sieve_watched N LO HI   ba_sieve_range(LO, HI) on a zeroed array of N bits (1 to 4096)
+ *                       whose page faults at every write: at each, "the neighbouring worker"
+ *                       sets the faulting word's bits outside [LO, HI) before the write
+ *                       runs, and (x86-64) the instruction is classified, locked or not
+ *                       R rc errno address locked (BT_LOCKED, ...) faults touched (bit w:
+ *                       the neighbour set word w's outside bits)
  *   flags REP N         N flags (bt_flag) as representation REP: R base npages, and for the
  *                       lists the singletons' region: base npages
  * Team workers: BT_WORK_SIEVE, BT_WORK_READ (protocol.h).
@@ -631,6 +637,130 @@ static int bt_cmd_sieve_range(const uint64_t *a, int64_t *v, int *n, const char 
     return 0;
 }
 
+/* ---- the sieve watched: every write to the array's words, seen ---------------------------- */
+
+/* The array's page is read-only while ba_sieve_range runs, so that every write to its words
+ * faults. At each fault "the neighbouring worker" first sets the bits of the faulting word
+ * that lie outside [lo, hi) (the bits a neighbour's slice owns), then the write runs: one
+ * atomic read-modify-write keeps them, a word read before the fault and stored after loses
+ * them. On x86-64 the faulting instruction is also classified (locked or not, bt_is_locked)
+ * and run alone under the trap flag, after which the page is read-only again: every write is
+ * seen. Elsewhere the page stays writable after the first write: only that one is seen. */
+static struct {
+    unsigned char *page;
+    size_t len;
+    volatile uint64_t *words;
+    size_t nwords, lo, hi;
+    uint64_t touched; /* bit w: the neighbour set word w's outside bits */
+    long faults, locked, unlocked;
+    volatile sig_atomic_t on;
+} bt_sw;
+
+static uint64_t bt_outside_bits(size_t w, size_t lo, size_t hi)
+{
+    uint64_t out = 0;
+    for (size_t b = 0; b < 64; b++) {
+        size_t i = w * 64 + b;
+        if (i < lo || i >= hi)
+            out |= UINT64_C(1) << b;
+    }
+    return out;
+}
+
+static void bt_sw_on_segv(int sig, siginfo_t *si, void *ucv)
+{
+    unsigned char *at = si->si_addr;
+    if (!bt_sw.on || at < bt_sw.page || at >= bt_sw.page + bt_sw.len) {
+        signal(sig, SIG_DFL); /* not ours: the instruction runs again and the process dies */
+        return;
+    }
+    bt_sw.faults++;
+    mprotect(bt_sw.page, bt_sw.len, PROT_READ | PROT_WRITE);
+    uintptr_t w0 = (uintptr_t)bt_sw.words;
+    if ((uintptr_t)at >= w0 && (uintptr_t)at < w0 + bt_sw.nwords * 8) {
+        size_t w = ((uintptr_t)at - w0) / 8;
+        bt_sw.words[w] |= bt_outside_bits(w, bt_sw.lo, bt_sw.hi);
+        bt_sw.touched |= UINT64_C(1) << w;
+    }
+#if defined(__x86_64__)
+    ucontext_t *uc = ucv;
+    if (bt_is_locked((const unsigned char *)uc->uc_mcontext.gregs[REG_RIP]))
+        bt_sw.locked++;
+    else
+        bt_sw.unlocked++;
+    uc->uc_mcontext.gregs[REG_EFL] |= (greg_t)BT_EFLAGS_TF; /* one instruction, then trap */
+#else
+    (void)ucv;
+    bt_sw.on = 0; /* no single step here: the first write is the one seen */
+#endif
+}
+
+#if defined(__x86_64__)
+static void bt_sw_on_trap(int sig, siginfo_t *si, void *ucv)
+{
+    (void)sig, (void)si;
+    ucontext_t *uc = ucv;
+    uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)BT_EFLAGS_TF;
+    if (bt_sw.on)
+        mprotect(bt_sw.page, bt_sw.len, PROT_READ);
+}
+#endif
+
+static int bt_cmd_sieve_watched(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    struct ba *b = &bt_slot[0];
+    if (a[0] == 0 || a[0] > 64 * 64 || a[1] > a[2] || a[2] > a[0]) {
+        *why = "sieve_watched: 1 to 4096 bits, LO <= HI <= N";
+        errno = EINVAL;
+        return -1;
+    }
+    bt_unmap_kit(0);
+    size_t nw = bt_nwords((size_t)a[0]);
+    uint64_t *w = bt_map_guarded(nw, &bt_kit_mem[0], &bt_kit_len[0]);
+    if (!w) {
+        *why = "mmap of the sieve";
+        return -1;
+    }
+    bt_kit_words[0] = w;
+    *b = (struct ba){w, (size_t)a[0], false};
+    bt_sw.page = (unsigned char *)bt_kit_mem[0];
+    bt_sw.len = bt_kit_len[0] - bt_page(); /* the words' pages, not the guard */
+    bt_sw.words = w;
+    bt_sw.nwords = nw;
+    bt_sw.lo = (size_t)a[1];
+    bt_sw.hi = (size_t)a[2];
+    bt_sw.touched = 0;
+    bt_sw.faults = bt_sw.locked = bt_sw.unlocked = 0;
+    struct sigaction sa = {0}, old_segv, old_trap;
+    sa.sa_sigaction = bt_sw_on_segv;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigaction(SIGSEGV, &sa, &old_segv);
+#if defined(__x86_64__)
+    sa.sa_sigaction = bt_sw_on_trap;
+    sigaction(SIGTRAP, &sa, &old_trap);
+#endif
+    mprotect(bt_sw.page, bt_sw.len, PROT_READ);
+    bt_sw.on = 1;
+    cl_subject_calls("ba_sieve_range");
+    errno = 0;
+    v[0] = ba_sieve_range(b, bt_sw.lo, bt_sw.hi);
+    v[1] = errno;
+    bt_sw.on = 0;
+    mprotect(bt_sw.page, bt_sw.len, PROT_READ | PROT_WRITE);
+    sigaction(SIGSEGV, &old_segv, NULL);
+#if defined(__x86_64__)
+    sigaction(SIGTRAP, &old_trap, NULL);
+    v[3] = bt_sw.unlocked ? BT_UNLOCKED : bt_sw.locked ? BT_LOCKED : BT_NO_WRITE;
+#else
+    v[3] = BT_LOCK_UNKNOWN;
+#endif
+    v[2] = (int64_t)(uintptr_t)w;
+    v[4] = bt_sw.faults;
+    v[5] = (int64_t)bt_sw.touched;
+    *n = 6;
+    return 0;
+}
+
 /* ---- flags: N flags in four representations ------------------------------------------------ */
 
 /* 3.11's and 3.12's refcount writes for the simulated list (the kit's: lab 02's student
@@ -851,6 +981,7 @@ static const struct cl_subject_op bt_ops[] = {
     {"race_tas", 1, bt_cmd_race_tas},
     {"sieve_map", 1, bt_cmd_sieve_map},
     {"sieve_range", 4, bt_cmd_sieve_range},
+    {"sieve_watched", 3, bt_cmd_sieve_watched},
     {"flags", 2, bt_cmd_flags},
 };
 

@@ -22,14 +22,16 @@
 
 /* ---- experiment.c ------------------------------------------------------------------- */
 
-/* Map a private anonymous read-write buffer of npages pages (npages >= 1) and ask the kernel
+/* Map a private anonymous read-write buffer of npages pages and ask the kernel
  * not to back it with transparent huge pages (madvise MADV_NOHUGEPAGE), so that every
  * copy-on-write fault copies exactly one base page. No page is touched. Returns the
  * page-aligned buffer, or NULL with errno set (nothing left mapped): when mmap fails, its
- * errno; when madvise fails, unmap the buffer and keep madvise's errno. */
+ * errno; when madvise fails, unmap the buffer and keep madvise's errno. Callers pass
+ * 1 <= npages and npages * page size below SIZE_MAX: no range check is needed or tested. */
 void *cow_map(size_t npages);
 
-/* Unmap a buffer from cow_map (npages as given to it). Returns 0, or -1 with munmap's errno. */
+/* Unmap a buffer from cow_map (npages as given to it, so never 0). Returns 0, or -1 with
+ * munmap's errno. */
 int cow_unmap(void *buf, size_t npages);
 
 /* Write to every page of buf (any non-zero byte in each page), so that every page is
@@ -48,8 +50,9 @@ size_t cow_write_every(void *buf, size_t npages, size_t stride);
  * process calls _exit(0) at once: a child never returns from cow_spawn. The parent stores
  * the children's pids in pids[0..k) and returns 0 without waiting for them. If a fork fails,
  * kill (SIGKILL) and reap the children already forked (pids[0..i): never another process),
- * and return -1 with fork's errno (kept across kill and waitpid). k >= 1; pids has room for k
- * and child is never NULL. */
+ * and return -1 with fork's errno (kept across kill and waitpid). cow_spawn writes pids[i]
+ * only for a child it forked: the slot of the failed fork and those after it keep whatever
+ * they held. k >= 1; pids has room for k and child is never NULL. */
 int cow_spawn(int k, void (*child)(int i, void *arg), void *arg, pid_t *pids);
 
 /* ---- predict.c ---------------------------------------------------------------------- */
@@ -75,7 +78,9 @@ size_t cow_predict_pages_written(size_t npages, size_t stride);
 /* Pss (kB) that /proc/PID/smaps reports, in each of nprocs processes, for a fully written
  * npages buffer that all of them share after fork(s) and none has written since. Exactly as
  * the kernel computes it: see handbook/01-fork-cow.md, "How the kernel adds up PSS".
- * nprocs 0 (no process maps it): 0. */
+ * nprocs 0 (no process maps it): 0. The tests keep npages below 2^32, so the kernel's 64-bit
+ * sum (page size << 12 per page: "How the kernel adds up PSS") never overflows: a uint64_t is
+ * exact. */
 uint64_t cow_predict_shared_pss_kb(size_t npages, unsigned nprocs, size_t page_size);
 
 /* A fully written npages buffer, one fork, then ONE of the two processes (the writer) writes

@@ -116,8 +116,10 @@ struct rc_gchead *rc_world_permanent(struct rc_world *w);
  * object in these experiments reaches zero: decref never frees.
  * What is written: an incref under RC_PY312 and RC_PY314 stores the low 32 bits only (the
  * next value of the low half: CPython's ob_refcnt_split, Include/object.h), leaving the high
- * half as it was; a decref, under every semantics, decrements the whole 64-bit ob_refcnt
- * (CPython's --op->ob_refcnt); RC_PY311 increments the whole word. */
+ * half as it was; a decref under RC_PY311, RC_PY312 and RC_PY314 decrements the whole 64-bit
+ * ob_refcnt (CPython's --op->ob_refcnt); RC_PY311 increments the whole word. Under RC_OUTLINE
+ * ob_refcnt is the index of the object's entry and is never written: incref adds 1 to the
+ * uint32 entry, decref subtracts 1 from it. */
 void rc_incref(struct rc_world *w, struct rc_object *o);
 void rc_decref(struct rc_world *w, struct rc_object *o);
 
@@ -141,8 +143,11 @@ void rc_make_immortal(struct rc_world *w, struct rc_object *o);
  * and 03 do, and there it is a failure). */
 uint32_t *rc_outline_table_new(size_t entries);
 
-/* sum(lst) as CPython runs it: a list iterator (rc_listiter_new), then for each item a new
- * reference (incref) that is dropped after use (decref); rc_listiter_free at the end.
+/* sum(lst) as CPython runs it: a list iterator (rc_listiter_new), then for each item in order
+ * a new reference (incref), the item's value added, and that reference dropped (decref) before
+ * the next item's incref; rc_listiter_free at the end. Read the items through the iterator
+ * (it->it_index, as listiter_next does) or straight from l->ob_item: both write the same
+ * pages, and the tests accept either.
  * Returns the sum of the items' values (rc_number_value). When rc_listiter_new returns NULL
  * (the world is full: CPython would raise MemoryError), returns 0 and writes no refcount. */
 int64_t rc_list_sum(struct rc_world *w, struct rc_list *l);

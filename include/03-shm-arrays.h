@@ -73,7 +73,8 @@ size_t sha_segment_size(size_t elem_size, size_t count, size_t page_size);
  * O_EXCL (mode 0600), ftruncate to sha_segment_size, posix_fallocate the whole of it (so that a
  * full /dev/shm is an error now, SHA_ERR_NOSPC, not a SIGBUS at the first write), mmap it
  * read-write and shared, write the header (generation 1). The elements read as zeros; no
- * element page is touched. The descriptor is closed before returning. On success fills *out
+ * element page is touched. The descriptor is closed before returning (a failure of that close
+ * is ignored: the segment is made and mapped). On success fills *out
  * and returns SHA_OK; on failure returns a code and removes the name it created, *out
  * untouched. Checks, in this order: the name (SHA_ERR_NAME; a NULL name too), then out,
  * elem_size and the segment's size (SHA_ERR_ARG: sha_segment_size gives 0, or the size does
@@ -91,17 +92,20 @@ int sha_create(const char *name, size_t elem_size, size_t count, struct sha_arra
  * before touching anything past it, the header's magic, version and elem_size, then map the
  * whole segment (PROT_READ for SHA_RDONLY, else PROT_READ | PROT_WRITE; MAP_SHARED, or
  * MAP_PRIVATE for SHA_PRIVATE). No element page is touched. The descriptor is closed before
- * returning. Fills *out and returns SHA_OK, or a code with nothing left mapped or open and
- * *out untouched. Checks, in this order: the name (SHA_ERR_NAME), out, elem_size (0) and
- * mode (SHA_ERR_ARG), shm_open (ENOENT: SHA_ERR_NOENT; else SHA_ERR_SYS), fstat
- * (SHA_ERR_SYS), an object shorter than one page (SHA_ERR_TRUNCATED), then the header read
- * from it: magic, version, elem_size (SHA_ERR_SIZE when it is not the one asked for), and
- * last data_offset and the object's size: SHA_ERR_TRUNCATED when data_offset is not the page
- * size, when sha_segment_size(header's elem_size, header's count) is 0, or when the object is
+ * returning (a failure of that close after a good mapping is ignored). Fills *out and returns
+ * SHA_OK, or a code with nothing left mapped or open and *out untouched. Checks, in this order: the
+ * name (SHA_ERR_NAME), out, elem_size (0) and mode (SHA_ERR_ARG), shm_open (ENOENT: SHA_ERR_NOENT;
+ * else SHA_ERR_SYS), fstat (SHA_ERR_SYS), an object shorter than one page (SHA_ERR_TRUNCATED), then
+ * the header read from it: magic, version, elem_size (SHA_ERR_SIZE when it is not the one asked
+ * for), and last data_offset and the object's size: SHA_ERR_TRUNCATED when data_offset is not the
+ * page size, when sha_segment_size(header's elem_size, header's count) is 0, or when the object is
  * shorter than that size. Reading the header (pread, or through a mapping of its page) can
- * fail only as a system call: SHA_ERR_SYS. An elem_size above UINT32_MAX matches no header:
- * SHA_ERR_SIZE. The mapping, map_len, is that size, not the object's (an object longer than
- * its header says is mapped only as far as the header says). */
+ * fail only as a system call: SHA_ERR_SYS with its errno (a pread that returns fewer bytes than
+ * a header, the object having shrunk since fstat, is SHA_ERR_TRUNCATED; no test makes one). An
+ * elem_size above UINT32_MAX matches no header: SHA_ERR_SIZE, found where the header's
+ * elem_size is compared (after magic and version), like any other mismatch. The mapping, map_len,
+ * is that size, not the object's (an object longer than its header says is mapped only as far as
+ * the header says). */
 int sha_attach(const char *name, size_t elem_size, int mode, struct sha_array *out);
 
 /* Unmap a segment from sha_create or sha_attach (munmap of base, map_len); *a is zeroed.
@@ -115,13 +119,14 @@ int sha_detach(struct sha_array *a);
  * other errors, its errno). */
 int sha_unlink(const char *name);
 
-/* The address of element i, or NULL when a is NULL or i >= a->count. */
+/* The address of element i, or NULL when a is NULL or i >= a->count (errno left as it was). */
 void *sha_at(const struct sha_array *a, size_t i);
 
 /* Map npages pages of anonymous shared memory (MAP_SHARED | MAP_ANONYMOUS, read-write) with
  * madvise(MADV_NOHUGEPAGE): memory that a parent shares with the children it forks after,
  * without a name. No page is touched. NULL with errno set on failure, nothing left mapped:
- * mmap's errno (EINVAL for 0 pages), or madvise's (unmap first, keeping it). */
+ * mmap's errno (EINVAL for 0 pages), or madvise's (unmap first, keeping it). Callers pass an
+ * npages whose size in bytes fits a size_t: no overflow check is needed or tested. */
 void *sha_map_anonymous(size_t npages);
 
 #endif

@@ -69,7 +69,7 @@ size_t ba_next_set(const struct ba *b, size_t from);
 size_t ba_next_clear(const struct ba *b, size_t from);
 
 /* Call fn(i, arg) (fn never NULL) for every set bit i, in increasing order, and return how
- * many calls. */
+ * many calls. fn does not change b (the tests' callbacks only record i). */
 size_t ba_each_set(const struct ba *b, void (*fn)(size_t i, void *arg), void *arg);
 
 /* dst = dst AND / OR / XOR src, a whole word at a time. Returns 0, or -1 with errno EINVAL
@@ -104,7 +104,9 @@ int ba_test_and_set(struct ba *b, size_t i);
  * Set no bit outside [lo, hi) and clear none. Any memory of your own (malloc) is freed before
  * returning. Checks first: -1 with errno EINVAL when lo > hi or hi > nbits (nothing set).
  * Then lo == hi: nothing to do, 0. A malloc that fails (the test makes each of yours fail in
- * turn): -1 with ENOMEM, or finish without that memory; free what you did get either way. */
+ * turn): -1 with ENOMEM, or finish without that memory; free what you did get either way.
+ * After -1 with ENOMEM, bits the call set already may stay set (they are right: the test then
+ * checks the return value, errno and the blocks left, not the bits). */
 int ba_sieve_range(struct ba *composite, size_t lo, size_t hi);
 
 #endif

@@ -90,7 +90,8 @@ struct cap_prediction {
 void cap_predict(const struct cap_layout *l, enum cap_strategy s, unsigned k,
                  struct cap_prediction *out);
 
-/* The total memory (kB) of strategy s for lists of p's shape and k workers (1..64), as a
+/* The total memory (kB) of strategy s for lists of p's shape and k workers (1..64: the tests
+ * pass no other k, so what happens outside that range is yours to choose), as a
  * machine with pages of page_size bytes would report it: the lists' regions (cap_predict on p's
  * layout) plus the interpreter itself in each of the k + 1 processes, interp_kb each (what a
  * process costs with empty lists: measured, see the handbook). 0 if p's layout cannot be computed.
@@ -104,7 +105,8 @@ uint64_t cap_extrapolate_kb(const struct cap_params *p, size_t page_size, enum c
  * multiprocessing.shared_memory.SharedMemory(name) does (which maps it read-write; here
  * read-only: a worker only reads): no copy, no page touched. Open it read-only (shm_open's
  * mode is then unused: 0), learn its size (fstat), map the first `bytes` of it (a segment
- * longer than bytes is fine), and close the descriptor before returning. Returns the mapping,
+ * longer than bytes is fine), and close the descriptor before returning (a failure of that
+ * close after a good mapping is ignored: the mapping is returned). Returns the mapping,
  * or NULL with errno set and nothing left open or mapped: EINVAL when bytes is 0 (checked
  * first), ENOENT when there is no such segment, EINVAL when bytes is larger than the segment;
  * a failing shm_open, fstat or mmap: that call's errno. */

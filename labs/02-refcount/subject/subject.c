@@ -20,6 +20,7 @@
  *   freeze                        rc_gc_freeze on it   R
  *   table_new ENTRIES             rc_outline_table_new (unmapped again)
  *                                 R address errno bytes-it-asked-mmap-for (0: no mmap call)
+ *                                 errno-of-its-failed-mmap (0: none failed)
  *   sum L, len L, contains L V    rc_list_sum, rc_list_len, rc_list_contains on list L   R value
  *   array_sum A                   rc_array_sum on array A   R value
  *   p_blocks BS G38, p_int_pages N G38 PS, p_sum_pages N SEM G38 PS, p_pss RES DIRTIED K PS
@@ -347,12 +348,15 @@ static int rc_cmd_freeze(const uint64_t *a, int64_t *v, int *n, const char **why
  * that a table sized in bytes rather than entries shows whatever lies after it. */
 static bool rc_noting_mmap;
 static size_t rc_mmap_len;
+static int rc_mmap_errno; /* the errno of the last mmap that failed while noting, or 0 */
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
     void *p = (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
     if (rc_noting_mmap && p != MAP_FAILED)
         rc_mmap_len = len;
+    else if (rc_noting_mmap)
+        rc_mmap_errno = errno;
     return p;
 }
 
@@ -368,15 +372,17 @@ static int rc_cmd_table_new(const uint64_t *a, int64_t *v, int *n, const char **
     cl_subject_calls("rc_outline_table_new");
     errno = 0;
     rc_mmap_len = 0;
+    rc_mmap_errno = 0;
     rc_noting_mmap = true;
     uint32_t *t = rc_outline_table_new((size_t)a[0]);
     rc_noting_mmap = false;
     v[1] = errno;
     v[0] = (int64_t)(uintptr_t)t;
     v[2] = (int64_t)rc_mmap_len;
+    v[3] = rc_mmap_errno;
     if (t && t != MAP_FAILED)
         munmap(t, rc_mmap_len ? rc_mmap_len : (size_t)a[0] * sizeof *t);
-    *n = 3;
+    *n = 4;
     return 0;
 }
 

@@ -137,10 +137,24 @@ static bool bt_check_op(struct bt_model *m, int op, size_t i)
     return want == v[0];
 }
 
-/* ba_new, ba_wrap and ba_free. */
+/* ba_words, ba_new, ba_wrap and ba_free. */
 static void bt_check_lifecycle(void)
 {
     int64_t v[6];
+    /* ba_words, up to SIZE_MAX: the chapter's (nbits + 63) / 64 wraps in the last 63. */
+    static const uint64_t nbits[] = {
+        0, 1, 63, 64, 65, UINT64_MAX - 64, UINT64_MAX - 63, UINT64_MAX - 62, UINT64_MAX};
+    for (size_t k = 0; k < sizeof nbits / sizeof nbits[0]; k++) {
+        if (!bt_ask("ba_words", v, 1, "words %" PRIu64, nbits[k]))
+            return;
+        char what[120];
+        snprintf(what, sizeof what, "ba_words(%" PRIu64 ")", nbits[k]);
+        CL_CHECK_EQ((int64_t)(nbits[k] / 64 + (nbits[k] % 64 != 0)), v[0], what,
+                    nbits[k] > UINT64_MAX - 63
+                        ? "(nbits + 63) / 64 overflows this close to SIZE_MAX: nbits / 64, plus "
+                          "1 when nbits % 64 is not 0"
+                        : "nbits / 64 rounded up");
+    }
     if (!bt_ask("ba_new", v, 5, "new 1 130"))
         return;
     CL_CHECK_EQ(0, v[0], "ba_new(b, 130): return value", "0 when calloc succeeded");

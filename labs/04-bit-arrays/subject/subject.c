@@ -8,6 +8,7 @@
  *   kit S N SEED D      the kit's array of N bits in slot S: (N + 63) / 64 words of its own,
  *                       holding bt_pattern_word(SEED, w, D), padding included   R words
  *   put S W VALUE       word W of the kit's array in slot S = VALUE (the kit's write)   R
+ *   words N             ba_words(N)                   R words
  *   new S N             ba_new, slot S first set to {0x5a5a5a5a, 4242, true}
  *                                                     R rc errno words nbits owned
  *   wrap S NW N NUL     ba_wrap over NW words of the kit's (pattern 77, density 32), or over
@@ -182,6 +183,15 @@ static void bt_describe(const struct ba *b, int64_t *v)
     v[0] = (int64_t)(uintptr_t)b->words;
     v[1] = (int64_t)b->nbits;
     v[2] = b->owned;
+}
+
+static int bt_cmd_words(const uint64_t *a, int64_t *v, int *n, const char **why)
+{
+    (void)why;
+    cl_subject_calls("ba_words");
+    v[0] = (int64_t)ba_words((size_t)a[0]);
+    *n = 1;
+    return 0;
 }
 
 static int bt_cmd_new(const uint64_t *a, int64_t *v, int *n, const char **why)
@@ -979,6 +989,7 @@ static const struct cl_subject_op bt_ops[] = {
     {"not", 1, bt_cmd_not},
     {"race_set", 2, bt_cmd_race_set},
     {"race_tas", 1, bt_cmd_race_tas},
+    {"words", 1, bt_cmd_words},
     {"sieve_map", 1, bt_cmd_sieve_map},
     {"sieve_range", 4, bt_cmd_sieve_range},
     {"sieve_watched", 3, bt_cmd_sieve_watched},

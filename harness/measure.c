@@ -154,7 +154,7 @@ static int mem_field(const char *line, unsigned long long *value)
 
 /* True if an smaps line is "VmFlags: ..." and has the two-letter flag `flag` ("ms": made
  * MAP_SHARED, VM_MAYSHARE — "sh" is cleared for a read-only shared mapping of a file opened
- * read-only; "wr": writable). */
+ * read-only; "wr": writable; "nh": VM_NOHUGEPAGE, set by madvise(MADV_NOHUGEPAGE)). */
 static bool mem_vmflag(const char *line, const char *flag)
 {
     if (strncmp(line, "VmFlags:", 8) != 0)
@@ -215,6 +215,7 @@ static int mem_parse(int fd, const uintptr_t (*range)[2], int n, bool nameless_o
             } else if (in_block[i] && strncmp(line, "VmFlags:", 8) == 0) {
                 out[i].shared_vmas += mem_vmflag(line, "ms");
                 out[i].writable_vmas += mem_vmflag(line, "wr");
+                out[i].nohuge_vmas += mem_vmflag(line, "nh");
             }
         }
     }

@@ -46,6 +46,7 @@ struct cl_mem {
     unsigned vmas;          /* how many smaps blocks were summed */
     unsigned shared_vmas;   /* of those, mappings made MAP_SHARED (smaps' VmFlags has "ms") */
     unsigned writable_vmas; /* of those, writable mappings (VmFlags "wr") */
+    unsigned nohuge_vmas;   /* of those, mappings under MADV_NOHUGEPAGE (VmFlags "nh") */
     unsigned blocks;        /* how many blocks the stream had (0: the process has exited) */
 };
 

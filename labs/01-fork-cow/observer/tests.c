@@ -50,12 +50,26 @@ static void fc_check_map_failure(struct cl_link *L, size_t n, int call)
 {
     bool by_mmap = call == FC_FAIL_MMAP;
     const char *name = by_mmap ? "mmap" : "madvise", *err = by_mmap ? "ENOMEM" : "EAGAIN";
-    int64_t v[4];
-    if (!fc_ask(L, "cow_map", v, 4, NULL, "map_failing %zu %d", n, call))
+    int64_t v[5];
+    if (!fc_ask(L, "cow_map", v, 5, NULL, "map_failing %zu %d", n, call))
         return;
     char what[128];
+    if (!by_mmap && v[4] == 0) { /* no call to fail: say that, not what its failure needs */
+        CL_CHECK_EQ(1, v[4] > 0, "cow_map calls madvise (1: yes)",
+                    "after mmap, madvise(buf, npages * page size, MADV_NOHUGEPAGE), and when it "
+                    "fails, munmap the buffer and return NULL with madvise's errno");
+        return;
+    }
     snprintf(what, sizeof what, "cow_map's return value when %s fails (0: NULL)", name);
-    CL_CHECK_EQ(0, v[0], what, "return NULL when mmap returns MAP_FAILED or madvise returns -1");
+    if (v[0] != 0) { /* it did not fail: its errno and cleanup are not what is wrong */
+        CL_CHECK_EQ(0, v[0], what,
+                    v[0] == -1 ? "mmap returned MAP_FAILED, (void *)-1, which is not NULL: compare "
+                                 "with MAP_FAILED and return NULL with mmap's errno"
+                    : by_mmap  ? "return NULL when mmap returns MAP_FAILED"
+                               : "madvise failed and cow_map returned the buffer anyway: check "
+                                 "madvise's result, munmap the buffer, return NULL with its errno");
+        return;
+    }
     snprintf(what, sizeof what, "errno after cow_map, when %s failed with %s (%d)", name, err,
              by_mmap ? ENOMEM : EAGAIN);
     CL_CHECK_EQ(by_mmap ? ENOMEM : EAGAIN, v[1], what,
@@ -95,6 +109,11 @@ static void test_map_private(void)
     CL_CHECK_EQ(1, m.vmas, "VMAs over the npages pages from cow_map's address",
                 "one mmap of npages * page size bytes covers them all: a second VMA there means "
                 "the buffer is shorter than npages pages");
+    CL_CHECK_EQ(m.vmas, m.nohuge_vmas,
+                "VMAs of the buffer the kernel marks nh, for MADV_NOHUGEPAGE (smaps' VmFlags)",
+                "call madvise(buf, npages * page size, MADV_NOHUGEPAGE) after mmap: without it "
+                "a THP kernel may back the buffer with 2 MiB pages, and a fork's first write "
+                "then copies 2 MiB");
     CL_CHECK_EQ(0, m.kb[CL_RSS], "Rss of the freshly mapped buffer (kB)",
                 "cow_map must not touch the pages: memory is allocated on first write");
     /* One page written: a private anonymous page is Anonymous; a MAP_SHARED one is shmem. */

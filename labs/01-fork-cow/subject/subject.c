@@ -17,7 +17,7 @@
  *                         where every slot holds a decoy's pid (see fc_decoy_start)
  *                                          R rc errno decoy slots[0] decoy's-wait-status
  *   map_failing N CALL    cow_map(N) where CALL (FC_FAIL_MMAP, FC_FAIL_MADVISE) fails
- *                                          R addr errno mapped-addr mapped-len
+ *                                          R addr errno mapped-addr mapped-len madvise-calls
  *   read_pattern N        cow_read of N pages whose bytes are all i + 1 in page i (mod 255),
  *                         followed by one more such page               R sum
  *   p_untouched N PS ZP, p_written N S, p_shared N M PS, p_one_writer N S PS (R the writer's
@@ -230,8 +230,11 @@ int munmap(void *addr, size_t len)
     return rc;
 }
 
+static int fc_madvise_calls; /* madvise calls made since map_failing began */
+
 int madvise(void *addr, size_t len, int advice)
 {
+    fc_madvise_calls++;
     if (fc_fail_call == FC_FAIL_MADVISE) {
         errno = EAGAIN;
         return -1;
@@ -249,6 +252,7 @@ static int fc_map_failing(const uint64_t *a, int64_t *v, int *n, const char **wh
     fc_mapped = NULL;
     fc_mapped_len = 0;
     fc_fail_call = (int)a[1];
+    fc_madvise_calls = 0;
     cl_subject_calls("cow_map");
     errno = 0;
     void *p = cow_map((size_t)a[0]);
@@ -258,7 +262,8 @@ static int fc_map_failing(const uint64_t *a, int64_t *v, int *n, const char **wh
     v[1] = e;
     v[2] = (int64_t)(uintptr_t)fc_mapped;
     v[3] = (int64_t)fc_mapped_len;
-    *n = 4;
+    v[4] = fc_madvise_calls;
+    *n = 5;
     return 0;
 }
 

@@ -741,11 +741,12 @@ static int bt_cmd_sieve_watched(const uint64_t *a, int64_t *v, int *n, const cha
     bt_sw.hi = (size_t)a[2];
     bt_sw.touched = 0;
     bt_sw.faults = bt_sw.locked = bt_sw.unlocked = 0;
-    struct sigaction sa = {0}, old_segv, old_trap;
+    struct sigaction sa = {0}, old_segv;
     sa.sa_sigaction = bt_sw_on_segv;
     sa.sa_flags = SA_SIGINFO | SA_NODEFER;
     sigaction(SIGSEGV, &sa, &old_segv);
 #if defined(__x86_64__)
+    struct sigaction old_trap;
     sa.sa_sigaction = bt_sw_on_trap;
     sigaction(SIGTRAP, &sa, &old_trap);
 #endif

@@ -65,7 +65,7 @@ CLI_DEFS := -DCL_KIT_DIR='"$(CURDIR)"' -DCL_CC='"$(CC)"' \
             -DCL_BUILD_DIR='"$(abspath $(BUILD))"'
 
 .PHONY: all deps demo test check grade gradescope image-test plots reset status hint watch handout run bench memcheck sanitize format clean help calibrate \
-        doctor kernels mutants
+        doctor kernels mutants print-cflags-base
 all: $(COWLAB) $(LIB) $(LABMAIN) $(SUBJECT_OBJ) $(OBSERVERS) $(SUBJECT_KITS) valgrind-symbols
 
 # The lean symbol tables the hygiene test's valgrind reads in the grader's sandbox
@@ -302,6 +302,10 @@ RUNS ?= 3
 KVM ?= 0
 kernels:
 	@RUNS=$(RUNS) KVM=$(KVM) bash tests/kernels/matrix.sh
+
+# The flags every kit file compiles with (tests/run.sh compiles the labs for arm64 with them).
+print-cflags-base:
+	@echo '$(CFLAGS_BASE)'
 
 # Mutation testing of the graded tests (tests/mutants.py; not part of make test: minutes, not
 # seconds). Last line: "mutants: N killed of M (P %)".

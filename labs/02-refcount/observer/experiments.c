@@ -249,6 +249,10 @@ static const char *rc_hint(const struct rc_scenario *sc, const char *region)
         return "the small-int cache: 3.11 writes their counts, 3.12+ (immortal) must not";
     if (sc->op == OP_GC)
         return "a collection writes gc_prev of each young container; after a freeze, none";
+    if (sc->immortal_items)
+        return "the items are immortal (rc_make_immortal): rc_incref and rc_decref must not "
+               "write them, by the low 32 bits read as the header says (see refcount_semantics's "
+               "rows for which half your check reads)";
     return "each page the child's operation writes becomes private in the child and in the "
            "parent (lab 01): compare with `make plots LAB=02` and the chapter's list of writes";
 }

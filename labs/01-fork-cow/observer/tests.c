@@ -321,31 +321,38 @@ static bool fc_check_one_writer(struct cl_link *L, size_t n, size_t st, size_t p
          "pages 0, stride, 2*stride, ... below npages: round up; stride 0 writes nothing"},
         {"cow_predict_minor_faults", w, (uint64_t)faults,
          "one copy-on-write fault per page written"},
-        {"writer->rss_kb", n * kb, wr.rss_kb, "every page stays resident"},
-        {"writer->pss_kb", m.kb[CL_PSS], wr.pss_kb,
+        {"cow_predict_one_writer: writer->rss_kb", n * kb, wr.rss_kb, "every page stays resident"},
+        {"cow_predict_one_writer: writer->pss_kb", m.kb[CL_PSS], wr.pss_kb,
          "written pages count whole, the rest half; the kernel truncates once, at the end"},
-        {"writer->private_dirty_kb", m.kb[CL_PRIVATE_DIRTY], wr.private_dirty_kb,
-         "the writer's copies are mapped once"},
-        {"writer->shared_dirty_kb", m.kb[CL_SHARED_DIRTY], wr.shared_dirty_kb,
-         "pages nobody wrote stay shared by both"},
-        {"other->rss_kb", n * kb, ot.rss_kb, "every page stays resident"},
-        {"other->pss_kb", m.kb[CL_PSS], ot.pss_kb,
+        {"cow_predict_one_writer: writer->private_dirty_kb", m.kb[CL_PRIVATE_DIRTY],
+         wr.private_dirty_kb, "the writer's copies are mapped once"},
+        {"cow_predict_one_writer: writer->shared_dirty_kb", m.kb[CL_SHARED_DIRTY],
+         wr.shared_dirty_kb, "pages nobody wrote stay shared by both"},
+        {"cow_predict_one_writer: other->rss_kb", n * kb, ot.rss_kb, "every page stays resident"},
+        {"cow_predict_one_writer: other->pss_kb", m.kb[CL_PSS], ot.pss_kb,
          "the other's originals are mapped once now: they count whole"},
-        {"other->private_dirty_kb", m.kb[CL_PRIVATE_DIRTY], ot.private_dirty_kb,
-         "after the copy, the original page has mapcount 1: private"},
-        {"other->shared_dirty_kb", m.kb[CL_SHARED_DIRTY], ot.shared_dirty_kb,
-         "pages nobody wrote stay shared by both"},
+        {"cow_predict_one_writer: other->private_dirty_kb", m.kb[CL_PRIVATE_DIRTY],
+         ot.private_dirty_kb, "after the copy, the original page has mapcount 1: private"},
+        {"cow_predict_one_writer: other->shared_dirty_kb", m.kb[CL_SHARED_DIRTY],
+         ot.shared_dirty_kb, "pages nobody wrote stay shared by both"},
     };
-    bool ok = true;
+    bool ok = true, written_wrong = c[0].want != c[0].got;
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         if (c[i].want == c[i].got)
             continue;
         ok = false;
         if (!report)
             continue;
-        char what[128];
+        char what[160], hint[300];
         snprintf(what, sizeof what, "npages=%zu stride=%zu: %s", n, st, c[i].what);
-        CL_CHECK_EQ(c[i].want, c[i].got, what, c[i].hint);
+        /* The other predictions usually count the written pages the same way: say where to
+         * start rather than send the student after each of them. */
+        snprintf(hint, sizeof hint, "%s%s", c[i].hint,
+                 i > 0 && written_wrong
+                     ? " (cow_predict_pages_written is wrong for this case too: fix it first, "
+                       "this may follow from it)"
+                     : "");
+        CL_CHECK_EQ(c[i].want, c[i].got, what, hint);
     }
     return ok;
 }
@@ -403,7 +410,9 @@ static void test_predict_writes(void)
     if (L->failed)
         return;
     if (bad > 2)
-        CL_FAIL("%d more (npages, stride) cases differ", bad - 2);
+        CL_FAIL("%d more (npages, stride) cases differ (the checks above are the first two "
+                "cases' only)",
+                bad - 2);
 }
 
 /* Memory hygiene: the pure tests again under valgrind's memcheck (harness/hygiene.c). */

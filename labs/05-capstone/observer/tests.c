@@ -51,13 +51,30 @@ static int cap_shown; /* differences spelled out so far in this test */
 static void cap_differs(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void cap_differs(const char *fmt, ...)
 {
-    char msg[400];
+    char msg[700];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (cap_shown++ < 6)
         CL_FAIL("%s", msg);
+}
+
+/* What a wrong prediction most likely got wrong. A total a few kB off, with the worker's pages
+ * right, is the truncation: once per mapping in each process (3 mappings at most, K + 1
+ * processes), never once for a process's sum, nor per page. */
+static const char *cap_predict_hint(const struct cap_prediction *want, const int64_t *got,
+                                    unsigned k)
+{
+    int64_t off = got[0] - (int64_t)want->total_pss_kb;
+    if ((uint64_t)got[1] != want->worker_private_dirty_kb)
+        return "worker_private_dirty_kb is what ONE worker copies under this strategy (the "
+               "chapter's section 2, its row): nothing else";
+    if (off != 0 && off >= -3 * ((int64_t)k + 1) && off <= 3 * ((int64_t)k + 1))
+        return "a few kB off: truncate each mapping's Pss to whole kB once, in each process, "
+               "then add (the chapter's section 3), not the sum of a process's mappings";
+    return "which pages each process maps, and with which mapcount (the chapter's section 2, "
+           "this strategy's row), then each mapping's Pss as the kernel adds it (section 3)";
 }
 
 /* One (shape, page size): every strategy and K. false if the subject failed. */
@@ -84,14 +101,15 @@ static bool cap_predict_one(const struct cap_params *p, size_t page)
                 return false;
             if ((uint64_t)v[0] != want.total_pss_kb ||
                 (uint64_t)v[1] != want.worker_private_dirty_kb)
-                cap_differs(
-                    "cap_predict(%s, K=%u) for %zu arrays of %zu bytes on %zu-byte pages "
-                    "(layout: heap %zu pages, %zu of them refcount pages, system %zu, "
-                    "segment %zu): expected total_pss_kb %" PRIu64
-                    " and worker_private_dirty_kb %" PRIu64 ", got %" PRId64 " and %" PRId64,
-                    cap_strategy_name((enum cap_strategy)s), ks[i], p->arrays, p->array_bytes, page,
-                    l.heap_pages, l.refcount_pages, l.system_pages, l.segment_pages,
-                    want.total_pss_kb, want.worker_private_dirty_kb, v[0], v[1]);
+                cap_differs("cap_predict(%s, K=%u) for %zu arrays of %zu bytes on %zu-byte pages "
+                            "(layout: heap %zu pages, %zu of them refcount pages, system %zu, "
+                            "segment %zu): expected total_pss_kb %" PRIu64
+                            " and worker_private_dirty_kb %" PRIu64 ", got %" PRId64 " and %" PRId64
+                            " -- hint: %s",
+                            cap_strategy_name((enum cap_strategy)s), ks[i], p->arrays,
+                            p->array_bytes, page, l.heap_pages, l.refcount_pages, l.system_pages,
+                            l.segment_pages, want.total_pss_kb, want.worker_private_dirty_kb, v[0],
+                            v[1], cap_predict_hint(&want, v, ks[i]));
         }
     return true;
 }
@@ -248,10 +266,11 @@ static void cap_attach_sum_detach(uint64_t tag, const struct cap_params *p)
         CL_CHECK_EQ((bytes + cl_page_size() - 1) / cl_page_size() * cl_page_size() / 1024,
                     got.kb[CL_SIZE], "Size of that mapping (kB)",
                     "one mapping of exactly the segment's bytes, not a copy in the heap");
-        CL_CHECK_EQ(got.vmas, got.shared_vmas, "MAP_SHARED mappings at that address",
+        CL_CHECK_EQ(got.vmas, got.shared_vmas,
+                    "MAP_SHARED mappings at the address cap_attach returned",
                     "SharedMemory maps the segment MAP_SHARED: a MAP_PRIVATE mapping would give "
                     "a writer private copies");
-        CL_CHECK_EQ(0, got.writable_vmas, "writable mappings at that address",
+        CL_CHECK_EQ(0, got.writable_vmas, "writable mappings at the address cap_attach returned",
                     "a worker only reads: cap_attach maps the segment PROT_READ");
     } else {
         CL_FAIL("the address cap_attach returned (%p) is not a mapping of the subject", CL_ADDR(m));

@@ -79,8 +79,10 @@ size_t cl_check_rows_at(const struct cl_results *r, const char *experiment, int 
         }
     }
     if ((int)bad > max_report)
-        cl_fail_at(file, line, "%s: %zu more rows differ (see the CSV of `cowlab run`)", experiment,
-                   bad - (size_t)max_report);
+        cl_fail_at(file, line,
+                   "%s: %zu more rows differ (this line is one check for them all; see the CSV of "
+                   "`cowlab run`)",
+                   experiment, bad - (size_t)max_report);
     if (checked == 0)
         cl_fail_at(file, line, "%s: no rows with an expected value were produced", experiment);
     else

@@ -278,7 +278,7 @@ static void test_predict_pss(void)
         }
     }
     if (shown > 6)
-        CL_FAIL("%d more predictions differ", shown - 6);
+        CL_FAIL("%d more predictions differ (this line is one check for them all)", shown - 6);
 }
 
 /* One writer, the model's way: w pages mapped once, npages - w mapped twice. */
@@ -410,8 +410,8 @@ static void test_predict_writes(void)
     if (L->failed)
         return;
     if (bad > 2)
-        CL_FAIL("%d more (npages, stride) cases differ (the checks above are the first two "
-                "cases' only)",
+        CL_FAIL("%d more (npages, stride) cases differ (this line is one check for them all; "
+                "the checks above are the first two cases')",
                 bad - 2);
 }
 

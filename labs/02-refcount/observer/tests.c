@@ -525,7 +525,8 @@ static void test_predict_layout(void)
                     }
                 }
     if (shown > 4)
-        CL_FAIL("%d more predictions differ from the model", shown - 4);
+        CL_FAIL("%d more predictions differ from the model (this line is one check for them all)",
+                shown - 4);
 }
 
 static void test_predict_measured(void)

@@ -275,7 +275,7 @@ static void test_count(void)
         }
     }
     if (shown > 4)
-        CL_FAIL("%d more counts differ", shown - 4);
+        CL_FAIL("%d more counts differ (this line is one check for them all)", shown - 4);
 }
 
 /* ---- find next ----------------------------------------------------------------------------- */
@@ -345,7 +345,7 @@ static void test_find_next(void)
         }
     }
     if (shown > 4)
-        CL_FAIL("%d more answers differ", shown - 4);
+        CL_FAIL("%d more answers differ (this line is one check for them all)", shown - 4);
 }
 
 /* ---- iterate ------------------------------------------------------------------------------- */

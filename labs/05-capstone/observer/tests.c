@@ -129,7 +129,7 @@ static void test_predict(void)
                 return;
     }
     if (cap_shown > 6)
-        CL_FAIL("%d more predictions differ", cap_shown - 6);
+        CL_FAIL("%d more predictions differ (this line is one check for them all)", cap_shown - 6);
 }
 
 /* ---- extrapolate -------------------------------------------------------------------------- */
@@ -187,7 +187,8 @@ static void test_extrapolate(void)
                         want, model.total_pss_kb, cases[c].k + 1, v[0], because);
         }
     if (cap_shown > 6)
-        CL_FAIL("%d more extrapolations differ", cap_shown - 6);
+        CL_FAIL("%d more extrapolations differ (this line is one check for them all)",
+                cap_shown - 6);
 }
 
 /* ---- attach -------------------------------------------------------------------------------- */

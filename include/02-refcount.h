@@ -31,7 +31,7 @@ extern const struct rc_geometry rc_geometry_310, rc_geometry_38;
 enum rc_semantics {
     RC_PY311,  /* ob_refcnt += 1 / -= 1, always */
     RC_PY312,  /* immortal: low 32 bits 0xFFFFFFFF; incref skipped when +1 would wrap them */
-    RC_PY314,  /* immortal from 3 << 30; incref skipped when the low 32 bits are >= 3 << 30 */
+    RC_PY314,  /* immortal from 3u << 30; incref skipped when the low 32 bits are >= 3u << 30 */
     RC_OUTLINE /* counts live in a uint32 table beside the objects; ob_refcnt holds the index */
 };
 
@@ -111,15 +111,15 @@ struct rc_gchead *rc_world_permanent(struct rc_world *w);
 
 /* Py_INCREF / Py_DECREF with the world's semantics. Write the count only when CPython would:
  * RC_PY311 always; RC_PY312 not when the low 32 bits are 0xFFFFFFFF (incref) or negative as an
- * int32 (decref); RC_PY314 not when the low 32 bits are >= 3 << 30 (incref) or negative as an
- * int32 (decref); RC_OUTLINE in rc_world_table(w)[o->ob_refcnt], never in the object. No
- * object in these experiments reaches zero: decref never frees.
- * What is written: an incref under RC_PY312 and RC_PY314 stores the low 32 bits only (the
- * next value of the low half: CPython's ob_refcnt_split, Include/object.h), leaving the high
- * half as it was; a decref under RC_PY311, RC_PY312 and RC_PY314 decrements the whole 64-bit
- * ob_refcnt (CPython's --op->ob_refcnt); RC_PY311 increments the whole word. Under RC_OUTLINE
- * ob_refcnt is the index of the object's entry and is never written: incref adds 1 to the
- * uint32 entry, decref subtracts 1 from it. */
+ * int32 (decref); RC_PY314 not when the low 32 bits, as a uint32_t, are >= 3u << 30 (incref) or
+ * negative as an int32 (decref); RC_OUTLINE in rc_world_table(w)[o->ob_refcnt], never in the
+ * object. No object in these experiments reaches zero: decref never frees. What is written: an
+ * incref under RC_PY312 and RC_PY314 stores the low 32 bits only (the next value of the low half:
+ * CPython's ob_refcnt_split, Include/object.h), leaving the high half as it was; a decref under
+ * RC_PY311, RC_PY312 and RC_PY314 decrements the whole 64-bit ob_refcnt (CPython's
+ * --op->ob_refcnt); RC_PY311 increments the whole word. Under RC_OUTLINE ob_refcnt is the index of
+ * the object's entry and is never written: incref adds 1 to the uint32 entry, decref subtracts 1
+ * from it. */
 void rc_incref(struct rc_world *w, struct rc_object *o);
 void rc_decref(struct rc_world *w, struct rc_object *o);
 
@@ -215,9 +215,10 @@ size_t rc_predict_int_pages(size_t n, const struct rc_geometry *g, size_t page_s
  * the ints first, then the list object (the first block of the pool after the ints' last), then
  * the iterator (the first block of the next pool); where pools are smaller than pages, these
  * pages can coincide —
- * count each page once. For RC_OUTLINE the table (a mapping of its own) holds the ints' counts at
- * indexes 0..n-1, the list's at n, the iterator's at n+1, and sum() writes all of them (the
- * iterator's own count is set when it is made). */
+ * count each page once. For RC_OUTLINE the table (a mapping of its own, so it starts on a
+ * page_size boundary, like the heap) holds the ints' uint32 counts at indexes 0..n-1, the list's
+ * at n, the iterator's at n+1, and sum() writes all of them (the iterator's own count is set when
+ * it is made). */
 size_t rc_predict_sum_pages(size_t n, enum rc_semantics s, const struct rc_geometry *g,
                             size_t page_size);
 

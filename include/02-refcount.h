@@ -125,11 +125,11 @@ void rc_decref(struct rc_world *w, struct rc_object *o);
 
 /* True if o is immortal under the world's semantics: under RC_PY312 and RC_PY314, when the low
  * 32 bits of ob_refcnt, read as an int32, are negative (the decref test: 0xFFFFFFFF and
- * 3 << 30 both are); never for RC_PY311 and RC_OUTLINE. */
+ * 3u << 30 both are); never for RC_PY311 and RC_OUTLINE. */
 bool rc_is_immortal(const struct rc_world *w, const struct rc_object *o);
 
 /* Make o immortal: RC_PY312 sets the whole 64-bit ob_refcnt to 0xFFFFFFFF, RC_PY314 to
- * 3 << 30 (the high half 0 either way); the other semantics leave it unchanged. */
+ * 3u << 30 (the high half 0 either way); the other semantics leave it unchanged. */
 void rc_make_immortal(struct rc_world *w, struct rc_object *o);
 
 /* Map the out-of-line refcount table: room for `entries` uint32 counts (1 <= entries <=

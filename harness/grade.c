@@ -687,11 +687,49 @@ static int grade_held = -1;
 enum { GRADE_STALE_UNLOCKED_S = 600 }; /* a run folder without .held: one from before it */
 
 /* The /dev/shm folder a test's subject used stands beside its run folder's tests; the run
- * folder names it in a link RUN/.shm-TEST (grade_one), so that a grader killed mid-test does
- * not leave it behind: whoever sweeps the run folder removes it too. Only a link into
- * /dev/shm/cowlab-shm-* with no further slash is followed (the run folder is the grader's,
- * 0711; a subject cannot write there, and this is belt and braces). */
+ * folder names it in a link RUN/.shm-TEST while the test runs (grade_one), so that a grader
+ * killed mid-test does not leave it behind: whoever sweeps the run folder removes it too. Only
+ * a link into /dev/shm/cowlab-shm-* with no further slash is read, and the folder it names is
+ * removed without following any link (grade_rmtree_nofollow): once the grader is gone anyone
+ * may have made that name, as a link to somewhere else or a folder of their own. */
 #define GRADE_SHM_PREFIX "/dev/shm/cowlab-shm-"
+
+/* Empty the folder open as dfd (closed here), never following a symbolic link: entries are
+ * opened relative to their folder with O_NOFOLLOW, a link is removed as a link. */
+static void grade_empty_fd(int dfd)
+{
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub >= 0) {
+            grade_empty_fd(sub);
+            unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+        } else {
+            unlinkat(dirfd(d), e->d_name, 0);
+        }
+    }
+    closedir(d);
+}
+
+/* Remove the folder path and all it holds, following no symbolic link: a subject's /dev/shm
+ * folder, which its uid wrote (and anyone could name, once it is gone). A path that is a link
+ * is left alone; rmdir of a folder swapped for a link meanwhile fails. */
+static void grade_rmtree_nofollow(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    grade_empty_fd(fd);
+    rmdir(path);
+}
+
 static void grade_sweep_shm_links(const char *run_dir)
 {
     DIR *d = opendir(run_dir);
@@ -707,7 +745,7 @@ static void grade_sweep_shm_links(const char *run_dir)
         to[n] = '\0';
         if (strncmp(to, GRADE_SHM_PREFIX, strlen(GRADE_SHM_PREFIX)) == 0 &&
             !strchr(to + strlen(GRADE_SHM_PREFIX), '/'))
-            grade_rmtree(to);
+            grade_rmtree_nofollow(to);
     }
     if (d)
         closedir(d);
@@ -923,8 +961,12 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
     t->score = t->passed ? def->points : 0;
     t->feedback = grade_text_take(&fb);
     grade_rmtree(cwd);
-    if (shm[0])
-        grade_rmtree(shm);
+    if (shm[0]) { /* the folder, then the link that named it: no link outlives its folder */
+        char link[1300];
+        snprintf(link, sizeof link, "%s/.shm-%s", run_dir, def->name);
+        grade_rmtree_nofollow(shm);
+        unlink(link);
+    }
     if (!o->quiet)
         fprintf(stderr, "  %-24s %s\n", def->name, t->verdict);
 }

@@ -797,13 +797,20 @@ isolated = "isolation: bwrap" in subprocess.run(  # the grader says which isolat
      scratch + "/probe"], capture_output=True, text=True).stdout
 p = subprocess.Popen([cowlab, "grade", "--submission", "solutions", "--lab", "01", "--out", scratch + "/out",
                       "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+shm = []
 for _ in range(3000):  # until a run folder holds its lock, and (under bwrap) a test its /dev/shm
     if glob.glob(scratch + "/cowlab-run-*/.held") and (
             not isolated or glob.glob(scratch + "/cowlab-run-*/.shm-*")):
-        break
+        os.killpg(p.pid, signal.SIGSTOP)  # frozen: what is read now is what the kill leaves
+        shm = [t for t in (os.readlink(l) for l in glob.glob(scratch + "/cowlab-run-*/.shm-*"))
+               if os.path.isdir(t)]
+        if not isolated or shm:
+            break
+        os.killpg(p.pid, signal.SIGCONT)  # between two tests: wait for the next one's folder
     time.sleep(0.01)
-shm = [os.readlink(l) for l in glob.glob(scratch + "/cowlab-run-*/.shm-*")]
 os.killpg(p.pid, signal.SIGKILL); p.wait(); time.sleep(0.3)
+if not isolated:
+    print("no bwrap here: no test had a /dev/shm folder of its own to leave")
 left = glob.glob(scratch + "/cowlab-run-*")
 assert left, "no run folder was left to sweep (the grading ended first?)"
 assert not isolated or shm, "under bwrap, no test's /dev/shm folder was named in the run folder"
@@ -816,8 +823,33 @@ PY
     [ -z "$d" ] || [ ! -e "$d" ] || { echo "left behind: $d"; return 1; }
   done <"$scratch/shm-left"
 }
-check "a run folder and /dev/shm folder left by a killed grader (kill -9) are removed by the next grading" \
+check "a run folder (and under bwrap its test's /dev/shm folder) left by a killed grader (kill -9) is removed by the next grading" \
   killed_grader_swept
+
+stale_shm_links_followed_nowhere() { # a stale run folder's .shm-TEST links name /dev/shm folders
+  # that anyone may have made since: one is a link to a folder of someone else's, another a
+  # folder holding a link to it; the sweep removes the second folder and the links, never the
+  # victim's file
+  local scratch=$PWD/$OUT/swept-links victim=$PWD/$OUT/swept-victim n=$$
+  rm -rf "$scratch" "$victim"; mkdir -p "$scratch/cowlab-run-stale" "$victim/inner"
+  echo keep >"$victim/keep.txt"; echo keep >"$victim/inner/keep.txt"
+  : >"$scratch/cowlab-run-stale/.held" # nobody holds its lock: stale
+  ln -s "/dev/shm/cowlab-shm-t$n-a" "$scratch/cowlab-run-stale/.shm-a"
+  ln -s "/dev/shm/cowlab-shm-t$n-b" "$scratch/cowlab-run-stale/.shm-b"
+  ln -s "$victim" "/dev/shm/cowlab-shm-t$n-a"
+  mkdir "/dev/shm/cowlab-shm-t$n-b"; ln -s "$victim" "/dev/shm/cowlab-shm-t$n-b/to-victim"
+  ln -s "$victim/keep.txt" "/dev/shm/cowlab-shm-t$n-b/to-file"
+  COWLAB_TMPDIR=$scratch $COWLAB grade --submission solutions --lab 04 --test count \
+    --out "$scratch/out" --quiet >/dev/null 2>&1
+  local rc=0
+  [ -f "$victim/keep.txt" ] && [ -f "$victim/inner/keep.txt" ] || { echo "the victim's files were removed"; rc=1; }
+  [ ! -e "/dev/shm/cowlab-shm-t$n-b" ] || { echo "the stale folder was not removed"; rc=1; }
+  [ ! -e "$scratch/cowlab-run-stale" ] || { echo "the stale run folder was not removed"; rc=1; }
+  rm -rf "/dev/shm/cowlab-shm-t$n-a" "/dev/shm/cowlab-shm-t$n-b"
+  return $rc
+}
+check "a stale run folder's /dev/shm links are swept without following a link (a victim's files stay)" \
+  stale_shm_links_followed_nowhere
 
 section "a batch's progress"
 progress_line() { # on a terminal: one line rewritten in place, "graded D of N ... left", ended

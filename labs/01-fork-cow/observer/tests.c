@@ -63,8 +63,9 @@ static void fc_check_map_failure(struct cl_link *L, size_t n, int call)
     snprintf(what, sizeof what, "cow_map's return value when %s fails (0: NULL)", name);
     if (v[0] != 0) { /* it did not fail: its errno and cleanup are not what is wrong */
         CL_CHECK_EQ(0, v[0], what,
-                    v[0] == -1 ? "mmap returned MAP_FAILED, (void *)-1, which is not NULL: compare "
-                                 "with MAP_FAILED and return NULL with mmap's errno"
+                    v[0] == -1 ? "cow_map returned MAP_FAILED, (void *)-1, which is not NULL: "
+                                 "compare mmap's result with MAP_FAILED, and on any failure "
+                                 "return NULL"
                     : by_mmap  ? "return NULL when mmap returns MAP_FAILED"
                                : "madvise failed and cow_map returned the buffer anyway: check "
                                  "madvise's result, munmap the buffer, return NULL with its errno");

@@ -61,8 +61,8 @@ static void cap_differs(const char *fmt, ...)
 }
 
 /* What a wrong prediction most likely got wrong. A total a few kB off, with the worker's pages
- * right, is the truncation: once per mapping in each process (3 mappings at most, K + 1
- * processes), never once for a process's sum, nor per page. */
+ * right, is most often the truncation (once per mapping in each process, 3 mappings at most,
+ * K + 1 processes), but a page too many or too few can be as close: the hint says both. */
 static const char *cap_predict_hint(const struct cap_prediction *want, const int64_t *got,
                                     unsigned k)
 {
@@ -71,8 +71,9 @@ static const char *cap_predict_hint(const struct cap_prediction *want, const int
         return "worker_private_dirty_kb is what ONE worker copies under this strategy (the "
                "chapter's section 2, its row): nothing else";
     if (off != 0 && off >= -3 * ((int64_t)k + 1) && off <= 3 * ((int64_t)k + 1))
-        return "a few kB off: truncate each mapping's Pss to whole kB once, in each process, "
-               "then add (the chapter's section 3), not the sum of a process's mappings";
+        return "a few kB off: if you truncate a process's Pss once, truncate each mapping's "
+               "instead, then add (the chapter's section 3); if you do, count the pages and "
+               "mapcounts again (section 2)";
     return "which pages each process maps, and with which mapcount (the chapter's section 2, "
            "this strategy's row), then each mapping's Pss as the kernel adds it (section 3)";
 }

@@ -690,7 +690,7 @@ enum { GRADE_STALE_UNLOCKED_S = 600 }; /* a run folder without .held: one from b
  * folder names it in a link RUN/.shm-TEST while the test runs (grade_one), so that a grader
  * killed mid-test does not leave it behind: whoever sweeps the run folder removes it too. Only
  * a link into /dev/shm/cowlab-shm-* with no further slash is read, and the folder it names is
- * removed without following any link (grade_rmtree_nofollow): once the grader is gone anyone
+ * removed without following any link (grade_rmtree): once the grader is gone anyone
  * may have made that name, as a link to somewhere else or a folder of their own. */
 #define GRADE_SHM_PREFIX "/dev/shm/cowlab-shm-"
 
@@ -718,10 +718,10 @@ static void grade_empty_fd(int dfd)
     closedir(d);
 }
 
-/* Remove the folder path and all it holds, following no symbolic link: a subject's /dev/shm
- * folder, which its uid wrote (and anyone could name, once it is gone). A path that is a link
- * is left alone; rmdir of a folder swapped for a link meanwhile fails. */
-static void grade_rmtree_nofollow(const char *path)
+/* Remove the folder path and all it holds, following no symbolic link: a run folder, or a
+ * subject's /dev/shm folder, which its uid wrote (and anyone could name, once it is gone). A
+ * path that is a link is left alone; rmdir of a folder swapped for a link meanwhile fails. */
+static void grade_rmtree(const char *path)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
@@ -745,7 +745,7 @@ static void grade_sweep_shm_links(const char *run_dir)
         to[n] = '\0';
         if (strncmp(to, GRADE_SHM_PREFIX, strlen(GRADE_SHM_PREFIX)) == 0 &&
             !strchr(to + strlen(GRADE_SHM_PREFIX), '/'))
-            grade_rmtree_nofollow(to);
+            grade_rmtree(to);
     }
     if (d)
         closedir(d);
@@ -805,27 +805,6 @@ static void grade_run_done(const char *run_dir)
     if (grade_held >= 0)
         close(grade_held);
     grade_held = -1;
-}
-
-static void grade_rmtree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char sub[1200];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            struct stat st;
-            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-                grade_rmtree(sub);
-            else
-                unlink(sub);
-        }
-        closedir(d);
-    }
-    rmdir(path);
 }
 
 static void grade_one(const struct cl_lab_def *lab, const char *subject, const char *run_dir,
@@ -964,7 +943,7 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
     if (shm[0]) { /* the folder, then the link that named it: no link outlives its folder */
         char link[1300];
         snprintf(link, sizeof link, "%s/.shm-%s", run_dir, def->name);
-        grade_rmtree_nofollow(shm);
+        grade_rmtree(shm);
         unlink(link);
     }
     if (!o->quiet)

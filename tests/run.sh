@@ -53,9 +53,16 @@ fi
 # what it wrote. None of it needs to run alone: every grading has its own uid, run folder and
 # output folder, and every check looks only at what its own grading started.
 declare -A started
-trap 'kill "${started[@]}" 2>/dev/null; exit 130' INT TERM # stop what we started, by pid
-start() { local name=$1; shift; "$@" >"$OUT/$name.log" 2>&1 & started[$name]=$!; }
-finish() { wait "${started[$1]}"; } # NAME: the job's exit status
+# A job's exit status goes to OUT/NAME.rc: `wait PID` alone forgets it when PIDs wrap (pid_max
+# 32768 here, and make test starts more processes than that) and the shell's next child gets the
+# job's old PID: "wait: pid N is not a child of this shell", status 127, for a job that passed.
+trap 'for p in "${started[@]}"; do pkill -TERM -P "$p"; kill "$p"; done 2>/dev/null; exit 130' INT TERM
+start() { local name=$1; shift; rm -f "$OUT/$name.rc"
+  { "$@" >"$OUT/$name.log" 2>&1; echo $? >"$OUT/$name.rc"; } & started[$name]=$!; }
+finish() { # NAME: the job's exit status, once it has ended (its .rc written; none: it was killed)
+  wait "${started[$1]}" 2>/dev/null
+  local rc; rc=$(cat "$OUT/$1.rc" 2>/dev/null) && return "$rc"
+  echo "job $1 ended without an exit status (killed?)" >>"$OUT/$1.log"; return 1; }
 check_job() { # WHAT NAME: ok if job NAME succeeded, else fail with the end of its output
   if finish "$2"; then ok "$1"; else fail "$1" "$(tail -20 "$OUT/$2.log")"; fi; }
 grade_bugs() { # LAB: each planted bug of LAB, applied to the reference, graded by the grader on

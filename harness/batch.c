@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -231,6 +232,37 @@ static void batch_progress(int done, int n, int running, long t0_ms, bool final)
     fflush(stderr);
 }
 
+/* Whether the graders of a batch run pinned, one job slot to one CPU of those we may use
+ * (cpus): with 2 jobs or more, when there are at least as many CPUs, unless COWLAB_PIN=0.
+ * A grading is a chain of processes that hand work to each other (grader, observer, subject
+ * and their pipes); on one CPU each hand-over is a local switch, not a wake-up of another CPU,
+ * which in a virtual machine costs an exit to the hypervisor. Pinning is not a wall: code
+ * under test may widen its own affinity, and is only slower for it. */
+static bool batch_pinning(int jobs, cpu_set_t *cpus)
+{
+    const char *env = getenv("COWLAB_PIN");
+    if (jobs < 2 || (env && strcmp(env, "0") == 0))
+        return false;
+    CPU_ZERO(cpus);
+    return sched_getaffinity(0, sizeof *cpus, cpus) == 0 && CPU_COUNT(cpus) >= jobs;
+}
+
+/* Pin this process (a batch's grader) to the slot-th CPU of cpus. */
+static void batch_pin(const cpu_set_t *cpus, int slot)
+{
+    for (int c = 0, seen = 0; c < CPU_SETSIZE; c++) {
+        if (!CPU_ISSET(c, cpus) || seen++ != slot)
+            continue;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(c, &one);
+        if (sched_setaffinity(0, sizeof one, &one) < 0)
+            fprintf(stderr, "cowlab: this grader could not be pinned to CPU %d: %s\n", c,
+                    strerror(errno));
+        return;
+    }
+}
+
 static void batch_run(const struct cl_batch *b, const struct batch_list *l, int jobs, bool *failed)
 {
     int running = 0, next = 0, done_count = 0;
@@ -240,6 +272,17 @@ static void batch_run(const struct cl_batch *b, const struct batch_list *l, int 
     long t0_ms = ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
     pid_t pids[CL_BATCH_MAX_JOBS] = {0};
     int slot_of[CL_BATCH_MAX_JOBS];
+    cpu_set_t cpus;
+    bool pinned = batch_pinning(jobs, &cpus);
+    if (pinned) {
+        char list[200] = "";
+        for (int c = 0, seen = 0; c < CPU_SETSIZE && seen < jobs; c++)
+            if (CPU_ISSET(c, &cpus))
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d",
+                         seen++ ? (seen == jobs ? " and " : ", ") : "", c);
+        fprintf(stderr, "graders pinned, one to each of CPUs %s (COWLAB_PIN=0 leaves them free)\n",
+                list);
+    }
     while (next < l->n || running > 0) {
         if (next < l->n && running < jobs) { /* start submission `next` in a grader of its own */
             char sub[1200], out[1200];
@@ -247,19 +290,22 @@ static void batch_run(const struct cl_batch *b, const struct batch_list *l, int 
             snprintf(out, sizeof out, "%s/%s", b->out_dir, l->names[next]);
             if (!tty) /* a log says what was graded when; a terminal shows the progress line */
                 fprintf(stderr, "== %s (%d/%d)\n", l->names[next], next + 1, l->n);
+            int slot = 0;
+            while (slot < jobs - 1 && pids[slot] != 0)
+                slot++;
             fflush(NULL);
             pid_t pid = fork();
             if (pid == 0) {
                 if (!freopen("/dev/null", "w", stdout)) /* per-submission tables: noise here */
                     _exit(1);
+                if (pinned)
+                    batch_pin(&cpus, slot);
                 _exit(b->grade(b->ctx, sub, out) == 0 ? 0 : 1);
             }
-            for (int j = 0; j < jobs; j++)
-                if (pid > 0 && pids[j] == 0) {
-                    pids[j] = pid;
-                    slot_of[j] = next;
-                    break;
-                }
+            if (pid > 0) {
+                pids[slot] = pid;
+                slot_of[slot] = next;
+            }
             if (pid < 0)
                 failed[next] = true;
             else

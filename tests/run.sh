@@ -879,6 +879,21 @@ assert lines == ["1", "2", "3"] and "\r" not in log and "== a (1/3)" in log, log
 PY
 }
 check "a batch shows its progress: in place on a terminal (done of total, time left), a line each in a log" progress_line
+pinned_graders() { # --jobs 2 pins one grader to each of two CPUs we may use (when there are two);
+  # COWLAB_PIN=0 and --jobs 1 leave them free
+  local d=$OUT/progress cpus
+  cpus=$(python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
+  grep -q "^graders pinned" "$d/log.err" && [ "$cpus" -lt 2 ] && return 1
+  if [ "$cpus" -ge 2 ]; then
+    grep -qE "^graders pinned, one to each of CPUs [0-9]+ and [0-9]+ \(" "$d/log.err" || return 1
+  fi
+  COWLAB_PIN=0 $COWLAB grade --submissions "$d/in" --lab 04 --test set_test_clear --jobs 2 \
+    --out "$d/free" --quiet >/dev/null 2>"$d/free.err" || return 1
+  $COWLAB grade --submissions "$d/in" --lab 04 --test set_test_clear --jobs 1 \
+    --out "$d/one" --quiet >/dev/null 2>"$d/one.err" || return 1
+  ! grep -q "pinned" "$d/free.err" "$d/one.err"
+}
+check "a batch with --jobs 2 pins its graders one to a CPU; COWLAB_PIN=0 or --jobs 1 leaves them free" pinned_graders
 
 section "class summary, regrading, roster"
 # Four submissions of lab 04 (the cheapest to grade): the reference, the stubs, one that does

@@ -820,29 +820,34 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
     char *argv[] = {observer, "test", (char *)def->name, NULL};
     struct cl_sandbox_opts so = cl_sandbox_defaults();
     so.subject_uid = true; /* the observer keeps our rights; the subject gets a fresh uid */
-    so.env[0] = subject_env;
+    int ne = 0;
+    so.env[ne++] = subject_env;
     /* No call of the observer's may wait so long that the test's own timeout cuts it: a hang
      * is then named (which function), not only timed. */
     char deadline[64], slow[64];
     snprintf(deadline, sizeof deadline, "%s=%d", CL_DEADLINE_ENV,
              def->timeout_s * 1000 - (def->timeout_s > 4 ? 2000 : 1000));
-    so.env[1] = deadline;
+    so.env[ne++] = deadline;
     const char *slow_env = getenv(CL_SLOW_ENV);
     if (o->gdb) /* gdb starts, reads symbols and follows every fork: 20 times the deadlines */
         slow_env = slow_env ? slow_env : "20";
     if (slow_env) {
         snprintf(slow, sizeof slow, "%s=%s", CL_SLOW_ENV, slow_env);
-        so.env[2] = slow;
+        so.env[ne++] = slow;
     }
+    /* The machine's facts, as we established them: the observer need not probe again. */
+    char probe_env[700];
+    snprintf(probe_env, sizeof probe_env, "%s=%s/probe", CL_PROBE_FILE_ENV, run_dir);
+    so.env[ne++] = probe_env;
     /* The subject runs in bwrap's private view where the machine allows it (a sanitizer's
      * runtime needs /proc, which the view does not have). */
     char bwrap_env[600], shm[64] = "", shm_env[128];
     const char *bwrap = o->sanitize || o->gdb ? NULL : cl_isolation(NULL, 0);
     if (o->gdb) /* gdb needs /proc, which the private view does not have */
-        so.env[slow_env ? 3 : 2] = CL_GDB_ENV "=1";
+        so.env[ne++] = CL_GDB_ENV "=1";
     if (bwrap) {
         snprintf(bwrap_env, sizeof bwrap_env, "%s=%s", CL_BWRAP_ENV, bwrap);
-        so.env[slow_env ? 3 : 2] = bwrap_env;
+        so.env[ne++] = bwrap_env;
         /* Its /dev/shm: a folder of this test's own on the machine's, whatever our uid. */
         snprintf(shm, sizeof shm, GRADE_SHM_PREFIX "XXXXXX");
         if (mkdtemp(shm)) {
@@ -852,7 +857,7 @@ static void grade_one(const struct cl_lab_def *lab, const char *subject, const c
                 fprintf(stderr, "cowlab: cannot name %s in the run folder: %s\n", shm,
                         strerror(errno));
             snprintf(shm_env, sizeof shm_env, "%s=%s", CL_SHM_DIR_ENV, shm);
-            so.env[slow_env ? 4 : 3] = shm_env;
+            so.env[ne++] = shm_env;
         } else {
             shm[0] = '\0';
         }
@@ -1063,6 +1068,10 @@ void cl_grade_lab(const struct cl_lab_def *lab, const char *student_dir,
         grade_run_done(run_dir);
         return;
     }
+    /* Our probe, for the observers (cowlab/probe.h): without it, each probes for itself. */
+    char probe[600];
+    snprintf(probe, sizeof probe, "%s/probe", run_dir);
+    cl_probe_save(cl_probe(), probe);
     char bin[600];
     snprintf(bin, sizeof bin, "%s/subject", run_dir);
     if (o->gdb) /* gdb reads the program it runs (the student's own code and the public kit) */

@@ -82,6 +82,19 @@ struct cl_probe {
  */
 const struct cl_probe *cl_probe(void);
 
+/* The probe a grader hands down to the observers it starts: a file it wrote with
+ * cl_probe_save, named in this variable. cl_probe() then uses it instead of probing again (5 ms
+ * in every test), when the file is this build's and this kernel's; anything else, it probes. */
+#define CL_PROBE_FILE_ENV "COWLAB_PROBE_FILE"
+
+/* Write p to path, a new file (mode 0600; an existing path or a link there is refused).
+ * Returns 0 or -1 with errno. */
+int cl_probe_save(const struct cl_probe *p, const char *path);
+
+/* Read into p a probe that cl_probe_save wrote at path: 0, or -1 when the file is missing,
+ * short, of another build (its size or mark differ) or of another kernel (uname(2)). */
+int cl_probe_load(struct cl_probe *p, const char *path);
+
 /* Run the probe afresh into p (for tests and `cowlab doctor`). Returns 0, or -1 if a fact
  * the labs need (see cl_probe_require) could not be established; p is filled either way.
  * Facts named in $COWLAB_PROBE_FORGET (space-separated) are reported UNKNOWN: the kit's own

@@ -40,7 +40,7 @@ struct cl_sandbox_opts {
      * under it), and sweep that uid's processes and objects afterwards. The command itself
      * keeps ours: it is the kit's observer, trusted to read the subject's /proc. */
     bool subject_uid;
-    const char *env[6]; /* more NAME=value strings for the command's environment, NULL-ended */
+    const char *env[7]; /* more NAME=value strings for the command's environment, NULL-ended */
 };
 
 struct cl_sandbox_result {

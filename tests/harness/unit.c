@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -563,6 +564,40 @@ static void t_probe_live(void)
     char line[200];
     cl_probe_summary(&p, line, sizeof line);
     CL_CHECK_EQ(1, strstr(line, "zero page") != NULL, "the summary names the zero page", line);
+}
+
+/* The probe a grader hands to its observers: read back whole, and refused when it is not this
+ * build's and kernel's, short, or a link (an observer then probes for itself). */
+static void t_probe_saved(void)
+{
+    char dir[] = "/tmp/cowlab-unit-probe-XXXXXX", path[300], link[300];
+    if (!mkdtemp(dir)) {
+        CL_FAIL("mkdtemp: %s", strerror(errno));
+        return;
+    }
+    snprintf(path, sizeof path, "%s/probe", dir);
+    snprintf(link, sizeof link, "%s/link", dir);
+    const struct cl_probe *live = cl_probe();
+    struct cl_probe got;
+    CL_CHECK_EQ(0, cl_probe_save(live, path), "cl_probe_save to a new file", strerror(errno));
+    CL_CHECK_EQ(-1, cl_probe_save(live, path), "cl_probe_save over an existing file", "");
+    memset(&got, 0, sizeof got);
+    CL_CHECK_EQ(0, cl_probe_load(&got, path), "cl_probe_load of what was saved", "");
+    CL_CHECK_EQ(0, memcmp(&got, live, sizeof got), "the loaded probe equals the saved one", "");
+    CL_CHECK_EQ(0, symlink(path, link), "a link to the saved probe", strerror(errno));
+    CL_CHECK_EQ(-1, cl_probe_load(&got, link), "cl_probe_load through a link", "");
+    struct stat st;
+    CL_CHECK_EQ(0, stat(path, &st), "stat of the saved probe", "");
+    CL_CHECK_EQ(0, truncate(path, st.st_size - 1), "truncate the saved probe", "");
+    CL_CHECK_EQ(-1, cl_probe_load(&got, path), "cl_probe_load of a short file", "");
+    unlink(path);
+    struct cl_probe other = *live;
+    other.kernel[0] ^= 1; /* a kernel release this machine's is not */
+    CL_CHECK_EQ(0, cl_probe_save(&other, path), "cl_probe_save of another kernel's probe", "");
+    CL_CHECK_EQ(-1, cl_probe_load(&got, path), "cl_probe_load of another kernel's probe", "");
+    unlink(path);
+    unlink(link);
+    rmdir(dir);
 }
 
 static int t_phase(void *arg, int worker, int phase, int64_t *report)
@@ -1253,6 +1288,7 @@ static const struct cl_test unit_tests[] = {
     {"cow_model_variants", t_cow_model_variants, 1, 10, ""},
     {"model_fixtures", t_model_fixtures, 1, 10, ""},
     {"probe_live", t_probe_live, 1, 10, ""},
+    {"probe_saved", t_probe_saved, 1, 10, ""},
     {"team_barrier", t_team, 1, 10, ""},
     {"team_exec", t_team_exec, 1, 10, ""},
     {"sandbox", t_sandbox, 1, 10, ""},

@@ -840,6 +840,38 @@ int cl_link_peek(pid_t pid, uint64_t addr, void *buf, size_t len)
     return -1;
 }
 
+size_t cl_link_peek_each(pid_t pid, const uint64_t *addrs, size_t n, size_t each, void *out,
+                         bool *ok)
+{
+    enum { CHUNK = 1024 }; /* IOV_MAX on Linux */
+    static struct iovec remote[CHUNK];
+    unsigned char *to = out;
+    size_t read = 0;
+    memset(out, 0, n * each);
+    for (size_t i = 0; i < n;) {
+        size_t k = n - i < CHUNK ? n - i : CHUNK;
+        for (size_t j = 0; j < k; j++)
+            remote[j] = (struct iovec){(void *)(uintptr_t)addrs[i + j], each};
+        struct iovec local = {to + i * each, k * each};
+        ssize_t got = process_vm_readv(pid, &local, 1, remote, (unsigned long)k, 0);
+        /* The kernel stops at the first address it cannot read: those before it are whole. */
+        size_t whole = got > 0 ? (size_t)got / each : 0;
+        for (size_t j = 0; j < whole; j++)
+            ok[i + j] = true;
+        read += whole;
+        i += whole;
+        if (whole == k)
+            continue;
+        /* Address i is the one it stopped at: on its own, then go on after it. */
+        ok[i] = cl_link_peek(pid, addrs[i], to + i * each, each) == 0;
+        if (!ok[i])
+            memset(to + i * each, 0, each);
+        read += ok[i];
+        i++;
+    }
+    return read;
+}
+
 /* After the subject's group was sent SIGKILL: wait, at most ms, until none of its processes is
  * alive. A killed process takes a while to die (its memory is freed first, which under load or
  * with a large mapping can take tens of milliseconds), and one still dying when the observer

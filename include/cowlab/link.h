@@ -99,6 +99,14 @@ int cl_link_children(const struct cl_link *L);
 /* Read len bytes at addr in process pid (process_vm_readv). 0, or -1 with errno set. */
 int cl_link_peek(pid_t pid, uint64_t addr, void *buf, size_t len);
 
+/* Read each bytes at every one of addrs[0..n) in process pid into out (n * each bytes, in that
+ * order), in as few system calls as the kernel takes (IOV_MAX addresses a call): one read per
+ * address costs a call each, and 30,000 of them are a tenth of a second. ok[i] says whether
+ * address i was read whole (its bytes in out are then as cl_link_peek would give; otherwise
+ * zeros). Returns how many were. */
+size_t cl_link_peek_each(pid_t pid, const uint64_t *addrs, size_t n, size_t each, void *out,
+                         bool *ok);
+
 /* Ask the subject to quit, give it a moment, then kill it and reap it; then, outside bwrap and
  * under our own uid (no grader gave it one: a grader sweeps that uid's and names it as left
  * behind), remove what it left in /dev/shm under a name made from its pid

@@ -600,6 +600,41 @@ static void t_probe_saved(void)
     rmdir(dir);
 }
 
+/* cl_link_peek_each: 3000 words (three batches of the kernel's 1024 and a rest) read as one
+ * by one, with an unreadable address (a PROT_NONE page) inside the first batch and one ending
+ * the last: only those are refused, and every other word is read. */
+static void t_peek_each(void)
+{
+    enum { N = 3000 };
+    size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+    int64_t *words = malloc(N * sizeof *words), *got = malloc(N * sizeof *got);
+    uint64_t *addrs = malloc(N * sizeof *addrs);
+    bool *ok = malloc(N * sizeof *ok);
+    void *none = mmap(NULL, ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!words || !got || !addrs || !ok || none == MAP_FAILED) {
+        CL_FAIL("no memory for the test");
+        return;
+    }
+    for (int i = 0; i < N; i++) {
+        words[i] = (int64_t)i * 7 + 1;
+        addrs[i] = (uint64_t)(uintptr_t)&words[(i * 13) % N]; /* not in order */
+    }
+    addrs[500] = addrs[N - 1] = (uint64_t)(uintptr_t)none;
+    size_t read = cl_link_peek_each(getpid(), addrs, N, sizeof *got, got, ok);
+    CL_CHECK_EQ(N - 2, read, "addresses read whole", "");
+    int wrong = 0;
+    for (int i = 0; i < N; i++) {
+        bool readable = i != 500 && i != N - 1;
+        wrong += ok[i] != readable || got[i] != (readable ? *(int64_t *)(uintptr_t)addrs[i] : 0);
+    }
+    CL_CHECK_EQ(0, wrong, "words read as one at a time would (or refused, as zeros)", "");
+    munmap(none, ps);
+    free(words);
+    free(got);
+    free(addrs);
+    free(ok);
+}
+
 static int t_phase(void *arg, int worker, int phase, int64_t *report)
 {
     (void)arg;
@@ -1289,6 +1324,7 @@ static const struct cl_test unit_tests[] = {
     {"model_fixtures", t_model_fixtures, 1, 10, ""},
     {"probe_live", t_probe_live, 1, 10, ""},
     {"probe_saved", t_probe_saved, 1, 10, ""},
+    {"peek_each", t_peek_each, 1, 10, ""},
     {"team_barrier", t_team, 1, 10, ""},
     {"team_exec", t_team_exec, 1, 10, ""},
     {"sandbox", t_sandbox, 1, 10, ""},

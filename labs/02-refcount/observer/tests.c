@@ -208,13 +208,19 @@ static int rc_items_touched(struct cl_link *L, uint64_t list, int n)
     if (cl_link_peek(L->pid, list, &l, sizeof l) < 0 || l.ob_size != n)
         return -1;
     uint64_t *items = calloc((size_t)n, sizeof *items);
+    int64_t *counts = calloc((size_t)n, sizeof *counts);
+    bool *ok = calloc((size_t)n, sizeof *ok);
     int bad = 0;
-    if (!items ||
+    if (!items || !counts || !ok ||
         cl_link_peek(L->pid, (uint64_t)(uintptr_t)l.ob_item, items, (size_t)n * sizeof *items) < 0)
         bad = -1;
+    if (bad == 0) /* each item's ob_refcnt (its first word); one that cannot be read counts */
+        cl_link_peek_each(L->pid, items, (size_t)n, sizeof *counts, counts, ok);
     for (int i = 0; bad >= 0 && i < n; i++)
-        bad += rc_peek64(L, items[i]) != 1;
+        bad += !ok[i] || counts[i] != 1;
     free(items);
+    free(counts);
+    free(ok);
     return bad;
 }
 

@@ -291,7 +291,9 @@ static void fc_model_one_writer(size_t n, size_t stride, size_t ps, struct cl_me
         return;
     }
     for (size_t p = 0; p < n; p++)
-        mc[p] = (stride && p % stride == 0) ? 1 : 2;
+        mc[p] = 2;
+    for (size_t p = 0; stride && p < n; p += stride) /* pages 0, stride, 2 * stride, ... */
+        mc[p] = 1;
     cl_model_anon_region(mc, NULL, n, ps, out);
     free(mc);
 }

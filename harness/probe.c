@@ -579,7 +579,7 @@ int cl_probe_run(struct cl_probe *p)
 }
 
 /* A saved probe: this mark, the struct's size, then the struct as this build lays it out. */
-static const char probe_mark[8] = "clprobe";
+static const char probe_mark[8] = "clprob1"; /* the 1: this file's layout */
 
 int cl_probe_save(const struct cl_probe *p, const char *path)
 {
@@ -628,15 +628,23 @@ int cl_probe_load(struct cl_probe *p, const char *path)
     return 0;
 }
 
+/* This process's probe (cl_probe), once established or adopted. */
+static struct cl_probe probe_cached;
+static bool probe_done;
+
+int cl_probe_adopt(const char *path)
+{
+    if (probe_done || cl_probe_load(&probe_cached, path) < 0)
+        return -1;
+    probe_done = true;
+    return 0;
+}
+
 const struct cl_probe *cl_probe(void)
 {
-    static struct cl_probe probe;
-    static bool done;
-    if (!done) {
-        const char *saved = getenv(CL_PROBE_FILE_ENV);
-        if (!saved || !*saved || cl_probe_load(&probe, saved) < 0)
-            cl_probe_run(&probe);
-        done = true;
+    if (!probe_done) {
+        cl_probe_run(&probe_cached);
+        probe_done = true;
     }
-    return &probe;
+    return &probe_cached;
 }

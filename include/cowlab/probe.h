@@ -82,17 +82,24 @@ struct cl_probe {
  */
 const struct cl_probe *cl_probe(void);
 
-/* The probe a grader hands down to the observers it starts: a file it wrote with
- * cl_probe_save, named in this variable. cl_probe() then uses it instead of probing again (5 ms
- * in every test), when the file is this build's and this kernel's; anything else, it probes. */
+/* The probe a grader running as root hands down to the observers it starts: a file it wrote
+ * with cl_probe_save into its run folder (root's, mode 0711; the file 0600, the subject a fresh
+ * uid), named in this variable. An observer adopts it (cl_probe_adopt) instead of probing again
+ * (5 ms in every test); other programs ignore the variable. */
 #define CL_PROBE_FILE_ENV "COWLAB_PROBE_FILE"
+
+/* Make the probe saved at path (cl_probe_save) this process's cl_probe(), before anything has
+ * asked for it. 0, or -1 when cl_probe_load refuses it or the probe is established already:
+ * cl_probe() then probes as usual. */
+int cl_probe_adopt(const char *path);
 
 /* Write p to path, a new file (mode 0600; an existing path or a link there is refused).
  * Returns 0 or -1 with errno. */
 int cl_probe_save(const struct cl_probe *p, const char *path);
 
-/* Read into p a probe that cl_probe_save wrote at path: 0, or -1 when the file is missing,
- * short, of another build (its size or mark differ) or of another kernel (uname(2)). */
+/* Read into p a probe that cl_probe_save wrote at path: 0, or -1 when the file is missing, a
+ * link, short or long, of another layout (its mark or the struct's size differ: a build with
+ * the same size and mark is trusted to lay it out alike) or of another kernel (uname(2)). */
 int cl_probe_load(struct cl_probe *p, const char *path);
 
 /* Run the probe afresh into p (for tests and `cowlab doctor`). Returns 0, or -1 if a fact

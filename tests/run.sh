@@ -879,21 +879,30 @@ assert lines == ["1", "2", "3"] and "\r" not in log and "== a (1/3)" in log, log
 PY
 }
 check "a batch shows its progress: in place on a terminal (done of total, time left), a line each in a log" progress_line
-pinned_graders() { # --jobs 2 pins one grader to each of two CPUs we may use (when there are two);
-  # COWLAB_PIN=0 and --jobs 1 leave them free
+pinned_graders() { # with --jobs as many as the CPUs we may use (2 or more), each grader runs
+  # pinned to one CPU, as the kernel says (its log line): two submissions started together
+  # get two different CPUs. COWLAB_PIN=0 and --jobs 1 leave them free.
   local d=$OUT/progress cpus
   cpus=$(python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
-  grep -q "^graders pinned" "$d/log.err" && [ "$cpus" -lt 2 ] && return 1
-  if [ "$cpus" -ge 2 ]; then
-    grep -qE "^graders pinned, one to each of CPUs [0-9]+ and [0-9]+ \(" "$d/log.err" || return 1
+  if [ "$cpus" -ge 2 ] && [ "$cpus" -le 64 ]; then
+    $COWLAB grade --submissions "$d/in" --lab 04 --test set_test_clear --jobs "$cpus" \
+      --out "$d/pinned" --quiet >/dev/null 2>"$d/pinned.err" || return 1
+    grep -q "^graders pinned, one to each of CPUs " "$d/pinned.err" || return 1
+    python3 - "$d/pinned.err" <<'PY' || return 1
+import re, sys
+log = open(sys.argv[1]).read()
+on = dict(re.findall(r"^== ([abc]) \(\d/3\) on CPU (\d+)$", log, re.M))
+assert sorted(on) == ["a", "b", "c"], log
+assert on["a"] != on["b"], log  # started together, in two slots
+PY
   fi
   COWLAB_PIN=0 $COWLAB grade --submissions "$d/in" --lab 04 --test set_test_clear --jobs 2 \
     --out "$d/free" --quiet >/dev/null 2>"$d/free.err" || return 1
   $COWLAB grade --submissions "$d/in" --lab 04 --test set_test_clear --jobs 1 \
     --out "$d/one" --quiet >/dev/null 2>"$d/one.err" || return 1
-  ! grep -q "pinned" "$d/free.err" "$d/one.err"
+  ! grep -q "pinned\|on CPU" "$d/free.err" "$d/one.err"
 }
-check "a batch with --jobs 2 pins its graders one to a CPU; COWLAB_PIN=0 or --jobs 1 leaves them free" pinned_graders
+check "a batch with --jobs as many as the CPUs pins each grader to a CPU of its own (by the kernel's account); COWLAB_PIN=0 or --jobs 1 leaves them free" pinned_graders
 
 section "class summary, regrading, roster"
 # Four submissions of lab 04 (the cheapest to grade): the reference, the stubs, one that does
@@ -1011,6 +1020,36 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
       check "$lab: solutions score full marks when graded without root" \
         python3 tests/report_check.py "$OUT/nobody/out" --lab "$lab" --expect full
     done
+    # Without root and without bwrap the subject is the grader's uid, in a folder of the run
+    # folder: a probe handed down there could be rewritten between two tests. This one tries
+    # (its constructor flips the saved zero_page fact, 16 + 72 bytes in); the zero page tests
+    # must not notice.
+    forger=$OUT/nobody/forger; mkdir -p "$forger"; cp -r solutions/01-fork-cow "$forger/"
+    cat >>"$forger/01-fork-cow/predict.c" <<'C'
+
+#include <stdio.h>
+__attribute__((constructor)) static void forge_the_probe(void)
+{
+    FILE *f = fopen("../probe", "r+b");
+    int fact;
+    if (f && fseek(f, 88, SEEK_SET) == 0 && fread(&fact, sizeof fact, 1, f) == 1) {
+        fact = !fact;
+        fseek(f, 88, SEEK_SET);
+        fwrite(&fact, sizeof fact, 1, f);
+    }
+    if (f)
+        fclose(f);
+}
+C
+    chown -R 65534:65534 "$forger"
+    $nobody COWLAB_TMPDIR="$PWD/$OUT/nobody" COWLAB_ISOLATION=off $COWLAB grade \
+      --submission "$forger" --lab 01 --test zero_page,page_map --out "$OUT/nobody/forged" \
+      --quiet >"$OUT/nobody-forged.log" 2>&1
+    check "without root or bwrap, a subject that rewrites ../probe changes no verdict (zero_page, page_map pass)" \
+      python3 -c "
+import json
+tests = {t['name']: t['score'] for t in json.load(open('$OUT/nobody/forged/results.json'))['tests']}
+assert tests.get('01-fork-cow/zero_page') == 10 and tests.get('01-fork-cow/page_map') == 5, tests"
   else
     skipped=$((skipped + 1)); printf '  skip  grading without root: uid 65534 cannot reach the kit here\n'
   fi

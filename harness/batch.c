@@ -233,7 +233,8 @@ static void batch_progress(int done, int n, int running, long t0_ms, bool final)
 }
 
 /* Whether the graders of a batch run pinned, one job slot to one CPU of those we may use
- * (cpus): with 2 jobs or more, when there are at least as many CPUs, unless COWLAB_PIN=0.
+ * (cpus): with 2 jobs or more and exactly as many CPUs (then no CPU is left idle for a
+ * grader to move to anyway), unless COWLAB_PIN is 0.
  * A grading is a chain of processes that hand work to each other (grader, observer, subject
  * and their pipes); on one CPU each hand-over is a local switch, not a wake-up of another CPU,
  * which in a virtual machine costs an exit to the hypervisor. Pinning is not a wall: code
@@ -244,11 +245,12 @@ static bool batch_pinning(int jobs, cpu_set_t *cpus)
     if (jobs < 2 || (env && strcmp(env, "0") == 0))
         return false;
     CPU_ZERO(cpus);
-    return sched_getaffinity(0, sizeof *cpus, cpus) == 0 && CPU_COUNT(cpus) >= jobs;
+    return sched_getaffinity(0, sizeof *cpus, cpus) == 0 && CPU_COUNT(cpus) == jobs;
 }
 
-/* Pin this process (a batch's grader) to the slot-th CPU of cpus. */
-static void batch_pin(const cpu_set_t *cpus, int slot)
+/* Pin this process (a batch's grader) to the slot-th CPU of cpus. Returns the CPU it runs on
+ * by the kernel's own account (its affinity is that one CPU), or -1. */
+static int batch_pin(const cpu_set_t *cpus, int slot)
 {
     for (int c = 0, seen = 0; c < CPU_SETSIZE; c++) {
         if (!CPU_ISSET(c, cpus) || seen++ != slot)
@@ -256,11 +258,21 @@ static void batch_pin(const cpu_set_t *cpus, int slot)
         cpu_set_t one;
         CPU_ZERO(&one);
         CPU_SET(c, &one);
-        if (sched_setaffinity(0, sizeof one, &one) < 0)
+        if (sched_setaffinity(0, sizeof one, &one) < 0) {
             fprintf(stderr, "cowlab: this grader could not be pinned to CPU %d: %s\n", c,
                     strerror(errno));
-        return;
+            return -1;
+        }
+        break;
     }
+    cpu_set_t now;
+    CPU_ZERO(&now);
+    if (sched_getaffinity(0, sizeof now, &now) < 0 || CPU_COUNT(&now) != 1)
+        return -1;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &now))
+            return c;
+    return -1;
 }
 
 static void batch_run(const struct cl_batch *b, const struct batch_list *l, int jobs, bool *failed)
@@ -275,7 +287,7 @@ static void batch_run(const struct cl_batch *b, const struct batch_list *l, int 
     cpu_set_t cpus;
     bool pinned = batch_pinning(jobs, &cpus);
     if (pinned) {
-        char list[200] = "";
+        char list[512] = "";
         for (int c = 0, seen = 0; c < CPU_SETSIZE && seen < jobs; c++)
             if (CPU_ISSET(c, &cpus))
                 snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d",
@@ -288,7 +300,9 @@ static void batch_run(const struct cl_batch *b, const struct batch_list *l, int 
             char sub[1200], out[1200];
             snprintf(sub, sizeof sub, "%s/%s", b->submissions, l->names[next]);
             snprintf(out, sizeof out, "%s/%s", b->out_dir, l->names[next]);
-            if (!tty) /* a log says what was graded when; a terminal shows the progress line */
+            /* A log says what was graded when (pinned: by the grader, with the CPU it got); a
+             * terminal shows the progress line. */
+            if (!tty && !pinned)
                 fprintf(stderr, "== %s (%d/%d)\n", l->names[next], next + 1, l->n);
             int slot = 0;
             while (slot < jobs - 1 && pids[slot] != 0)
@@ -298,8 +312,14 @@ static void batch_run(const struct cl_batch *b, const struct batch_list *l, int 
             if (pid == 0) {
                 if (!freopen("/dev/null", "w", stdout)) /* per-submission tables: noise here */
                     _exit(1);
-                if (pinned)
-                    batch_pin(&cpus, slot);
+                if (pinned) {
+                    int cpu = batch_pin(&cpus, slot);
+                    if (!tty && cpu >= 0)
+                        fprintf(stderr, "== %s (%d/%d) on CPU %d\n", l->names[next], next + 1, l->n,
+                                cpu);
+                    else if (!tty)
+                        fprintf(stderr, "== %s (%d/%d)\n", l->names[next], next + 1, l->n);
+                }
                 _exit(b->grade(b->ctx, sub, out) == 0 ? 0 : 1);
             }
             if (pid > 0) {

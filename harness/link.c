@@ -844,7 +844,7 @@ size_t cl_link_peek_each(pid_t pid, const uint64_t *addrs, size_t n, size_t each
                          bool *ok)
 {
     enum { CHUNK = 1024 }; /* IOV_MAX on Linux */
-    static struct iovec remote[CHUNK];
+    struct iovec remote[CHUNK];
     unsigned char *to = out;
     size_t read = 0;
     memset(out, 0, n * each);

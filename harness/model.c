@@ -26,10 +26,16 @@ static uint64_t model_pss_print_kb(uint64_t acc)
 
 uint64_t cl_model_pss_kb(const unsigned *mapcount, size_t npages, size_t page_size)
 {
-    uint64_t acc = 0;
-    for (size_t i = 0; i < npages; i++)
-        if (mapcount[i])
-            acc += model_pss_share(page_size, mapcount[i]);
+    /* The share of a page mapped m times, for the small m that are most pages' (a division
+     * per page is most of this loop's time over a million pages). */
+    enum { SHARES = 16 };
+    uint64_t share[SHARES], acc = 0;
+    for (unsigned m = 0; m < SHARES; m++)
+        share[m] = m ? model_pss_share(page_size, m) : 0;
+    for (size_t i = 0; i < npages; i++) {
+        unsigned m = mapcount[i];
+        acc += m < SHARES ? share[m] : model_pss_share(page_size, m);
+    }
     return model_pss_print_kb(acc);
 }
 
@@ -43,26 +49,18 @@ uint64_t cl_model_pss_uniform_kb(size_t npages, unsigned m, size_t page_size)
 void cl_model_anon_region(const unsigned *mapcount, const bool *clean, size_t npages,
                           size_t page_size, struct cl_mem *out)
 {
-    uint64_t kb = page_size / 1024, resident = 0, pss = 0;
+    uint64_t kb = page_size / 1024, resident = 0;
     uint64_t pages[2][2] = {{0, 0}, {0, 0}}; /* [shared][clean] */
-    /* The share of a page mapped m times, for the small m that are most pages' (a division
-     * per page is most of this loop's time over a million pages). */
-    enum { SHARES = 16 };
-    uint64_t share[SHARES];
-    for (unsigned m = 0; m < SHARES; m++)
-        share[m] = model_pss_share(page_size, m);
     memset(out, 0, sizeof *out);
-    for (size_t i = 0; i < npages; i++) { /* one pass: cl_model_pss_kb's sum too */
-        unsigned m = mapcount[i];
-        if (!m)
+    for (size_t i = 0; i < npages; i++) {
+        if (!mapcount[i])
             continue;
         resident++;
-        pages[m >= 2][clean && clean[i]]++;
-        pss += m < SHARES ? share[m] : model_pss_share(page_size, m);
+        pages[mapcount[i] >= 2][clean && clean[i]]++;
     }
     out->kb[CL_SIZE] = npages * kb;
     out->kb[CL_RSS] = resident * kb;
-    out->kb[CL_PSS] = model_pss_print_kb(pss);
+    out->kb[CL_PSS] = cl_model_pss_kb(mapcount, npages, page_size);
     out->kb[CL_SHARED_DIRTY] = pages[1][0] * kb;
     out->kb[CL_SHARED_CLEAN] = pages[1][1] * kb;
     out->kb[CL_PRIVATE_DIRTY] = pages[0][0] * kb;

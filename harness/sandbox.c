@@ -420,7 +420,8 @@ static void sb_child(char *const argv[], const struct cl_sandbox_opts *o, int ou
 
 /* Read both pipes until the command ends (or the deadline), then until they close. pid_fd,
  * when not -1, becomes readable when the command ends, so that its end wakes the loop at once;
- * without it (kernels before 5.3) the loop looks every 20 ms. */
+ * without it (kernels before 5.3, or a seccomp filter that refuses pidfd_open) the loop looks
+ * every 20 ms. */
 static void sb_collect(pid_t pid, int pid_fd, int out_r, int rec_r, const struct cl_sandbox_opts *o,
                        struct cl_sandbox_result *r, bool drop, uid_t uid)
 {

@@ -591,6 +591,27 @@ static void t_probe_saved(void)
     CL_CHECK_EQ(0, truncate(path, st.st_size - 1), "truncate the saved probe", "");
     CL_CHECK_EQ(-1, cl_probe_load(&got, path), "cl_probe_load of a short file", "");
     unlink(path);
+    /* A file of another layout (its mark), of another size, or with more after the probe. */
+    static const struct {
+        const char *what;
+        size_t at;   /* byte changed (at < size), or the file's length */
+        bool longer; /* a byte appended instead */
+    } spoilt[] = {{"another mark", 6, false},
+                  {"another struct size", 9, false},
+                  {"a byte after the probe", 0, true}};
+    for (size_t k = 0; k < sizeof spoilt / sizeof spoilt[0]; k++) {
+        CL_CHECK_EQ(0, cl_probe_save(live, path), "cl_probe_save", "");
+        FILE *f = fopen(path, spoilt[k].longer ? "ab" : "r+b");
+        int c = 0;
+        if (f && !spoilt[k].longer && fseek(f, (long)spoilt[k].at, SEEK_SET) == 0)
+            c = fgetc(f) ^ 0x5a, fseek(f, (long)spoilt[k].at, SEEK_SET);
+        if (f) {
+            fputc(c, f);
+            fclose(f);
+        }
+        CL_CHECK_EQ(-1, cl_probe_load(&got, path), spoilt[k].what, "cl_probe_load took it");
+        unlink(path);
+    }
     struct cl_probe other = *live;
     other.kernel[0] ^= 1; /* a kernel release this machine's is not */
     CL_CHECK_EQ(0, cl_probe_save(&other, path), "cl_probe_save of another kernel's probe", "");
@@ -619,16 +640,27 @@ static void t_peek_each(void)
         words[i] = (int64_t)i * 7 + 1;
         addrs[i] = (uint64_t)(uintptr_t)&words[(i * 13) % N]; /* not in order */
     }
+    /* A readable page just before the unreadable one: a word that starts there and ends in
+     * it is read in part by the kernel, and must count as not read (and read as zeros). */
+    unsigned char *edge =
+        mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (edge == MAP_FAILED || mprotect(edge + ps, ps, PROT_NONE) < 0) {
+        CL_FAIL("mmap: %s", strerror(errno));
+        return;
+    }
+    memset(edge, 0x77, ps);
     addrs[500] = addrs[N - 1] = (uint64_t)(uintptr_t)none;
+    addrs[1500] = (uint64_t)(uintptr_t)(edge + ps - 4);
     size_t read = cl_link_peek_each(getpid(), addrs, N, sizeof *got, got, ok);
-    CL_CHECK_EQ(N - 2, read, "addresses read whole", "");
+    CL_CHECK_EQ(N - 3, read, "addresses read whole", "");
     int wrong = 0;
     for (int i = 0; i < N; i++) {
-        bool readable = i != 500 && i != N - 1;
+        bool readable = i != 500 && i != 1500 && i != N - 1;
         wrong += ok[i] != readable || got[i] != (readable ? *(int64_t *)(uintptr_t)addrs[i] : 0);
     }
     CL_CHECK_EQ(0, wrong, "words read as one at a time would (or refused, as zeros)", "");
     munmap(none, ps);
+    munmap(edge, 2 * ps);
     free(words);
     free(got);
     free(addrs);

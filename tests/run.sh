@@ -714,6 +714,25 @@ COWLAB_VALGRIND="$hyg/valgrind-gives-up" COWLAB_SUBJECT=/bin/true \
 check "valgrind quitting with its report open is said to be valgrind's doing, not an exit in the student's code" \
   bash -c "grep -q 'valgrind itself gave up' '$hyg/gives-up.out' && ! grep -q 'call exit' '$hyg/gives-up.out'"
 
+# The lean symbol tables the grader's valgrind reads (scripts/lean-debuginfo.sh): libc's keeps
+# only the names valgrind can use, and valgrind must replace the same functions as with the
+# full files. The comparison itself is shown to fail on a libc file without its names (the
+# variants memcheck replaces by name, __strlen_sse2 ...).
+bash tests/harness/lean-symbols.sh build/valgrind-symbols >"$hyg/lean.log" 2>&1; rc=$?
+if [ $rc -eq 2 ]; then
+  skipped=$((skipped + 1)); echo "  skip  the lean symbols' redirections: $(tail -1 "$hyg/lean.log")"
+else
+  check "with the lean symbols valgrind replaces the same functions as with the full detached files" \
+    bash -c "[ $rc -eq 0 ] || { cat '$hyg/lean.log'; false; }"
+  rm -rf "$hyg/lean-bare"; cp -r build/valgrind-symbols "$hyg/lean-bare"
+  for f in "$hyg"/lean-bare/.build-id/*/*.debug; do # libc's file, names stripped
+    readelf -sW "$f" 2>/dev/null | grep -q ' __libc_start_call_main$' && objcopy --strip-all "$f"
+  done
+  bash tests/harness/lean-symbols.sh "$hyg/lean-bare" >"$hyg/lean-bare.log" 2>&1; rc=$?
+  check "the redirection comparison fails for a lean libc without its names (a planted fault)" \
+    bash -c "[ $rc -eq 1 ] && grep -q '__strlen_sse2' '$hyg/lean-bare.log'"
+fi
+
 section "a folder of submissions, one grades.csv"
 many="$OUT/many"; mkdir -p "$many/in"
 cp -r solutions "$many/in/alice smith"; cp -r labs "$many/in/bob"; mkdir -p "$many/in/carol"

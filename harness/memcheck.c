@@ -18,7 +18,10 @@
 const char *cl_memcheck_valgrind(void)
 {
     const char *env = getenv(CL_VALGRIND_ENV);
-    return env && *env ? env : CL_VALGRIND_PATH;
+    if (env && *env)
+        return env;
+    static const char direct[] = CL_VALGRIND_PATH ".bin";
+    return access(direct, X_OK) == 0 ? direct : CL_VALGRIND_PATH;
 }
 
 int cl_memcheck_available(char *why, size_t n)

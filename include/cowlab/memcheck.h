@@ -31,7 +31,10 @@ enum {
                                       keeps 1024..1033 for itself) */
 };
 
-/* The valgrind to run: $COWLAB_VALGRIND, else CL_VALGRIND_PATH. */
+/* The valgrind to run: $COWLAB_VALGRIND, else CL_VALGRIND_PATH, or rather the program beside it
+ * named CL_VALGRIND_PATH.bin where there is one: Debian's /usr/bin/valgrind is a shell script
+ * that only sets the environment (LD_LIBRARY_PATH=/usr/lib/debug, for debug libraries Debian no
+ * longer ships there; GLIBCXX_FORCE_NEW, for C++) and runs valgrind.bin, 18 ms of every start. */
 const char *cl_memcheck_valgrind(void);
 
 /* Whether memcheck can run here: 1; or 0 with why (valgrind or its memcheck tool is missing). */

@@ -5,6 +5,7 @@
 #include "cowlab/leftover.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -135,14 +137,73 @@ static void leftover_sysv(const char *kind, uid_t uid, struct cl_leftovers *l)
     fclose(f);
 }
 
-/* POSIX message queues of uid. They live in the kernel, not in any folder; a helper mounts
- * their file system where only it can see it (a private mount namespace, root only), removes
- * uid's and writes their names to a pipe. */
+/* In the queue file system's root, open as dfd: remove uid's queues, each named on out (a
+ * helper's pipe) or in l. */
+static void leftover_mq_remove(int dfd, uid_t uid, FILE *out, struct cl_leftovers *l)
+{
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        struct stat st;
+        if (e->d_name[0] == '.' || fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            st.st_uid != uid || unlinkat(dfd, e->d_name, 0) < 0)
+            continue;
+        if (out)
+            fprintf(out, "%s\n", e->d_name);
+        else
+            cl_leftovers_add(l, "POSIX message queue /%.60s", e->d_name);
+    }
+    closedir(d);
+}
+
+#ifndef FSOPEN_CLOEXEC /* the new mount API's, where the C library predates them (2.36) */
+#define FSOPEN_CLOEXEC 0x00000001
+#define FSCONFIG_CMD_CREATE 6
+#define FSMOUNT_CLOEXEC 0x00000001
+#endif
+
+/* The queue file system mounted where no path leads: a mount of its own (fsopen, fsmount:
+ * Linux 5.2) that is attached nowhere, kept open for the process's life, in our IPC namespace
+ * (the subjects'). Its descriptor, or -1 where the kernel or a seccomp filter refuses. */
+static int leftover_mq_mount(void)
+{
+    static int mnt = -2;
+#if defined(SYS_fsopen) && defined(SYS_fsconfig) && defined(SYS_fsmount)
+    if (mnt == -2) {
+        mnt = -1;
+        int fs = (int)syscall(SYS_fsopen, "mqueue", FSOPEN_CLOEXEC);
+        if (fs >= 0 && syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+            mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+        if (fs >= 0)
+            close(fs);
+    }
+#else
+    mnt = -1;
+#endif
+    return mnt;
+}
+
+/* POSIX message queues of uid. They live in the kernel, not in any folder: as root their file
+ * system is read through a detached mount of it (leftover_mq_mount), or where that is refused a
+ * helper mounts it where only it can see it (a private mount namespace), removes uid's and
+ * writes their names to a pipe (a fork, a namespace and a mount each time: 0.8 ms). */
 static void leftover_mqueues(uid_t uid, struct cl_leftovers *l)
 {
+    if (geteuid() != 0)
+        return;
+    int mnt = leftover_mq_mount();
+    int dfd = mnt >= 0 ? openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (dfd >= 0) {
+        leftover_mq_remove(dfd, uid, NULL, l);
+        return;
+    }
     char dir[] = "/tmp/cowlab-mq-XXXXXX";
     int p[2];
-    if (geteuid() != 0 || !mkdtemp(dir))
+    if (!mkdtemp(dir))
         return;
     if (pipe(p) < 0) {
         rmdir(dir);
@@ -154,17 +215,10 @@ static void leftover_mqueues(uid_t uid, struct cl_leftovers *l)
         if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
             mount("mqueue", dir, "mqueue", 0, NULL) < 0)
             _exit(1);
-        DIR *d = opendir(dir);
-        struct dirent *e;
         FILE *out = fdopen(p[1], "w");
-        while (d && out && (e = readdir(d))) {
-            char path[600];
-            struct stat st;
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            if (e->d_name[0] != '.' && lstat(path, &st) == 0 && st.st_uid == uid &&
-                unlink(path) == 0)
-                fprintf(out, "%s\n", e->d_name);
-        }
+        int root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (out && root >= 0)
+            leftover_mq_remove(root, uid, out, l);
         if (out)
             fflush(out);
         _exit(0); /* the namespace, and the mount with it, end here */

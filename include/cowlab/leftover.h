@@ -21,8 +21,9 @@ void cl_leftovers_add(struct cl_leftovers *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Remove and name what uid owns: System V objects (as listed in /proc/sysvipc); POSIX message
- * queues (when root: the queue file system, mounted in a private mount namespace of a helper
- * process); and the entries of /tmp and /var/tmp. Only for a fresh uid, which owned nothing
+ * queues (when root: the queue file system, through a mount of it attached nowhere, or where
+ * the kernel refuses one, mounted in a private mount namespace of a helper process); and the
+ * entries of /tmp and /var/tmp. Only for a fresh uid, which owned nothing
  * before the command ran: without root the command ran as the caller, whose own objects are
  * not told apart, and nothing is swept. */
 void cl_leftovers_sweep(uid_t uid, struct cl_leftovers *l);

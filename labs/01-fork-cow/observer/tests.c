@@ -140,12 +140,9 @@ static void test_map_private(void)
 
 static void test_spawn(void)
 {
-    enum { KMAX = 5 };
-    /* Under valgrind (the hygiene test) 2 children take every path 5 do: a child costs a
-     * valgrind of its own there (30 ms). */
-    const int K = cl_hygiene_running() ? 2 : KMAX;
+    enum { K = 5 };
     struct cl_link *L = cl_lab_subject();
-    int64_t v[2 + KMAX], st[KMAX];
+    int64_t v[2 + K], st[K];
     int got = 0;
     if (!fc_ask(L, "cow_spawn", v, 2 + K, &got, "spawn_probe %d", K))
         return;

@@ -489,12 +489,8 @@ static void test_predict_layout(void)
      * pages of every size machines have (4, 16 and 64 KiB), whatever this machine's: a pool
      * smaller than a page shares it with its neighbours. */
     static const char *const sem_names[] = {"3.11", "3.12", "3.14", "out-of-line"};
-    struct rc_model_count model[2][4][RC_LAYOUT_NS][RC_LAYOUT_NPS] = {0};
-    /* Under valgrind (the hygiene test) the student's functions get every call they get here,
-     * but the model (80 worlds, 0.1 s of the observer's) is not built: the hygiene test mutes
-     * these checks, and the ones above decide whether this test passed under valgrind. */
-    bool judge = !cl_hygiene_running();
-    if (judge && rc_layout_model(geos, model) < 0)
+    struct rc_model_count model[2][4][RC_LAYOUT_NS][RC_LAYOUT_NPS];
+    if (rc_layout_model(geos, model) < 0)
         return;
     int shown = 0;
     for (size_t pi = 0; pi < RC_LAYOUT_NPS; pi++)
@@ -508,7 +504,7 @@ static void test_predict_layout(void)
                     int64_t got;
                     if (!RC_ASK(L, &got, 1, "p_sum_pages %zu %d %zu %zu", n, (int)sem, gi, ps))
                         return;
-                    if (judge && got != (int64_t)dirtied && shown++ < 4) {
+                    if (got != (int64_t)dirtied && shown++ < 4) {
                         char what[160];
                         snprintf(what, sizeof what,
                                  "rc_predict_sum_pages(n=%zu, %s, %s pools, %zu KiB pages)", n,
@@ -524,7 +520,7 @@ static void test_predict_layout(void)
                     int64_t ip;
                     if (!RC_ASK(L, &ip, 1, "p_int_pages %zu %zu %zu", n, gi, ps))
                         return;
-                    if (judge && ip != (int64_t)int_pages && shown++ < 4) {
+                    if (ip != (int64_t)int_pages && shown++ < 4) {
                         char what[160];
                         snprintf(what, sizeof what,
                                  "rc_predict_int_pages(n=%zu, %s pools, %zu KiB pages)", n,

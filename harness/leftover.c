@@ -161,9 +161,9 @@ static void leftover_mq_remove(int dfd, uid_t uid, FILE *out, struct cl_leftover
 }
 
 #ifndef FSOPEN_CLOEXEC /* the new mount API's, where the C library predates them (2.36) */
-#define FSOPEN_CLOEXEC 0x00000001
+#define FSOPEN_CLOEXEC      0x00000001
 #define FSCONFIG_CMD_CREATE 6
-#define FSMOUNT_CLOEXEC 0x00000001
+#define FSMOUNT_CLOEXEC     0x00000001
 #endif
 
 /* The queue file system mounted where no path leads: a mount of its own (fsopen, fsmount:
@@ -193,8 +193,6 @@ static int leftover_mq_mount(void)
  * writes their names to a pipe (a fork, a namespace and a mount each time: 0.8 ms). */
 static void leftover_mqueues(uid_t uid, struct cl_leftovers *l)
 {
-    if (geteuid() != 0)
-        return;
     int mnt = leftover_mq_mount();
     int dfd = mnt >= 0 ? openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (dfd >= 0) {
@@ -218,7 +216,7 @@ static void leftover_mqueues(uid_t uid, struct cl_leftovers *l)
         FILE *out = fdopen(p[1], "w");
         int root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (out && root >= 0)
-            leftover_mq_remove(root, uid, out, l);
+            leftover_mq_remove(root, uid, out, NULL);
         if (out)
             fflush(out);
         _exit(0); /* the namespace, and the mount with it, end here */

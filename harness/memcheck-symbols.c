@@ -9,6 +9,7 @@
 #include <link.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef CL_BUILD_DIR
@@ -67,6 +68,30 @@ static int symbols_visit(struct dl_phdr_info *info, size_t size, void *data)
     return 0;
 }
 
+/* Whether the valgrind files the lean names were chosen from (dir/.valgrind: "SIZE MTIME PATH"
+ * lines, written by scripts/lean-debuginfo.sh) are still the same size and age: a valgrind
+ * upgraded since may replace more of libc's functions by name than the lean file still has. */
+static bool symbols_same_valgrind(const char *dir)
+{
+    char path[700], line[700];
+    snprintf(path, sizeof path, "%s/.valgrind", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    bool same = true;
+    while (same && fgets(line, sizeof line, f)) {
+        long long size, mtime;
+        int at = 0;
+        struct stat st;
+        line[strcspn(line, "\n")] = '\0';
+        same = sscanf(line, "%lld %lld %n", &size, &mtime, &at) == 2 && at > 0 &&
+               stat(line + at, &st) == 0 && (long long)st.st_size == size &&
+               (long long)st.st_mtime == mtime;
+    }
+    fclose(f);
+    return same;
+}
+
 const char *cl_memcheck_lean_symbols(void)
 {
     static char dir[600];
@@ -75,7 +100,7 @@ const char *cl_memcheck_lean_symbols(void)
         snprintf(dir, sizeof dir, "%s/%s", CL_BUILD_DIR, CL_MEMCHECK_SYMBOLS_DIR);
         struct symbols_check c = {dir, 0, 0};
         dl_iterate_phdr(symbols_visit, &c);
-        state = c.found > 0 && c.missing == 0 ? 1 : -1;
+        state = c.found > 0 && c.missing == 0 && symbols_same_valgrind(dir) ? 1 : -1;
     }
     return state > 0 ? dir : NULL;
 }

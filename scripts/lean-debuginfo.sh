@@ -18,6 +18,9 @@
 # name, and the hygiene test names the student's frame, never those (make test compares the
 # redirections of both; handbook/instructors.md, "Cost").
 #
+# The names kept are valgrind's: OUT/.valgrind lists the files they came from (size, mtime,
+# path), and the grader uses OUT only while they are unchanged (a valgrind upgraded since make
+# all may replace more functions by name: the full files are read then).
 # Nothing to do without libc6-dbg or objcopy: the test then reads the full files (correct,
 # slower). Rewritten when a build id changed (a libc upgrade), or valgrind or this script did.
 set -euo pipefail
@@ -25,13 +28,25 @@ out=$1
 command -v objcopy >/dev/null && command -v readelf >/dev/null || exit 0
 libs=$(ldd "$(type -P true)" 2>/dev/null | grep -oE '/[^ ]*(ld-linux[^ ]*|libc\.so\.[0-9]+)' | sort -u) || exit 0
 
-# valgrind's own folder: its preload objects (whose names are its redirections) and
-# default.supp; empty when valgrind is not installed (the loader's and libc's whole tables then).
-vgdir=
-for d in /usr/libexec/valgrind /usr/lib/valgrind /usr/lib/x86_64-linux-gnu/valgrind \
-  /usr/lib/aarch64-linux-gnu/valgrind /usr/local/libexec/valgrind /usr/local/lib/valgrind; do
+# valgrind's own folder, where harness/memcheck.c looks for it too: its preload objects (whose
+# names are its redirections) and default.supp; empty when valgrind is not installed (the
+# loader's and libc's whole tables then).
+vgdir="" vgfiles=()
+for d in ${VALGRIND_LIB:-} /usr/libexec/valgrind /usr/lib/valgrind \
+  /usr/lib/x86_64-linux-gnu/valgrind /usr/lib/aarch64-linux-gnu/valgrind; do
   compgen -G "$d/vgpreload_memcheck-*.so" >/dev/null && { vgdir=$d; break; }
 done
+if [[ -n $vgdir ]]; then
+  for f in "$vgdir"/vgpreload_*.so "$vgdir"/*.supp; do
+    if [[ -f $f ]]; then vgfiles+=("$f"); fi
+  done
+fi
+
+# The names in an ELF file's symbol table (readelf -s ARGS), but files' and sections'.
+symbol_names() {
+  readelf -W -s "$@" 2>/dev/null |
+    awk '$1 ~ /^[0-9]+:$/ && NF >= 8 && $4 != "FILE" && $4 != "SECTION" {print $8}'
+}
 
 # The function-name patterns valgrind matches against libc's names, as anchored extended regular
 # expressions (a name may carry its symbol version, "memcpy@@GLIBC_2.14"):
@@ -42,8 +57,8 @@ done
 # - the names valgrind ends a stack at (below main).
 lean_patterns() {
   {
-    for so in "$vgdir"/vgpreload_*.so; do
-      readelf -W -s --dyn-syms "$so" 2>/dev/null | awk '$1 ~ /^[0-9]+:$/ && NF >= 8 {print $8}'
+    for f in "${vgfiles[@]}"; do
+      if [[ $f == *.so ]]; then symbol_names "$f"; fi
     done | awk '
       BEGIN {
         code["a"] = "*"; code["p"] = "+"; code["c"] = ":"; code["d"] = "."; code["u"] = "_"
@@ -63,8 +78,10 @@ lean_patterns() {
         }
         print o
       }'
-    for supp in "$vgdir"/*.supp; do
-      sed -n 's/^[[:space:]]*fun:\(.*[^[:space:]]\)[[:space:]]*$/\1/p' "$supp"
+    for f in "${vgfiles[@]}"; do
+      if [[ $f == *.supp ]]; then
+        sed -n 's/^[[:space:]]*fun:\(.*[^[:space:]]\)[[:space:]]*$/\1/p' "$f"
+      fi
     done
     printf '%s\n' __libc_start_main __libc_start_call_main 'generic_start_main*' below_main
   } | grep -vx '\*' | sort -u | awk '{
@@ -93,8 +110,8 @@ done
 (( ${#want[@]} )) || { rm -rf "$out"; exit 0; }
 
 # What the files depend on besides the build ids: this script and valgrind's preloads and
-# suppressions.
-recipe=$( { cat "$0"; [[ -z $vgdir ]] || cat "$vgdir"/vgpreload_*.so "$vgdir"/*.supp; } | cksum)
+# suppressions (.recipe, for make all), whose size and mtime the grader checks (.valgrind).
+recipe=$( { cat "$0"; (( ${#vgfiles[@]} == 0 )) || cat "${vgfiles[@]}"; } | cksum)
 have=1
 for f in "${want[@]}"; do [[ -s $out/$f ]] || have=0; done
 [[ $(cat "$out/.recipe" 2>/dev/null) == "$recipe" ]] || have=0
@@ -108,17 +125,18 @@ for f in "${want[@]}"; do
   case ${lib_of[$f]##*/} in
     libc.so.*)
       if [[ -s $tmp/.patterns ]]; then
-        readelf -W -s "/usr/lib/debug/$f" 2>/dev/null |
-          awk '$1 ~ /^[0-9]+:$/ && NF >= 8 && $4 != "FILE" && $4 != "SECTION" {print $8}' |
-          sort -u | grep -E -f "$tmp/.patterns" >"$tmp/.keep" || true
+        symbol_names "/usr/lib/debug/$f" | sort -u >"$tmp/.names"
+        [[ -s $tmp/.names ]] || { echo "lean-debuginfo: no symbols in /usr/lib/debug/$f" >&2; exit 1; }
+        grep -E -f "$tmp/.patterns" "$tmp/.names" >"$tmp/.keep" || (( $? == 1 ))
         objcopy --strip-all --keep-symbols="$tmp/.keep" "/usr/lib/debug/$f" "$tmp/$f"
         continue
       fi ;;
   esac
   objcopy --strip-debug "/usr/lib/debug/$f" "$tmp/$f"
 done
-rm -f "$tmp/.patterns" "$tmp/.keep"
+rm -f "$tmp/.patterns" "$tmp/.names" "$tmp/.keep"
 printf '%s\n' "$recipe" >"$tmp/.recipe"
+for f in "${vgfiles[@]}"; do stat -c '%s %Y %n' "$f"; done >"$tmp/.valgrind"
 chmod -R a+rX "$tmp"
 rm -rf "$out"
 mv "$tmp" "$out"

@@ -10,8 +10,9 @@
 set -uo pipefail
 lean=$1
 [[ -d $lean/.build-id ]] || { echo "no lean symbol files in $lean (make all without libc6-dbg)"; exit 2; }
-command -v valgrind >/dev/null && command -v unshare >/dev/null && [[ $(id -u) == 0 ]] ||
-  { echo "needs valgrind, unshare and root"; exit 2; }
+if ! command -v valgrind >/dev/null || ! command -v unshare >/dev/null || [[ $(id -u) != 0 ]]; then
+  echo "needs valgrind, unshare and root"; exit 2
+fi
 lean=$(cd "$lean" && pwd)
 prog=$(type -P true)
 # The active redirections: "ADDRESS R-> (TAG) TARGET NAME", the replaced function's own label
@@ -24,6 +25,7 @@ table() {
 full=$(table)
 export -f table
 export prog
+# shellcheck disable=SC2016 # $0 is the inner shell's: LEAN
 leaner=$(unshare --mount bash -c 'mount --bind "$0" /usr/lib/debug && table' "$lean")
 [[ -n $full ]] || { echo "valgrind listed no redirections"; exit 1; }
 if [[ $full != "$leaner" ]]; then

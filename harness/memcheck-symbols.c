@@ -68,10 +68,7 @@ static int symbols_visit(struct dl_phdr_info *info, size_t size, void *data)
     return 0;
 }
 
-/* Whether the valgrind files the lean names were chosen from (dir/.valgrind: "SIZE MTIME PATH"
- * lines, written by scripts/lean-debuginfo.sh) are still the same size and age: a valgrind
- * upgraded since may replace more of libc's functions by name than the lean file still has. */
-static bool symbols_same_valgrind(const char *dir)
+bool cl_memcheck_symbols_current(const char *dir)
 {
     char path[700], line[700];
     snprintf(path, sizeof path, "%s/.valgrind", dir);
@@ -100,7 +97,7 @@ const char *cl_memcheck_lean_symbols(void)
         snprintf(dir, sizeof dir, "%s/%s", CL_BUILD_DIR, CL_MEMCHECK_SYMBOLS_DIR);
         struct symbols_check c = {dir, 0, 0};
         dl_iterate_phdr(symbols_visit, &c);
-        state = c.found > 0 && c.missing == 0 && symbols_same_valgrind(dir) ? 1 : -1;
+        state = c.found > 0 && c.missing == 0 && cl_memcheck_symbols_current(dir) ? 1 : -1;
     }
     return state > 0 ? dir : NULL;
 }

@@ -48,6 +48,12 @@ int cl_memcheck_available(char *why, size_t n);
 #define CL_MEMCHECK_SYMBOLS_DIR "valgrind-symbols"
 const char *cl_memcheck_lean_symbols(void);
 
+/* Whether the valgrind files the lean names in dir were chosen from (dir/.valgrind: "SIZE MTIME
+ * PATH" lines, written by scripts/lean-debuginfo.sh) still have that size and mtime: a valgrind
+ * upgraded since may replace more of libc's functions by name than the lean file still has.
+ * false without dir/.valgrind. */
+bool cl_memcheck_symbols_current(const char *dir);
+
 /* Put valgrind's words before the program's in argv[at..max): memcheck, XML on xml_fd, full
  * leak check counting definite and indirect leaks, forked children silent (one XML stream per
  * pipe), exec'd programs traced (never run outside valgrind: see cl_memcheck_parse); with report

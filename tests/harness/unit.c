@@ -1284,6 +1284,55 @@ static void t_csv_roundtrip(void)
     unlink(path);
 }
 
+/* The lean symbols' record of the valgrind they were made from: the same file, size and mtime
+ * is current; a file grown, touched or gone, or no record at all, is not. */
+static void t_lean_valgrind(void)
+{
+    char dir[] = "/tmp/cowlab-unit-lean-XXXXXX", file[300], rec[300];
+    if (!mkdtemp(dir)) {
+        CL_FAIL("mkdtemp: %s", strerror(errno));
+        return;
+    }
+    snprintf(file, sizeof file, "%s/vgpreload_memcheck-test.so", dir);
+    snprintf(rec, sizeof rec, "%s/.valgrind", dir);
+    CL_CHECK_EQ(0, cl_memcheck_symbols_current(dir), "no .valgrind: not current", "");
+    FILE *f = fopen(file, "w");
+    if (f) {
+        fputs("0123456789", f);
+        fclose(f);
+    }
+    struct stat st;
+    FILE *r = fopen(rec, "w");
+    if (!r || stat(file, &st) < 0) {
+        CL_FAIL("cannot write the record: %s", strerror(errno));
+        if (r)
+            fclose(r);
+        return;
+    }
+    fprintf(r, "%lld %lld %s\n", (long long)st.st_size, (long long)st.st_mtime, file);
+    fclose(r);
+    CL_CHECK_EQ(1, cl_memcheck_symbols_current(dir), "the file as recorded: current", "");
+    struct timespec older[2] = {{.tv_sec = st.st_mtime - 100}, {.tv_sec = st.st_mtime - 100}};
+    utimensat(AT_FDCWD, file, older, 0);
+    CL_CHECK_EQ(0, cl_memcheck_symbols_current(dir), "its mtime changed: not current", "");
+    struct timespec back[2] = {{.tv_sec = st.st_mtime}, {.tv_sec = st.st_mtime}};
+    f = fopen(file, "a");
+    if (f) {
+        fputs("more", f);
+        fclose(f);
+    }
+    utimensat(AT_FDCWD, file, back, 0);
+    CL_CHECK_EQ(0, cl_memcheck_symbols_current(dir), "its size changed: not current", "");
+    unlink(file);
+    CL_CHECK_EQ(0, cl_memcheck_symbols_current(dir), "the file gone: not current", "");
+    r = fopen(rec, "w"); /* valgrind not installed when the files were made: nothing to match */
+    if (r)
+        fclose(r);
+    CL_CHECK_EQ(1, cl_memcheck_symbols_current(dir), "an empty record: current", "");
+    unlink(rec);
+    rmdir(dir);
+}
+
 /* valgrind's XML (fixtures written by memcheck 3.19): the errors counted, the first read whole,
  * a report cut short or clean told apart, the student's frame blamed, no address in the words. */
 static void t_memcheck_xml(void)
@@ -1374,6 +1423,7 @@ static const struct cl_test unit_tests[] = {
     {"json_parse", t_json_parse, 1, 10, ""},
     {"csv_roundtrip", t_csv_roundtrip, 1, 10, ""},
     {"memcheck_xml", t_memcheck_xml, 1, 10, ""},
+    {"lean_valgrind", t_lean_valgrind, 1, 10, ""},
 };
 
 /* Tests that measure memory: never under valgrind or a sanitizer (--pure skips them). */

@@ -147,7 +147,8 @@ static void labmain_report(int fd, const struct cl_test *t, const char *nonce, i
         if (strcmp(file, "-") != 0)
             snprintf(where, sizeof where, "%s:%u", file, f->uiLineNumber);
         if (fd < 0) {
-            fprintf(stderr, "  FAIL %s: %s\n", where, f->strCondition ? f->strCondition : "");
+            fprintf(stderr, "  FAIL%s%s: %s\n", strcmp(where, "-") ? " " : "",
+                    strcmp(where, "-") ? where : "", f->strCondition ? f->strCondition : "");
             continue;
         }
         cl_record_escape(f->strCondition ? f->strCondition : "", esc, sizeof esc);

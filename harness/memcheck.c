@@ -198,10 +198,10 @@ const char *cl_memcheck_explain(const char *kind)
         {"MismatchedFree", "a block was freed by a function that does not match how it was "
                            "allocated"},
         {"UninitCondition", "a branch depends on a value nobody set: a field or variable read "
-                            "before it was written (make memcheck LAB=NN says where that "
+                            "before it was written (valgrind's whole report says where that "
                             "memory came from)"},
         {"UninitValue", "a value nobody set was used: a field or variable read before it was "
-                        "written (make memcheck LAB=NN says where that memory came from)"},
+                        "written (valgrind's whole report says where that memory came from)"},
         {"SyscallParam", "a system call was given memory that is unset or not yours"},
         {"Overlap", "memcpy (or a relative) was given overlapping source and destination: use "
                     "memmove"},
@@ -218,6 +218,21 @@ const char *cl_memcheck_explain(const char *kind)
         if (strcmp(kind, says[i][0]) == 0)
             return says[i][1];
     return "valgrind found your code using memory in a way C does not allow";
+}
+
+/* The sentence for error e: cl_memcheck_explain's for its kind, except for a read or write at
+ * an address in the first page (0x0 plus a field's offset), which no block can hold: that is a
+ * NULL pointer followed, not a block overrun. */
+static const char *mc_explain(const struct cl_memcheck_error *e)
+{
+    bool read = strcmp(e->kind, "InvalidRead") == 0, write = strcmp(e->kind, "InvalidWrite") == 0;
+    if ((read || write) && strncmp(e->auxwhat, "Address 0x", 10) == 0 &&
+        strtoull(e->auxwhat + 8, NULL, 16) < 4096)
+        return read ? "your code read through a NULL pointer (or a field of one): a pointer that "
+                      "was never set, or one taken from a slot past the last item"
+                    : "your code wrote through a NULL pointer (or a field of one): a pointer "
+                      "that was never set, or one taken from a slot past the last item";
+    return cl_memcheck_explain(e->kind);
 }
 
 static bool mc_listed(const char *file, const char *files)
@@ -305,7 +320,7 @@ void cl_memcheck_describe(const struct cl_memcheck_error *e, const char *files, 
     mc_no_addresses(e->what[0] ? e->what : e->kind, what, sizeof what);
     mc_no_addresses(e->auxwhat, aux, sizeof aux);
     snprintf(out, n, "%s%s%s%s%s. That is: %s.", what, where, aux[0] ? "; " : "", aux, aux_where,
-             cl_memcheck_explain(e->kind));
+             mc_explain(e));
 }
 
 static void mc_render_stack(const struct cl_memcheck_stack *s, FILE *out)
@@ -337,7 +352,7 @@ int cl_memcheck_render(const char *xml, size_t len, FILE *out)
             fprintf(out, "  %s\n", err.auxwhat);
             mc_render_stack(&err.aux, out);
         }
-        fprintf(out, "  That is: %s.\n\n", cl_memcheck_explain(err.kind));
+        fprintf(out, "  That is: %s.\n\n", mc_explain(&err));
         p = ee + 8;
     }
     return n;

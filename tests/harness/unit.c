@@ -1384,6 +1384,17 @@ static void t_memcheck_xml(void)
     char said[600];
     cl_memcheck_describe(&range, "x.c", said, sizeof said);
     CU_ASSERT(strstr(said, "The address is in the brk data segment an address range.") != NULL);
+    CU_ASSERT(strstr(said, "NULL") == NULL); /* a real address is no NULL pointer */
+    /* A read at 0x0 plus a field's offset is a NULL pointer followed, said so. */
+    struct cl_memcheck_error null_field = {.kind = "InvalidWrite"};
+    snprintf(null_field.auxwhat, sizeof null_field.auxwhat,
+             "Address 0x18 is not stack'd, malloc'd or (recently) free'd");
+    cl_memcheck_describe(&null_field, "x.c", said, sizeof said);
+    CU_ASSERT(strstr(said, "wrote through a NULL pointer") != NULL);
+    snprintf(null_field.auxwhat, sizeof null_field.auxwhat,
+             "Address 0x1000 is not stack'd, malloc'd or (recently) free'd");
+    cl_memcheck_describe(&null_field, "x.c", said, sizeof said);
+    CU_ASSERT(strstr(said, "NULL") == NULL); /* past the first page: not NULL's */
     CU_ASSERT(strstr(cl_memcheck_explain("Leak_DefinitelyLost"), "error paths") != NULL);
     CU_ASSERT(strstr(cl_memcheck_explain("NoSuchKind"), "valgrind") != NULL);
 }

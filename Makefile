@@ -131,7 +131,7 @@ SUBJECT_SRCS = $(wildcard $(LAB_DIR)/subject/*.c $(LAB_DIR)/common/*.c)
 # test labs the header beside tests.def named after the slug without its number. Everything
 # else subject-kit.o defines is made local (scripts/seal-subject-kit.sh).
 PUBLIC_HEADER = $(firstword $(wildcard include/$*.h) $(LAB_DIR)/$(patsubst $(firstword $(subst -, ,$*))-%,%,$*).h)
-$(BUILD)/labs/%/subject-kit.o: $(SUBJECT_OBJ) $$(wildcard $$(LAB_DIR)/subject/* $$(LAB_DIR)/common/* $$(LAB_DIR)/*.h include/*.h)
+$(BUILD)/labs/%/subject-kit.o: $(SUBJECT_OBJ) scripts/seal-subject-kit.sh $$(wildcard $$(LAB_DIR)/subject/* $$(LAB_DIR)/common/* $$(LAB_DIR)/*.h include/*.h)
 	@mkdir -p $(dir $@)/kit
 	@echo "  LD -r   $@"
 	@for f in $(SUBJECT_SRCS); do \

@@ -7,6 +7,7 @@
 #include "cowlab/isolate.h"
 #include "cowlab/mem.h"
 #include "cowlab/memcheck.h"
+#include "cowlab/subject.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -381,6 +382,31 @@ static bool link_valgrind_gave_up(struct cl_link *L)
            !memmem(L->xml, L->xml_len, "</valgrindoutput>", 17);
 }
 
+/* Whether exit status st is the one a sanitizer exits with after its report
+ * (CL_SANITIZER_STATUS): only in the kit built with the sanitizers (make check SANITIZE=1,
+ * build/asan), whose subjects exit so; a grader's status 23 is only an exit. */
+static bool link_sanitizer_stopped(int st)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return st == CL_SANITIZER_STATUS;
+#else
+    (void)st;
+    return false;
+#endif
+}
+
+/* Whom the subject's death by signal sig blames. The subject is the parent. A fault or an
+ * abort (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT: glibc's "double free
+ * detected" too) is what the parent's own code did, so the parent's function, once it has
+ * called one, even while workers called theirs after it; any other signal (SIGKILL, say) can
+ * come from another process, so the process that called a function of the student's last. */
+static int link_blamed(const struct cl_link *L, int sig)
+{
+    bool own = sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+               sig == SIGTRAP || sig == SIGSYS || sig == SIGABRT;
+    return own && L->running[0][0] ? 0 : L->last_who;
+}
+
 static void link_died(struct cl_link *L)
 {
     int st = 0;
@@ -388,8 +414,6 @@ static void link_died(struct cl_link *L)
     link_drain_output(L);
     pid_t r =
         link_reap(L, L->memcheck ? cl_link_deadline_ms(CL_MEMCHECK_QUIT_MS) : 1000, &st, &killed);
-    char where[200];
-    link_where(L, L->last_who, where, sizeof where);
     /* bwrap ends as its child did, a signal N as status 128 + N (gdb too, by its script). */
     int sig = r != L->child     ? 0
               : WIFSIGNALED(st) ? WTERMSIG(st)
@@ -397,6 +421,8 @@ static void link_died(struct cl_link *L)
                       WEXITSTATUS(st) < 128 + 65
                   ? WEXITSTATUS(st) - 128
                   : 0;
+    char where[200];
+    link_where(L, link_blamed(L, sig), where, sizeof where);
     if (killed)
         link_fail(L, 'p',
                   "the subject closed descriptor 3 (its answers) and kept running, while %s was "
@@ -422,6 +448,12 @@ static void link_died(struct cl_link *L)
                   "ran out), which code calling exit never does; make memcheck LAB=NN shows "
                   "what valgrind printed",
                   WEXITSTATUS(st), where);
+    else if (r == L->child && WIFEXITED(st) && link_sanitizer_stopped(WEXITSTATUS(st)))
+        link_fail(L, 'e',
+                  "a sanitizer (ASan or UBSan) found an error while %s was running and "
+                  "stopped the subject (status %d): its report, in the output below, names the "
+                  "file and line",
+                  where, WEXITSTATUS(st));
     else if (r == L->child && WIFEXITED(st))
         link_fail(L, 'e',
                   "the subject exited (status %d) while %s was running: does your code call "

@@ -14,13 +14,20 @@
 #include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
-/* make sanitize: the subject's environment is the grader's minimal one, so AddressSanitizer's
+/* make sanitize: the subject's environment is the grader's minimal one, so the sanitizers'
  * options are compiled in. An allocation too big to make returns NULL, as the contracts say it
- * must be reported (lab 04 asks ba_new for 2^59 bits), instead of aborting the subject. */
+ * must be reported (lab 04 asks ba_new for 2^59 bits), instead of aborting the subject. After a
+ * report, both exit with CL_SANITIZER_STATUS (23). */
+_Static_assert(CL_SANITIZER_STATUS == 23, "the options below spell the status out");
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
 {
-    return "allocator_may_return_null=1";
+    return "allocator_may_return_null=1:exitcode=23";
+}
+const char *__ubsan_default_options(void);
+const char *__ubsan_default_options(void)
+{
+    return "print_stacktrace=1:exitcode=23";
 }
 #endif
 

@@ -17,6 +17,11 @@ SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=
 echo "sanitize: building the kit with ASan+UBSan into build/asan (once; then only what changed)"
 make -s BUILD=build/asan CFLAGS="$SAN" LDFLAGS="$SAN" all >build/asan-build.log 2>&1 ||
   { tail -20 build/asan-build.log; exit 2; }
+# (The subject's own options are compiled into it, harness/subject.c: its environment is the
+# grader's minimal one. These are the kit's, the observer's and the command line's.)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 echo "sanitize: $slug's tests that measure no memory ($test), your code built with ASan+UBSan"
 build/asan/bin/cowlab check "$slug" --sanitize --test "$test"
+rc=$?
+echo "sanitize: not graded: a first look with the sanitizers (make grade LAB=$lab gives the points)"
+exit "$rc"

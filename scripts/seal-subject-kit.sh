@@ -7,7 +7,7 @@
 #                                says are provided (lab 02), nothing else;
 #   names the C library defines  the subject's interpositions (lab 01 wraps fork() to make a
 #                                fork fail): they must replace libc's for the student's calls;
-#   __asan_* hooks               the sanitizer runtime's (make sanitize) look them up by name;
+#   __asan_*, __ubsan_* hooks    the sanitizer runtimes' (make sanitize) look them up by name;
 #   __wrap_* functions           a static link's interpositions (lab 04's allocator: the link
 #                                sends every call of NAME to __wrap_NAME, -Wl,--wrap=NAME).
 # Without it a submission could link the world's model hooks or the barrier (issue 7: "links no
@@ -23,7 +23,7 @@ libc_names=$($nm --defined-only "$libc" 2>/dev/null | awk '$2 ~ /^[TWi]$/ {print
 header_names=$($cc -E -P -fpreprocessed -x c "$header" | grep -o '[A-Za-z_][A-Za-z_0-9]*' | sort -u)
 args=()
 while read -r name; do
-  [[ $name == main || $name == __asan_* || $name == __wrap_* ]] && continue
+  [[ $name == main || $name == __asan_* || $name == __ubsan_* || $name == __wrap_* ]] && continue
   grep -qxF "$name" <<<"$header_names" && continue
   grep -qxF "$name" <<<"$libc_names" && continue
   args+=(--localize-symbol="$name")

@@ -1115,6 +1115,18 @@ check "results.json carries tests.def's visibility; cowlab list --markdown marks
 # A crash's feedback says how to see where, with gdb, in the student's own checkout (make
 # check LAB=01 TEST=T GDB=1, i.e. cowlab check --gdb); that command, run on the crashing planted
 # bug (graded just before, in SUB), prints the student's function, file and line.
+crash_blames_parent() { # OUT (the grading of planted bug spawn-frees-copy-twice)
+  # The parent aborts in cow_spawn (a double free) after its workers have called cow_read or
+  # cow_unmap: every crashed test must name cow_spawn in the parent, not a worker's function.
+  check "a parent's abort is blamed on its own function (cow_spawn), not on a worker's, in all 7 tests" \
+    python3 -c "
+import json, sys
+tests = json.load(open(sys.argv[1]))['tests']
+said = [t['name'] + ': ' + t['output'].split(chr(10))[0][:90] for t in tests if t['output'].startswith('crashed')]
+wrong = [s for s in said if 'crashed: cow_spawn, in the parent: killed by SIGABRT' not in s]
+print(*(wrong or said), sep=chr(10))
+sys.exit(len(said) != 7 or bool(wrong))" "$1/results.json"
+}
 gdb_reproduces() { # SUB (a submission folder) OUT (its grading's output folder)
   local sub=$1 out=$2 t=shared_after_fork
   check "a crash's feedback gives the command that shows where: make check LAB=01 TEST=$t GDB=1" \
@@ -1193,6 +1205,7 @@ for lab in $labs; do
   exec 3<&-
   [ "$lab" = 01-fork-cow ] &&
     gdb_reproduces "$OUT/bugs/$lab/in/fill-crashes" "$OUT/bugs/$lab/out/fill-crashes"
+  [ "$lab" = 01-fork-cow ] && crash_blames_parent "$OUT/bugs/$lab/out/spawn-frees-copy-twice"
   [ "$lab" = 04-bit-arrays ] && gdb_skips_deliberate_faults "$OUT/bugs/$lab/in/sieve-nomem-unchecked"
   for t in $($COWLAB list "$lab" | awk '{print $1}'); do
     if [[ " $named " == *" $t "* ]]; then ok "$lab/$t is proven by a planted bug"

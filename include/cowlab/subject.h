@@ -49,6 +49,10 @@ enum {
     CL_SUBJECT_MAX_ARGS = 8,
     CL_SUBJECT_MAX_VALUES = 16,
     CL_SUBJECT_WORKER_ARGS = 4,
+    /* The status a subject built with the sanitizers (make check SANITIZE=1) exits with after
+     * ASan or UBSan reported an error: a status no test's code uses, so the observer (built
+     * with them too) can say "a sanitizer found an error" rather than "the subject exited". */
+    CL_SANITIZER_STATUS = 23,
 };
 
 /* One command of a lab. fn reads nargs integers and stores up to CL_SUBJECT_MAX_VALUES answers

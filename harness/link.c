@@ -395,16 +395,20 @@ static bool link_sanitizer_stopped(int st)
 #endif
 }
 
-/* Whom the subject's death by signal sig blames. The subject is the parent. A fault or an
+/* Whom the subject's end blames: sig, the signal that ended it (0: none); sanitized, whether a
+ * sanitizer stopped it (link_sanitizer_stopped). The subject is the parent. A fault or an
  * abort (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT: glibc's "double free
- * detected" too) is what the parent's own code did, so the parent's function, once it has
- * called one, even while workers called theirs after it; any other signal (SIGKILL, say) can
- * come from another process, so the process that called a function of the student's last. */
-static int link_blamed(const struct cl_link *L, int sig)
+ * detected" too), or a sanitizer's stop, is what the parent's own code did: so the parent's
+ * function, while a command that called one has not been answered, even when workers called
+ * theirs after it. Any other signal (SIGKILL, say) can come from another process, and a parent
+ * between commands runs only the kit's code: then the process that called a function of the
+ * student's last. Under gdb the status is gdb's, for whichever process got the signal (its
+ * script follows every fork): the last caller too. */
+static int link_blamed(const struct cl_link *L, int sig, bool sanitized)
 {
-    bool own = sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+    bool own = sanitized || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
                sig == SIGTRAP || sig == SIGSYS || sig == SIGABRT;
-    return own && L->running[0][0] ? 0 : L->last_who;
+    return own && !L->gdb && L->parent_in_call && L->running[0][0] ? 0 : L->last_who;
 }
 
 static void link_died(struct cl_link *L)
@@ -421,8 +425,9 @@ static void link_died(struct cl_link *L)
                       WEXITSTATUS(st) < 128 + 65
                   ? WEXITSTATUS(st) - 128
                   : 0;
+    bool sanitized = r == L->child && WIFEXITED(st) && link_sanitizer_stopped(WEXITSTATUS(st));
     char where[200];
-    link_where(L, link_blamed(L, sig), where, sizeof where);
+    link_where(L, link_blamed(L, sig, sanitized), where, sizeof where);
     if (killed)
         link_fail(L, 'p',
                   "the subject closed descriptor 3 (its answers) and kept running, while %s was "
@@ -448,7 +453,7 @@ static void link_died(struct cl_link *L)
                   "ran out), which code calling exit never does; make memcheck LAB=NN shows "
                   "what valgrind printed",
                   WEXITSTATUS(st), where);
-    else if (r == L->child && WIFEXITED(st) && link_sanitizer_stopped(WEXITSTATUS(st)))
+    else if (sanitized)
         link_fail(L, 'e',
                   "a sanitizer (ASan or UBSan) found an error while %s was running and "
                   "stopped the subject (status %d): its report, in the output below, names the "
@@ -495,9 +500,13 @@ static int link_line(struct cl_link *L, char *line, int64_t *v, int max, int *n,
         if (w >= 0) {
             snprintf(L->running[w], sizeof L->running[w], "%s", fn);
             L->last_who = w;
+            if (w == 0)
+                L->parent_in_call = true;
         }
         return 0;
     }
+    if ((line[0] == 'R' || line[0] == 'E') && (line[1] == ' ' || line[1] == '\0'))
+        L->parent_in_call = false; /* an answer: the command (and any call of it) has ended */
     if (line[0] == 'R' && (line[1] == ' ' || line[1] == '\0')) {
         int count = 0;
         char *p = line + 1, *end;

@@ -229,9 +229,12 @@ static const char *mc_explain(const struct cl_memcheck_error *e)
     if ((read || write) && strncmp(e->auxwhat, "Address 0x", 10) == 0 &&
         strtoull(e->auxwhat + 8, NULL, 16) < 4096)
         return read ? "your code read through a NULL pointer (or a field of one): a pointer that "
-                      "was never set, or one taken from a slot past the last item"
+                      "was never set, or one read from memory that holds 0 (a slot past the last "
+                      "item, say)"
                     : "your code wrote through a NULL pointer (or a field of one): a pointer "
-                      "that was never set, or one taken from a slot past the last item";
+                      "that was never set, or one read from memory that holds 0 (a slot past the "
+                      "last item, "
+                      "say)";
     return cl_memcheck_explain(e->kind);
 }
 

@@ -102,6 +102,13 @@ static int subject_dead_worker(char *why, size_t n)
         if (WIFSIGNALED(st))
             snprintf(why, n, "worker %d was killed by SIG%s", i,
                      sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
+#if defined(__SANITIZE_ADDRESS__)
+        else if (WEXITSTATUS(st) == CL_SANITIZER_STATUS)
+            snprintf(why, n,
+                     "a sanitizer (ASan or UBSan) stopped worker %d: its report is in the "
+                     "output",
+                     i);
+#endif
         else
             snprintf(why, n, "worker %d exited with status %d", i, WEXITSTATUS(st));
         return i;

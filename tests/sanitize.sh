@@ -33,8 +33,10 @@ done
 # "does your code call exit?": a heap read past a block (ASan) and a NULL pointer followed
 # (UBSan), in tests the sanitizers catch them in.
 said_by_sanitizer() { # LAB TEST SUBMISSION
+  rm -rf build/asan/said
   build/asan/bin/cowlab grade --submission "$3" --lab "$1" --test "$2" --sanitize \
     --out build/asan/said --quiet >/dev/null 2>&1
+  [ $? -le 1 ] || { echo "the grader could not grade $3 ($1 $2)"; return 1; }
   python3 - "$1/$2" <<'PY'
 import json, sys
 r = {t["name"]: t for t in json.load(open("build/asan/said/results.json"))["tests"]}[sys.argv[1]]
@@ -45,13 +47,17 @@ PY
 }
 sub=build/asan/said-in; rm -rf "$sub"; mkdir -p "$sub"
 cp -r solutions/01-fork-cow solutions/02-refcount "$sub/"
-bash tests/plant.sh tests/bugs/01-fork-cow/hygiene-pss-known-past-end.patch "$sub/01-fork-cow"
-run "ASan's report is said to be a sanitizer's (01 predict_pss, a heap read past a block)" \
-  said_by_sanitizer 01-fork-cow predict_pss "$sub"
-# rc_list_contains looking one slot past the last item, where no object is (a NULL pointer)
-sed -i 's/for (int64_t i = 0; i < l->ob_size; i++) {/for (int64_t i = 0; i <= l->ob_size; i++) {/' \
-  "$sub/02-refcount/refcount.c"
-run "UBSan's report is said to be a sanitizer's (02 sum_balanced, a NULL pointer followed)" \
-  said_by_sanitizer 02-refcount sum_balanced "$sub"
+heap_read_past() {
+  bash tests/plant.sh tests/bugs/01-fork-cow/hygiene-pss-known-past-end.patch "$sub/01-fork-cow" &&
+    said_by_sanitizer 01-fork-cow predict_pss "$sub"
+}
+null_followed() { # rc_list_contains looking one slot past the last item, which holds no object
+  sed -i 's/for (int64_t i = 0; i < l->ob_size; i++) {/for (int64_t i = 0; i <= l->ob_size; i++) {/' \
+    "$sub/02-refcount/refcount.c"
+  grep -q 'i <= l->ob_size' "$sub/02-refcount/refcount.c" &&
+    said_by_sanitizer 02-refcount sum_balanced "$sub"
+}
+run "ASan's report is said to be a sanitizer's (01 predict_pss, a heap read past a block)" heap_read_past
+run "UBSan's report is said to be a sanitizer's (02 sum_balanced, a NULL pointer followed)" null_followed
 echo "sanitize: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1395,6 +1395,11 @@ static void t_memcheck_xml(void)
              "Address 0x1000 is not stack'd, malloc'd or (recently) free'd");
     cl_memcheck_describe(&null_field, "x.c", said, sizeof said);
     CU_ASSERT(strstr(said, "NULL") == NULL); /* past the first page: not NULL's */
+    struct cl_memcheck_error null_read = {.kind = "InvalidRead"};
+    snprintf(null_read.auxwhat, sizeof null_read.auxwhat,
+             "Address 0x0 is not stack'd, malloc'd or (recently) free'd");
+    cl_memcheck_describe(&null_read, "x.c", said, sizeof said);
+    CU_ASSERT(strstr(said, "read through a NULL pointer") != NULL);
     CU_ASSERT(strstr(cl_memcheck_explain("Leak_DefinitelyLost"), "error paths") != NULL);
     CU_ASSERT(strstr(cl_memcheck_explain("NoSuchKind"), "valgrind") != NULL);
 }

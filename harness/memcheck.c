@@ -220,6 +220,11 @@ const char *cl_memcheck_explain(const char *kind)
     return "valgrind found your code using memory in a way C does not allow";
 }
 
+/* Why a read or write went through a NULL pointer (mc_explain). */
+#define MC_NULL_WHY                                                                                \
+    " through a NULL pointer (or a field of one): a pointer that was never set, or one read "      \
+    "from memory that holds 0 (a slot past the last item, say)"
+
 /* The sentence for error e: cl_memcheck_explain's for its kind, except for a read or write at
  * an address in the first page (0x0 plus a field's offset), which no block can hold: that is a
  * NULL pointer followed, not a block overrun. */
@@ -228,13 +233,7 @@ static const char *mc_explain(const struct cl_memcheck_error *e)
     bool read = strcmp(e->kind, "InvalidRead") == 0, write = strcmp(e->kind, "InvalidWrite") == 0;
     if ((read || write) && strncmp(e->auxwhat, "Address 0x", 10) == 0 &&
         strtoull(e->auxwhat + 8, NULL, 16) < 4096)
-        return read ? "your code read through a NULL pointer (or a field of one): a pointer that "
-                      "was never set, or one read from memory that holds 0 (a slot past the last "
-                      "item, say)"
-                    : "your code wrote through a NULL pointer (or a field of one): a pointer "
-                      "that was never set, or one read from memory that holds 0 (a slot past the "
-                      "last item, "
-                      "say)";
+        return read ? "your code read" MC_NULL_WHY : "your code wrote" MC_NULL_WHY;
     return cl_memcheck_explain(e->kind);
 }
 

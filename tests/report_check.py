@@ -25,6 +25,9 @@ grades.csv, prairielearn.json, autolab.txt), for tests/run.sh. Exit 0 if the ass
   report_check.py OUT --lab SLUG --expect-failed TEST [TEST ...]
       (the lab built, and the tests that failed are exactly these: a planted bug's Catches:)
   report_check.py OUT --lab SLUG --expect-tests TEST [TEST ...]   (the report has exactly these)
+  report_check.py OUT --lab SLUG --expect-said TEXT TEST [TEST ...]
+      each of these tests failed, and its feedback's first line holds TEXT (whom a crash
+      blames, what stopped the subject)
   report_check.py --each FILE
       many checks in one run: each line of FILE is the arguments of one of the above,
       separated by tabs. Prints one line per check, "ok" or "fail<TAB>REASON", REASON on
@@ -419,6 +422,7 @@ def check(argv):
     ap.add_argument("--expect", choices=("full", "zero", "built"))
     ap.add_argument("--expect-failed", nargs="+")
     ap.add_argument("--expect-tests", nargs="+")
+    ap.add_argument("--expect-said", nargs="+")
     ap.add_argument("--expect-gradable", choices=("yes", "no"))
     ap.add_argument("--expect-withheld", action="store_true")
     ap.add_argument("--expect-cut", action="store_true")
@@ -466,6 +470,19 @@ def check(argv):
                 + "\n" + "\n".join(f"{n}: {by_name[n]['output'][:300]}" for n in extra))
         if sum(t["score"] for t in tests) >= sum(t["max_score"] for t in tests):
             die("the planted bug scores full marks")
+    if a.expect_said:
+        if len(a.expect_said) < 2:
+            die("--expect-said: TEXT and at least one test")
+        text, names = a.expect_said[0], a.expect_said[1:]
+        by_name = {t["name"].split("/", 1)[1]: t for t in tests}
+        bad = []
+        for n in names:
+            t = by_name.get(n)
+            first = (t["output"].splitlines() or [""])[0] if t else "no such test"
+            if not t or t["status"] != "failed" or text not in first:
+                bad.append(f"{n}: {first[:300]}")
+        if bad:
+            die(f"not failed with {text!r}:\n" + "\n".join(bad))
     if a.expect_tests:
         got = sorted(t["name"].split("/", 1)[1] for t in tests)
         if got != sorted(a.expect_tests):

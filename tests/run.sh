@@ -1119,13 +1119,9 @@ crash_blames_parent() { # OUT (the grading of planted bug spawn-frees-copy-twice
   # The parent aborts in cow_spawn (a double free) after its workers have called cow_read or
   # cow_unmap: every crashed test must name cow_spawn in the parent, not a worker's function.
   check "a parent's abort is blamed on its own function (cow_spawn), not on a worker's, in all 7 tests" \
-    python3 -c "
-import json, sys
-tests = json.load(open(sys.argv[1]))['tests']
-said = [t['name'] + ': ' + t['output'].split(chr(10))[0][:90] for t in tests if t['output'].startswith('crashed')]
-wrong = [s for s in said if 'crashed: cow_spawn, in the parent: killed by SIGABRT' not in s]
-print(*(wrong or said), sep=chr(10))
-sys.exit(len(said) != 7 or bool(wrong))" "$1/results.json"
+    python3 tests/report_check.py "$1" --lab 01-fork-cow --expect-said \
+    "crashed: cow_spawn, in the parent: killed by SIGABRT" \
+    spawn zero_page shared_after_fork child_writes first_writer sibling_exit page_map
 }
 gdb_reproduces() { # SUB (a submission folder) OUT (its grading's output folder)
   local sub=$1 out=$2 t=shared_after_fork

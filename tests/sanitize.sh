@@ -37,13 +37,8 @@ said_by_sanitizer() { # LAB TEST SUBMISSION
   build/asan/bin/cowlab grade --submission "$3" --lab "$1" --test "$2" --sanitize \
     --out build/asan/said --quiet >/dev/null 2>&1
   [ $? -le 1 ] || { echo "the grader could not grade $3 ($1 $2)"; return 1; }
-  python3 - "$1/$2" <<'PY'
-import json, sys
-r = {t["name"]: t for t in json.load(open("build/asan/said/results.json"))["tests"]}[sys.argv[1]]
-print(r["output"][:300])
-said = r["status"] != "passed" and "a sanitizer (ASan or UBSan) found an error" in r["output"]
-sys.exit(0 if said else 1)
-PY
+  python3 tests/report_check.py build/asan/said --lab "$1" --expect-said \
+    "a sanitizer (ASan or UBSan) found an error" "$2"
 }
 sub=build/asan/said-in; rm -rf "$sub"; mkdir -p "$sub"
 cp -r solutions/01-fork-cow solutions/02-refcount "$sub/"

@@ -55,18 +55,18 @@ struct cl_link {
     size_t output_len;
     char running[CL_TEAM_MAX + 1][64]; /* [0]: the subject's process; [1 + N]: worker N */
     int last_who;                      /* index into running of the last "C" line */
-    bool parent_in_call; /* a "C p" line came and no answer since: the parent's command runs */
-    int call_ms;         /* deadline of one command */
-    bool failed;         /* the subject died, stopped answering or broke protocol */
-    char kind;           /* how: 'c' crashed, 't' timed out, 'e' exited early,
-                            's' could not start, 'p' broke the protocol */
-    bool reported;       /* its failure was already told (see cl_link_failure) */
-    char failure[400];   /* what went wrong, for the student */
-    int error_worker;    /* the worker an "E" line named, or -1 */
-    int error_errno;     /* the errno an "E" line gave (0: none) */
-    bool memcheck;       /* run under valgrind's memcheck (cl_link_set_memcheck) */
-    int xml_fd;          /* memcheck's XML report, or -1 */
-    char *xml;           /* what it wrote, up to CL_MEMCHECK_XML_CAP (malloc'd) */
+    bool parent_in_call;               /* a "C p" line came, and no answer since */
+    int call_ms;                       /* deadline of one command */
+    bool failed;                       /* the subject died, stopped answering or broke protocol */
+    char kind;                         /* how: 'c' crashed, 't' timed out, 'e' exited early,
+                                          's' could not start, 'p' broke the protocol */
+    bool reported;                     /* its failure was already told (see cl_link_failure) */
+    char failure[400];                 /* what went wrong, for the student */
+    int error_worker;                  /* the worker an "E" line named, or -1 */
+    int error_errno;                   /* the errno an "E" line gave (0: none) */
+    bool memcheck;                     /* run under valgrind's memcheck (cl_link_set_memcheck) */
+    int xml_fd;                        /* memcheck's XML report, or -1 */
+    char *xml;                         /* what it wrote, up to CL_MEMCHECK_XML_CAP (malloc'd) */
     size_t xml_len;
     size_t xml_dropped; /* bytes beyond the cap, read and not kept */
     char copy[600];     /* under memcheck and another uid: the subject's copy that uid may read

@@ -14,7 +14,9 @@
  *     H <pid>                    the subject is up (sent once, first)
  *     C <who> <function>         a student function starts: who is "p" (the subject's own
  *                                process) or "wN" (team worker N); the observer blames the last
- *                                one if the process dies or stops answering
+ *                                one if the process dies or stops answering, except that a
+ *                                fault or abort of the subject's own process before its answer
+ *                                blames its own last function (link.c, link_blamed)
  *     R [VALUE ...]              the command's answer: decimal integers
  *     E <errno> <worker> <text>  the command could not be carried out (worker -1: not a
  *                                worker's fault); text to the end of the line

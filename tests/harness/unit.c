@@ -9,6 +9,7 @@
 #include "cowlab/json.h"
 #include "cowlab/lab.h"
 #include "cowlab/labs.h"
+#include "cowlab/link.h"
 #include "cowlab/mem.h"
 #include "cowlab/memcheck.h"
 #include "cowlab/model.h"
@@ -21,6 +22,7 @@
 #include <CUnit/CUnit.h>
 #include <dirent.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -665,6 +667,75 @@ static void t_peek_each(void)
     free(got);
     free(addrs);
     free(ok);
+}
+
+/* Whom a subject's end blames (link.c, link_blamed), with a stand-in subject in sh that says
+ * the protocol's lines itself: the parent announces f_parent, a worker f_worker after it, and
+ * the parent then ends by COMMAND's means. Returns the link's failure text (static). */
+static const char *t_blame_case(const char *script, const char *commands)
+{
+    static char said[sizeof((struct cl_link *)0)->failure + 32];
+    struct cl_link L;
+    said[0] = '\0';
+    if (cl_link_start(&L, script) < 0) {
+        snprintf(said, sizeof said, "did not start: %s", L.failure);
+        return said;
+    }
+    char copy[64];
+    snprintf(copy, sizeof copy, "%s", commands);
+    for (char *save, *c = strtok_r(copy, " ", &save); c; c = strtok_r(NULL, " ", &save))
+        if (cl_link_call(&L, NULL, 0, NULL, "%s", c) == -2)
+            break;
+    snprintf(said, sizeof said, "%s", L.failed ? L.failure : "no failure");
+    cl_link_stop(&L);
+    free(L.output);
+    free(L.xml);
+    return said;
+}
+
+/* A fault or abort of the subject's own process while its command runs is its own function's
+ * (a double free in cow_spawn after its workers began: never "cow_read, in worker 1"); a
+ * SIGKILL, or an abort between commands (the kit's code), blames the last caller. */
+static void t_link_blame(void)
+{
+    char script[PATH_MAX];
+    snprintf(script, sizeof script, "%s/cowlab-unit-blame-%d", cl_scratch_dir(), (int)getpid());
+    FILE *f = fopen(script, "w");
+    if (!f) {
+        CL_FAIL("%s: %s", script, strerror(errno));
+        return;
+    }
+    fputs("#!/bin/sh\n"
+          "ulimit -c 0\n"
+          "echo \"H $$\" >&3\n"
+          "while read -r cmd; do\n"
+          "  case $cmd in\n"
+          "  answer) echo 'C p f_parent' >&3; echo R >&3 ;;\n"
+          "  abort) echo 'C p f_parent' >&3; echo 'C w0 f_worker' >&3; kill -ABRT $$ ;;\n"
+          "  segv) echo 'C p f_parent' >&3; echo 'C w0 f_worker' >&3; kill -SEGV $$ ;;\n"
+          "  kill) echo 'C p f_parent' >&3; echo 'C w0 f_worker' >&3; kill -KILL $$ ;;\n"
+          "  late) echo 'C w0 f_worker' >&3; kill -ABRT $$ ;;\n"
+          "  esac\n"
+          "done\n",
+          f);
+    fclose(f);
+    chmod(script, 0700);
+    static const struct {
+        const char *commands, *blamed;
+    } cases[] = {
+        {"abort", "f_parent, in the parent: killed by SIGABRT"},
+        {"segv", "f_parent, in the parent: killed by SIGSEGV"},
+        {"kill", "f_worker, in worker 0: killed by SIGKILL"},
+        {"answer late", "f_worker, in worker 0: killed by SIGABRT"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *said = t_blame_case(script, cases[i].commands);
+        char what[160];
+        snprintf(what, sizeof what, "after '%s', blames %s (1: yes)", cases[i].commands,
+                 cases[i].blamed);
+        CL_CHECK_EQ(1, strstr(said, cases[i].blamed) != NULL, what, said);
+    }
+    unlink(script);
 }
 
 static int t_phase(void *arg, int worker, int phase, int64_t *report)
@@ -1422,6 +1493,7 @@ static const struct cl_test unit_tests[] = {
     {"probe_live", t_probe_live, 1, 10, ""},
     {"probe_saved", t_probe_saved, 1, 10, ""},
     {"peek_each", t_peek_each, 1, 10, ""},
+    {"link_blame", t_link_blame, 1, 10, ""},
     {"team_barrier", t_team, 1, 10, ""},
     {"team_exec", t_team_exec, 1, 10, ""},
     {"sandbox", t_sandbox, 1, 10, ""},
